@@ -1,0 +1,57 @@
+-- What a Supabase database provides and a plain PostgreSQL lacks, and nothing more: the API roles and
+-- the parts of the auth schema that the migrations use. Every object is created (and granted) only
+-- where missing, so this is a no-op on `supabase start`'s database and on a hosted project.
+-- It is applied by scripts/db_migrate.ts before the migrations, and is never a migration itself.
+
+do $$
+begin
+  if not exists (select from pg_roles where rolname = 'anon') then
+    create role anon nologin noinherit;
+  end if;
+  if not exists (select from pg_roles where rolname = 'authenticated') then
+    create role authenticated nologin noinherit;
+  end if;
+  if not exists (select from pg_roles where rolname = 'service_role') then
+    create role service_role nologin noinherit bypassrls;
+  end if;
+
+  if to_regnamespace('auth') is null then
+    create schema auth;
+    grant usage on schema auth to anon, authenticated, service_role;
+  end if;
+
+  -- Supabase Auth owns this table; locally it only needs ids for the foreign key to reference.
+  if to_regclass('auth.users') is null then
+    create table auth.users (
+      id uuid primary key,
+      created_at timestamptz not null default now()
+    );
+  end if;
+
+  -- Claims come from the request.jwt.claims setting, as PostgREST and the edge functions set it.
+  if to_regprocedure('auth.jwt()') is null then
+    create function auth.jwt() returns jsonb language sql stable set search_path = '' as $f$
+      select coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb
+    $f$;
+    grant execute on function auth.jwt() to anon, authenticated, service_role;
+  end if;
+  if to_regprocedure('auth.uid()') is null then
+    create function auth.uid() returns uuid language sql stable set search_path = '' as $f$
+      select coalesce(
+        nullif(current_setting('request.jwt.claim.sub', true), ''),
+        nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'
+      )::uuid
+    $f$;
+    grant execute on function auth.uid() to anon, authenticated, service_role;
+  end if;
+  if to_regprocedure('auth.role()') is null then
+    create function auth.role() returns text language sql stable set search_path = '' as $f$
+      select coalesce(
+        nullif(current_setting('request.jwt.claim.role', true), ''),
+        nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'
+      )
+    $f$;
+    grant execute on function auth.role() to anon, authenticated, service_role;
+  end if;
+end;
+$$;
