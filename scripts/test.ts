@@ -1,0 +1,177 @@
+/**
+ * `deno task test`: the whole suite on a real PostgreSQL.
+ *
+ * Without DATABASE_URL it re-runs itself inside `pg_virtualenv`, which creates a throwaway
+ * PostgreSQL 15 cluster and drops it afterwards. It installs pgTAP and pg_prove from Debian when
+ * they are missing, migrates with the Supabase CLI, runs the pgTAP files, the Deno tests and
+ * Supabase's advisors, and ends with one line totalling every suite: `N passed, N failed`.
+ */
+import pg from "pg";
+import { migrate, projectRoot, supabaseCli, withLocalSslMode } from "./db_migrate.ts";
+
+interface SuiteResult {
+  name: string;
+  passed: number;
+  failed: number;
+  seconds: number;
+}
+
+const THROWAWAY_MARKER = "CONVERSATION_STORE_THROWAWAY_DB";
+
+async function run(command: string, args: string[], options: Deno.CommandOptions = {}) {
+  const output = await new Deno.Command(command, {
+    args,
+    cwd: projectRoot,
+    stdout: "piped",
+    stderr: "piped",
+    ...options,
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+async function commandExists(name: string): Promise<boolean> {
+  return (await run("sh", ["-c", `command -v ${name}`])).code === 0;
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** pgTAP and pg_prove come from Debian; install them once on a fresh machine. */
+async function ensureDebianPackages(): Promise<void> {
+  const needed: string[] = [];
+  if (!(await fileExists("/usr/share/postgresql/15/extension/pgtap.control"))) needed.push("postgresql-15-pgtap");
+  if (!(await commandExists("pg_prove"))) needed.push("libtap-parser-sourcehandler-pgtap-perl");
+  if (needed.length === 0) return;
+  console.log(`Installing ${needed.join(", ")} from Debian…`);
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...needed]]) {
+    const result = await run("apt-get", args, { env });
+    if (result.code !== 0) throw new Error(`apt-get ${args.join(" ")} failed:\n${result.stderr}`);
+  }
+}
+
+async function timed(name: string, body: () => Promise<Omit<SuiteResult, "name" | "seconds">>) {
+  const started = performance.now();
+  console.log(`\n== ${name}`);
+  const result = { name, ...(await body()), seconds: (performance.now() - started) / 1000 };
+  console.log(`-- ${name}: ${result.passed} passed, ${result.failed} failed (${result.seconds.toFixed(1)} s)`);
+  return result;
+}
+
+async function preparePgTap(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
+  await client.connect();
+  try {
+    await client.query(`
+      create schema if not exists extensions;
+      create extension if not exists pgtap with schema extensions;
+      grant usage on schema extensions to anon, authenticated, service_role;
+    `);
+  } finally {
+    await client.end();
+  }
+}
+
+/** pg_prove reads the PG* variables, not a URL. */
+function libpqEnv(databaseUrl: string): Record<string, string> {
+  const url = new URL(databaseUrl);
+  return {
+    PGHOST: url.hostname.replace(/^\[|\]$/g, ""),
+    PGPORT: url.port || "5432",
+    PGUSER: decodeURIComponent(url.username),
+    PGPASSWORD: decodeURIComponent(url.password),
+    PGDATABASE: url.pathname.slice(1) || "postgres",
+    PGOPTIONS: "-c search_path=public,extensions",
+  };
+}
+
+async function pgTapSuite(databaseUrl: string) {
+  await preparePgTap(databaseUrl);
+  const result = await run("pg_prove", ["--ext", ".sql", "-r", "supabase/tests/database"], {
+    env: libpqEnv(databaseUrl),
+  });
+  console.log(result.stdout.trimEnd());
+  if (result.stderr.trim()) console.log(result.stderr.trimEnd());
+  const total = Number(result.stdout.match(/Tests=(\d+)/)?.[1] ?? 0);
+  const failedSubtests = [...result.stdout.matchAll(/Failed (\d+)\/\d+ subtests/g)]
+    .reduce((sum, match) => sum + Number(match[1]), 0);
+  // A file that dies or miscounts its plan fails without a "Failed n/m" line.
+  const brokenFile = result.code !== 0 && failedSubtests === 0 ? 1 : 0;
+  return { passed: Math.max(total - failedSubtests, 0), failed: failedSubtests + brokenFile };
+}
+
+async function denoSuite(databaseUrl: string, paths: string[]) {
+  const junit = `${await Deno.makeTempDir()}/deno.xml`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["test", "-A", "--no-check", `--junit-path=${junit}`, ...paths],
+    cwd: projectRoot,
+    env: { DATABASE_URL: databaseUrl },
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const status = await child.status;
+  const report = await Deno.readTextFile(junit).catch(() => "");
+  const totals = report.match(/<testsuites[^>]*tests="(\d+)"[^>]*failures="(\d+)"[^>]*errors="(\d+)"/);
+  if (!totals) return { passed: 0, failed: 1 };
+  const failed = Number(totals[2]) + Number(totals[3]);
+  return { passed: Number(totals[1]) - failed, failed: failed || (status.success ? 0 : 1) };
+}
+
+async function advisorsSuite(databaseUrl: string) {
+  const result = await supabaseCli([
+    "db",
+    "advisors",
+    "--db-url",
+    withLocalSslMode(databaseUrl),
+    "--type",
+    "all",
+    "--level",
+    "warn",
+    "--fail-on",
+    "warn",
+  ]);
+  console.log((result.stdout + result.stderr).trim());
+  return result.success ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+async function main(databaseUrl: string): Promise<number> {
+  const started = performance.now();
+  await ensureDebianPackages();
+  console.log("Migrating…");
+  await migrate(databaseUrl);
+
+  const results: SuiteResult[] = [
+    await timed("pgTAP (supabase/tests/database)", () => pgTapSuite(databaseUrl)),
+    await timed("Deno tests", () => denoSuite(databaseUrl, ["supabase/tests/"])),
+    await timed("Supabase advisors (level warn)", () => advisorsSuite(databaseUrl)),
+  ];
+
+  const passed = results.reduce((sum, suite) => sum + suite.passed, 0);
+  const failed = results.reduce((sum, suite) => sum + suite.failed, 0);
+  console.log(`\nAll suites in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+if (import.meta.main) {
+  const databaseUrl = Deno.env.get("DATABASE_URL");
+  if (databaseUrl) {
+    Deno.exit(await main(databaseUrl));
+  } else if (Deno.env.get(THROWAWAY_MARKER)) {
+    const port = Deno.env.get("PGPORT");
+    const password = encodeURIComponent(Deno.env.get("PGPASSWORD") ?? "");
+    Deno.exit(await main(`postgresql://postgres:${password}@localhost:${port}/postgres`));
+  } else {
+    await ensureDebianPackages();
+    // pg_virtualenv creates the cluster, runs this script again inside it, and drops the cluster.
+    const status = await new Deno.Command("pg_virtualenv", {
+      args: ["-v", "15", "-o", "max_connections=300", Deno.execPath(), "run", "-A", new URL(import.meta.url).pathname],
+      env: { [THROWAWAY_MARKER]: "1" },
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn().status;
+    Deno.exit(status.code);
+  }
+}
