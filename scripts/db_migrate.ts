@@ -2,6 +2,7 @@
  * `deno task db:migrate`: applies the local Supabase baseline where it is missing, then every
  * migration in supabase/migrations, to $DATABASE_URL with the pinned Supabase CLI.
  */
+// @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
 
 export const SUPABASE_CLI = "npm:supabase@2.117.0";
@@ -16,7 +17,9 @@ export function withLocalSslMode(databaseUrl: string): string {
 }
 
 /** Runs the Supabase CLI from npm; returns its output, throws with it when the CLI fails. */
-export async function supabaseCli(args: string[]): Promise<{ stdout: string; stderr: string; success: boolean }> {
+export async function supabaseCli(
+  args: string[],
+): Promise<{ stdout: string; stderr: string; success: boolean }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", SUPABASE_CLI, ...args],
     cwd: projectRoot,
@@ -45,7 +48,9 @@ export async function migrate(databaseUrl: string): Promise<void> {
 if (import.meta.main) {
   const databaseUrl = Deno.env.get("DATABASE_URL");
   if (!databaseUrl) {
-    console.error("Set DATABASE_URL to the database to migrate, e.g. postgresql://postgres:postgres@127.0.0.1:54322/postgres");
+    console.error(
+      "Set DATABASE_URL to the database to migrate, e.g. postgresql://postgres:postgres@127.0.0.1:54322/postgres",
+    );
     Deno.exit(2);
   }
   await migrate(databaseUrl);

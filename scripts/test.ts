@@ -6,6 +6,7 @@
  * they are missing, migrates with the Supabase CLI, runs the pgTAP files, the Deno tests and
  * Supabase's advisors, and ends with one line totalling every suite: `N passed, N failed`.
  */
+// @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
 import { migrate, projectRoot, supabaseCli, withLocalSslMode } from "./db_migrate.ts";
 
@@ -41,7 +42,9 @@ async function fileExists(path: string): Promise<boolean> {
 /** pgTAP and pg_prove come from Debian; install them once on a fresh machine. */
 async function ensureDebianPackages(): Promise<void> {
   const needed: string[] = [];
-  if (!(await fileExists("/usr/share/postgresql/15/extension/pgtap.control"))) needed.push("postgresql-15-pgtap");
+  if (!(await fileExists("/usr/share/postgresql/15/extension/pgtap.control"))) {
+    needed.push("postgresql-15-pgtap");
+  }
   if (!(await commandExists("pg_prove"))) needed.push("libtap-parser-sourcehandler-pgtap-perl");
   if (needed.length === 0) return;
   console.log(`Installing ${needed.join(", ")} from Debian…`);
@@ -56,7 +59,9 @@ async function timed(name: string, body: () => Promise<Omit<SuiteResult, "name" 
   const started = performance.now();
   console.log(`\n== ${name}`);
   const result = { name, ...(await body()), seconds: (performance.now() - started) / 1000 };
-  console.log(`-- ${name}: ${result.passed} passed, ${result.failed} failed (${result.seconds.toFixed(1)} s)`);
+  console.log(
+    `-- ${name}: ${result.passed} passed, ${result.failed} failed (${result.seconds.toFixed(1)} s)`,
+  );
   return result;
 }
 
@@ -167,7 +172,16 @@ if (import.meta.main) {
     await ensureDebianPackages();
     // pg_virtualenv creates the cluster, runs this script again inside it, and drops the cluster.
     const status = await new Deno.Command("pg_virtualenv", {
-      args: ["-v", "15", "-o", "max_connections=300", Deno.execPath(), "run", "-A", new URL(import.meta.url).pathname],
+      args: [
+        "-v",
+        "15",
+        "-o",
+        "max_connections=300",
+        Deno.execPath(),
+        "run",
+        "-A",
+        new URL(import.meta.url).pathname,
+      ],
       env: { [THROWAWAY_MARKER]: "1" },
       stdout: "inherit",
       stderr: "inherit",

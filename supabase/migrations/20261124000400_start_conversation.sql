@@ -13,7 +13,9 @@
 -- Input: optional video id and metadata; p_id makes the call idempotent; p_user_id names the owner
 --   and is required for service_role (which has no user of its own), optional for a user (own id only).
 -- Guarantees: returns the stored row; the same p_id by the same owner returns the row stored first,
---   unchanged, and creates nothing.
+--   unchanged, and creates nothing. Sets the transaction-local setting
+--   conversation_store.conversation_created to true or false, so that callers in the same
+--   transaction can tell a new conversation from a replay.
 -- Security definer because clients may not write conversations.user_id; the owner comes from the
 --   verified JWT claims (auth.uid(), auth.role()), never from a parameter alone.
 create function public.start_conversation(
@@ -50,6 +52,7 @@ begin
   values (coalesce(p_id, gen_random_uuid()), v_owner, p_video_id, coalesce(p_metadata, '{}'::jsonb))
   on conflict (id) do nothing
   returning * into v_conversation;
+  perform set_config('conversation_store.conversation_created', (v_conversation.id is not null)::text, true);
 
   if v_conversation.id is null then
     select * into v_conversation

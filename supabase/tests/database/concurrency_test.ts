@@ -3,6 +3,7 @@
  * and no duplicate, and every call must either succeed or fail with a documented error.
  */
 import assert from "node:assert/strict";
+// @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
 
 const databaseUrl = Deno.env.get("DATABASE_URL");
@@ -31,7 +32,10 @@ Deno.test({
       const calls = Array.from({ length: CALLS }, (_, index) => {
         const conversationId = conversationIds[index % CONVERSATIONS];
         const batchSize = 1 + (index % 5);
-        const messages = Array.from({ length: batchSize }, (_, n) => ({ role: "user", content: `call ${index} #${n}` }));
+        const messages = Array.from(
+          { length: batchSize },
+          (_, n) => ({ role: "user", content: `call ${index} #${n}` }),
+        );
         // Every seventh call states an expectation that is almost always stale by then.
         const expected = index % 7 === 0 ? 1 : null;
         return { conversationId, batchSize, messages, expected };
@@ -67,7 +71,11 @@ Deno.test({
       for (const outcome of outcomes) {
         if (!outcome.ok) continue;
         const first = outcome.sequences[0];
-        assert.deepEqual(outcome.sequences, outcome.sequences.map((_, n) => first + n), "a batch is consecutive");
+        assert.deepEqual(
+          outcome.sequences,
+          outcome.sequences.map((_, n) => first + n),
+          "a batch is consecutive",
+        );
       }
 
       for (const conversationId of conversationIds) {
@@ -88,7 +96,11 @@ Deno.test({
         assert.equal(counter.last_sequence, acknowledged, "the counter matches the stored messages");
       }
       assert.ok(failures.length < CALLS / 7 + 1);
-      console.log(`${CALLS} calls over ${CONNECTIONS} connections: ${CALLS - failures.length} appended, ${failures.length} stale (PT409)`);
+      console.log(
+        `${CALLS} calls over ${CONNECTIONS} connections: ${
+          CALLS - failures.length
+        } appended, ${failures.length} stale (PT409)`,
+      );
     } finally {
       await pool.query("delete from auth.users where id = $1", [userId]);
       await pool.end();

@@ -1,0 +1,69 @@
+/**
+ * The local API: every edge function at /functions/v1/<name>, the URL shape of `supabase start`.
+ *
+ * Local only: a user whose token is signed with the local secret is registered in auth.users on
+ * first use, because no Supabase Auth runs here to create it. On Supabase, Auth owns auth.users.
+ * Import this module only after SUPABASE_DB_URL is set: the functions create their pool on import.
+ */
+import { decodeJwt } from "jose";
+import { appendMessage } from "../supabase/functions/append-message/handler.ts";
+import { deleteConversation } from "../supabase/functions/delete-conversation/handler.ts";
+import { getHistory } from "../supabase/functions/get-history/handler.ts";
+import { listConversations } from "../supabase/functions/list-conversations/handler.ts";
+import { startConversation } from "../supabase/functions/start-conversation/handler.ts";
+import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
+import { authenticate } from "../supabase/functions/_shared/auth.ts";
+import { pool } from "../supabase/functions/_shared/db.ts";
+import { ApiError } from "../supabase/functions/_shared/errors.ts";
+import { CORS_HEADERS, errorResponse } from "../supabase/functions/_shared/http.ts";
+
+export const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
+  "start-conversation": startConversation,
+  "append-message": appendMessage,
+  "get-history": getHistory,
+  "list-conversations": listConversations,
+  "update-conversation": updateConversation,
+  "delete-conversation": deleteConversation,
+};
+
+export { pool };
+
+export type Route = (request: Request, url: URL) => Promise<Response | null> | Response | null;
+
+/** The request handler of the local server; `extraRoutes` answer paths outside /functions/v1/. */
+export function localApi(extraRoutes: Route[] = []): (request: Request) => Promise<Response> {
+  const registered = new Set<string>();
+
+  async function registerUser(request: Request): Promise<void> {
+    const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (!bearer) return;
+    try {
+      if (registered.has(decodeJwt(bearer).sub ?? "")) return;
+      const caller = await authenticate(request);
+      if (!caller.userId) return;
+      await pool.query("insert into auth.users (id) values ($1) on conflict (id) do nothing", [
+        caller.userId,
+      ]);
+      registered.add(caller.userId);
+    } catch {
+      // The function itself answers for a bad token or an unavailable database.
+    }
+  }
+
+  return async (request) => {
+    const url = new URL(request.url);
+    const name = url.pathname.match(/^\/functions\/v1\/([a-z-]+)\/?$/)?.[1];
+    const handler = name ? FUNCTIONS[name] : undefined;
+    if (handler) {
+      if (request.method !== "OPTIONS") await registerUser(request);
+      return handler(request);
+    }
+    for (const route of extraRoutes) {
+      const response = await route(request, url);
+      if (response) return response;
+    }
+    const response = errorResponse(new ApiError("not_found", `no function at ${url.pathname}`), "local", "-");
+    for (const [header, value] of Object.entries(CORS_HEADERS)) response.headers.set(header, value);
+    return response;
+  };
+}

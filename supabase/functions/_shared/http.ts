@@ -1,0 +1,157 @@
+/**
+ * Everything a function does around its own work, in one place: CORS, methods, authentication,
+ * reading and validating input, the error shape, and one JSON log line per request.
+ *
+ * A function is `defineFunction({ name, methods, schema, handle })`, which returns a plain
+ * `(Request) => Promise<Response>` that Deno.serve, the local server and tests all call.
+ */
+import type { z } from "zod";
+import { authenticate, type Caller } from "./auth.ts";
+import { ApiError, fromDatabaseError, isDatabaseError } from "./errors.ts";
+
+/** Bodies over 1 MiB are refused before they are parsed. */
+export const MAX_BODY_BYTES = 1_048_576;
+
+export const CORS_HEADERS: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers": "authorization, x-client-info, apikey, content-type",
+  "access-control-allow-methods": "GET, POST, PATCH, DELETE, OPTIONS",
+  "access-control-expose-headers": "x-request-id",
+  "access-control-max-age": "86400",
+};
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface FunctionDefinition<Schema extends z.ZodType> {
+  name: string;
+  methods: Method[];
+  schema: Schema;
+  handle: (input: z.output<Schema>, caller: Caller) => Promise<Reply>;
+}
+
+export function defineFunction<Schema extends z.ZodType>(
+  definition: FunctionDefinition<Schema>,
+): (request: Request) => Promise<Response> {
+  const allow = [...definition.methods, "OPTIONS"].join(", ");
+
+  return async (request) => {
+    const started = performance.now();
+    const requestId = crypto.randomUUID();
+    let response: Response;
+    if (request.method === "OPTIONS") {
+      response = new Response(null, { status: 204 });
+    } else {
+      try {
+        if (!(definition.methods as string[]).includes(request.method)) {
+          throw new ApiError("method_not_allowed", `use ${definition.methods.join(" or ")}`, undefined, {
+            allow,
+          });
+        }
+        const caller = await authenticate(request);
+        const raw = request.method === "GET" ? readQuery(new URL(request.url)) : await readJsonBody(request);
+        const parsed = definition.schema.safeParse(raw);
+        if (!parsed.success) {
+          throw new ApiError("invalid_request", "the request does not match the schema", parsed.error.issues);
+        }
+        const reply = await definition.handle(parsed.data, caller);
+        response = json(reply.status, reply.body);
+      } catch (error) {
+        response = errorResponse(error, definition.name, requestId);
+      }
+    }
+    for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
+    response.headers.set("x-request-id", requestId);
+    logRequest({
+      function: definition.name,
+      method: request.method,
+      status: response.status,
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      request_id: requestId,
+    });
+    return response;
+  };
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+export function errorResponse(error: unknown, functionName: string, requestId: string): Response {
+  let apiError: ApiError;
+  if (error instanceof ApiError) apiError = error;
+  else if (isDatabaseError(error)) apiError = fromDatabaseError(error);
+  else apiError = new ApiError("internal_error", "internal error");
+
+  if (apiError.code === "internal_error") {
+    const cause = error as Error;
+    console.error(JSON.stringify({
+      level: "error",
+      function: functionName,
+      request_id: requestId,
+      error: cause?.name,
+      sqlstate: (cause as { code?: string })?.code,
+      message: cause?.message,
+    }));
+  }
+  const body = { error: { code: apiError.code, message: apiError.message, details: apiError.details } };
+  return json(apiError.status, body, apiError.headers);
+}
+
+function logRequest(line: Record<string, unknown>): void {
+  if (Deno.env.get("REQUEST_LOG") === "off") return;
+  console.log(JSON.stringify(line));
+}
+
+/** Query parameters as an object of strings; a repeated parameter is ambiguous and refused. */
+function readQuery(url: URL): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) {
+    if (key in query) throw new ApiError("invalid_request", `query parameter ${key} is repeated`);
+    query[key] = value;
+  }
+  return query;
+}
+
+async function readJsonBody(request: Request): Promise<unknown> {
+  const mediaType = request.headers.get("content-type")?.split(";")[0].trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    throw new ApiError("unsupported_media_type", "send the body as application/json");
+  }
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw bodyTooLarge();
+
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    for await (const chunk of request.body) {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) throw bodyTooLarge();
+      chunks.push(chunk);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.byteLength), 0);
+
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ApiError("invalid_request", "the body is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_request", "the body is not valid JSON");
+  }
+}
+
+function bodyTooLarge(): ApiError {
+  return new ApiError("payload_too_large", `the body is larger than ${MAX_BODY_BYTES} bytes`);
+}

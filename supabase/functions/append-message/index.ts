@@ -1,0 +1,3 @@
+import { appendMessage } from "./handler.ts";
+
+Deno.serve(appendMessage);

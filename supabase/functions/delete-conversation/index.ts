@@ -1,0 +1,3 @@
+import { deleteConversation } from "./handler.ts";
+
+Deno.serve(deleteConversation);

@@ -1,0 +1,3 @@
+import { getHistory } from "./handler.ts";
+
+Deno.serve(getHistory);

@@ -1,0 +1,3 @@
+import { listConversations } from "./handler.ts";
+
+Deno.serve(listConversations);

@@ -1,0 +1,3 @@
+import { startConversation } from "./handler.ts";
+
+Deno.serve(startConversation);

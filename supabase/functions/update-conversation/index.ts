@@ -1,0 +1,3 @@
+import { updateConversation } from "./handler.ts";
+
+Deno.serve(updateConversation);
