@@ -11,8 +11,8 @@
  * two open transactions would interleave. The functions run each transaction as one query message,
  * and the server keeps one connection to it, so that never happens.
  */
-import { PGlite } from "npm:@electric-sql/pglite@0.5.14";
-import { PGLiteSocketServer } from "npm:@electric-sql/pglite-socket@0.2.17";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { migrate } from "./db_migrate.ts";
 import { LOCAL_JWT_SECRET, mintToken, tokenForUser } from "./local_tokens.ts";
 
