@@ -1,7 +1,7 @@
 /** start-conversation, update-conversation, list-conversations and delete-conversation over HTTP. */
 import assert from "node:assert/strict";
 import * as api from "../../functions/_shared/schemas.ts";
-import { call, newUser, pool, serviceRoleToken, startConversation, test } from "./helpers.ts";
+import { call, newUser, pool, type Reply, serviceRoleToken, startConversation, test } from "./helpers.ts";
 
 test("start-conversation creates the caller's conversation with its first messages", async () => {
   const alice = await newUser();
@@ -138,7 +138,7 @@ test("list-conversations pages through the caller's conversations, most recently
   const seen: string[] = [];
   let cursor: string | null = null;
   do {
-    const reply = await call("list-conversations", {
+    const reply: Reply = await call("list-conversations", {
       token: alice.token,
       query: { limit: 2, ...(cursor ? { cursor } : {}) },
     });

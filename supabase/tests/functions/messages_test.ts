@@ -184,15 +184,16 @@ test("format=openai returns the messages a chat model takes, with only the keys 
 test("get-history validates its query", async () => {
   const alice = await newUser();
   const id = await startConversation(alice);
-  for (
-    const query of [
-      { conversation_id: "nope" },
-      { conversation_id: id, limit: 0 },
-      { conversation_id: id, limit: 1001 },
-      { conversation_id: id, order: "sideways" },
-      { conversation_id: id, after: -1 },
-    ]
-  ) {
+  const queries: Array<Record<string, string | number>> = [
+    { conversation_id: "nope" },
+    { conversation_id: id, limit: 0 },
+    { conversation_id: id, limit: 1001 },
+    { conversation_id: id, limit: "ten" },
+    { conversation_id: id, order: "sideways" },
+    { conversation_id: id, after: -1 },
+    { conversation_id: id, format: "xml" },
+  ];
+  for (const query of queries) {
     const reply = await call("get-history", { token: alice.token, query });
     assert.equal(reply.status, 400, JSON.stringify(query));
   }
