@@ -13,8 +13,8 @@ import { listConversations } from "../supabase/functions/list-conversations/hand
 import { startConversation } from "../supabase/functions/start-conversation/handler.ts";
 import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
 import { authenticate } from "../supabase/functions/_shared/auth.ts";
-import { pool } from "../supabase/functions/_shared/db.ts";
-import { ApiError } from "../supabase/functions/_shared/errors.ts";
+import { pool, unavailable } from "../supabase/functions/_shared/db.ts";
+import { ApiError, isDatabaseError } from "../supabase/functions/_shared/errors.ts";
 import { CORS_HEADERS, errorResponse } from "../supabase/functions/_shared/http.ts";
 
 export const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
@@ -34,19 +34,23 @@ export type Route = (request: Request, url: URL) => Promise<Response | null> | R
 export function localApi(extraRoutes: Route[] = []): (request: Request) => Promise<Response> {
   const registered = new Set<string>();
 
-  async function registerUser(request: Request): Promise<void> {
-    const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    if (!bearer) return;
+  /** Registers the caller's user once; an ApiError when the database is unreachable. */
+  async function registerUser(request: Request): Promise<ApiError | null> {
+    let userId: string | null;
     try {
-      if (registered.has(decodeJwt(bearer).sub ?? "")) return;
-      const caller = await authenticate(request);
-      if (!caller.userId) return;
-      await pool.query("insert into auth.users (id) values ($1) on conflict (id) do nothing", [
-        caller.userId,
-      ]);
-      registered.add(caller.userId);
+      const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? "";
+      if (registered.has(decodeJwt(bearer).sub ?? "")) return null;
+      userId = (await authenticate(request)).userId;
     } catch {
-      // The function itself answers for a bad token or an unavailable database.
+      return null; // the function itself answers for a missing or bad token
+    }
+    if (!userId) return null;
+    try {
+      await pool.query("insert into auth.users (id) values ($1) on conflict (id) do nothing", [userId]);
+      registered.add(userId);
+      return null;
+    } catch (error) {
+      return isDatabaseError(error) ? null : unavailable(error);
     }
   }
 
@@ -55,15 +59,19 @@ export function localApi(extraRoutes: Route[] = []): (request: Request) => Promi
     const name = url.pathname.match(/^\/functions\/v1\/([a-z-]+)\/?$/)?.[1];
     const handler = name ? FUNCTIONS[name] : undefined;
     if (handler) {
-      if (request.method !== "OPTIONS") await registerUser(request);
+      const unreachable = request.method === "OPTIONS" ? null : await registerUser(request);
+      if (unreachable) return withCors(errorResponse(unreachable, name!, "-"));
       return handler(request);
     }
     for (const route of extraRoutes) {
       const response = await route(request, url);
       if (response) return response;
     }
-    const response = errorResponse(new ApiError("not_found", `no function at ${url.pathname}`), "local", "-");
-    for (const [header, value] of Object.entries(CORS_HEADERS)) response.headers.set(header, value);
-    return response;
+    return withCors(errorResponse(new ApiError("not_found", `no function at ${url.pathname}`), "local", "-"));
   };
+}
+
+function withCors(response: Response): Response {
+  for (const [header, value] of Object.entries(CORS_HEADERS)) response.headers.set(header, value);
+  return response;
 }

@@ -104,7 +104,8 @@ export async function asCaller(caller: Caller, statements: Sql[]): Promise<Row[]
   }
 }
 
-function unavailable(error: unknown): ApiError {
+/** The answer when the database cannot be reached: logged, and a 503 for the client. */
+export function unavailable(error: unknown): ApiError {
   console.error(
     JSON.stringify({ level: "error", event: "db_unavailable", message: (error as Error).message }),
   );

@@ -6,7 +6,7 @@ import { call, es256Token, newUser, serviceRoleToken, startConversation, test } 
 
 const secret = new TextEncoder().encode(LOCAL_JWT_SECRET);
 
-function hs256(claims: Record<string, unknown>, key: Uint8Array = secret) {
+function hs256(claims: Record<string, unknown>) {
   return new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" });
 }
 

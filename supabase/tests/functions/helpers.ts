@@ -121,3 +121,62 @@ export async function appendMany(user: TestUser, conversationId: string, count: 
   }
   return replies;
 }
+
+export interface ServerProcess {
+  url: string;
+  output: string[];
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/**
+ * Runs a server script in its own process and waits until a line of its output matches `ready`
+ * (whose first group, when there is one, is the port). Its output is kept for assertions.
+ */
+export async function spawnServer(
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  port?: number,
+): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(script, import.meta.url).pathname],
+    env: { REQUEST_LOG: "off", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output: string[] = [];
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  child.stderr.pipeTo(
+    new WritableStream({ write: (chunk) => void output.push(new TextDecoder().decode(chunk)) }),
+  );
+  let buffered = "";
+  let match: RegExpMatchArray | null = null;
+  while (!match) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`${script} exited before it was ready:\n${output.join("")}${buffered}`);
+    buffered += value;
+    output.push(value);
+    match = buffered.match(ready);
+  }
+  // Keep draining so that the child never blocks on a full pipe.
+  (async () => {
+    for (let next = await lines.read(); !next.done; next = await lines.read()) output.push(next.value);
+  })();
+  const listeningPort = port ?? Number(match[1]);
+  return {
+    url: `http://127.0.0.1:${listeningPort}`,
+    output,
+    async stop(signal: Deno.Signal = "SIGINT") {
+      child.kill(signal);
+      return await child.status;
+    },
+  };
+}
+
+/** A port nothing listens on right now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
