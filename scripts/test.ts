@@ -107,12 +107,12 @@ async function pgTapSuite(databaseUrl: string) {
   return { passed: Math.max(total - failedSubtests, 0), failed: failedSubtests + brokenFile };
 }
 
-async function denoSuite(databaseUrl: string, paths: string[]) {
+async function denoSuite(databaseUrl: string, paths: string[], env: Record<string, string>) {
   const junit = `${await Deno.makeTempDir()}/deno.xml`;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "-A", "--no-check", `--junit-path=${junit}`, ...paths],
     cwd: projectRoot,
-    env: { DATABASE_URL: databaseUrl },
+    env: { DATABASE_URL: databaseUrl, ...env },
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
@@ -141,7 +141,8 @@ async function advisorsSuite(databaseUrl: string) {
   return result.success ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 }
 
-async function main(databaseUrl: string): Promise<number> {
+/** `throwawayCluster` ("15 regress") lets the outage test stop and start the server it owns. */
+async function main(databaseUrl: string, throwawayCluster?: string): Promise<number> {
   const started = performance.now();
   await ensureDebianPackages();
   console.log("Migrating…");
@@ -149,7 +150,15 @@ async function main(databaseUrl: string): Promise<number> {
 
   const results: SuiteResult[] = [
     await timed("pgTAP (supabase/tests/database)", () => pgTapSuite(databaseUrl)),
-    await timed("Deno tests", () => denoSuite(databaseUrl, ["supabase/tests/"])),
+    await timed(
+      "Deno tests",
+      () =>
+        denoSuite(
+          databaseUrl,
+          ["supabase/tests/"],
+          throwawayCluster ? { THROWAWAY_CLUSTER: throwawayCluster } : {},
+        ),
+    ),
     await timed("Supabase advisors (level warn)", () => advisorsSuite(databaseUrl)),
   ];
 
@@ -167,7 +176,7 @@ if (import.meta.main) {
   } else if (Deno.env.get(THROWAWAY_MARKER)) {
     const port = Deno.env.get("PGPORT");
     const password = encodeURIComponent(Deno.env.get("PGPASSWORD") ?? "");
-    Deno.exit(await main(`postgresql://postgres:${password}@localhost:${port}/postgres`));
+    Deno.exit(await main(`postgresql://postgres:${password}@localhost:${port}/postgres`, "15 regress"));
   } else {
     await ensureDebianPackages();
     // pg_virtualenv creates the cluster, runs this script again inside it, and drops the cluster.
