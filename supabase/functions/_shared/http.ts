@@ -12,6 +12,12 @@ import { ApiError, fromDatabaseError, isDatabaseError } from "./errors.ts";
 /** Bodies over 1 MiB are refused before they are parsed. */
 export const MAX_BODY_BYTES = 1_048_576;
 
+/**
+ * JSON nested deeper than this is refused before validation: zod walks JSON values recursively and
+ * would run out of stack (schemas.ts sets the tighter limits that the API documents).
+ */
+export const MAX_BODY_DEPTH = 64;
+
 export const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
   "access-control-allow-headers": "authorization, x-client-info, apikey, content-type",
@@ -145,11 +151,29 @@ async function readJsonBody(request: Request): Promise<unknown> {
   } catch {
     throw new ApiError("invalid_request", "the body is not valid UTF-8");
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new ApiError("invalid_request", "the body is not valid JSON");
   }
+  if (jsonDepth(body) > MAX_BODY_DEPTH) {
+    throw new ApiError("invalid_request", `the body is nested more than ${MAX_BODY_DEPTH} levels deep`);
+  }
+  return body;
+}
+
+/** The nesting depth of a parsed JSON value, without recursion. */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function bodyTooLarge(): ApiError {
