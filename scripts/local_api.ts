@@ -5,7 +5,6 @@
  * first use, because no Supabase Auth runs here to create it. On Supabase, Auth owns auth.users.
  * Import this module only after SUPABASE_DB_URL is set: the functions create their pool on import.
  */
-import { decodeJwt } from "jose";
 import { appendMessage } from "../supabase/functions/append-message/handler.ts";
 import { deleteConversation } from "../supabase/functions/delete-conversation/handler.ts";
 import { getHistory } from "../supabase/functions/get-history/handler.ts";
@@ -38,13 +37,11 @@ export function localApi(extraRoutes: Route[] = []): (request: Request) => Promi
   async function registerUser(request: Request): Promise<ApiError | null> {
     let userId: string | null;
     try {
-      const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? "";
-      if (registered.has(decodeJwt(bearer).sub ?? "")) return null;
       userId = (await authenticate(request)).userId;
     } catch {
       return null; // the function itself answers for a missing or bad token
     }
-    if (!userId) return null;
+    if (!userId || registered.has(userId)) return null;
     try {
       await pool.query("insert into auth.users (id) values ($1) on conflict (id) do nothing", [userId]);
       registered.add(userId);
@@ -60,18 +57,18 @@ export function localApi(extraRoutes: Route[] = []): (request: Request) => Promi
     const handler = name ? FUNCTIONS[name] : undefined;
     if (handler) {
       const unreachable = request.method === "OPTIONS" ? null : await registerUser(request);
-      if (unreachable) return withCors(errorResponse(unreachable, name!, "-"));
+      if (unreachable) return errorResponse(unreachable, name!, "-", CORS_HEADERS);
       return handler(request);
     }
     for (const route of extraRoutes) {
       const response = await route(request, url);
       if (response) return response;
     }
-    return withCors(errorResponse(new ApiError("not_found", `no function at ${url.pathname}`), "local", "-"));
+    return errorResponse(
+      new ApiError("not_found", `no function at ${url.pathname}`),
+      "local",
+      "-",
+      CORS_HEADERS,
+    );
   };
-}
-
-function withCors(response: Response): Response {
-  for (const [header, value] of Object.entries(CORS_HEADERS)) response.headers.set(header, value);
-  return response;
 }

@@ -17,6 +17,7 @@
 import pg from "pg";
 import type { Caller } from "./auth.ts";
 import { ApiError, isDatabaseError } from "./errors.ts";
+import { RawJson } from "./json.ts";
 
 const STATEMENT_TIMEOUT = "8s";
 
@@ -71,6 +72,16 @@ export function sql(strings: TemplateStringsArray, ...values: SqlValue[]): Sql {
 
 export type Row = Record<string, unknown>;
 
+const JSON_TYPE = 114;
+/** json values (what the queries build) stay text for the response; everything else parses as usual. */
+const types = {
+  getTypeParser:
+    ((oid: number, format?: string) =>
+      oid === JSON_TYPE
+        ? (text: string) => new RawJson(text)
+        : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
+};
+
 /**
  * Runs `statements` in one transaction with the caller's role and JWT claims in effect, so that Row
  * Level Security and auth.uid() decide what they reach. Returns the rows of each statement.
@@ -90,7 +101,7 @@ export async function asCaller(caller: Caller, statements: Sql[]): Promise<Row[]
   const onConnectionError = () => {}; // the failing query below reports it; this keeps the process alive
   client.on("error", onConnectionError);
   try {
-    const results = await client.query(text) as unknown as pg.QueryResult[];
+    const results = await client.query({ text, types }) as unknown as pg.QueryResult[];
     client.off("error", onConnectionError);
     client.release();
     return results.slice(1).map((result) => result.rows);
@@ -117,14 +128,16 @@ export function direction(order: "asc" | "desc"): Sql {
   return new Sql(order === "desc" ? "desc" : "asc");
 }
 
-/** The messages of `source` (aliased m) as a JSON array in API shape: every column but the owner. */
-export function messagesJson(source: Sql, order: "asc" | "desc" = "asc"): Sql {
-  return sql`select coalesce(json_agg(json_build_object(
-      'id', m.id, 'conversation_id', m.conversation_id, 'sequence_order', m.sequence_order,
-      'role', m.role, 'content', m.content, 'name', m.name, 'function_call', m.function_call,
-      'tool_calls', m.tool_calls, 'tool_call_id', m.tool_call_id,
-      'client_message_id', m.client_message_id, 'created_at', m.created_at
-    ) order by m.sequence_order ${direction(order)}), '[]') as messages
+/** A message row (aliased m) as a JSON object in API shape: every column but the owner. */
+export const MESSAGE_JSON = new Sql(`json_build_object(
+  'id', m.id, 'conversation_id', m.conversation_id, 'sequence_order', m.sequence_order,
+  'role', m.role, 'content', m.content, 'name', m.name, 'function_call', m.function_call,
+  'tool_calls', m.tool_calls, 'tool_call_id', m.tool_call_id,
+  'client_message_id', m.client_message_id, 'created_at', m.created_at)`);
+
+/** The messages of `source` (aliased m) as a JSON array in sequence order. */
+export function messagesJson(source: Sql): Sql {
+  return sql`select coalesce(json_agg(${MESSAGE_JSON} order by m.sequence_order), '[]') as messages
     from ${source} as m`;
 }
 

@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import { authenticate, type Caller } from "./auth.ts";
 import { ApiError, fromDatabaseError, isDatabaseError } from "./errors.ts";
+import { toJson } from "./json.ts";
 
 /** Bodies over 1 MiB are refused before they are parsed. */
 export const MAX_BODY_BYTES = 1_048_576;
@@ -48,9 +49,10 @@ export function defineFunction<Schema extends z.ZodType>(
   return async (request) => {
     const started = performance.now();
     const requestId = crypto.randomUUID();
+    const headers = { ...CORS_HEADERS, "x-request-id": requestId };
     let response: Response;
     if (request.method === "OPTIONS") {
-      response = new Response(null, { status: 204 });
+      response = new Response(null, { status: 204, headers });
     } else {
       try {
         if (!(definition.methods as string[]).includes(request.method)) {
@@ -65,13 +67,11 @@ export function defineFunction<Schema extends z.ZodType>(
           throw new ApiError("invalid_request", "the request does not match the schema", parsed.error.issues);
         }
         const reply = await definition.handle(parsed.data, caller);
-        response = json(reply.status, reply.body);
+        response = json(reply.status, reply.body, headers);
       } catch (error) {
-        response = errorResponse(error, definition.name, requestId);
+        response = errorResponse(error, definition.name, requestId, headers);
       }
     }
-    for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
-    response.headers.set("x-request-id", requestId);
     logRequest({
       function: definition.name,
       method: request.method,
@@ -84,13 +84,18 @@ export function defineFunction<Schema extends z.ZodType>(
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return new Response(toJson(body), {
     status,
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
   });
 }
 
-export function errorResponse(error: unknown, functionName: string, requestId: string): Response {
+export function errorResponse(
+  error: unknown,
+  functionName: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+): Response {
   let apiError: ApiError;
   if (error instanceof ApiError) apiError = error;
   else if (isDatabaseError(error)) apiError = fromDatabaseError(error);
@@ -108,7 +113,7 @@ export function errorResponse(error: unknown, functionName: string, requestId: s
     }));
   }
   const body = { error: { code: apiError.code, message: apiError.message, details: apiError.details } };
-  return json(apiError.status, body, apiError.headers);
+  return json(apiError.status, body, { ...headers, ...apiError.headers });
 }
 
 function logRequest(line: Record<string, unknown>): void {
@@ -131,19 +136,12 @@ async function readJsonBody(request: Request): Promise<unknown> {
   if (mediaType !== "application/json") {
     throw new ApiError("unsupported_media_type", "send the body as application/json");
   }
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw bodyTooLarge();
-
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    for await (const chunk of request.body) {
-      size += chunk.byteLength;
-      if (size > MAX_BODY_BYTES) throw bodyTooLarge();
-      chunks.push(chunk);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.byteLength), 0);
+  const declaredLength = request.headers.get("content-length");
+  if (Number(declaredLength ?? 0) > MAX_BODY_BYTES) throw bodyTooLarge();
+  // A declared length is enforced by the HTTP server; only a body without one is counted as it streams.
+  const bytes = declaredLength !== null
+    ? new Uint8Array(await request.arrayBuffer())
+    : await readCapped(request);
 
   let text: string;
   try {
@@ -174,6 +172,19 @@ export function jsonDepth(value: unknown): number {
     for (const child of Object.values(current)) pending.push([child, depth + 1]);
   }
   return deepest;
+}
+
+async function readCapped(request: Request): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body ?? []) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw bodyTooLarge();
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.byteLength), 0);
+  return bytes;
 }
 
 function bodyTooLarge(): ApiError {

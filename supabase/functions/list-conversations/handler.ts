@@ -9,7 +9,7 @@
 import { asCaller, sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
-import { type Conversation, listConversationsRequest } from "../_shared/schemas.ts";
+import { listConversationsRequest } from "../_shared/schemas.ts";
 
 export const listConversations = defineFunction({
   name: "list-conversations",
@@ -20,8 +20,8 @@ export const listConversations = defineFunction({
       throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
     }
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
-    const [[{ conversations }]] = await asCaller(caller, [
-      sql`select coalesce(json_agg(to_json(c) order by c.updated_at desc, c.id desc), '[]') as conversations
+    const [rows] = await asCaller(caller, [
+      sql`select to_json(c) as conversation, to_json(c.updated_at) #>> '{}' as updated_at, c.id
           from (select * from public.conversations
                 where true
                   ${request.user_id === undefined ? sql`` : sql`and user_id = ${request.user_id}`}
@@ -32,20 +32,25 @@ export const listConversations = defineFunction({
           : sql`and (updated_at, id) < (${after.updatedAt}::timestamptz, ${after.id}::uuid)`
       }
                 order by updated_at desc, id desc
-                limit ${request.limit + 1}) as c`,
+                limit ${request.limit + 1}) as c
+          order by c.updated_at desc, c.id desc`,
     ]);
-    const rows = (conversations as Conversation[]).slice(0, request.limit);
-    const hasMore = (conversations as Conversation[]).length > request.limit;
-    const last = rows[rows.length - 1];
+    const page = rows.slice(0, request.limit);
+    const hasMore = rows.length > request.limit;
+    const last = page[page.length - 1];
     return {
       status: 200,
-      body: { conversations: rows, has_more: hasMore, next_cursor: hasMore ? encodeCursor(last) : null },
+      body: {
+        conversations: page.map((row) => row.conversation),
+        has_more: hasMore,
+        next_cursor: hasMore ? encodeCursor(last.updated_at as string, last.id as string) : null,
+      },
     };
   },
 });
 
-function encodeCursor(conversation: Conversation): string {
-  return btoa(JSON.stringify([conversation.updated_at, conversation.id])).replaceAll("+", "-").replaceAll(
+function encodeCursor(updatedAt: string, id: string): string {
+  return btoa(JSON.stringify([updatedAt, id])).replaceAll("+", "-").replaceAll(
     "/",
     "_",
   )

@@ -53,6 +53,7 @@ test("hostile and broken tokens are 401s that reveal nothing", async () => {
       new TextEncoder().encode(publicJwk),
     ),
     "no sub": await hs256({ role: "authenticated" }).setExpirationTime("1h").sign(secret),
+    "no expiry": await hs256(base).sign(secret),
     "sub not a uuid": await hs256({ sub: "alice", role: "authenticated" }).setExpirationTime("1h").sign(
       secret,
     ),
