@@ -48,9 +48,7 @@ interface Scenario {
   /** pgbench script: the statements of one function request, sent as one query message. */
   sql: string;
   /** One HTTP request of the same operation. */
-  http: (
-    tokens: string[],
-  ) => { method: string; path: string; headers: Record<string, string>; body?: string };
+  http: (tokens: string[]) => HttpRequest;
 }
 
 const MESSAGE = JSON.stringify([{ role: "user", content: "A benchmark message of ordinary length." }]);
