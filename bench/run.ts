@@ -14,6 +14,7 @@ import pg from "pg";
 import { migrate, projectRoot } from "../scripts/db_migrate.ts";
 import { LOCAL_JWT_SECRET, mintToken } from "../scripts/local_tokens.ts";
 import { type HttpRequest, runLoad } from "./http_load.ts";
+import { MESSAGE_JSON } from "../supabase/functions/_shared/db.ts";
 
 const quick = Deno.args.includes("--quick");
 const DURATION_S = quick ? 2 : 8;
@@ -38,9 +39,12 @@ const SQL_HISTORY_OWNER_CLAIMS = `json_build_object('sub', '${userId(1)}', 'role
 const asCaller = (claims: string) =>
   `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true), set_config('statement_timeout', '8s', true) \\;`;
 
-/** The messages of m as the functions shape them (messagesJson in _shared/db.ts). */
-const messagesJson = (source: string, order = "asc") =>
-  `select coalesce(json_agg(json_build_object('id', m.id, 'conversation_id', m.conversation_id, 'sequence_order', m.sequence_order, 'role', m.role, 'content', m.content, 'name', m.name, 'function_call', m.function_call, 'tool_calls', m.tool_calls, 'tool_call_id', m.tool_call_id, 'client_message_id', m.client_message_id, 'created_at', m.created_at) order by m.sequence_order ${order}), '[]') as messages from ${source} as m`;
+/** The functions' own SQL fragment for a message, on one line for pgbench. */
+const MESSAGE_OBJECT = MESSAGE_JSON.text.replace(/\s+/g, " ");
+
+/** The messages of m as the functions shape them. */
+const messagesJson = (source: string) =>
+  `select coalesce(json_agg(${MESSAGE_OBJECT} order by m.sequence_order), '[]') as messages from ${source} as m`;
 
 interface Scenario {
   name: string;
@@ -74,18 +78,19 @@ ${asCaller(SQL_CLAIMS)} ${
   };
 }
 
+/** get-history's statements for `order=desc&limit=50` (supabase/functions/get-history/handler.ts). */
 function historyScenario(name: string, id: string): Scenario {
+  const page =
+    `select coalesce(json_agg(${MESSAGE_OBJECT} order by m.position) filter (where m.position <= 50), '[]') as messages,
+    count(*) > 50 as has_more, case when count(*) > 50 then min(m.sequence_order) filter (where m.position = 50) end as next_cursor
+    from (select *, row_number() over (order by sequence_order desc) as position from public.conversation_messages
+          where conversation_id = '${id}' order by sequence_order desc limit 51) as m`.replace(/\s+/g, " ");
   return {
     name,
     appends: false,
     sql: `${
       asCaller(SQL_HISTORY_OWNER_CLAIMS)
-    } select to_json(c) as conversation from public.conversations as c where c.id = '${id}' \\; ${
-      messagesJson(
-        `(select * from public.conversation_messages where conversation_id = '${id}' order by sequence_order desc limit 51)`,
-        "desc",
-      )
-    }
+    } select to_json(c) as conversation from public.conversations as c where c.id = '${id}' \\; ${page}
 `,
     http: (tokens) => ({
       method: "GET",
@@ -126,6 +131,33 @@ ${
   },
 ];
 
+/**
+ * The append of "append, spread" as drivers usually send it: BEGIN, settings, call, summary, COMMIT,
+ * five round trips, with pgbench's extended protocol (unnamed statements, what a transaction pooler
+ * allows) or prepared statements (what a direct or session-pooled connection allows).
+ */
+const APPEND_IN_FIVE_ROUND_TRIPS = `\\set n random(1, ${CONVERSATIONS})
+begin;
+${asCaller(SQL_CLAIMS).replace(" \\;", ";")}
+${messagesJson(`public.append_messages(${SQL_CONVERSATION}, '${MESSAGE}'::jsonb, null)`)};
+select json_build_object('id', c.id, 'last_sequence', c.last_sequence, 'updated_at', c.updated_at) as conversation, current_setting('conversation_store.appended_count')::integer as appended from public.conversations as c where c.id = ${SQL_CONVERSATION};
+commit;
+`;
+
+const PROTOCOLS = [
+  {
+    name: "1 round trip, simple protocol (what the functions do)",
+    mode: "simple",
+    script: () => SCENARIOS[0].sql,
+  },
+  {
+    name: "5 round trips, extended protocol, unnamed statements",
+    mode: "extended",
+    script: () => APPEND_IN_FIVE_ROUND_TRIPS,
+  },
+  { name: "5 round trips, prepared statements", mode: "prepared", script: () => APPEND_IN_FIVE_ROUND_TRIPS },
+] as const;
+
 interface Measurement {
   requestsPerSecond: number;
   p50: number;
@@ -151,6 +183,7 @@ async function runPgbench(
   script: string,
   concurrency: number,
   env: Record<string, string>,
+  mode: "simple" | "extended" | "prepared" = "simple",
 ): Promise<Measurement> {
   const dir = await Deno.makeTempDir({ prefix: "bench-pgbench-" });
   await Deno.writeTextFile(`${dir}/script.sql`, script);
@@ -158,7 +191,7 @@ async function runPgbench(
     args: [
       "-n",
       "-M",
-      "simple",
+      mode,
       "-c",
       String(concurrency),
       "-j",
@@ -348,6 +381,18 @@ async function main(databaseUrl: string): Promise<number> {
     await server.child.status;
   }
 
+  const protocols = [];
+  for (const protocol of PROTOCOLS) {
+    const measured = await runPgbench(protocol.script(), 16, env, protocol.mode);
+    acknowledgedAppends += measured.completed;
+    protocols.push({ protocol: protocol.name, ...measured });
+    console.log(
+      `[protocol] ${protocol.name}, c=16: ${format(measured.requestsPerSecond, 0)}/s, p99 ${
+        format(measured.p99, 1)
+      } ms`,
+    );
+  }
+
   const appends = await checkAppends(databaseUrl);
   const at16 = (name: string) => rows.find((row) => row.scenario === name && row.concurrency === 16)!;
   const historyLatencyRatio = at16("history, newest 50 of 100,000").http.p50 /
@@ -359,6 +404,7 @@ async function main(databaseUrl: string): Promise<number> {
     durationSeconds: DURATION_S,
     rows,
     historyLatencyRatioHttpP50: historyLatencyRatio,
+    protocols,
     serverPeakMemoryMiB: memory,
     appends: { acknowledged: acknowledgedAppends, stored: appends.appended, gapFree: appends.gapFree },
     errors,
@@ -371,6 +417,14 @@ async function main(databaseUrl: string): Promise<number> {
     }; SQL = pgbench with the functions' statements, HTTP = the same operations through the local server, closed loop.`,
     "",
     table(rows),
+    "",
+    "Append, spread, c=16, SQL only: what one round trip in the simple protocol saves",
+    "",
+    "| how the transaction is sent | req/s | p50 / p99 ms |",
+    "|---|---:|---:|",
+    ...protocols.map((p) =>
+      `| ${p.protocol} | ${format(p.requestsPerSecond, 0)} | ${format(p.p50, 2)} / ${format(p.p99, 2)} |`
+    ),
     "",
     `- History latency, 100,000 vs 100 messages (HTTP p50, c=16): ${format(historyLatencyRatio, 2)}x`,
     `- Server peak memory (VmHWM): ${format(memory, 0)} MiB`,
