@@ -42,9 +42,10 @@ export async function mintToken(options: TokenOptions): Promise<string> {
 export async function tokenForUser(
   name: string,
   secret?: string,
-): Promise<{ userId: string; token: string }> {
+): Promise<{ name: string; userId: string; token: string }> {
   const userId = await userIdFor(name);
   return {
+    name,
     userId,
     token: await mintToken({ role: "authenticated", userId, email: `${name}@example.com`, secret }),
   };

@@ -39,16 +39,26 @@ Deno.env.set("SUPABASE_DB_URL", databaseUrl);
 Deno.env.set("SUPABASE_JWT_SECRET", jwtSecret);
 if (embedded) Deno.env.set("DB_POOL_MAX", "1");
 const { localApi, pool } = await import("./local_api.ts");
+const { playgroundRoute } = await import("./playground.ts");
+const demoUsers = [await tokenForUser("alice", jwtSecret), await tokenForUser("bob", jwtSecret)];
+const playground = playgroundRoute({
+  apiUrl: `http://127.0.0.1:${apiPort}`,
+  anonKey: "local-anon-key",
+  users: demoUsers.map(({ name, token }) => ({ name, token })),
+});
 
-const server = Deno.serve({ hostname: "127.0.0.1", port: apiPort, onListen: () => {} }, localApi());
+const server = Deno.serve(
+  { hostname: "127.0.0.1", port: apiPort, onListen: () => {} },
+  localApi([playground]),
+);
 await announce();
 
 async function announce(): Promise<void> {
-  const alice = await tokenForUser("alice", jwtSecret);
-  const bob = await tokenForUser("bob", jwtSecret);
+  const [alice, bob] = demoUsers;
   const serviceRole = await mintToken({ role: "service_role", secret: jwtSecret });
   const api = `http://127.0.0.1:${apiPort}`;
   console.log(`Conversation store API: ${api}/functions/v1/<name>`);
+  console.log(`Playground:             ${api}/`);
   console.log(
     embedded
       ? `Database (embedded):    psql "postgresql://postgres@127.0.0.1:${databasePort}/postgres?sslmode=disable"  (data in ${dataDir})`

@@ -39,9 +39,10 @@ async function fileExists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-/** pgTAP and pg_prove come from Debian; install them once on a fresh machine. */
+/** pgTAP, pg_prove and Chromium (for the browser test) come from Debian; install them once on a fresh machine. */
 async function ensureDebianPackages(): Promise<void> {
   const needed: string[] = [];
+  if (!(await fileExists("/usr/bin/chromium"))) needed.push("chromium");
   if (!(await fileExists("/usr/share/postgresql/15/extension/pgtap.control"))) {
     needed.push("postgresql-15-pgtap");
   }

@@ -30,7 +30,7 @@ Deno.env.set("DB_POOL_MAX", "20");
 Deno.env.set("REQUEST_LOG", "off");
 
 const { localApi, pool } = await import("../../../scripts/local_api.ts");
-export { pool };
+export { localApi, pool };
 
 const apiServer = skip
   ? undefined
