@@ -43,6 +43,10 @@ create policy "owners read their messages" on public.conversation_messages
   for select to authenticated
   using (user_id = (select auth.uid()));
 
--- Messages are always read within one conversation (idx_conversation_messages_sequence_order), but a
--- client may also ask for "all my messages"; this index keeps the policy's own filter indexed.
-create index idx_conversation_messages_user_id on public.conversation_messages (user_id, created_at desc);
+-- The messages policy is a plain comparison on an indexed column. The index leads with user_id and
+-- continues with the history order, so a user's history is one index range under the policy. An
+-- index on user_id alone made things worse: auth.uid() is unknown when the plan is made, so the
+-- planner guessed an average user and combined that index with the conversation's (a BitmapAnd
+-- over every message of the user: 8.9 ms instead of 0.2 ms for 50 messages of a 100,000-message user).
+create index idx_conversation_messages_user_id
+  on public.conversation_messages (user_id, conversation_id, sequence_order);

@@ -1,6 +1,6 @@
 -- The tables, their columns, keys, indexes and rules, as the seed and the schema issue describe them.
 begin;
-select plan(47);
+select plan(48);
 
 -- conversations
 select has_table('public', 'conversations', 'conversations exists');
@@ -53,6 +53,8 @@ select has_index('public', 'conversation_messages', 'idx_conversation_messages_c
   array['conversation_id', 'client_message_id'], 'idx_conversation_messages_conversation_id is the idempotency key');
 select index_is_unique('public', 'conversation_messages', 'idx_conversation_messages_conversation_id',
   'a client_message_id is stored once per conversation');
+select has_index('public', 'conversation_messages', 'idx_conversation_messages_user_id',
+  array['user_id', 'conversation_id', 'sequence_order'], 'the messages policy column leads an index in history order');
 
 -- Without a public.videos table, video_id is a plain uuid
 select is(
