@@ -254,6 +254,13 @@ async function seed(databaseUrl: string): Promise<void> {
   await client.end();
 }
 
+async function vacuum(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query("vacuum (analyze) public.conversations, public.conversation_messages");
+  await client.end();
+}
+
 /** Every seeded conversation numbered 1..N; the number of messages appended during the run. */
 async function checkAppends(databaseUrl: string): Promise<{ gapFree: boolean; appended: number }> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -353,7 +360,10 @@ async function main(databaseUrl: string): Promise<number> {
   try {
     for (const scenario of SCENARIOS) {
       for (const concurrency of CONCURRENCY) {
+        // Each side starts from a vacuumed table, so that neither pays for the other's dead rows.
+        await vacuum(databaseUrl);
         const sql = await runPgbench(scenario.sql, concurrency, env);
+        await vacuum(databaseUrl);
         const http = await runLoad(server.url, concurrency, DURATION_S, () => scenario.http(tokens));
         if (scenario.appends) acknowledgedAppends += sql.completed + http.completed;
         const row = {

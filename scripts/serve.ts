@@ -15,6 +15,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { migrate } from "./db_migrate.ts";
 import { LOCAL_JWT_SECRET, mintToken, tokenForUser } from "./local_tokens.ts";
+import { playgroundRoute } from "./playground.ts";
 
 const apiPort = Number(Deno.env.get("PORT") ?? 54321);
 const databasePort = Number(Deno.env.get("DB_PORT") ?? 54322);
@@ -39,7 +40,6 @@ Deno.env.set("SUPABASE_DB_URL", databaseUrl);
 Deno.env.set("SUPABASE_JWT_SECRET", jwtSecret);
 if (embedded) Deno.env.set("DB_POOL_MAX", "1");
 const { localApi, pool } = await import("./local_api.ts");
-const { playgroundRoute } = await import("./playground.ts");
 const demoUsers = [await tokenForUser("alice", jwtSecret), await tokenForUser("bob", jwtSecret)];
 const playground = playgroundRoute({
   apiUrl: `http://127.0.0.1:${apiPort}`,
