@@ -18,6 +18,8 @@ interface SuiteResult {
 }
 
 const THROWAWAY_MARKER = "CONVERSATION_STORE_THROWAWAY_DB";
+/** Inside pg_virtualenv the total goes to this file, so that the outer run prints it last. */
+const TOTAL_FILE = "CONVERSATION_STORE_TOTAL_FILE";
 
 async function run(command: string, args: string[], options: Deno.CommandOptions = {}) {
   const output = await new Deno.Command(command, {
@@ -175,7 +177,10 @@ async function main(databaseUrl: string, throwawayCluster?: string): Promise<num
   const passed = results.reduce((sum, suite) => sum + suite.passed, 0);
   const failed = results.reduce((sum, suite) => sum + suite.failed, 0);
   console.log(`\nAll suites in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`${passed} passed, ${failed} failed`);
+  const total = `${passed} passed, ${failed} failed`;
+  const totalFile = Deno.env.get(TOTAL_FILE);
+  if (totalFile) await Deno.writeTextFile(totalFile, total);
+  else console.log(total);
   return failed === 0 ? 0 : 1;
 }
 
@@ -189,7 +194,9 @@ if (import.meta.main) {
     Deno.exit(await main(`postgresql://postgres:${password}@localhost:${port}/postgres`, "15 regress"));
   } else {
     await ensureDebianPackages();
-    // pg_virtualenv creates the cluster, runs this script again inside it, and drops the cluster.
+    // pg_virtualenv creates the cluster, runs this script again inside it, and drops the cluster;
+    // the total is printed after that, as the run's last line.
+    const totalFile = await Deno.makeTempFile({ prefix: "conversation-store-total-" });
     const status = await new Deno.Command("pg_virtualenv", {
       args: [
         "-v",
@@ -201,10 +208,12 @@ if (import.meta.main) {
         "-A",
         new URL(import.meta.url).pathname,
       ],
-      env: { [THROWAWAY_MARKER]: "1" },
+      env: { [THROWAWAY_MARKER]: "1", [TOTAL_FILE]: totalFile },
       stdout: "inherit",
       stderr: "inherit",
     }).spawn().status;
+    console.log((await Deno.readTextFile(totalFile)) || "0 passed, 1 failed");
+    await Deno.remove(totalFile);
     Deno.exit(status.code);
   }
 }
