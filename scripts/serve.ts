@@ -7,9 +7,10 @@
  * the baseline and the migrations first, then serves every function at
  * http://127.0.0.1:54321/functions/v1/<name>.
  *
- * PGlite is a single backend: pglite-socket queues the queries of its connections one by one, so
- * two open transactions would interleave. The functions run each transaction as one query message,
- * and the server keeps one connection to it, so that never happens.
+ * PGlite is a single backend session: pglite-socket queues the queries of its connections one by one,
+ * so two open transactions would interleave. The functions run each transaction as one query message
+ * over one connection, so theirs never do; the second connection allowed is for psql, to look inside
+ * with single statements (an explicit BEGIN there would take the server's queries into it).
  */
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
@@ -28,7 +29,7 @@ let embedded: { db: PGlite; socket: PGLiteSocketServer } | undefined;
 if (!databaseUrl) {
   await Deno.mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
-  const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: databasePort });
+  const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: databasePort, maxConnections: 2 });
   await socket.start();
   embedded = { db, socket };
   databaseUrl = `postgresql://postgres:postgres@127.0.0.1:${databasePort}/postgres?sslmode=disable`;
@@ -61,7 +62,8 @@ async function announce(): Promise<void> {
   console.log(`Playground:             ${api}/`);
   console.log(
     embedded
-      ? `Database (embedded):    psql "postgresql://postgres@127.0.0.1:${databasePort}/postgres?sslmode=disable"  (data in ${dataDir})`
+      ? `Database (embedded):    psql "postgresql://postgres@127.0.0.1:${databasePort}/postgres?sslmode=disable"  (data in ${dataDir};\n` +
+        `                        one session shared with the server: look with single statements, never BEGIN)`
       : `Database:               ${new URL(databaseUrl!).host}`,
   );
   console.log(`\nToken for alice (${alice.userId}):\n${alice.token}`);
