@@ -24,7 +24,6 @@ export interface LoadResult {
 }
 
 const encoder = new TextEncoder();
-const HEADER_END = encoder.encode("\r\n\r\n");
 
 function encode(request: HttpRequest, host: string): Uint8Array {
   const body = request.body === undefined ? new Uint8Array() : encoder.encode(request.body);
@@ -37,10 +36,13 @@ function encode(request: HttpRequest, host: string): Uint8Array {
   return bytes;
 }
 
-function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {
-  outer: for (let i = from; i <= haystack.length - needle.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
+const CR = 13;
+const LF = 10;
+
+/** Where the blank line that ends the headers starts in bytes[from..to), or -1. */
+function headerEnd(bytes: Uint8Array, from: number, to: number): number {
+  for (let i = Math.max(from, 0); i + 3 < to; i++) {
+    if (bytes[i] === CR && bytes[i + 1] === LF && bytes[i + 2] === CR && bytes[i + 3] === LF) return i;
   }
   return -1;
 }
@@ -49,31 +51,39 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number
 async function connect(host: string, port: number) {
   const connection = await Deno.connect({ hostname: host, port });
   connection.setNoDelay(true);
-  let buffer = new Uint8Array(0);
-  const chunk = new Uint8Array(65536);
+  // One buffer per connection: responses are read into it and consumed in place.
+  let buffer = new Uint8Array(1 << 16);
+  let end = 0;
+  const decoder = new TextDecoder();
 
   async function readMore(): Promise<void> {
-    const read = await connection.read(chunk);
+    if (end === buffer.length) {
+      const grown = new Uint8Array(buffer.length * 2);
+      grown.set(buffer);
+      buffer = grown;
+    }
+    const read = await connection.read(buffer.subarray(end));
     if (read === null) throw new Error("connection closed");
-    const grown = new Uint8Array(buffer.length + read);
-    grown.set(buffer);
-    grown.set(chunk.subarray(0, read), buffer.length);
-    buffer = grown;
+    end += read;
   }
 
   return {
     async send(bytes: Uint8Array): Promise<number> {
       await connection.write(bytes);
-      let headerEnd = indexOf(buffer, HEADER_END, 0);
-      while (headerEnd < 0) {
+      let scanned = 0;
+      let headEnd = -1;
+      while (headEnd < 0) {
         await readMore();
-        headerEnd = indexOf(buffer, HEADER_END, 0);
+        headEnd = headerEnd(buffer, scanned - 3, end);
+        scanned = end;
       }
-      const head = new TextDecoder().decode(buffer.subarray(0, headerEnd));
+      const head = decoder.decode(buffer.subarray(0, headEnd));
       const status = Number(head.slice(9, 12));
       const length = Number(head.match(/\r\ncontent-length:\s*(\d+)/i)?.[1] ?? 0);
-      while (buffer.length < headerEnd + 4 + length) await readMore();
-      buffer = buffer.slice(headerEnd + 4 + length);
+      const total = headEnd + 4 + length;
+      while (end < total) await readMore();
+      buffer.copyWithin(0, total, end);
+      end -= total;
       return status;
     },
     close: () => connection.close(),

@@ -428,7 +428,7 @@ async function main(databaseUrl: string): Promise<number> {
     "",
     table(rows),
     "",
-    "Append, spread, c=16, SQL only: what one round trip in the simple protocol saves",
+    "Append, spread, c=16, SQL only: the same transaction sent three ways",
     "",
     "| how the transaction is sent | req/s | p50 / p99 ms |",
     "|---|---:|---:|",
