@@ -12,6 +12,7 @@
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
 import { migrate, projectRoot } from "../scripts/db_migrate.ts";
+import { libpqEnv, runInThrowawayCluster, throwawayDatabaseUrl } from "../scripts/throwaway_db.ts";
 import { LOCAL_JWT_SECRET, mintToken } from "../scripts/local_tokens.ts";
 import { type HttpRequest, runLoad } from "./http_load.ts";
 import { MESSAGE_JSON } from "../supabase/functions/_shared/db.ts";
@@ -21,7 +22,6 @@ const DURATION_S = quick ? 2 : 8;
 const CONCURRENCY = [1, 4, 16];
 const USERS = 100;
 const CONVERSATIONS = 1000;
-const THROWAWAY_MARKER = "CONVERSATION_STORE_BENCH_DB";
 
 // Seeded ids are derived from numbers, so pgbench scripts and HTTP requests compute them alike.
 const conversationId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -276,17 +276,6 @@ async function checkAppends(databaseUrl: string): Promise<{ gapFree: boolean; ap
   return { gapFree: row.gap_free, appended: row.appended };
 }
 
-function libpqEnv(databaseUrl: string): Record<string, string> {
-  const url = new URL(databaseUrl);
-  return {
-    PGHOST: url.hostname,
-    PGPORT: url.port || "5432",
-    PGUSER: decodeURIComponent(url.username),
-    PGPASSWORD: decodeURIComponent(url.password),
-    PGDATABASE: url.pathname.slice(1) || "postgres",
-  };
-}
-
 async function startServer(databaseUrl: string) {
   const port = 54400 + Math.floor(Math.random() * 500);
   const child = new Deno.Command(Deno.execPath(), {
@@ -459,29 +448,10 @@ async function main(databaseUrl: string): Promise<number> {
 }
 
 if (import.meta.main) {
-  const databaseUrl = Deno.env.get("DATABASE_URL");
-  if (databaseUrl) {
-    Deno.exit(await main(databaseUrl));
-  } else if (Deno.env.get(THROWAWAY_MARKER)) {
-    const password = encodeURIComponent(Deno.env.get("PGPASSWORD") ?? "");
-    Deno.exit(await main(`postgresql://postgres:${password}@localhost:${Deno.env.get("PGPORT")}/postgres`));
-  } else {
-    const status = await new Deno.Command("pg_virtualenv", {
-      args: [
-        "-v",
-        "15",
-        "-o",
-        "max_connections=200",
-        Deno.execPath(),
-        "run",
-        "-A",
-        new URL(import.meta.url).pathname,
-        ...Deno.args,
-      ],
-      env: { [THROWAWAY_MARKER]: "1" },
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn().status;
-    Deno.exit(status.code);
-  }
+  const databaseUrl = Deno.env.get("DATABASE_URL") ?? throwawayDatabaseUrl();
+  Deno.exit(
+    databaseUrl
+      ? await main(databaseUrl)
+      : await runInThrowawayCluster(import.meta.url, Deno.args, { maxConnections: 200 }),
+  );
 }

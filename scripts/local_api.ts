@@ -16,7 +16,7 @@ import { pool, unavailable } from "../supabase/functions/_shared/db.ts";
 import { ApiError, isDatabaseError } from "../supabase/functions/_shared/errors.ts";
 import { CORS_HEADERS, errorResponse } from "../supabase/functions/_shared/http.ts";
 
-export const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
+const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "start-conversation": startConversation,
   "append-message": appendMessage,
   "get-history": getHistory,

@@ -1,14 +1,15 @@
 /**
  * `deno task test`: the whole suite on a real PostgreSQL.
  *
- * Without DATABASE_URL it re-runs itself inside `pg_virtualenv`, which creates a throwaway
- * PostgreSQL 15 cluster and drops it afterwards. It installs pgTAP and pg_prove from Debian when
+ * Without DATABASE_URL it re-runs itself inside a throwaway PostgreSQL 15 cluster
+ * (scripts/throwaway_db.ts). It installs pgTAP and pg_prove from Debian when
  * they are missing, migrates with the Supabase CLI, runs the pgTAP files, the Deno tests and
  * Supabase's advisors, and ends with one line totalling every suite: `N passed, N failed`.
  */
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
 import { migrate, projectRoot, supabaseCli, withLocalSslMode } from "./db_migrate.ts";
+import { libpqEnv, runInThrowawayCluster, THROWAWAY_CLUSTER, throwawayDatabaseUrl } from "./throwaway_db.ts";
 
 interface SuiteResult {
   name: string;
@@ -17,7 +18,6 @@ interface SuiteResult {
   seconds: number;
 }
 
-const THROWAWAY_MARKER = "CONVERSATION_STORE_THROWAWAY_DB";
 /** Inside pg_virtualenv the total goes to this file, so that the outer run prints it last. */
 const TOTAL_FILE = "CONVERSATION_STORE_TOTAL_FILE";
 
@@ -82,23 +82,10 @@ async function preparePgTap(databaseUrl: string): Promise<void> {
   }
 }
 
-/** pg_prove reads the PG* variables, not a URL. */
-function libpqEnv(databaseUrl: string): Record<string, string> {
-  const url = new URL(databaseUrl);
-  return {
-    PGHOST: url.hostname.replace(/^\[|\]$/g, ""),
-    PGPORT: url.port || "5432",
-    PGUSER: decodeURIComponent(url.username),
-    PGPASSWORD: decodeURIComponent(url.password),
-    PGDATABASE: url.pathname.slice(1) || "postgres",
-    PGOPTIONS: "-c search_path=public,extensions",
-  };
-}
-
 async function pgTapSuite(databaseUrl: string) {
   await preparePgTap(databaseUrl);
   const result = await run("pg_prove", ["--ext", ".sql", "-r", "supabase/tests/database"], {
-    env: libpqEnv(databaseUrl),
+    env: { ...libpqEnv(databaseUrl), PGOPTIONS: "-c search_path=public,extensions" },
   });
   console.log(result.stdout.trimEnd());
   if (result.stderr.trim()) console.log(result.stderr.trimEnd());
@@ -186,34 +173,21 @@ async function main(databaseUrl: string, throwawayCluster?: string): Promise<num
 
 if (import.meta.main) {
   const databaseUrl = Deno.env.get("DATABASE_URL");
+  const throwaway = throwawayDatabaseUrl();
   if (databaseUrl) {
     Deno.exit(await main(databaseUrl));
-  } else if (Deno.env.get(THROWAWAY_MARKER)) {
-    const port = Deno.env.get("PGPORT");
-    const password = encodeURIComponent(Deno.env.get("PGPASSWORD") ?? "");
-    Deno.exit(await main(`postgresql://postgres:${password}@localhost:${port}/postgres`, "15 regress"));
+  } else if (throwaway) {
+    Deno.exit(await main(throwaway, THROWAWAY_CLUSTER));
   } else {
     await ensureDebianPackages();
-    // pg_virtualenv creates the cluster, runs this script again inside it, and drops the cluster;
-    // the total is printed after that, as the run's last line.
+    // The cluster is dropped after the inner run; the total is printed after that, as the last line.
     const totalFile = await Deno.makeTempFile({ prefix: "conversation-store-total-" });
-    const status = await new Deno.Command("pg_virtualenv", {
-      args: [
-        "-v",
-        "15",
-        "-o",
-        "max_connections=300",
-        Deno.execPath(),
-        "run",
-        "-A",
-        new URL(import.meta.url).pathname,
-      ],
-      env: { [THROWAWAY_MARKER]: "1", [TOTAL_FILE]: totalFile },
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn().status;
+    const code = await runInThrowawayCluster(import.meta.url, [], {
+      maxConnections: 300,
+      env: { [TOTAL_FILE]: totalFile },
+    });
     console.log((await Deno.readTextFile(totalFile)) || "0 passed, 1 failed");
     await Deno.remove(totalFile);
-    Deno.exit(status.code);
+    Deno.exit(code);
   }
 }

@@ -142,6 +142,9 @@ export const deleteConversationRequest = z.strictObject({ conversation_id: uuid 
 
 // Responses
 
+const storedFunctionCall = z.object({ name: z.string(), arguments: z.string() });
+const storedToolCalls = z.array(z.record(z.string(), z.json()));
+
 export const message = z.object({
   id: z.string(),
   conversation_id: z.string(),
@@ -149,8 +152,8 @@ export const message = z.object({
   role: z.enum(ROLES),
   content: z.string().nullable(),
   name: z.string().nullable(),
-  function_call: z.object({ name: z.string(), arguments: z.string() }).nullable(),
-  tool_calls: z.array(z.record(z.string(), z.json())).nullable(),
+  function_call: storedFunctionCall.nullable(),
+  tool_calls: storedToolCalls.nullable(),
   tool_call_id: z.string().nullable(),
   client_message_id: z.string().nullable(),
   created_at: z.string(),
@@ -171,8 +174,8 @@ export const openaiMessage = z.object({
   role: z.enum(ROLES),
   content: z.string().optional(),
   name: z.string().optional(),
-  function_call: z.object({ name: z.string(), arguments: z.string() }).optional(),
-  tool_calls: z.array(z.record(z.string(), z.json())).optional(),
+  function_call: storedFunctionCall.optional(),
+  tool_calls: storedToolCalls.optional(),
   tool_call_id: z.string().optional(),
 });
 

@@ -28,16 +28,3 @@ export async function storedKeys(conversationIds: string[]): Promise<Map<string,
   );
   return new Map(rows.map((row) => [row.client_message_id as string, row.copies as number]));
 }
-
-/** Runs `tasks` with at most `limit` in flight. */
-export async function inParallel<T>(limit: number, tasks: Array<() => Promise<T>>): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, async () => {
-    while (next < tasks.length) {
-      const index = next++;
-      results[index] = await tasks[index]();
-    }
-  }));
-  return results;
-}
