@@ -6,11 +6,16 @@
  * Import this module only after SUPABASE_DB_URL is set: the functions create their pool on import.
  */
 import { appendMessage } from "../supabase/functions/append-message/handler.ts";
+import { deleteAllConversations } from "../supabase/functions/delete-all-conversations/handler.ts";
 import { deleteConversation } from "../supabase/functions/delete-conversation/handler.ts";
+import { forkConversation } from "../supabase/functions/fork-conversation/handler.ts";
+import { getContext } from "../supabase/functions/get-context/handler.ts";
 import { getHistory } from "../supabase/functions/get-history/handler.ts";
 import { listConversations } from "../supabase/functions/list-conversations/handler.ts";
+import { searchConversations } from "../supabase/functions/search-conversations/handler.ts";
 import { startConversation } from "../supabase/functions/start-conversation/handler.ts";
 import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
+import { updateMessage } from "../supabase/functions/update-message/handler.ts";
 import { authenticate } from "../supabase/functions/_shared/auth.ts";
 import { pool, unavailable } from "../supabase/functions/_shared/db.ts";
 import { ApiError, isDatabaseError } from "../supabase/functions/_shared/errors.ts";
@@ -23,6 +28,11 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "list-conversations": listConversations,
   "update-conversation": updateConversation,
   "delete-conversation": deleteConversation,
+  "get-context": getContext,
+  "update-message": updateMessage,
+  "fork-conversation": forkConversation,
+  "delete-all-conversations": deleteAllConversations,
+  "search-conversations": searchConversations,
 };
 
 export { pool };

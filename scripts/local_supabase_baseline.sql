@@ -14,6 +14,17 @@ begin
   if not exists (select from pg_roles where rolname = 'service_role') then
     create role service_role nologin noinherit bypassrls;
   end if;
+  -- The Data API (PostgREST) logs in as authenticator and switches to the caller's role.
+  if not exists (select from pg_roles where rolname = 'authenticator') then
+    create role authenticator login noinherit;
+    grant anon, authenticated, service_role to authenticator;
+  end if;
+
+  -- Supabase installs extensions into their own schema, out of the API's way.
+  if to_regnamespace('extensions') is null then
+    create schema extensions;
+    grant usage on schema extensions to anon, authenticated, service_role;
+  end if;
 
   if to_regnamespace('auth') is null then
     create schema auth;

@@ -13,6 +13,7 @@
  * with single statements (an explicit BEGIN there would take the server's queries into it).
  */
 import { PGlite } from "@electric-sql/pglite";
+import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { migrate } from "./db_migrate.ts";
 import { LOCAL_JWT_SECRET, mintToken, tokenForUser } from "./local_tokens.ts";
@@ -28,7 +29,8 @@ let embedded: { db: PGlite; socket: PGLiteSocketServer } | undefined;
 
 if (!databaseUrl) {
   await Deno.mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  // Supabase offers btree_gin; the search index needs it (owner first, then words).
+  const db = await PGlite.create(dataDir, { extensions: { btree_gin } });
   const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: databasePort, maxConnections: 2 });
   await socket.start();
   embedded = { db, socket };

@@ -61,7 +61,13 @@ function literal(value: SqlValue): string {
     return String(value);
   }
   if (typeof value === "boolean") return String(value);
-  if (typeof value === "string") return pg.escapeLiteral(value);
+  if (typeof value === "string") {
+    // A NUL would end the query message early: PostgreSQL text cannot hold one, so refuse it here.
+    if (value.includes("\u0000")) {
+      throw new ApiError("invalid_request", "text may not contain NUL characters");
+    }
+    return pg.escapeLiteral(value);
+  }
   return pg.escapeLiteral(JSON.stringify(value));
 }
 
@@ -123,25 +129,38 @@ export function unavailable(error: unknown): ApiError {
   return new ApiError("service_unavailable", "the database is unavailable, try again shortly");
 }
 
+/** Fragments one after the other, as one, with `separator` (raw SQL, such as ", ") between them. */
+export function join(fragments: Sql[], separator = " "): Sql {
+  return new Sql(fragments.map((fragment) => fragment.text).join(separator));
+}
+
 /** A sort direction, the one keyword that is not a value. */
 export function direction(order: "asc" | "desc"): Sql {
   return new Sql(order === "desc" ? "desc" : "asc");
 }
 
-/** A message row (aliased m) as a JSON object in API shape: every column but the owner. */
-export const MESSAGE_JSON = new Sql(`json_build_object(
-  'id', m.id, 'conversation_id', m.conversation_id, 'sequence_order', m.sequence_order,
-  'role', m.role, 'content', m.content, 'name', m.name, 'function_call', m.function_call,
-  'tool_calls', m.tool_calls, 'tool_call_id', m.tool_call_id,
-  'client_message_id', m.client_message_id, 'created_at', m.created_at)`);
+/** Holds for a conversation (aliased c) that clients may reach: not expired, not deleted. */
+export const LIVE = new Sql("(c.expires_at is null or c.expires_at > now())");
 
-/** The messages of `source` (aliased m) as a JSON array in sequence order. */
+/**
+ * The caller's own rows (aliased `alias`), as a literal beside the policy: Row Level Security
+ * already limits a user to their rows, but the policy's auth.uid() is unknown when the plan is
+ * made; with the id in the query the planner sees this user's real statistics. The service role
+ * reaches every row.
+ */
+export function ownedBy(caller: Caller, alias: "c" | "m"): Sql {
+  return caller.role === "service_role" ? sql`` : sql`and ${new Sql(alias)}.user_id = ${caller.userId}`;
+}
+
+/** The messages of `source` (aliased m) as a JSON array in API shape, in sequence order. */
 export function messagesJson(source: Sql): Sql {
-  return sql`select coalesce(json_agg(${MESSAGE_JSON} order by m.sequence_order), '[]') as messages
+  return sql`select coalesce(json_agg(conversation_store.message_json(m) order by m.sequence_order), '[]')
+                    as messages
     from ${source} as m`;
 }
 
-/** One conversation in API shape (every column, in table order). */
-export function conversationJson(conversationId: string): Sql {
-  return sql`select to_json(c) as conversation from public.conversations as c where c.id = ${conversationId}`;
+/** One live conversation in API shape, as `conversation`; no row when it is not found or not live. */
+export function conversationJson(caller: Caller, conversationId: string): Sql {
+  return sql`select conversation_store.conversation_json(c) as conversation
+    from public.conversations as c where c.id = ${conversationId} and ${LIVE} ${ownedBy(caller, "c")}`;
 }

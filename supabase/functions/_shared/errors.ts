@@ -11,9 +11,15 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conversation_exists: 409,
   sequence_conflict: 409,
+  reply_in_progress: 409,
+  message_final: 409,
+  content_offset_mismatch: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_conflict: 422,
+  beyond_last_sequence: 422,
+  context_budget_exceeded: 422,
+  fork_too_large: 422,
   internal_error: 500,
   service_unavailable: 503,
 } as const;
@@ -40,6 +46,7 @@ export interface DatabaseError {
   code: string;
   message: string;
   detail?: string;
+  hint?: string;
   constraint?: string;
   severity: string;
 }
@@ -51,18 +58,30 @@ export function isDatabaseError(error: unknown): error is DatabaseError {
 
 const UNAVAILABLE_CLASSES = ["08", "53", "57"]; // connection exceptions, insufficient resources, operator intervention
 
+/** The error a `PTnnn` SQLSTATE means when the function raising it gives no code of its own (HINT). */
+const DEFAULT_FOR_STATUS: Record<string, ErrorCode> = {
+  PT404: "not_found",
+  PT409: "sequence_conflict",
+  PT422: "idempotency_conflict",
+};
+
 /**
- * SQLSTATEs raised by the migrations (listed in 20261124000400_start_conversation.sql) and by
- * PostgreSQL itself, turned into API errors. Anything unknown is an internal error: logged, not shown.
+ * SQLSTATEs raised by the migrations and by PostgreSQL itself, turned into API errors.
+ *
+ * The SQL functions raise `PTnnn` (which PostgREST also answers with status nnn) and name the API
+ * error code in HINT when one status has several meanings, with the details as JSON in DETAIL.
+ * Data exceptions (class 22) come from values a caller sent. Anything unknown is an internal
+ * error: logged, not shown.
  */
 export function fromDatabaseError(error: DatabaseError): ApiError {
+  if (error.code in DEFAULT_FOR_STATUS) {
+    const named = error.hint as ErrorCode | undefined;
+    const code = named && ERROR_STATUS[named] === Number(error.code.slice(2))
+      ? named
+      : DEFAULT_FOR_STATUS[error.code];
+    return new ApiError(code, error.message, parseDetail(error.detail));
+  }
   switch (error.code) {
-    case "PT404":
-      return new ApiError("not_found", "conversation not found");
-    case "PT409":
-      return new ApiError("sequence_conflict", error.message, parseDetail(error.detail));
-    case "PT422":
-      return new ApiError("idempotency_conflict", error.message);
     case "23505":
       return new ApiError("conversation_exists", "a conversation with this id already exists");
     case "23503":
@@ -77,9 +96,6 @@ export function fromDatabaseError(error: DatabaseError): ApiError {
         });
     case "22023": // invalid_parameter_value: raised by our functions with a message for the caller
       return new ApiError("invalid_request", error.message);
-    case "22P02": // invalid_text_representation
-    case "22P05": // untranslatable_character
-    case "22021": // character_not_in_repertoire
     case "54001": // statement_too_complex (JSON nested too deeply)
       return new ApiError("invalid_request", "a value cannot be stored");
     case "42501":
@@ -87,6 +103,7 @@ export function fromDatabaseError(error: DatabaseError): ApiError {
     case "57014": // query_canceled: statement_timeout
       return new ApiError("service_unavailable", "the database did not answer in time");
   }
+  if (error.code.startsWith("22")) return new ApiError("invalid_request", "a value cannot be stored or read");
   if (UNAVAILABLE_CLASSES.includes(error.code.slice(0, 2))) {
     return new ApiError("service_unavailable", "the database is unavailable");
   }

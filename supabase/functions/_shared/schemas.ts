@@ -4,6 +4,8 @@
  * Requests are strict (unknown fields are refused). Text may not hold a NUL character or a lone
  * surrogate, which PostgreSQL cannot store. Size limits are the database's to enforce (they answer
  * 413), except the body cap in http.ts; nesting depth is limited here because it is cheap to check.
+ * The message shapes match the table's constraints (migration 20261125000300_message_shape.sql),
+ * so the edge functions and supabase.rpc() accept exactly the same messages.
  */
 import { z } from "zod";
 
@@ -48,24 +50,35 @@ const jsonObject = z.record(z.string(), z.json()).refine(storableJson, {
 });
 
 export const ROLES = ["system", "user", "assistant", "function", "tool"] as const;
+export const STATUSES = ["in_progress", "completed", "incomplete"] as const;
+
+export const functionCall = z.strictObject({ name: text, arguments: text });
+export const toolCall = z.strictObject({
+  id: text.min(1).max(128),
+  type: z.literal("function"),
+  function: functionCall,
+});
+export const toolCalls = z.array(toolCall).min(1).max(128);
 
 export const messageInput = z.strictObject({
   role: z.enum(ROLES),
   content: text.nullable().optional(),
   name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "must be 1-64 letters, digits, _ or -" })
     .optional(),
-  function_call: z.strictObject({ name: text, arguments: text }).optional(),
-  tool_calls: z.array(jsonObject).min(1).max(128).optional(),
+  function_call: functionCall.optional(),
+  tool_calls: toolCalls.optional(),
   tool_call_id: text.min(1).max(128).optional(),
   client_message_id: text.min(1).max(128).optional(),
+  status: z.enum(STATUSES).optional(),
 }).superRefine((message, context) => {
   const makesCall = message.function_call !== undefined || message.tool_calls !== undefined;
   const rule = (ok: boolean, path: string, error: string) =>
     ok || context.addIssue({ code: "custom", path: [path], message: error });
   rule(
-    message.content != null || (message.role === "assistant" && makesCall),
+    message.content != null || (message.role === "assistant" && makesCall) ||
+      message.status === "in_progress",
     "content",
-    "is required, except for an assistant message with function_call or tool_calls",
+    "is required, except for an assistant message with function_call or tool_calls, or a reply in progress",
   );
   rule(
     message.role === "assistant" || !makesCall,
@@ -87,6 +100,11 @@ export const messageInput = z.strictObject({
     "tool_call_id",
     "is required for a tool message",
   );
+  rule(
+    message.status !== "in_progress" || message.role === "assistant",
+    "status",
+    "only an assistant reply may be in_progress",
+  );
 });
 
 function distinctClientIds(messages: Array<{ client_message_id?: string }>): boolean {
@@ -95,7 +113,16 @@ function distinctClientIds(messages: Array<{ client_message_id?: string }>): boo
 }
 
 const messageBatch = z.array(messageInput).min(1).max(MAX_BATCH)
-  .refine(distinctClientIds, { error: "client_message_id values must be distinct" });
+  .refine(distinctClientIds, { error: "client_message_id values must be distinct" })
+  .refine(
+    (messages) =>
+      messages.every((message, index) => message.status !== "in_progress" || index === messages.length - 1),
+    {
+      error: "only the last message of a batch may be in_progress",
+    },
+  );
+
+const retentionSeconds = integer(60, 315_360_000);
 
 export const startConversationRequest = z.strictObject({
   id: uuid.optional(),
@@ -103,6 +130,7 @@ export const startConversationRequest = z.strictObject({
   metadata: jsonObject.optional(),
   messages: messageBatch.optional(),
   user_id: uuid.optional(),
+  retention_seconds: retentionSeconds.optional(),
 });
 
 export const appendMessageRequest = z.strictObject({
@@ -127,23 +155,86 @@ export const listConversationsRequest = z.strictObject({
   limit: integer(1, 100).default(20),
   cursor: z.string().max(200).optional(),
   video_id: uuid.optional(),
+  forked_from_conversation_id: uuid.optional(),
   user_id: uuid.optional(),
+});
+
+export const summaryInput = z.strictObject({
+  content: text.min(1),
+  through_sequence: integer(1, MAX_SEQUENCE),
 });
 
 export const updateConversationRequest = z.strictObject({
   conversation_id: uuid,
   metadata: jsonObject.optional(),
   video_id: uuid.nullable().optional(),
-}).refine((request) => request.metadata !== undefined || request.video_id !== undefined, {
-  error: "send metadata, video_id or both",
-});
+  summary: summaryInput.nullable().optional(),
+  retention_seconds: retentionSeconds.nullable().optional(),
+}).refine(
+  (request) =>
+    [request.metadata, request.video_id, request.summary, request.retention_seconds].some((field) =>
+      field !== undefined
+    ),
+  { error: "send metadata, video_id, summary, retention_seconds, or several of them" },
+);
 
 export const deleteConversationRequest = z.strictObject({ conversation_id: uuid });
 
+export const getContextRequest = z.strictObject({
+  conversation_id: uuid,
+  max_tokens: integer(1, 2_000_000),
+  max_messages: integer(1, 1000).default(1000),
+  format: z.enum(["openai", "rows"]).default("openai"),
+});
+
+export const updateMessageRequest = z.strictObject({
+  conversation_id: uuid,
+  sequence_order: integer(1, MAX_SEQUENCE),
+  content: text.optional(),
+  append_content: text.optional(),
+  content_offset: integer(0, MAX_SEQUENCE).optional(),
+  tool_calls: toolCalls.optional(),
+  function_call: functionCall.optional(),
+  status: z.enum(STATUSES).optional(),
+}).superRefine((request, context) => {
+  const rule = (ok: boolean, error: string) => ok || context.addIssue({ code: "custom", message: error });
+  rule(
+    request.content === undefined || request.append_content === undefined,
+    "send content or append_content, not both",
+  );
+  rule(
+    (request.append_content === undefined) === (request.content_offset === undefined),
+    "append_content and content_offset come together",
+  );
+  rule(
+    [request.content, request.append_content, request.tool_calls, request.function_call, request.status]
+      .some((field) => field !== undefined),
+    "send content, append_content, tool_calls, function_call or status",
+  );
+});
+
+export const forkConversationRequest = z.strictObject({
+  conversation_id: uuid,
+  through_sequence: integer(1, MAX_SEQUENCE),
+  id: uuid.optional(),
+  metadata: jsonObject.optional(),
+});
+
+export const deleteAllConversationsRequest = z.strictObject({ user_id: uuid.optional() });
+
+export const searchConversationsRequest = z.strictObject({
+  q: text.min(1).max(256),
+  limit: integer(1, 50).default(20),
+  cursor: z.string().max(300).optional(),
+  video_id: uuid.optional(),
+  user_id: uuid.optional(),
+});
+
 // Responses
 
-const storedFunctionCall = z.object({ name: z.string(), arguments: z.string() });
-const storedToolCalls = z.array(z.record(z.string(), z.json()));
+/** Stored calls: the shapes above, or anything a row written before they were enforced holds. */
+const storedFunctionCall = z.union([functionCall, z.json()]);
+const storedToolCalls = z.union([z.array(toolCall), z.json()]);
 
 export const message = z.object({
   id: z.string(),
@@ -156,7 +247,10 @@ export const message = z.object({
   tool_calls: storedToolCalls.nullable(),
   tool_call_id: z.string().nullable(),
   client_message_id: z.string().nullable(),
+  status: z.enum(STATUSES),
+  token_count: z.number().int(),
   created_at: z.string(),
+  updated_at: z.string(),
 });
 
 export const conversation = z.object({
@@ -167,17 +261,32 @@ export const conversation = z.object({
   last_sequence: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
+  retention_seconds: z.number().int().nullable(),
+  expires_at: z.string().nullable(),
+  summary: z.string().nullable(),
+  summary_through_sequence: z.number().int().nullable(),
+  summary_token_count: z.number().int().nullable(),
+  forked_from_conversation_id: z.string().nullable(),
+  forked_from_sequence: z.number().int().nullable(),
 });
 
-/** A message as OpenAI's chat API takes it: only the keys that are set. */
-export const openaiMessage = z.object({
-  role: z.enum(ROLES),
-  content: z.string().optional(),
-  name: z.string().optional(),
-  function_call: storedFunctionCall.optional(),
-  tool_calls: storedToolCalls.optional(),
-  tool_call_id: z.string().optional(),
-});
+/**
+ * A message as OpenAI's chat API takes it: only the keys that are set, one shape per role (so the
+ * array type-checks as the openai package's ChatCompletionMessageParam[]).
+ */
+export const openaiMessage = z.discriminatedUnion("role", [
+  z.object({ role: z.literal("system"), content: z.string(), name: z.string().optional() }),
+  z.object({ role: z.literal("user"), content: z.string(), name: z.string().optional() }),
+  z.object({
+    role: z.literal("assistant"),
+    content: z.string().optional(),
+    name: z.string().optional(),
+    function_call: functionCall.optional(),
+    tool_calls: z.array(toolCall).optional(),
+  }),
+  z.object({ role: z.literal("tool"), content: z.string(), tool_call_id: z.string() }),
+  z.object({ role: z.literal("function"), content: z.string(), name: z.string() }),
+]);
 
 export const startConversationResponse = z.object({ conversation, messages: z.array(message) });
 export const appendMessageResponse = z.object({
@@ -200,6 +309,37 @@ export const deleteConversationResponse = z.object({
   conversation_id: z.string(),
   deleted_messages: z.number().int(),
 });
+export const summary = z.object({
+  content: z.string(),
+  through_sequence: z.number().int(),
+  token_count: z.number().int(),
+});
+export const getContextResponse = z.object({
+  conversation,
+  messages: z.union([z.array(openaiMessage), z.array(message)]),
+  token_count: z.number().int(),
+  has_earlier: z.boolean(),
+  first_sequence: z.number().int().nullable(),
+  summary: summary.nullable().optional(),
+});
+export const updateMessageResponse = z.object({ message });
+export const forkConversationResponse = z.object({ conversation, copied_messages: z.number().int() });
+export const deleteAllConversationsResponse = z.object({
+  deleted_conversations: z.number().int(),
+  deleted_messages: z.number().int(),
+  done: z.boolean(),
+});
+export const searchMatch = z.object({
+  sequence_order: z.number().int(),
+  role: z.enum(ROLES),
+  snippet: z.string(),
+  highlights: z.array(z.tuple([z.number().int(), z.number().int()])),
+});
+export const searchConversationsResponse = z.object({
+  results: z.array(z.object({ conversation, matches: z.array(searchMatch) })),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable(),
+});
 export const errorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
@@ -208,3 +348,4 @@ export type MessageInput = z.infer<typeof messageInput>;
 export type Message = z.infer<typeof message>;
 export type Conversation = z.infer<typeof conversation>;
 export type OpenAIMessage = z.infer<typeof openaiMessage>;
+export type ToolCall = z.infer<typeof toolCall>;

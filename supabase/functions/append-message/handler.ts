@@ -6,13 +6,14 @@
 import { asCaller, messagesJson, sql } from "../_shared/db.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { appendMessageRequest } from "../_shared/schemas.ts";
+import { withTokenCounts } from "../_shared/tokens.ts";
 
 export const appendMessage = defineFunction({
   name: "append-message",
   methods: ["POST"],
   schema: appendMessageRequest,
   async handle(request, caller) {
-    const messages = request.messages ?? [request.message];
+    const messages = withTokenCounts(request.messages ?? [request.message!]);
     const [[{ messages: stored }], [{ conversation, appended }]] = await asCaller(caller, [
       messagesJson(
         sql`public.append_messages(${request.conversation_id}, ${messages}::jsonb, ${request.expected_last_sequence})`,

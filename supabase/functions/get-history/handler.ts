@@ -4,56 +4,77 @@
  *
  * Keyset pagination on sequence_order: `next_cursor` is the value to pass as `after` (ascending) or
  * `before` (descending) for the next page. The newest N messages: `order=desc&limit=N`, reversed.
+ *
+ * Sequence numbers have no gaps, so a page is a range of numbers known before any row is read
+ * (`after`+1 … `after`+limit, or the newest `limit` below `before`): an index range of at most
+ * `limit` rows, whatever the statistics say and however deep in a conversation it starts. A page
+ * also stops at the byte budget (conversation_store.page_max_bytes()); has_more then says so.
  */
-import { asCaller, conversationJson, direction, MESSAGE_JSON, sql } from "../_shared/db.ts";
+import { asCaller, direction, LIVE, ownedBy, sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
-import { RawJson } from "../_shared/json.ts";
-import { getHistoryRequest, type Message, type OpenAIMessage } from "../_shared/schemas.ts";
+import { getHistoryRequest } from "../_shared/schemas.ts";
 
 export const getHistory = defineFunction({
   name: "get-history",
   methods: ["GET", "POST"],
   schema: getHistoryRequest,
   async handle(request, caller) {
-    // One row more than the page tells whether another page follows.
-    const [[found], [page]] = await asCaller(caller, [
-      conversationJson(request.conversation_id),
-      sql`select coalesce(json_agg(${MESSAGE_JSON} order by m.position) filter (where m.position <= ${request.limit}), '[]')
-                   as messages,
-                 count(*) > ${request.limit} as has_more,
-                 case when count(*) > ${request.limit}
-                      then min(m.sequence_order) filter (where m.position = ${request.limit}) end as next_cursor
-          from (select *, row_number() over (order by sequence_order ${direction(request.order)}) as position
-                from public.conversation_messages
-                where conversation_id = ${request.conversation_id}
-                  ${request.after === undefined ? sql`` : sql`and sequence_order > ${request.after}`}
-                  ${request.before === undefined ? sql`` : sql`and sequence_order < ${request.before}`}
-                order by sequence_order ${direction(request.order)}
-                limit ${request.limit + 1}) as m`,
+    const after = request.after ?? 0;
+    const before = request.before === undefined ? null : request.before - 1; // the highest number wanted
+    const range = request.order === "asc"
+      ? sql`select ${after + 1} as low, least(${before}, ${after + request.limit}) as high`
+      : sql`select greatest(${after + 1}, least(${before}, c.last_sequence) - ${request.limit - 1}) as low,
+                   least(${before}, c.last_sequence) as high
+            from conversation as c`;
+    const shape = request.format === "openai"
+      ? sql`conversation_store.openai_message(m)`
+      : sql`conversation_store.message_json(m)`;
+    const [[page]] = await asCaller(caller, [
+      sql`with conversation as (
+            select * from public.conversations as c
+            where c.id = ${request.conversation_id} and ${LIVE} ${ownedBy(caller, "c")}
+          ),
+          range as (${range}),
+          page as (
+            select m.sequence_order, ${shape} as message,
+                   row_number() over (order by m.sequence_order ${direction(request.order)}) as position
+            from range join public.conversation_messages as m
+              on m.conversation_id = ${request.conversation_id} and m.sequence_order between range.low and range.high
+            where exists (select from conversation) ${ownedBy(caller, "m")}
+          ),
+          sized as (
+            select page.*, page.position = 1
+                           or sum(octet_length(page.message::text)) over (order by page.position)
+                              - octet_length(page.message::text) < conversation_store.page_max_bytes() as included
+            from page
+          )
+          select (select conversation_store.conversation_json(c) from conversation as c) as conversation,
+                 coalesce(json_agg(s.message order by s.position) filter (where s.included), '[]') as messages,
+                 ${
+        request.order === "asc"
+          ? sql`max(s.sequence_order) filter (where s.included)
+                < (select least(${before}, c.last_sequence) from conversation as c)`
+          : sql`min(s.sequence_order) filter (where s.included) > ${after + 1}`
+      } as has_more,
+                 ${
+        request.order === "asc"
+          ? sql`max(s.sequence_order) filter (where s.included)`
+          : sql`min(s.sequence_order) filter (where s.included)`
+      } as last_returned
+          from sized as s`,
     ]);
-    if (!found) throw new ApiError("not_found", "conversation not found");
+    if (!page.conversation) throw new ApiError("not_found", "conversation not found");
 
-    const messages = page.messages as RawJson;
+    const hasMore = page.has_more === true;
     return {
       status: 200,
       body: {
-        conversation: found.conversation,
-        messages: request.format === "openai"
-          ? (JSON.parse(messages.text) as Message[]).map(toOpenAI)
-          : messages,
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
+        conversation: page.conversation,
+        messages: page.messages,
+        has_more: hasMore,
+        next_cursor: hasMore ? page.last_returned : null,
       },
     };
   },
 });
-
-function toOpenAI(message: Message): OpenAIMessage {
-  const { role, content, name, function_call, tool_calls, tool_call_id } = message;
-  return Object.fromEntries(
-    Object.entries({ role, content, name, function_call, tool_calls, tool_call_id }).filter(([, value]) =>
-      value !== null
-    ),
-  ) as OpenAIMessage;
-}

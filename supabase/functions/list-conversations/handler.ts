@@ -1,12 +1,15 @@
 /**
- * GET list-conversations?limit=&cursor=&video_id= (or POST the same as JSON)
- * → 200 `{ conversations, has_more, next_cursor }`, most recently updated first.
+ * GET list-conversations?limit=&cursor=&video_id=&forked_from_conversation_id= (or POST the same
+ * as JSON) → 200 `{ conversations, has_more, next_cursor }`, most recently updated first.
  *
- * The cursor is opaque to clients: the (updated_at, id) of the last row, for a keyset query on
- * idx_conversations_user_id. A service_role token lists every user's conversations, or one user's
- * with `user_id`.
+ * The cursor is the (updated_at, id) of the page's last row, for a keyset query on
+ * idx_conversations_user_id. The caller's id is in the query as a literal, so the planner sees
+ * this user's real statistics and reads the index in order, for a user with five conversations or
+ * five thousand. A service_role token lists every user's conversations, or one user's with
+ * `user_id`. A page also stops at the byte budget (conversation_store.page_max_bytes()).
  */
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller, join, LIVE, ownedBy, sql } from "../_shared/db.ts";
+import { decodeCursor, encodeCursor, listCursor } from "../_shared/cursors.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { listConversationsRequest } from "../_shared/schemas.ts";
@@ -19,52 +22,41 @@ export const listConversations = defineFunction({
     if (caller.role !== "service_role" && request.user_id !== undefined) {
       throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
     }
-    const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
-    const [rows] = await asCaller(caller, [
-      sql`select to_json(c) as conversation, to_json(c.updated_at) #>> '{}' as updated_at, c.id
-          from (select * from public.conversations
-                where true
-                  ${request.user_id === undefined ? sql`` : sql`and user_id = ${request.user_id}`}
-                  ${request.video_id === undefined ? sql`` : sql`and video_id = ${request.video_id}`}
-                  ${
-        after === undefined
-          ? sql``
-          : sql`and (updated_at, id) < (${after.updatedAt}::timestamptz, ${after.id}::uuid)`
-      }
-                order by updated_at desc, id desc
-                limit ${request.limit + 1}) as c
-          order by c.updated_at desc, c.id desc`,
+    const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, listCursor);
+    const filters = join([
+      request.user_id === undefined ? sql`` : sql`and c.user_id = ${request.user_id}`,
+      request.video_id === undefined ? sql`` : sql`and c.video_id = ${request.video_id}`,
+      request.forked_from_conversation_id === undefined
+        ? sql``
+        : sql`and c.forked_from_conversation_id = ${request.forked_from_conversation_id}`,
+      after === undefined
+        ? sql``
+        : sql`and (c.updated_at, c.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`,
     ]);
-    const page = rows.slice(0, request.limit);
-    const hasMore = rows.length > request.limit;
+    const [rows] = await asCaller(caller, [
+      sql`select page.conversation, page.updated_at, page.id,
+                 page.position = 1
+                 or sum(octet_length(page.conversation::text)) over (order by page.position)
+                    - octet_length(page.conversation::text) < conversation_store.page_max_bytes() as included
+          from (select conversation_store.conversation_json(c) as conversation,
+                       to_json(c.updated_at) #>> '{}' as updated_at, c.id,
+                       row_number() over (order by c.updated_at desc, c.id desc) as position
+                from (select * from public.conversations as c
+                      where ${LIVE} ${ownedBy(caller, "c")} ${filters}
+                      order by c.updated_at desc, c.id desc
+                      limit ${request.limit + 1}) as c) as page
+          order by page.position`,
+    ]);
+    const page = rows.slice(0, request.limit).filter((row) => row.included);
+    const hasMore = rows.length > page.length;
     const last = page[page.length - 1];
     return {
       status: 200,
       body: {
         conversations: page.map((row) => row.conversation),
         has_more: hasMore,
-        next_cursor: hasMore ? encodeCursor(last.updated_at as string, last.id as string) : null,
+        next_cursor: hasMore ? encodeCursor([last.updated_at, last.id]) : null,
       },
     };
   },
 });
-
-function encodeCursor(updatedAt: string, id: string): string {
-  return btoa(JSON.stringify([updatedAt, id])).replaceAll("+", "-").replaceAll(
-    "/",
-    "_",
-  )
-    .replace(/=+$/, "");
-}
-
-function decodeCursor(cursor: string): { updatedAt: string; id: string } {
-  try {
-    const [updatedAt, id] = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
-    if (typeof updatedAt === "string" && !Number.isNaN(Date.parse(updatedAt)) && /^[0-9a-f-]{36}$/.test(id)) {
-      return { updatedAt, id };
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new ApiError("invalid_request", "cursor is not a value returned as next_cursor");
-}

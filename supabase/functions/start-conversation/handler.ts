@@ -1,5 +1,5 @@
 /**
- * POST start-conversation `{ id?, video_id?, metadata?, messages?, user_id? }`
+ * POST start-conversation `{ id?, video_id?, metadata?, messages?, user_id?, retention_seconds? }`
  * → 201 `{ conversation, messages }`, or 200 with the stored conversation when `id` was started before.
  */
 import type { Caller } from "../_shared/auth.ts";
@@ -7,6 +7,7 @@ import { asCaller, conversationJson, messagesJson, sql } from "../_shared/db.ts"
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { startConversationRequest } from "../_shared/schemas.ts";
+import { withTokenCounts } from "../_shared/tokens.ts";
 
 export const startConversation = defineFunction({
   name: "start-conversation",
@@ -20,14 +21,13 @@ export const startConversation = defineFunction({
       throw new ApiError("invalid_request", "a service_role token must name the owner in user_id");
     }
     const id = request.id ?? crypto.randomUUID();
-    const messages = request.messages ?? [];
+    const messages = withTokenCounts(request.messages ?? []);
     // The first messages of a conversation are its first sequence numbers, so a replayed start
     // returns messages 1..n instead of appending them again.
     const [[started], [{ messages: stored }], [conversation]] = await asCaller(caller, [
       sql`select current_setting('conversation_store.conversation_created')::boolean as created
-          from public.start_conversation(${request.video_id}, ${
-        request.metadata ?? {}
-      }::jsonb, ${id}, ${request.user_id})`,
+          from public.start_conversation(${request.video_id}, ${request.metadata ?? {}}::jsonb, ${id},
+                                         ${request.user_id}, ${request.retention_seconds})`,
       messages.length === 0 ? sql`select '[]'::json as messages` : sql`select case
           when current_setting('conversation_store.conversation_created')::boolean
           then (${messagesJson(sql`public.append_messages(${id}, ${messages}::jsonb)`)})
@@ -36,7 +36,7 @@ export const startConversation = defineFunction({
                                     where conversation_id = ${id} and sequence_order <= ${messages.length})`)
       })
         end as messages`,
-      conversationJson(id),
+      conversationJson(caller, id),
     ]);
     return {
       status: started.created ? 201 : 200,

@@ -1,11 +1,17 @@
 /**
- * POST or PATCH update-conversation `{ conversation_id, metadata?, video_id? }` → 200 `{ conversation }`.
+ * POST or PATCH update-conversation `{ conversation_id, metadata?, video_id?, summary?, retention_seconds? }`
+ * → 200 `{ conversation }`, all changes in one transaction.
+ *
  * `metadata` is a JSON merge patch (RFC 7396): keys set to null are removed, objects merge.
+ * `summary` `{ content, through_sequence }` sets or replaces the summary get-context sends in place
+ * of messages 1..through_sequence; `null` clears it. `video_id` and `retention_seconds` are set as
+ * given (`null` clears them).
  */
-import { asCaller, conversationJson, sql } from "../_shared/db.ts";
+import { asCaller, conversationJson, join, LIVE, ownedBy, type Sql, sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { updateConversationRequest } from "../_shared/schemas.ts";
+import { countMessageTokens } from "../_shared/tokens.ts";
 
 export const updateConversation = defineFunction({
   name: "update-conversation",
@@ -13,14 +19,29 @@ export const updateConversation = defineFunction({
   schema: updateConversationRequest,
   async handle(request, caller) {
     const id = request.conversation_id;
+    const columns: Sql[] = [];
+    if (request.video_id !== undefined) columns.push(sql`video_id = ${request.video_id}`);
+    if (request.retention_seconds !== undefined) {
+      columns.push(sql`retention_seconds = ${request.retention_seconds}`);
+    }
+    const summary = request.summary;
     const results = await asCaller(caller, [
-      ...(request.video_id === undefined
-        ? []
-        : [sql`update public.conversations set video_id = ${request.video_id} where id = ${id}`]),
+      ...(columns.length === 0 ? [] : [
+        sql`update public.conversations as c set ${join(columns, ", ")}
+            where c.id = ${id} and ${LIVE} ${ownedBy(caller, "c")}`,
+      ]),
       ...(request.metadata === undefined
         ? []
         : [sql`select from public.update_conversation_metadata(${id}, ${request.metadata}::jsonb)`]),
-      conversationJson(id),
+      ...(summary === undefined ? [] : [
+        summary === null
+          ? sql`select from public.set_conversation_summary(${id}, null, null)`
+          : sql`select from public.set_conversation_summary(${id}, ${summary.content}, ${summary.through_sequence},
+                                                           ${
+            countMessageTokens({ content: summary.content })
+          })`,
+      ]),
+      conversationJson(caller, id),
     ]);
     const [found] = results[results.length - 1];
     if (!found) throw new ApiError("not_found", "conversation not found");

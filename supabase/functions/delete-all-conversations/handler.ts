@@ -1,0 +1,32 @@
+/**
+ * POST or DELETE delete-all-conversations `{ user_id? }` → 200 `{ deleted_conversations,
+ * deleted_messages, done }`: erases everything of the caller (the service role: of `user_id`).
+ *
+ * Work is bounded per call (public.delete_all_conversations): up to 10,000 conversations are made
+ * gone for clients, and up to 50,000 messages reclaimed. While `done` is false, call again; each
+ * call continues where the last stopped, and the counts of all calls add up to what was deleted.
+ */
+import { asCaller, sql } from "../_shared/db.ts";
+import { ApiError } from "../_shared/errors.ts";
+import { defineFunction } from "../_shared/http.ts";
+import { deleteAllConversationsRequest } from "../_shared/schemas.ts";
+
+export const deleteAllConversations = defineFunction({
+  name: "delete-all-conversations",
+  methods: ["POST", "DELETE"],
+  schema: deleteAllConversationsRequest,
+  async handle(request, caller) {
+    if (caller.role !== "service_role" && request.user_id !== undefined) {
+      throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
+    }
+    if (caller.role === "service_role" && request.user_id === undefined) {
+      throw new ApiError("invalid_request", "a service_role token must name the user in user_id");
+    }
+    const [[{ result }]] = await asCaller(caller, [
+      sql`select json_build_object('deleted_conversations', d.deleted_conversations,
+                                   'deleted_messages', d.deleted_messages, 'done', d.done) as result
+          from public.delete_all_conversations(${request.user_id}) as d`,
+    ]);
+    return { status: 200, body: result };
+  },
+});

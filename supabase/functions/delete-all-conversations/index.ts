@@ -1,0 +1,3 @@
+import { deleteAllConversations } from "./handler.ts";
+
+Deno.serve(deleteAllConversations);

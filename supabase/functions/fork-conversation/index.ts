@@ -1,0 +1,3 @@
+import { forkConversation } from "./handler.ts";
+
+Deno.serve(forkConversation);

@@ -1,0 +1,3 @@
+import { getContext } from "./handler.ts";
+
+Deno.serve(getContext);

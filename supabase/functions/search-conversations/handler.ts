@@ -1,0 +1,37 @@
+/**
+ * GET search-conversations?q=…&limit=&cursor=&video_id= (or POST the same as JSON)
+ * → 200 `{ results, has_more, next_cursor }`: the caller's conversations matching `q` (web-search
+ * syntax), most relevant first, each with up to 3 matching messages as plain-text snippets and
+ * highlight ranges. public.search_conversations does the work; the rules are in its migration.
+ */
+import { asCaller, sql } from "../_shared/db.ts";
+import { decodeCursor, encodeCursor, searchCursor } from "../_shared/cursors.ts";
+import { ApiError } from "../_shared/errors.ts";
+import { defineFunction } from "../_shared/http.ts";
+import { searchConversationsRequest } from "../_shared/schemas.ts";
+
+export const searchConversations = defineFunction({
+  name: "search-conversations",
+  methods: ["GET", "POST"],
+  schema: searchConversationsRequest,
+  async handle(request, caller) {
+    if (caller.role !== "service_role" && request.user_id !== undefined) {
+      throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
+    }
+    const after = request.cursor === undefined ? null : decodeCursor(request.cursor, searchCursor);
+    const [[page]] = await asCaller(caller, [
+      sql`select (p -> 'results')::json as results, (p ->> 'has_more')::boolean as has_more,
+                 (p -> 'next_cursor')::jsonb as next_cursor
+          from public.search_conversations(${request.q}, ${request.limit}, ${after}::jsonb, ${request.video_id},
+                                           ${request.user_id}) as p`,
+    ]);
+    return {
+      status: 200,
+      body: {
+        results: page.results,
+        has_more: page.has_more,
+        next_cursor: page.next_cursor === null ? null : encodeCursor(page.next_cursor as unknown[]),
+      },
+    };
+  },
+});

@@ -1,0 +1,3 @@
+import { searchConversations } from "./handler.ts";
+
+Deno.serve(searchConversations);

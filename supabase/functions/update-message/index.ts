@@ -1,0 +1,3 @@
+import { updateMessage } from "./handler.ts";
+
+Deno.serve(updateMessage);

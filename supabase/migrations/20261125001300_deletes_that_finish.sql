@@ -1,0 +1,113 @@
+-- Deletes that always finish: deleting a conversation, or everything of a user, makes it gone for
+-- clients at once and reclaims its storage in bounded batches, within one request when it is small
+-- and over later calls (and the purge) when it is not. A conversation of a million messages took
+-- about a minute to delete in one statement, well past the statement timeout of a request.
+
+-- Input: a conversation id.
+-- Guarantees: the conversation is gone for clients when this returns (marked deleted); when it
+--   holds at most 10,000 messages they and the conversation are deleted now, otherwise
+--   public.purge_expired_conversations reclaims the rest, newest first, in later calls. Returns
+--   how many messages the conversation held (its last_sequence).
+-- Errors: PT404 not found, not live or not the caller's.
+-- Security definer because clients cannot delete messages; ownership is checked against auth.uid().
+create function public.delete_conversation(p_conversation_id uuid)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_last integer;
+begin
+  select c.last_sequence into v_last
+  from public.conversations c
+  where c.id = p_conversation_id
+    and (c.expires_at is null or c.expires_at > now())
+    and (conversation_store.caller_is_service_role() or c.user_id = auth.uid())
+  for update;
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+
+  update public.conversations c set deleted_at = now() where c.id = p_conversation_id;
+  perform conversation_store.reclaim_conversation(p_conversation_id, 10000);
+  return v_last;
+end;
+$$;
+
+revoke all on function public.delete_conversation(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.delete_conversation(uuid) to authenticated, service_role;
+
+-- Input: p_user_id, whose conversations to delete: required for the service role, optional for a
+--   user (own id only).
+-- Guarantees: marks up to 10,000 of the user's conversations deleted, so they are gone for clients
+--   at once, then reclaims up to 50,000 messages of the user's deleted conversations (deleting
+--   each conversation once its messages are gone). Returns how many conversations this call
+--   deleted, how many messages they held, and whether nothing of the user is stored any more;
+--   while done is false, call again: each call continues where the last stopped.
+-- Errors: 22023 the service role names no user; 42501 not authenticated, or p_user_id names
+--   someone else.
+-- Security definer because clients cannot delete messages; the user comes from the verified JWT
+--   claims, never from a parameter alone.
+create function public.delete_all_conversations(
+  p_user_id uuid default null,
+  out deleted_conversations integer,
+  out deleted_messages bigint,
+  out done boolean
+)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_owner uuid;
+  v_budget integer := 50000;
+  v_conversation uuid;
+  v_reclaimed record;
+begin
+  if conversation_store.caller_is_service_role() then
+    if p_user_id is null then
+      raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+    end if;
+    v_owner := p_user_id;
+  else
+    v_owner := auth.uid();
+    if v_owner is null then
+      raise exception 'not authenticated' using errcode = '42501';
+    end if;
+    if p_user_id <> v_owner then
+      raise exception 'p_user_id may only name the caller' using errcode = '42501';
+    end if;
+  end if;
+
+  with marked as (
+    update public.conversations c set deleted_at = now()
+    where c.id in (
+      select t.id from public.conversations t
+      where t.user_id = v_owner and t.deleted_at is null
+      order by t.id
+      limit 10000
+      for update
+    )
+    returning c.last_sequence
+  )
+  select count(*), coalesce(sum(marked.last_sequence), 0) into deleted_conversations, deleted_messages
+  from marked;
+
+  for v_conversation in
+    select c.id from public.conversations c
+    where c.user_id = v_owner and c.deleted_at is not null
+    order by c.id
+    for update skip locked
+  loop
+    exit when v_budget = 0;
+    select * into v_reclaimed from conversation_store.reclaim_conversation(v_conversation, v_budget);
+    v_budget := v_budget - v_reclaimed.reclaimed_messages;
+  end loop;
+
+  done := not exists (select from public.conversations c where c.user_id = v_owner);
+end;
+$$;
+
+revoke all on function public.delete_all_conversations(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.delete_all_conversations(uuid) to authenticated, service_role;

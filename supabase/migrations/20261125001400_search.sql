@@ -1,0 +1,158 @@
+-- Full-text search over a user's conversations, in PostgreSQL next to the data and under the same
+-- Row Level Security, so that it can never drift out of sync with what is stored.
+--
+-- What is searched: the text of user and assistant messages once final (system prompts repeat in
+-- every conversation, tool results are data, replies in progress are not written yet), with the
+-- english configuration: English words match in any form ("render" finds "rendering"), words of
+-- other languages as written. Queries use web-search syntax (websearch_to_tsquery): "quoted
+-- phrases", or, -word; no query string is a syntax error.
+--
+-- The index leads with the owner (btree_gin makes a uuid a GIN key), so a search reads the owner's
+-- entries and skips through the word's: a common word in millions of other users' messages costs
+-- this user nothing.
+
+create extension if not exists btree_gin with schema extensions;
+
+create index idx_conversation_messages_search
+  on public.conversation_messages
+  using gin (user_id, to_tsvector('english'::regconfig, content))
+  where role in ('user', 'assistant') and status <> 'in_progress';
+
+-- Input: the query (1..256 characters, web-search syntax); how many conversations (1..50); the
+--   next_cursor of the previous page; optionally a video id; for the service role, optionally a
+--   user id (without one it searches every user's conversations).
+-- Guarantees: returns { results, has_more, next_cursor }: live conversations of the caller with a
+--   message matching the query, by relevance (the best match's ts_rank_cd), then most recently
+--   updated; each result is { conversation, matches }, matches being up to 3 of its messages
+--   { sequence_order, role, snippet, highlights }, best first. snippet is plain text around the
+--   match (never markup) and highlights are [start, end) ranges of the matched words in it, in
+--   characters (code points). At most 10,000 matching messages are ranked per call, so a word that
+--   is everywhere in a user's history costs a bounded amount; a page also stops at
+--   conversation_store.page_max_bytes().
+-- Errors: 22023 arguments out of range or a malformed cursor; 42501 p_user_id from a user.
+-- Security invoker: Row Level Security decides what the caller reaches.
+create function public.search_conversations(
+  p_query text,
+  p_limit integer default 20,
+  p_cursor jsonb default null,
+  p_video_id uuid default null,
+  p_user_id uuid default null
+)
+returns json
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  c_ranked_matches constant integer := 10000;
+  -- Highlight markers from Unicode's private use area, taken out of the text first.
+  c_start constant text := U&'\E000';
+  c_stop constant text := U&'\E001';
+  v_user uuid := p_user_id;
+  v_query tsquery;
+  v_after_rank real;
+  v_after_updated_at timestamptz;
+  v_after_id uuid;
+  v_page json;
+begin
+  if p_query is null or char_length(p_query) not between 1 and 256 then
+    raise exception 'p_query must be 1 to 256 characters' using errcode = '22023';
+  end if;
+  if p_limit is null or p_limit not between 1 and 50 then
+    raise exception 'p_limit must be between 1 and 50' using errcode = '22023';
+  end if;
+  if not conversation_store.caller_is_service_role() then
+    if p_user_id <> auth.uid() then
+      raise exception 'p_user_id may only name the caller' using errcode = '42501';
+    end if;
+    v_user := auth.uid();
+  end if;
+  if p_cursor is not null then
+    if jsonb_typeof(p_cursor) <> 'array' or jsonb_array_length(p_cursor) <> 3 then
+      raise exception 'p_cursor must be the next_cursor of a previous page' using errcode = '22023';
+    end if;
+    v_after_rank := (p_cursor ->> 0)::real;
+    v_after_updated_at := (p_cursor ->> 1)::timestamptz;
+    v_after_id := (p_cursor ->> 2)::uuid;
+  end if;
+  v_query := websearch_to_tsquery('english', p_query);
+
+  with found as (
+    select m.conversation_id, m.sequence_order, m.role, m.content,
+           ts_rank_cd(to_tsvector('english'::regconfig, m.content), v_query) as rank
+    from public.conversation_messages m
+    where (v_user is null or m.user_id = v_user)
+      and to_tsvector('english'::regconfig, m.content) @@ v_query
+      and m.role in ('user', 'assistant') and m.status <> 'in_progress'
+    limit c_ranked_matches
+  ),
+  ranked as (
+    select c, best.rank
+    from (select f.conversation_id, max(f.rank) as rank from found f group by f.conversation_id) as best
+    join public.conversations c on c.id = best.conversation_id
+    where (c.expires_at is null or c.expires_at > now())
+      and (p_video_id is null or c.video_id = p_video_id)
+      and (p_cursor is null or (best.rank, c.updated_at, c.id) < (v_after_rank, v_after_updated_at, v_after_id))
+    order by best.rank desc, c.updated_at desc, c.id desc
+    limit p_limit + 1
+  ),
+  results as (
+    select r.rank, (r.c).updated_at, (r.c).id,
+           row_number() over (order by r.rank desc, (r.c).updated_at desc, (r.c).id desc) as position,
+           json_build_object(
+             'conversation', conversation_store.conversation_json(r.c),
+             'matches', (
+               select json_agg(json_build_object(
+                        'sequence_order', best.sequence_order, 'role', best.role,
+                        'snippet', marked.snippet, 'highlights', marked.highlights
+                      ) order by best.rank desc, best.sequence_order desc)
+               from (
+                 select f.* from found f where f.conversation_id = (r.c).id
+                 order by f.rank desc, f.sequence_order desc limit 3
+               ) as best
+               cross join lateral (
+                 -- The headline alternates plain and highlighted parts between the markers.
+                 select string_agg(part.text, '' order by part.n) as snippet,
+                        coalesce(json_agg(json_build_array(part.start, part.start + char_length(part.text))
+                                          order by part.n) filter (where part.n % 2 = 0 and part.text <> ''),
+                                 '[]'::json) as highlights
+                 from (
+                   select split.text, split.n,
+                          coalesce(sum(char_length(split.text)) over (order by split.n rows between unbounded preceding and 1 preceding), 0)::integer as start
+                   from regexp_split_to_table(
+                          ts_headline('english', translate(best.content, c_start || c_stop, ''), v_query,
+                                      format('StartSel=%s, StopSel=%s, MaxWords=35, MinWords=15', c_start, c_stop)),
+                          '[' || c_start || c_stop || ']'
+                        ) with ordinality as split(text, n)
+                 ) as part
+               ) as marked
+             )
+           ) as result
+    from ranked r
+  ),
+  sized as (
+    select results.*,
+           -- A page takes rows until it reaches the byte budget; its first row always.
+           results.position <= p_limit
+             and (results.position = 1
+                  or sum(octet_length(results.result::text)) over (order by results.position)
+                     - octet_length(results.result::text) < conversation_store.page_max_bytes()) as included
+    from results
+  )
+  select json_build_object(
+           'results', coalesce(json_agg(s.result order by s.position) filter (where s.included), '[]'::json),
+           'has_more', coalesce(bool_or(not s.included), false),
+           'next_cursor', case when bool_or(not s.included) then
+             (array_agg(json_build_array(s.rank, s.updated_at, s.id) order by s.position desc)
+                filter (where s.included))[1]
+           end
+         )
+  into v_page
+  from sized s;
+  return v_page;
+end;
+$$;
+
+revoke all on function public.search_conversations(text, integer, jsonb, uuid, uuid) from public, anon, authenticated, service_role;
+grant execute on function public.search_conversations(text, integer, jsonb, uuid, uuid) to authenticated, service_role;
