@@ -77,6 +77,7 @@ async function preparePgTap(databaseUrl: string): Promise<void> {
       create extension if not exists pgtap with schema extensions;
       grant usage on schema extensions to anon, authenticated, service_role;
     `);
+    await client.query(await Deno.readTextFile(`${projectRoot}/supabase/tests/pgtap_helpers.sql`));
   } finally {
     await client.end();
   }

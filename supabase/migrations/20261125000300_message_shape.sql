@@ -11,39 +11,41 @@
 -- are, and every row written or changed from now on must conform.
 
 -- Input: any JSON value. Guarantees: true exactly for an object with string "name" and "arguments"
---   and no other key.
+--   and no other key; false, never null, otherwise (a CHECK lets null pass).
 create function conversation_store.is_function_call(p_value jsonb)
 returns boolean
 language sql
 immutable
 set search_path = ''
 as $$
-  select jsonb_typeof(p_value) = 'object'
+  select coalesce(
+    jsonb_typeof(p_value) = 'object'
     and jsonb_typeof(p_value -> 'name') = 'string'
     and jsonb_typeof(p_value -> 'arguments') = 'string'
-    and (p_value - 'name' - 'arguments') = '{}'::jsonb
+    and (p_value - 'name' - 'arguments') = '{}'::jsonb,
+    false)
 $$;
 
 -- Input: any JSON value. Guarantees: true exactly for an array of 1 to 128 tool calls of the shape
---   above.
+--   above; false, never null, otherwise.
 create function conversation_store.is_tool_call_list(p_value jsonb)
 returns boolean
 language sql
 immutable
 set search_path = ''
 as $$
-  select jsonb_typeof(p_value) = 'array'
+  select coalesce(jsonb_typeof(p_value) = 'array', false)
     and jsonb_array_length(p_value) between 1 and 128
     and not exists (
       select from jsonb_array_elements(p_value) as call(value)
-      where not (
+      where not coalesce(
         jsonb_typeof(call.value) = 'object'
         and jsonb_typeof(call.value -> 'id') = 'string'
         and char_length(call.value ->> 'id') between 1 and 128
         and call.value -> 'type' = '"function"'::jsonb
         and conversation_store.is_function_call(call.value -> 'function')
-        and (call.value - 'id' - 'type' - 'function') = '{}'::jsonb
-      )
+        and (call.value - 'id' - 'type' - 'function') = '{}'::jsonb,
+        false)
     )
 $$;
 
@@ -52,6 +54,6 @@ revoke all on function conversation_store.is_tool_call_list(jsonb) from public, 
 
 alter table public.conversation_messages
   add constraint conversation_messages_function_call_shape
-    check (conversation_store.is_function_call(function_call)) not valid,
+    check (function_call is null or conversation_store.is_function_call(function_call)) not valid,
   add constraint conversation_messages_tool_calls_shape
-    check (conversation_store.is_tool_call_list(tool_calls)) not valid;
+    check (tool_calls is null or conversation_store.is_tool_call_list(tool_calls)) not valid;

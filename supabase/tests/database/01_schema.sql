@@ -1,6 +1,6 @@
 -- The tables, their columns, keys, indexes and rules, as the seed and the schema issue describe them.
 begin;
-select plan(48);
+select plan(69);
 
 -- conversations
 select has_table('public', 'conversations', 'conversations exists');
@@ -20,6 +20,16 @@ select col_default_is('public', 'conversations', 'last_sequence', '0', 'the coun
 select col_type_is('public', 'conversations', 'created_at', 'timestamp with time zone', 'created_at is timestamptz');
 select col_type_is('public', 'conversations', 'updated_at', 'timestamp with time zone', 'updated_at is timestamptz');
 select col_default_is('public', 'conversations', 'created_at', 'now()', 'created_at defaults to now()');
+select col_type_is('public', 'conversations', 'retention_seconds', 'integer', 'retention is a number of seconds');
+select col_is_null('public', 'conversations', 'retention_seconds', 'retention is optional (keep forever)');
+select col_type_is('public', 'conversations', 'expires_at', 'timestamp with time zone', 'expires_at is timestamptz');
+select col_type_is('public', 'conversations', 'deleted_at', 'timestamp with time zone', 'deleted_at is timestamptz');
+select col_type_is('public', 'conversations', 'summary', 'text', 'the summary is text');
+select col_type_is('public', 'conversations', 'summary_through_sequence', 'integer', 'the summary names the last message it covers');
+select col_type_is('public', 'conversations', 'summary_token_count', 'integer', 'the summary has a token count');
+select fk_ok('public', 'conversations', 'forked_from_conversation_id', 'public', 'conversations', 'id',
+  'a fork references its source');
+select col_type_is('public', 'conversations', 'forked_from_sequence', 'integer', 'a fork names the last message it copied');
 
 -- conversation_messages
 select has_table('public', 'conversation_messages', 'conversation_messages exists');
@@ -38,6 +48,14 @@ select col_type_is('public', 'conversation_messages', 'tool_call_id', 'text', 't
 select col_type_is('public', 'conversation_messages', 'client_message_id', 'text', 'client_message_id is text');
 select col_type_is('public', 'conversation_messages', 'sequence_order', 'integer', 'sequence_order is an integer');
 select col_type_is('public', 'conversation_messages', 'created_at', 'timestamp with time zone', 'created_at is timestamptz');
+select col_type_is('public', 'conversation_messages', 'token_count', 'integer', 'token_count is an integer');
+select col_not_null('public', 'conversation_messages', 'token_count', 'every message has a token count');
+select col_type_is('public', 'conversation_messages', 'status', 'text', 'status is text');
+select col_not_null('public', 'conversation_messages', 'status', 'every message has a status');
+select col_default_is('public', 'conversation_messages', 'status', 'completed', 'a message is completed unless written otherwise');
+select col_type_is('public', 'conversation_messages', 'updated_at', 'timestamp with time zone', 'messages have updated_at');
+select col_not_null('public', 'conversation_messages', 'updated_at', 'updated_at is always set');
+select col_default_is('public', 'conversation_messages', 'updated_at', 'now()', 'updated_at starts at now()');
 
 -- The seed's four indexes, each shaped for the query that uses it
 select index_is_type('public', 'conversations', 'idx_conversations_user_id', 'btree', 'idx_conversations_user_id exists');
@@ -53,14 +71,28 @@ select has_index('public', 'conversation_messages', 'idx_conversation_messages_c
   array['conversation_id', 'client_message_id'], 'idx_conversation_messages_conversation_id is the idempotency key');
 select index_is_unique('public', 'conversation_messages', 'idx_conversation_messages_conversation_id',
   'a client_message_id is stored once per conversation');
-select has_index('public', 'conversation_messages', 'idx_conversation_messages_user_id',
-  array['user_id', 'conversation_id', 'sequence_order'], 'the messages policy column leads an index in history order');
+select is(
+  (select pg_get_expr(indpred, indrelid) from pg_index where indexrelid = 'public.idx_conversation_messages_conversation_id'::regclass),
+  '(client_message_id IS NOT NULL)',
+  'only messages with a client_message_id take room in the idempotency index'
+);
+select has_index('public', 'conversation_messages', 'idx_conversation_messages_user_id', array['user_id'],
+  'the messages policy column is indexed on its own');
+select index_is_type('public', 'conversation_messages', 'idx_conversation_messages_search', 'gin',
+  'search has a GIN index');
+select is(
+  (select pg_get_indexdef('public.idx_conversation_messages_search'::regclass)),
+  'CREATE INDEX idx_conversation_messages_search ON public.conversation_messages USING gin (user_id, to_tsvector(''english''::regconfig, content)) WHERE ((role = ANY (ARRAY[''user''::text, ''assistant''::text])) AND (status <> ''in_progress''::text))',
+  'the search index narrows by owner first, then by words, over final user and assistant text'
+);
+select index_is_unique('public', 'conversation_messages', 'idx_conversation_messages_reply_in_progress',
+  'a conversation holds at most one reply in progress');
 
 -- Without a public.videos table, video_id is a plain uuid
 select is(
   (select count(*)::int from pg_constraint where conrelid = 'public.conversations'::regclass and contype = 'f'),
-  1,
-  'conversations has one foreign key (the owner) when the project has no videos table'
+  2,
+  'conversations has two foreign keys (the owner, the fork''s source) when the project has no videos table'
 );
 
 -- Every index on the two tables is one the schema means to have: no duplicates, no strays
@@ -69,7 +101,9 @@ select is(
         where schemaname = 'public' and tablename in ('conversations', 'conversation_messages')
         order by indexname),
   array['conversation_messages_pkey', 'conversations_pkey', 'idx_conversation_messages_conversation_id',
+        'idx_conversation_messages_reply_in_progress', 'idx_conversation_messages_search',
         'idx_conversation_messages_sequence_order', 'idx_conversation_messages_user_id',
+        'idx_conversations_expires_at', 'idx_conversations_forked_from',
         'idx_conversations_user_id', 'idx_conversations_video_id'],
   'the tables carry exactly the intended indexes'
 );

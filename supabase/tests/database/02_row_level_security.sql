@@ -10,9 +10,9 @@ insert into auth.users (id) values
 insert into public.conversations (id, user_id, metadata) values
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', '{"owner": "alice"}'),
   ('c0000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000b1', '{"owner": "bob"}');
-insert into public.conversation_messages (conversation_id, user_id, sequence_order, role, content) values
-  ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 1, 'user', 'alice says hi'),
-  ('c0000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000b1', 1, 'user', 'bob says hi');
+insert into public.conversation_messages (conversation_id, user_id, sequence_order, role, content, token_count) values
+  ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 1, 'user', 'alice says hi', 6),
+  ('c0000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000b1', 1, 'user', 'bob says hi', 6);
 update public.conversations set last_sequence = 1;
 
 -- Policies are written as the house style asks: to authenticated, auth.uid() evaluated once

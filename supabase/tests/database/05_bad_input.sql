@@ -1,6 +1,6 @@
 -- Bad input at the SQL level: each case raises its documented error and writes nothing.
 begin;
-select plan(16);
+select plan(19);
 
 insert into auth.users (id) values ('00000000-0000-4000-8000-0000000000a1');  -- Alice
 insert into public.conversations (id, user_id) values
@@ -79,8 +79,23 @@ select throws_ok(
 select throws_ok(
   format($$select public.update_conversation_metadata('c0000000-0000-4000-8000-0000000000a1', %L)$$,
     jsonb_build_object('blob', repeat('x', 70000))),
+  '23514', 'the metadata patch is larger than 64 KiB',
+  'a metadata patch over 64 KiB is refused before it is merged'
+);
+select lives_ok(
+  format($$select public.update_conversation_metadata('c0000000-0000-4000-8000-0000000000a1', %L)$$,
+    jsonb_build_object('one', repeat('x', 40000))),
+  'a 40 KB patch is merged'
+);
+select throws_ok(
+  format($$select public.update_conversation_metadata('c0000000-0000-4000-8000-0000000000a1', %L)$$,
+    jsonb_build_object('two', repeat('y', 40000))),
   '23514', 'new row for relation "conversations" violates check constraint "conversations_metadata_max_size"',
-  'metadata over 64 KiB is refused on update'
+  'metadata that the patch makes larger than 64 KiB is refused on update'
+);
+select lives_ok(
+  $$select public.update_conversation_metadata('c0000000-0000-4000-8000-0000000000a1', '{"one": null}')$$,
+  'a null in the patch removes the key again'
 );
 select throws_ok(
   $$select public.update_conversation_metadata('c0000000-0000-4000-8000-0000000000a1', '"not an object"')$$,

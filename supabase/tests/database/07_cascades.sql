@@ -1,4 +1,5 @@
 -- Deleting a conversation takes its messages; deleting a user takes their conversations.
+-- (Deletes of any size through the API, in bounded batches: 19_deletes.sql.)
 begin;
 select plan(8);
 
@@ -32,13 +33,16 @@ select is(
   'its messages go with it'
 );
 
--- ---------------------------------------------------------------- as the database owner (Supabase Auth deletes users)
-reset role;
+-- ---------------------------------------------------------------- as service_role
+set local role service_role;
 set local request.jwt.claims to '{"role": "service_role"}';
 select lives_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000b1', '[{"role": "user", "content": "bob"}]')$$,
   'Bob has a message too'
 );
+
+-- ---------------------------------------------------------------- as the database owner (Supabase Auth deletes users)
+reset role;
 delete from auth.users where id = '00000000-0000-4000-8000-0000000000a1';
 
 select is(

@@ -1,42 +1,65 @@
 -- Execute and table privileges: closed for public and anon, opened per function for the API roles.
 begin;
-select plan(24);
+select plan(41);
 
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1),
-  array['append_messages', 'jsonb_merge_patch', 'start_conversation', 'touch_updated_at', 'update_conversation_metadata'],
-  'the schema defines exactly the documented functions'
+  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
+        'jsonb_merge_patch', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary',
+        'start_conversation', 'touch_updated_at', 'update_conversation_metadata', 'update_message'],
+  'the public schema defines exactly the documented functions'
+);
+select is(
+  array(select p.proname::text from pg_proc p where p.pronamespace = 'conversation_store'::regnamespace order by 1),
+  array['caller_is_service_role', 'conversation_json', 'estimate_tokens', 'is_function_call', 'is_tool_call_list',
+        'message_json', 'openai_message', 'page_max_bytes', 'reclaim_conversation', 'set_exact_token_count',
+        'set_expires_at', 'stale_reply_after', 'writer_counts_tokens'],
+  'the private schema holds exactly the helpers'
 );
 
 -- ---------------------------------------------------------------- public and anon: nothing
-select ok(not has_function_privilege('anon', 'public.start_conversation(uuid, jsonb, uuid, uuid)', 'execute'),
-  'anon cannot execute start_conversation');
-select ok(not has_function_privilege('anon', 'public.append_messages(uuid, jsonb, integer)', 'execute'),
-  'anon cannot execute append_messages');
-select ok(not has_function_privilege('anon', 'public.update_conversation_metadata(uuid, jsonb)', 'execute'),
-  'anon cannot execute update_conversation_metadata');
-select ok(not has_function_privilege('anon', 'public.jsonb_merge_patch(jsonb, jsonb)', 'execute'),
-  'anon cannot execute jsonb_merge_patch');
 select is(
   (select count(*)::int from pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) acl
-   where p.pronamespace = 'public'::regnamespace and acl.grantee = 0 and acl.privilege_type = 'EXECUTE'),
+   where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace)
+     and acl.grantee = 0 and acl.privilege_type = 'EXECUTE'),
   0,
-  'no function in public is executable by PUBLIC'
+  'no function of the store is executable by PUBLIC'
 );
+select is(
+  (select count(*)::int from pg_proc p
+   where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace)
+     and has_function_privilege('anon', p.oid, 'execute')),
+  0,
+  'anon executes no function of the store'
+);
+select ok(not has_schema_privilege('anon', 'conversation_store', 'usage'), 'anon cannot even look into the private schema');
 select ok(not has_table_privilege('anon', 'public.conversations', 'select, insert, update, delete'),
   'anon has no privilege on conversations');
 select ok(not has_table_privilege('anon', 'public.conversation_messages', 'select, insert, update, delete'),
   'anon has no privilege on conversation_messages');
 
 -- ---------------------------------------------------------------- authenticated: the API, nothing more
-select ok(has_function_privilege('authenticated', 'public.start_conversation(uuid, jsonb, uuid, uuid)', 'execute'),
-  'authenticated may start conversations');
-select ok(has_function_privilege('authenticated', 'public.append_messages(uuid, jsonb, integer)', 'execute'),
-  'authenticated may append');
-select ok(has_function_privilege('authenticated', 'public.update_conversation_metadata(uuid, jsonb)', 'execute'),
-  'authenticated may patch metadata');
-select ok(not has_function_privilege('authenticated', 'public.touch_updated_at()', 'execute'),
-  'the trigger function is not callable by clients');
+select is(
+  array(select p.proname::text from pg_proc p
+        where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
+        order by 1),
+  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
+        'jsonb_merge_patch', 'search_conversations', 'set_conversation_summary', 'start_conversation',
+        'update_conversation_metadata', 'update_message'],
+  'authenticated may call every API function, and neither the purge nor the trigger function'
+);
+select is(
+  array(select p.proname::text from pg_proc p
+        where p.pronamespace = 'conversation_store'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
+        order by 1),
+  array['caller_is_service_role', 'conversation_json', 'message_json', 'openai_message', 'page_max_bytes',
+        'set_exact_token_count'],
+  'authenticated may use the helpers that policies, shapes and the edge functions need, and no other'
+);
+select ok(not has_function_privilege('authenticated', 'conversation_store.reclaim_conversation(uuid, integer)', 'execute'),
+  'authenticated cannot reclaim storage');
+select ok(not has_function_privilege('authenticated', 'conversation_store.estimate_tokens(text, text, jsonb, jsonb, text)', 'execute'),
+  'the estimate is applied by the store, not called by clients');
 select ok(not has_column_privilege('authenticated', 'public.conversations', 'user_id', 'insert'),
   'authenticated never writes the owner on insert');
 select ok(not has_column_privilege('authenticated', 'public.conversations', 'last_sequence', 'update'),
@@ -45,6 +68,20 @@ select ok(has_column_privilege('authenticated', 'public.conversations', 'metadat
   'authenticated may edit metadata');
 select ok(has_column_privilege('authenticated', 'public.conversations', 'video_id', 'update'),
   'authenticated may edit video_id');
+select ok(has_column_privilege('authenticated', 'public.conversations', 'retention_seconds', 'update'),
+  'authenticated may set the retention');
+select ok(has_column_privilege('authenticated', 'public.conversations', 'retention_seconds', 'insert'),
+  'authenticated may set the retention of a new conversation');
+select ok(not has_column_privilege('authenticated', 'public.conversations', 'expires_at', 'update'),
+  'expires_at is the database''s to maintain');
+select ok(not has_column_privilege('authenticated', 'public.conversations', 'deleted_at', 'update'),
+  'deleted_at is the database''s to set');
+select ok(not has_column_privilege('authenticated', 'public.conversations', 'summary', 'update'),
+  'the summary is written through set_conversation_summary only');
+select ok(not has_column_privilege('authenticated', 'public.conversations', 'summary_token_count', 'update'),
+  'nobody hands in a summary token count directly');
+select ok(not has_column_privilege('authenticated', 'public.conversations', 'forked_from_conversation_id', 'insert'),
+  'authenticated cannot claim a fork''s source');
 select ok(not has_table_privilege('authenticated', 'public.conversation_messages', 'insert, update, delete'),
   'authenticated cannot write messages directly');
 select ok(has_table_privilege('authenticated', 'public.conversation_messages', 'select'),
@@ -53,25 +90,65 @@ select ok(has_table_privilege('authenticated', 'public.conversation_messages', '
 -- ---------------------------------------------------------------- service_role
 select ok(has_function_privilege('service_role', 'public.append_messages(uuid, jsonb, integer)', 'execute'),
   'service_role may append');
+select ok(has_function_privilege('service_role', 'public.purge_expired_conversations(integer)', 'execute'),
+  'service_role may purge expired conversations');
+select ok(not has_function_privilege('authenticated', 'public.purge_expired_conversations(integer)', 'execute'),
+  'authenticated may not purge');
 select ok(has_column_privilege('service_role', 'public.conversations', 'user_id', 'insert'),
   'service_role names the owner when it creates a conversation');
 select ok(not has_column_privilege('service_role', 'public.conversations', 'user_id', 'update'),
   'service_role cannot move a conversation to another owner');
+select ok(not has_column_privilege('service_role', 'public.conversations', 'expires_at', 'update'),
+  'not even service_role writes expires_at');
 select ok(not has_table_privilege('service_role', 'public.conversation_messages', 'insert, update, delete'),
-  'service_role writes messages only through append_messages');
+  'service_role writes messages only through the functions');
+select ok(not has_function_privilege('service_role', 'conversation_store.reclaim_conversation(uuid, integer)', 'execute'),
+  'service_role reclaims only through the purge and the deletes');
 
 -- ---------------------------------------------------------------- security definer functions are pinned
 select is(
   array(select p.proname::text from pg_proc p
-        where p.pronamespace = 'public'::regnamespace and p.prosecdef order by 1),
-  array['append_messages', 'start_conversation'],
-  'only the two functions that must write for the caller are security definer'
+        where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
+        order by 1),
+  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation',
+        'purge_expired_conversations', 'set_conversation_summary', 'set_exact_token_count', 'start_conversation',
+        'update_message'],
+  'only the functions that write what clients may not are security definer'
+);
+select is(
+  array(select p.proname::text from pg_proc p
+        where p.pronamespace = 'public'::regnamespace and not p.prosecdef
+          and p.proname in ('get_context', 'search_conversations', 'update_conversation_metadata')
+        order by 1),
+  array['get_context', 'search_conversations', 'update_conversation_metadata'],
+  'the readers and the metadata patch run as the caller, so Row Level Security decides'
 );
 select is(
   (select count(*)::int from pg_proc p
-   where p.pronamespace = 'public'::regnamespace and not (coalesce(p.proconfig, '{}') @> array['search_path=""'])),
+   where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace)
+     and not (coalesce(p.proconfig, '{}') @> array['search_path=""'])),
   0,
   'every function pins an empty search_path'
+);
+select is(
+  (select count(*)::int from pg_proc p
+   where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace)
+     and p.prosrc ~ '(from|join|update|into)\s+(conversations|conversation_messages)\M'),
+  0,
+  'every function names the tables with their schema'
+);
+
+-- ---------------------------------------------------------------- the schemas of the store
+select ok(has_schema_privilege('authenticated', 'conversation_store', 'usage'), 'authenticated may use the helpers');
+select ok(not has_schema_privilege('authenticated', 'conversation_store', 'create'), 'nobody creates objects there');
+select ok(has_schema_privilege('service_role', 'conversation_store', 'usage'), 'service_role may use the helpers');
+select ok(
+  (select extnamespace = 'extensions'::regnamespace from pg_extension where extname = 'btree_gin'),
+  'btree_gin lives in the extensions schema, out of the API'
+);
+select ok(
+  not exists (select from pg_extension where extnamespace = 'public'::regnamespace),
+  'no extension is installed into public'
 );
 
 select * from finish();
