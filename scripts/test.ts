@@ -1,10 +1,11 @@
 /**
  * `deno task test`: the whole suite on a real PostgreSQL.
  *
- * Without DATABASE_URL it re-runs itself inside a throwaway PostgreSQL 15 cluster
- * (scripts/throwaway_db.ts). It installs pgTAP and pg_prove from Debian when
- * they are missing, migrates with the Supabase CLI, runs the pgTAP files, the Deno tests and
- * Supabase's advisors, and ends with one line totalling every suite: `N passed, N failed`.
+ * Without DATABASE_URL it re-runs itself inside a throwaway PostgreSQL 15 cluster with pg_cron
+ * preloaded (scripts/throwaway_db.ts). It installs pgTAP, pg_prove, pg_cron and Chromium from
+ * Debian when they are missing, migrates with the Supabase CLI, runs the pgTAP files, the Deno
+ * tests, a check of the scheduled purge and Supabase's advisors, and ends with one line totalling
+ * every suite: `N passed, N failed`.
  */
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
@@ -49,6 +50,9 @@ async function ensureDebianPackages(): Promise<void> {
     needed.push("postgresql-15-pgtap");
   }
   if (!(await commandExists("pg_prove"))) needed.push("libtap-parser-sourcehandler-pgtap-perl");
+  if (!(await fileExists("/usr/share/postgresql/15/extension/pg_cron.control"))) {
+    needed.push("postgresql-15-cron");
+  }
   if (needed.length === 0) return;
   console.log(`Installing ${needed.join(", ")} from Debian…`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
@@ -115,6 +119,72 @@ async function denoSuite(databaseUrl: string, paths: string[], env: Record<strin
   return { passed: Number(totals[1]) - failed, failed: failed || (status.success ? 0 : 1) };
 }
 
+/** pg_cron, preloaded in the throwaway cluster as on Supabase, so that the migrations schedule the purge. */
+const PG_CRON_SETTINGS = { shared_preload_libraries: "pg_cron", "cron.database_name": "postgres" };
+
+async function createPgCron(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
+  await client.connect();
+  try {
+    await client.query("create extension if not exists pg_cron");
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The scheduled purge really purges: a conversation that has expired disappears through a run of
+ * the pg_cron job purge-expired-conversations. Started after pgTAP (whose own purge test would take
+ * it) and awaited after the Deno tests, it waits for pg_cron's minute while they run; no other
+ * test purges committed data in that time. Gives up after three minutes.
+ */
+async function startCronPurgeCheck(
+  databaseUrl: string,
+): Promise<() => Promise<Omit<SuiteResult, "name" | "seconds">>> {
+  const client = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
+  await client.connect();
+  const { rows: [{ installed }] } = await client.query(
+    "select exists (select from pg_extension where extname = 'pg_cron') as installed",
+  );
+  if (!installed) {
+    await client.end();
+    return () => {
+      console.log("pg_cron is not installed on this database: the scheduled purge is not checked");
+      return Promise.resolve({ passed: 0, failed: 0 });
+    };
+  }
+  const [userId, conversationId] = [crypto.randomUUID(), crypto.randomUUID()];
+  await client.query("insert into auth.users (id) values ($1)", [userId]);
+  const { rows: [{ created }] } = await client.query(
+    `insert into public.conversations (id, user_id, retention_seconds, updated_at)
+     values ($1, $2, 60, now() - interval '2 minutes') returning created_at as created`,
+    [conversationId, userId],
+  );
+  return async () => {
+    const deadline = Date.now() + 180_000;
+    let purgedByCron = false;
+    while (!purgedByCron && Date.now() < deadline) {
+      const { rows: [state] } = await client.query(
+        `select not exists (select from public.conversations where id = $1)
+                and exists (select from cron.job_run_details r join cron.job j using (jobid)
+                            where j.jobname = 'purge-expired-conversations' and r.status = 'succeeded'
+                              and r.start_time >= $2) as purged`,
+        [conversationId, created],
+      );
+      purgedByCron = state.purged;
+      if (!purgedByCron) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await client.query("delete from auth.users where id = $1", [userId]);
+    await client.end();
+    console.log(
+      purgedByCron
+        ? "ok: pg_cron's purge-expired-conversations job deleted an expired conversation"
+        : "not ok: the expired conversation was not purged by pg_cron within three minutes",
+    );
+    return { passed: purgedByCron ? 1 : 0, failed: purgedByCron ? 0 : 1 };
+  };
+}
+
 /**
  * Supabase's own linter, after the other suites have used the database. Warnings fail the run; every
  * finding at any level, INFO included, must be named (by cache_key) in docs/RELIABILITY.md, where it
@@ -145,11 +215,14 @@ async function advisorsSuite(databaseUrl: string) {
 async function main(databaseUrl: string, throwawayCluster?: string): Promise<number> {
   const started = performance.now();
   await ensureDebianPackages();
+  if (throwawayCluster) await createPgCron(databaseUrl);
   console.log("Migrating…");
   await migrate(databaseUrl);
 
+  const pgTap = await timed("pgTAP (supabase/tests/database)", () => pgTapSuite(databaseUrl));
+  const cronPurged = await startCronPurgeCheck(databaseUrl);
   const results: SuiteResult[] = [
-    await timed("pgTAP (supabase/tests/database)", () => pgTapSuite(databaseUrl)),
+    pgTap,
     await timed(
       "Deno tests",
       () =>
@@ -159,6 +232,7 @@ async function main(databaseUrl: string, throwawayCluster?: string): Promise<num
           throwawayCluster ? { THROWAWAY_CLUSTER: throwawayCluster } : {},
         ),
     ),
+    await timed("pg_cron purges expired conversations", cronPurged),
     await timed("Supabase advisors", () => advisorsSuite(databaseUrl)),
   ];
 
@@ -185,6 +259,7 @@ if (import.meta.main) {
     const totalFile = await Deno.makeTempFile({ prefix: "conversation-store-total-" });
     const code = await runInThrowawayCluster(import.meta.url, [], {
       maxConnections: 300,
+      settings: PG_CRON_SETTINGS,
       env: { [TOTAL_FILE]: totalFile },
     });
     console.log((await Deno.readTextFile(totalFile)) || "0 passed, 1 failed");

@@ -20,7 +20,7 @@ export function throwawayDatabaseUrl(): string | undefined {
 export async function runInThrowawayCluster(
   script: string,
   args: string[],
-  options: { maxConnections: number; env?: Record<string, string> },
+  options: { maxConnections: number; settings?: Record<string, string>; env?: Record<string, string> },
 ): Promise<number> {
   const status = await new Deno.Command("pg_virtualenv", {
     args: [
@@ -28,6 +28,7 @@ export async function runInThrowawayCluster(
       "15",
       "-o",
       `max_connections=${options.maxConnections}`,
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-o", `${name}=${value}`]),
       Deno.execPath(),
       "run",
       "-A",

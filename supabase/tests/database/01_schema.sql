@@ -82,7 +82,7 @@ select index_is_type('public', 'conversation_messages', 'idx_conversation_messag
   'search has a GIN index');
 select is(
   (select pg_get_indexdef('public.idx_conversation_messages_search'::regclass)),
-  'CREATE INDEX idx_conversation_messages_search ON public.conversation_messages USING gin (user_id, to_tsvector(''english''::regconfig, content)) WHERE ((role = ANY (ARRAY[''user''::text, ''assistant''::text])) AND (status <> ''in_progress''::text))',
+  'CREATE INDEX idx_conversation_messages_search ON public.conversation_messages USING gin (user_id, conversation_store.search_words(content)) WHERE ((role = ANY (ARRAY[''user''::text, ''assistant''::text])) AND (status <> ''in_progress''::text))',
   'the search index narrows by owner first, then by words, over final user and assistant text'
 );
 select index_is_unique('public', 'conversation_messages', 'idx_conversation_messages_reply_in_progress',
