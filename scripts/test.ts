@@ -126,7 +126,8 @@ async function createPgCron(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
   await client.connect();
   try {
-    await client.query("create extension if not exists pg_cron");
+    // As on Supabase: pg_cron's functions live in its cron schema, the extension in pg_catalog.
+    await client.query("create extension if not exists pg_cron with schema pg_catalog");
   } finally {
     await client.end();
   }
@@ -141,21 +142,28 @@ async function createPgCron(databaseUrl: string): Promise<void> {
 async function startCronPurgeCheck(
   databaseUrl: string,
 ): Promise<() => Promise<Omit<SuiteResult, "name" | "seconds">>> {
-  const client = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
-  await client.connect();
-  const { rows: [{ installed }] } = await client.query(
+  // A client per query: the outage test restarts PostgreSQL while this waits.
+  const query = async (text: string, values: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
+    await client.connect();
+    try {
+      return (await client.query(text, values)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  const [{ installed }] = await query(
     "select exists (select from pg_extension where extname = 'pg_cron') as installed",
   );
   if (!installed) {
-    await client.end();
     return () => {
       console.log("pg_cron is not installed on this database: the scheduled purge is not checked");
       return Promise.resolve({ passed: 0, failed: 0 });
     };
   }
   const [userId, conversationId] = [crypto.randomUUID(), crypto.randomUUID()];
-  await client.query("insert into auth.users (id) values ($1)", [userId]);
-  const { rows: [{ created }] } = await client.query(
+  await query("insert into auth.users (id) values ($1)", [userId]);
+  const [{ created }] = await query(
     `insert into public.conversations (id, user_id, retention_seconds, updated_at)
      values ($1, $2, 60, now() - interval '2 minutes') returning created_at as created`,
     [conversationId, userId],
@@ -164,7 +172,7 @@ async function startCronPurgeCheck(
     const deadline = Date.now() + 180_000;
     let purgedByCron = false;
     while (!purgedByCron && Date.now() < deadline) {
-      const { rows: [state] } = await client.query(
+      const [state] = await query(
         `select not exists (select from public.conversations where id = $1)
                 and exists (select from cron.job_run_details r join cron.job j using (jobid)
                             where j.jobname = 'purge-expired-conversations' and r.status = 'succeeded'
@@ -174,8 +182,7 @@ async function startCronPurgeCheck(
       purgedByCron = state.purged;
       if (!purgedByCron) await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    await client.query("delete from auth.users where id = $1", [userId]);
-    await client.end();
+    await query("delete from auth.users where id = $1", [userId]);
     console.log(
       purgedByCron
         ? "ok: pg_cron's purge-expired-conversations job deleted an expired conversation"

@@ -89,14 +89,22 @@ const types = {
 };
 
 /**
+ * The one query message of a request: the caller's role and claims, then `statements`. The
+ * benchmark and the plan tests send exactly this too.
+ */
+export function requestText(caller: Caller, statements: Sql[]): string {
+  return [
+    sql`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${caller.claims}, true), set_config('statement_timeout', ${STATEMENT_TIMEOUT}, true)`,
+    ...statements,
+  ].map((statement) => statement.text).join(";\n");
+}
+
+/**
  * Runs `statements` in one transaction with the caller's role and JWT claims in effect, so that Row
  * Level Security and auth.uid() decide what they reach. Returns the rows of each statement.
  */
 export async function asCaller(caller: Caller, statements: Sql[]): Promise<Row[][]> {
-  const text = [
-    sql`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${caller.claims}, true), set_config('statement_timeout', ${STATEMENT_TIMEOUT}, true)`,
-    ...statements,
-  ].map((statement) => statement.text).join(";\n");
+  const text = requestText(caller, statements);
 
   let client: pg.PoolClient;
   try {

@@ -6,10 +6,21 @@
  * gone for clients, and up to 50,000 messages reclaimed. While `done` is false, call again; each
  * call continues where the last stopped, and the counts of all calls add up to what was deleted.
  */
-import { asCaller, sql } from "../_shared/db.ts";
+import type { z } from "zod";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller, type Sql, sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { deleteAllConversationsRequest } from "../_shared/schemas.ts";
+
+/** The statements of one request (also run by the benchmark). */
+export function statements(request: z.output<typeof deleteAllConversationsRequest>, _caller: Caller): Sql[] {
+  return [
+    sql`select json_build_object('deleted_conversations', d.deleted_conversations,
+                                 'deleted_messages', d.deleted_messages, 'done', d.done) as result
+        from public.delete_all_conversations(${request.user_id}) as d`,
+  ];
+}
 
 export const deleteAllConversations = defineFunction({
   name: "delete-all-conversations",
@@ -22,11 +33,7 @@ export const deleteAllConversations = defineFunction({
     if (caller.role === "service_role" && request.user_id === undefined) {
       throw new ApiError("invalid_request", "a service_role token must name the user in user_id");
     }
-    const [[{ result }]] = await asCaller(caller, [
-      sql`select json_build_object('deleted_conversations', d.deleted_conversations,
-                                   'deleted_messages', d.deleted_messages, 'done', d.done) as result
-          from public.delete_all_conversations(${request.user_id}) as d`,
-    ]);
+    const [[{ result }]] = await asCaller(caller, statements(request, caller));
     return { status: 200, body: result };
   },
 });

@@ -5,19 +5,26 @@
  * how many it held. A conversation of up to 10,000 messages is deleted in the request; the storage
  * of a larger one is reclaimed afterwards by public.purge_expired_conversations.
  */
-import { asCaller, sql } from "../_shared/db.ts";
+import type { z } from "zod";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller, type Sql, sql } from "../_shared/db.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { deleteConversationRequest } from "../_shared/schemas.ts";
+
+/** The statements of one request (also run by the benchmark). */
+export function statements(request: z.output<typeof deleteConversationRequest>, _caller: Caller): Sql[] {
+  return [
+    sql`select ${request.conversation_id}::uuid as conversation_id,
+               public.delete_conversation(${request.conversation_id}) as deleted_messages`,
+  ];
+}
 
 export const deleteConversation = defineFunction({
   name: "delete-conversation",
   methods: ["POST", "DELETE"],
   schema: deleteConversationRequest,
   async handle(request, caller) {
-    const [[deleted]] = await asCaller(caller, [
-      sql`select ${request.conversation_id}::uuid as conversation_id,
-                 public.delete_conversation(${request.conversation_id}) as deleted_messages`,
-    ]);
+    const [[deleted]] = await asCaller(caller, statements(request, caller));
     return { status: 200, body: deleted };
   },
 });

@@ -5,21 +5,28 @@
  * Edit = fork through the message before the edited one, then append the edit; regenerate = fork
  * through the user message, then reply again.
  */
-import { asCaller, sql } from "../_shared/db.ts";
+import type { z } from "zod";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller, type Sql, sql } from "../_shared/db.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { forkConversationRequest } from "../_shared/schemas.ts";
+
+/** The statements of one request (also run by the benchmark). */
+export function statements(request: z.output<typeof forkConversationRequest>, _caller: Caller): Sql[] {
+  return [
+    sql`select conversation_store.conversation_json(f) as conversation, f.forked_from_sequence as copied_messages,
+               current_setting('conversation_store.conversation_created')::boolean as created
+        from public.fork_conversation(${request.conversation_id}, ${request.through_sequence}, ${request.id},
+                                      ${request.metadata}::jsonb) as f`,
+  ];
+}
 
 export const forkConversation = defineFunction({
   name: "fork-conversation",
   methods: ["POST"],
   schema: forkConversationRequest,
   async handle(request, caller) {
-    const [[fork]] = await asCaller(caller, [
-      sql`select conversation_store.conversation_json(f) as conversation, f.forked_from_sequence as copied_messages,
-                 current_setting('conversation_store.conversation_created')::boolean as created
-          from public.fork_conversation(${request.conversation_id}, ${request.through_sequence}, ${request.id},
-                                        ${request.metadata}::jsonb) as f`,
-    ]);
+    const [[fork]] = await asCaller(caller, statements(request, caller));
     return {
       status: fork.created ? 201 : 200,
       body: { conversation: fork.conversation, copied_messages: fork.copied_messages },

@@ -5,19 +5,26 @@
  * `max_tokens`. The window is chosen by public.get_context, in this request's one round trip;
  * the rules are in its migration and in the README.
  */
-import { asCaller, sql } from "../_shared/db.ts";
+import type { z } from "zod";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller, type Sql, sql } from "../_shared/db.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { getContextRequest } from "../_shared/schemas.ts";
+
+/** The statements of one request (also run by the benchmark). */
+export function statements(request: z.output<typeof getContextRequest>, _caller: Caller): Sql[] {
+  return [
+    sql`select public.get_context(${request.conversation_id}, ${request.max_tokens}, ${request.max_messages},
+                                  ${request.format}) as context`,
+  ];
+}
 
 export const getContext = defineFunction({
   name: "get-context",
   methods: ["GET", "POST"],
   schema: getContextRequest,
   async handle(request, caller) {
-    const [[{ context }]] = await asCaller(caller, [
-      sql`select public.get_context(${request.conversation_id}, ${request.max_tokens}, ${request.max_messages},
-                                    ${request.format})::json as context`,
-    ]);
+    const [[{ context }]] = await asCaller(caller, statements(request, caller));
     return { status: 200, body: context };
   },
 });

@@ -10,60 +10,67 @@
  * `limit` rows, whatever the statistics say and however deep in a conversation it starts. A page
  * also stops at the byte budget (conversation_store.page_max_bytes()); has_more then says so.
  */
-import { asCaller, direction, LIVE, ownedBy, sql } from "../_shared/db.ts";
+import type { z } from "zod";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller, direction, LIVE, ownedBy, type Sql, sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { getHistoryRequest } from "../_shared/schemas.ts";
+
+/** The statements of one request (also run by the benchmark and the plan tests). */
+export function statements(request: z.output<typeof getHistoryRequest>, caller: Caller): Sql[] {
+  const after = request.after ?? 0;
+  const before = request.before === undefined ? null : request.before - 1; // the highest number wanted
+  const range = request.order === "asc"
+    ? sql`select ${after + 1} as low, least(${before}, ${after + request.limit}) as high`
+    : sql`select greatest(${after + 1}, least(${before}, c.last_sequence) - ${request.limit - 1}) as low,
+                 least(${before}, c.last_sequence) as high
+          from conversation as c`;
+  const shape = request.format === "openai"
+    ? sql`conversation_store.openai_message(m)`
+    : sql`conversation_store.message_json(m)`;
+  return [
+    sql`with conversation as (
+          select * from public.conversations as c
+          where c.id = ${request.conversation_id} and ${LIVE} ${ownedBy(caller, "c")}
+        ),
+        range as (${range}),
+        page as (
+          select m.sequence_order, ${shape} as message,
+                 row_number() over (order by m.sequence_order ${direction(request.order)}) as position
+          from range join public.conversation_messages as m
+            on m.conversation_id = ${request.conversation_id} and m.sequence_order between range.low and range.high
+          where exists (select from conversation) ${ownedBy(caller, "m")}
+        ),
+        sized as (
+          select page.*, page.position = 1
+                         or sum(octet_length(page.message::text)) over (order by page.position)
+                            - octet_length(page.message::text) < conversation_store.page_max_bytes() as included
+          from page
+        )
+        select (select conversation_store.conversation_json(c) from conversation as c) as conversation,
+               coalesce(json_agg(s.message order by s.position) filter (where s.included), '[]') as messages,
+               ${
+      request.order === "asc"
+        ? sql`max(s.sequence_order) filter (where s.included)
+              < (select least(${before}, c.last_sequence) from conversation as c)`
+        : sql`min(s.sequence_order) filter (where s.included) > ${after + 1}`
+    } as has_more,
+               ${
+      request.order === "asc"
+        ? sql`max(s.sequence_order) filter (where s.included)`
+        : sql`min(s.sequence_order) filter (where s.included)`
+    } as last_returned
+        from sized as s`,
+  ];
+}
 
 export const getHistory = defineFunction({
   name: "get-history",
   methods: ["GET", "POST"],
   schema: getHistoryRequest,
   async handle(request, caller) {
-    const after = request.after ?? 0;
-    const before = request.before === undefined ? null : request.before - 1; // the highest number wanted
-    const range = request.order === "asc"
-      ? sql`select ${after + 1} as low, least(${before}, ${after + request.limit}) as high`
-      : sql`select greatest(${after + 1}, least(${before}, c.last_sequence) - ${request.limit - 1}) as low,
-                   least(${before}, c.last_sequence) as high
-            from conversation as c`;
-    const shape = request.format === "openai"
-      ? sql`conversation_store.openai_message(m)`
-      : sql`conversation_store.message_json(m)`;
-    const [[page]] = await asCaller(caller, [
-      sql`with conversation as (
-            select * from public.conversations as c
-            where c.id = ${request.conversation_id} and ${LIVE} ${ownedBy(caller, "c")}
-          ),
-          range as (${range}),
-          page as (
-            select m.sequence_order, ${shape} as message,
-                   row_number() over (order by m.sequence_order ${direction(request.order)}) as position
-            from range join public.conversation_messages as m
-              on m.conversation_id = ${request.conversation_id} and m.sequence_order between range.low and range.high
-            where exists (select from conversation) ${ownedBy(caller, "m")}
-          ),
-          sized as (
-            select page.*, page.position = 1
-                           or sum(octet_length(page.message::text)) over (order by page.position)
-                              - octet_length(page.message::text) < conversation_store.page_max_bytes() as included
-            from page
-          )
-          select (select conversation_store.conversation_json(c) from conversation as c) as conversation,
-                 coalesce(json_agg(s.message order by s.position) filter (where s.included), '[]') as messages,
-                 ${
-        request.order === "asc"
-          ? sql`max(s.sequence_order) filter (where s.included)
-                < (select least(${before}, c.last_sequence) from conversation as c)`
-          : sql`min(s.sequence_order) filter (where s.included) > ${after + 1}`
-      } as has_more,
-                 ${
-        request.order === "asc"
-          ? sql`max(s.sequence_order) filter (where s.included)`
-          : sql`min(s.sequence_order) filter (where s.included)`
-      } as last_returned
-          from sized as s`,
-    ]);
+    const [[page]] = await asCaller(caller, statements(request, caller));
     if (!page.conversation) throw new ApiError("not_found", "conversation not found");
 
     const hasMore = page.has_more === true;

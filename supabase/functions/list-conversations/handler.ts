@@ -8,11 +8,42 @@
  * five thousand. A service_role token lists every user's conversations, or one user's with
  * `user_id`. A page also stops at the byte budget (conversation_store.page_max_bytes()).
  */
-import { asCaller, join, LIVE, ownedBy, sql } from "../_shared/db.ts";
+import type { z } from "zod";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller, join, LIVE, ownedBy, type Sql, sql } from "../_shared/db.ts";
 import { decodeCursor, encodeCursor, listCursor } from "../_shared/cursors.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { listConversationsRequest } from "../_shared/schemas.ts";
+
+/** The statements of one request (also run by the benchmark and the plan tests). */
+export function statements(request: z.output<typeof listConversationsRequest>, caller: Caller): Sql[] {
+  const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, listCursor);
+  const filters = join([
+    request.user_id === undefined ? sql`` : sql`and c.user_id = ${request.user_id}`,
+    request.video_id === undefined ? sql`` : sql`and c.video_id = ${request.video_id}`,
+    request.forked_from_conversation_id === undefined
+      ? sql``
+      : sql`and c.forked_from_conversation_id = ${request.forked_from_conversation_id}`,
+    after === undefined
+      ? sql``
+      : sql`and (c.updated_at, c.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`,
+  ]);
+  return [
+    sql`select page.conversation, page.updated_at, page.id,
+               page.position = 1
+               or sum(octet_length(page.conversation::text)) over (order by page.position)
+                  - octet_length(page.conversation::text) < conversation_store.page_max_bytes() as included
+        from (select conversation_store.conversation_json(c) as conversation,
+                     to_json(c.updated_at) #>> '{}' as updated_at, c.id,
+                     row_number() over (order by c.updated_at desc, c.id desc) as position
+              from (select * from public.conversations as c
+                    where ${LIVE} ${ownedBy(caller, "c")} ${filters}
+                    order by c.updated_at desc, c.id desc
+                    limit ${request.limit + 1}) as c) as page
+        order by page.position`,
+  ];
+}
 
 export const listConversations = defineFunction({
   name: "list-conversations",
@@ -22,31 +53,7 @@ export const listConversations = defineFunction({
     if (caller.role !== "service_role" && request.user_id !== undefined) {
       throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
     }
-    const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, listCursor);
-    const filters = join([
-      request.user_id === undefined ? sql`` : sql`and c.user_id = ${request.user_id}`,
-      request.video_id === undefined ? sql`` : sql`and c.video_id = ${request.video_id}`,
-      request.forked_from_conversation_id === undefined
-        ? sql``
-        : sql`and c.forked_from_conversation_id = ${request.forked_from_conversation_id}`,
-      after === undefined
-        ? sql``
-        : sql`and (c.updated_at, c.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`,
-    ]);
-    const [rows] = await asCaller(caller, [
-      sql`select page.conversation, page.updated_at, page.id,
-                 page.position = 1
-                 or sum(octet_length(page.conversation::text)) over (order by page.position)
-                    - octet_length(page.conversation::text) < conversation_store.page_max_bytes() as included
-          from (select conversation_store.conversation_json(c) as conversation,
-                       to_json(c.updated_at) #>> '{}' as updated_at, c.id,
-                       row_number() over (order by c.updated_at desc, c.id desc) as position
-                from (select * from public.conversations as c
-                      where ${LIVE} ${ownedBy(caller, "c")} ${filters}
-                      order by c.updated_at desc, c.id desc
-                      limit ${request.limit + 1}) as c) as page
-          order by page.position`,
-    ]);
+    const [rows] = await asCaller(caller, statements(request, caller));
     const page = rows.slice(0, request.limit).filter((row) => row.included);
     const hasMore = rows.length > page.length;
     const last = page[page.length - 1];

@@ -4,11 +4,24 @@
  * syntax), most relevant first, each with up to 3 matching messages as plain-text snippets and
  * highlight ranges. public.search_conversations does the work; the rules are in its migration.
  */
-import { asCaller, sql } from "../_shared/db.ts";
+import type { z } from "zod";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller, type Sql, sql } from "../_shared/db.ts";
 import { decodeCursor, encodeCursor, searchCursor } from "../_shared/cursors.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { searchConversationsRequest } from "../_shared/schemas.ts";
+
+/** The statements of one request (also run by the benchmark). */
+export function statements(request: z.output<typeof searchConversationsRequest>, _caller: Caller): Sql[] {
+  const after = request.cursor === undefined ? null : decodeCursor(request.cursor, searchCursor);
+  return [
+    sql`select (p -> 'results')::json as results, (p ->> 'has_more')::boolean as has_more,
+               (p -> 'next_cursor')::jsonb as next_cursor
+        from public.search_conversations(${request.q}, ${request.limit}, ${after}::jsonb, ${request.video_id},
+                                         ${request.user_id}) as p`,
+  ];
+}
 
 export const searchConversations = defineFunction({
   name: "search-conversations",
@@ -18,13 +31,7 @@ export const searchConversations = defineFunction({
     if (caller.role !== "service_role" && request.user_id !== undefined) {
       throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
     }
-    const after = request.cursor === undefined ? null : decodeCursor(request.cursor, searchCursor);
-    const [[page]] = await asCaller(caller, [
-      sql`select (p -> 'results')::json as results, (p ->> 'has_more')::boolean as has_more,
-                 (p -> 'next_cursor')::jsonb as next_cursor
-          from public.search_conversations(${request.q}, ${request.limit}, ${after}::jsonb, ${request.video_id},
-                                           ${request.user_id}) as p`,
-    ]);
+    const [[page]] = await asCaller(caller, statements(request, caller));
     return {
       status: 200,
       body: {
