@@ -6,45 +6,60 @@
  *   const store = createConversationStore(supabase);
  *   const { conversation } = await store.start({ metadata: { step: "script" } });
  *   await store.append(conversation.id, { role: "user", content: "A cat video" });
- *   const messages = await store.openaiMessages(conversation.id, { limit: 20 });
+ *   const { messages } = await store.context(conversation.id, { maxTokens: 8000 });
  *
- * Retries are safe: `append` gives every message a client_message_id, `start` picks the conversation
- * id, and reads and merge patches are idempotent; so a network error or a 503 is retried with
- * backoff and never stores anything twice. Errors are ConversationStoreError with the API's code.
+ * Retries are safe: `append` gives every message a client_message_id, `start` and `fork` pick the
+ * new conversation's id, a reply's deltas name their offset, and reads and merge patches are
+ * idempotent; so a network error or a 503 is retried with backoff and never stores anything twice.
+ * Errors are ConversationStoreError with the API's code.
  */
 import type { SupabaseClient } from "@supabase/supabase-js";
 import type { z } from "zod";
 import * as api from "../supabase/functions/_shared/schemas.ts";
+import { ConversationStoreError } from "./errors.ts";
+import { createReplyWriter, type MessagePatch, type ReplyOptions, type ReplyWriter } from "./reply_writer.ts";
+
+/** get-context's answer in each format, its messages narrowed to that format. */
+const openaiContext = api.getContextResponse.extend({ messages: api.openaiMessage.array() });
+const rowsContext = api.getContextResponse.extend({ messages: api.message.array() });
+const rowsHistory = api.getHistoryResponse.extend({ messages: api.message.array() });
 
 export type StartRequest = z.input<typeof api.startConversationRequest>;
 export type MessageInput = z.input<typeof api.messageInput>;
 export type HistoryOptions = Omit<z.input<typeof api.getHistoryRequest>, "conversation_id">;
 export type ListOptions = z.input<typeof api.listConversationsRequest>;
 export type UpdateRequest = Omit<z.input<typeof api.updateConversationRequest>, "conversation_id">;
+export type ForkOptions = Omit<
+  z.input<typeof api.forkConversationRequest>,
+  "conversation_id" | "through_sequence"
+>;
+export type SearchOptions = Omit<z.input<typeof api.searchConversationsRequest>, "q">;
+export type DeleteAllRequest = z.input<typeof api.deleteAllConversationsRequest>;
 export type StartResponse = z.output<typeof api.startConversationResponse>;
 export type AppendResponse = z.output<typeof api.appendMessageResponse>;
 export type HistoryResponse = z.output<typeof api.getHistoryResponse>;
 export type ListResponse = z.output<typeof api.listConversationsResponse>;
 export type UpdateResponse = z.output<typeof api.updateConversationResponse>;
 export type DeleteResponse = z.output<typeof api.deleteConversationResponse>;
-export type { Conversation, Message, OpenAIMessage } from "../supabase/functions/_shared/schemas.ts";
+export type ContextWindow = z.output<typeof openaiContext>;
+export type ContextRows = z.output<typeof rowsContext>;
+export type ForkResponse = z.output<typeof api.forkConversationResponse>;
+export type SearchResponse = z.output<typeof api.searchConversationsResponse>;
+export type DeleteAllResponse = z.output<typeof api.deleteAllConversationsResponse>;
+export type {
+  Conversation,
+  Message,
+  OpenAIMessage,
+  ToolCall,
+} from "../supabase/functions/_shared/schemas.ts";
+export type { MessagePatch, ReplyOptions, ReplyWriter } from "./reply_writer.ts";
+export { ConversationStoreError };
 
-/** An error answered by the API (`code`, `status`, `details` as documented), or a network failure (`status` 0). */
-export class ConversationStoreError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = "ConversationStoreError";
-  }
-
-  /** On a sequence_conflict, the conversation's current last sequence number. */
-  get lastSequence(): number | undefined {
-    return (this.details as { last_sequence?: number } | undefined)?.last_sequence;
-  }
+export interface ContextOptions {
+  /** The token budget: everything returned (system prompt and summary included) fits in it. */
+  maxTokens: number;
+  /** At most this many messages after the system prompt and summary (default 1000). */
+  maxMessages?: number;
 }
 
 export interface StoreOptions {
@@ -78,8 +93,7 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
       try {
         return await invokeOnce(name, body, schema);
       } catch (error) {
-        const transient = error instanceof ConversationStoreError &&
-          (error.status === 0 || error.status === 503);
+        const transient = error instanceof ConversationStoreError && error.transient;
         if (!retry || !transient || attempt >= retries) throw error;
         const delay = backoffMs * 2 ** attempt;
         await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * delay / 2));
@@ -135,14 +149,42 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
       } while (cursor !== null);
     },
 
-    /** The newest `limit` messages, oldest first, as OpenAI's chat API takes them. */
-    async openaiMessages(conversationId: string, options: { limit?: number } = {}) {
-      const page = await store.history(conversationId, {
-        order: "desc",
-        limit: options.limit ?? 100,
+    /** One stored message, by its sequence number. */
+    async message(conversationId: string, sequenceOrder: number): Promise<z.output<typeof api.message>> {
+      const page = await invoke("get-history", {
+        conversation_id: conversationId,
+        after: sequenceOrder - 1,
+        limit: 1,
+      }, rowsHistory);
+      const [message] = page.messages;
+      if (message?.sequence_order !== sequenceOrder) {
+        throw new ConversationStoreError("not_found", `no message ${sequenceOrder}`, 404);
+      }
+      return message;
+    },
+
+    /**
+     * What to send a model now, as OpenAI's chat API takes it: the system prompt, the summary, and
+     * the newest messages that fit maxTokens, with tool calls and their results kept together.
+     * `has_earlier` and `first_sequence` say what was left out (what to summarize next).
+     */
+    context(conversationId: string, options: ContextOptions): Promise<ContextWindow> {
+      return invoke("get-context", {
+        conversation_id: conversationId,
+        max_tokens: options.maxTokens,
+        max_messages: options.maxMessages,
         format: "openai",
-      });
-      return (page.messages as z.output<typeof api.openaiMessage>[]).reverse();
+      }, openaiContext);
+    },
+
+    /** The same window as `context`, as stored rows (sequence numbers, token counts) and the summary apart. */
+    contextRows(conversationId: string, options: ContextOptions): Promise<ContextRows> {
+      return invoke("get-context", {
+        conversation_id: conversationId,
+        max_tokens: options.maxTokens,
+        max_messages: options.maxMessages,
+        format: "rows",
+      }, rowsContext);
     },
 
     /** The caller's conversations, most recently updated first. */
@@ -167,6 +209,85 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
         api.deleteConversationResponse,
         false,
       );
+    },
+
+    /**
+     * Deletes every conversation of the caller (the service role: of `user_id`), calling
+     * delete-all-conversations until it is done. The totals count what the answers reported.
+     */
+    async removeAll(request: DeleteAllRequest = {}): Promise<Omit<DeleteAllResponse, "done">> {
+      const total = { deleted_conversations: 0, deleted_messages: 0 };
+      for (let done = false; !done;) {
+        const step = await invoke("delete-all-conversations", request, api.deleteAllConversationsResponse);
+        total.deleted_conversations += step.deleted_conversations;
+        total.deleted_messages += step.deleted_messages;
+        done = step.done;
+      }
+      return total;
+    },
+
+    /**
+     * A new conversation holding copies of messages 1..throughSequence: edit is "fork through the
+     * message before, then append the edit", regenerate is "fork through the user message, then
+     * reply again". The fork's id is chosen here when not given, so a retry cannot fork twice.
+     */
+    fork(conversationId: string, throughSequence: number, options: ForkOptions = {}): Promise<ForkResponse> {
+      return invoke("fork-conversation", {
+        ...options,
+        conversation_id: conversationId,
+        through_sequence: throughSequence,
+        id: options.id ?? crypto.randomUUID(),
+      }, api.forkConversationResponse);
+    },
+
+    /** One page of the caller's conversations matching `q` (web-search syntax), most relevant first. */
+    search(q: string, options: SearchOptions = {}): Promise<SearchResponse> {
+      return invoke("search-conversations", { ...options, q }, api.searchConversationsResponse);
+    },
+
+    /** Every page of a search, following next_cursor. */
+    async *searchPages(q: string, options: Omit<SearchOptions, "cursor"> = {}) {
+      let cursor: string | undefined;
+      do {
+        const page: SearchResponse = await store.search(q, { ...options, cursor });
+        yield page;
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+    },
+
+    /**
+     * Changes a reply in progress (see update-message); `reply` does this for a stream. A final
+     * update retried after its answer was lost answers message_final: read the message to see it.
+     */
+    async updateMessage(
+      conversationId: string,
+      sequenceOrder: number,
+      patch: MessagePatch,
+    ): Promise<z.output<typeof api.message>> {
+      const { message } = await invoke("update-message", {
+        ...patch,
+        conversation_id: conversationId,
+        sequence_order: sequenceOrder,
+      }, api.updateMessageResponse);
+      return message;
+    },
+
+    /**
+     * Starts an assistant reply (status in_progress) and returns its writer. The start is
+     * retry-safe (a client_message_id); while it is in progress the conversation takes no other
+     * message (409 reply_in_progress), which also stops a double submit.
+     */
+    async reply(conversationId: string, options: ReplyOptions = {}): Promise<ReplyWriter> {
+      const { messages: [started] } = await store.append(conversationId, {
+        role: "assistant",
+        content: "",
+        status: "in_progress",
+        client_message_id: options.clientMessageId ?? crypto.randomUUID(),
+      });
+      return createReplyWriter(started, {
+        update: (patch) => store.updateMessage(conversationId, started.sequence_order, patch),
+        read: () => store.message(conversationId, started.sequence_order),
+      }, options);
     },
   };
   return store;

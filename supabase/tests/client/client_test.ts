@@ -1,13 +1,11 @@
-/** The typed client against the local API on the real database, including a retry across a dropped connection. */
+/**
+ * The typed client against the local API on the real database: every call, and a retry across a
+ * dropped connection. Streamed replies are in reply_writer_test.ts, the AI SDK in ai_sdk_test.ts.
+ */
 import assert from "node:assert/strict";
-import { createClient } from "@supabase/supabase-js";
-import { ConversationStoreError, createConversationStore } from "../../../client/conversation_store.ts";
-import { apiUrl, newUser, pool, test, type TestUser } from "../functions/helpers.ts";
-
-function storeFor(user: TestUser, url = apiUrl) {
-  const supabase = createClient(url, "local-anon-key", { accessToken: () => Promise.resolve(user.token) });
-  return createConversationStore(supabase, { backoffMs: 20 });
-}
+import { ConversationStoreError } from "../../../client/conversation_store.ts";
+import { apiUrl, newUser, pool, serviceRoleToken, test } from "../functions/helpers.ts";
+import { storeFor } from "./fixtures.ts";
 
 test("the client starts, appends, pages, updates, lists and removes conversations", async () => {
   const alice = await newUser();
@@ -29,10 +27,7 @@ test("the client starts, appends, pages, updates, lists and removes conversation
     seen.push(...page.messages.map((message) => (message as { sequence_order: number }).sequence_order));
   }
   assert.deepEqual(seen, [1, 2, 3, 4]);
-  assert.deepEqual(await store.openaiMessages(conversation.id, { limit: 2 }), [
-    { role: "assistant", content: "two" },
-    { role: "user", content: "three" },
-  ]);
+  assert.deepEqual((await store.message(conversation.id, 3)).content, "two");
 
   const updated = await store.update(conversation.id, { metadata: { step: "render", extra: null } });
   assert.deepEqual(updated.conversation.metadata, { step: "render" });
@@ -97,7 +92,7 @@ test("an append retried after a dropped connection is stored exactly once", asyn
   const { conversation } = await storeFor(alice).start();
   const proxy = droppingProxy(new URL(apiUrl));
   try {
-    const store = storeFor(alice, proxy.url);
+    const store = storeFor(alice, { url: proxy.url });
     const reply = await store.append(conversation.id, { role: "user", content: "sent once, answered late" });
     assert.ok(proxy.dropped() >= 2, "the first connection was dropped and the client came back");
     assert.equal(reply.messages[0].sequence_order, 1);
@@ -109,4 +104,154 @@ test("an append retried after a dropped connection is stored exactly once", asyn
   } finally {
     proxy.close();
   }
+});
+
+test("the context is the model-ready window: system prompt, summary, newest whole tool units, token counts", async () => {
+  const alice = await newUser();
+  const store = storeFor(alice);
+  const { conversation } = await store.start({ messages: [{ role: "system", content: "You plan trips." }] });
+  const call = {
+    id: "call_1",
+    type: "function" as const,
+    function: { name: "weather", arguments: '{"city":"Oslo"}' },
+  };
+  await store.append(conversation.id, [
+    { role: "user", content: "Shall I go to Oslo?" },
+    { role: "assistant", content: null, tool_calls: [call] },
+    { role: "tool", tool_call_id: "call_1", content: '{"sky":"rain"}' },
+    { role: "assistant", content: "Take an umbrella." },
+    { role: "user", content: "And Bergen?" },
+  ]);
+
+  const whole = await store.context(conversation.id, { maxTokens: 10_000 });
+  assert.deepEqual(whole.messages, [
+    { role: "system", content: "You plan trips." },
+    { role: "user", content: "Shall I go to Oslo?" },
+    { role: "assistant", tool_calls: [call] },
+    { role: "tool", tool_call_id: "call_1", content: '{"sky":"rain"}' },
+    { role: "assistant", content: "Take an umbrella." },
+    { role: "user", content: "And Bergen?" },
+  ]);
+  assert.equal(whole.has_earlier, false);
+
+  // Rows carry each message's count; a budget just short of the tool unit leaves it out whole.
+  const rows = await store.contextRows(conversation.id, { maxTokens: 10_000 });
+  assert.equal(rows.token_count, rows.messages.reduce((sum, message) => sum + message.token_count, 0));
+  const [system, question, toolCall, toolResult, answer, followUp] = rows.messages;
+  const tight = system.token_count + toolCall.token_count + toolResult.token_count + answer.token_count +
+    followUp.token_count - 1;
+  const cut = await store.contextRows(conversation.id, { maxTokens: tight });
+  assert.deepEqual(cut.messages.map((message) => message.sequence_order), [1, 6]);
+  assert.equal(cut.first_sequence, 6);
+  assert.equal(cut.has_earlier, true);
+  assert.ok(question.token_count > 0);
+
+  // Compaction: summarize what was left out, and the window starts with the summary.
+  await store.update(conversation.id, { summary: { content: "Oslo: rain, umbrella.", through_sequence: 5 } });
+  const compacted = await store.context(conversation.id, { maxTokens: tight });
+  assert.deepEqual(compacted.messages.map((message) => [message.role, message.content]), [
+    ["system", "You plan trips."],
+    ["system", "Oslo: rain, umbrella."],
+    ["user", "And Bergen?"],
+  ]);
+  assert.equal(compacted.has_earlier, false);
+});
+
+test("a fork copies history through a message and then goes its own way", async () => {
+  const alice = await newUser();
+  const store = storeFor(alice);
+  const { conversation } = await store.start({ metadata: { topic: "cats" } });
+  await store.append(conversation.id, [
+    { role: "user", content: "Name a cat." },
+    { role: "assistant", content: "Tom." },
+    { role: "user", content: "Another." },
+  ]);
+
+  const forkId = crypto.randomUUID();
+  const fork = await store.fork(conversation.id, 2, { id: forkId, metadata: { branch: "edit" } });
+  assert.equal(fork.copied_messages, 2);
+  assert.equal(fork.conversation.forked_from_conversation_id, conversation.id);
+  assert.equal(fork.conversation.forked_from_sequence, 2);
+  assert.deepEqual(fork.conversation.metadata, { topic: "cats", branch: "edit" });
+  assert.equal((await store.fork(conversation.id, 2, { id: forkId })).conversation.id, forkId, "idempotent");
+
+  await store.append(forkId, { role: "user", content: "A black one." });
+  assert.equal((await store.message(forkId, 3)).content, "A black one.");
+  assert.equal((await store.message(conversation.id, 3)).content, "Another.", "the source is untouched");
+  const forks = await store.list({ forked_from_conversation_id: conversation.id });
+  assert.deepEqual(forks.conversations.map((c) => c.id), [forkId]);
+});
+
+test("search finds the caller's conversations at the matching message, page by page", async () => {
+  const alice = await newUser();
+  const bob = await newUser();
+  const store = storeFor(alice);
+  const ids: string[] = [];
+  for (let n = 1; n <= 3; n++) {
+    const { conversation } = await store.start();
+    await store.append(conversation.id, [
+      { role: "user", content: `Plan number ${n}` },
+      { role: "assistant", content: `Rendering the <b>timeline</b> for video ${n}` },
+    ]);
+    ids.push(conversation.id);
+  }
+  const { conversation: bobs } = await storeFor(bob).start();
+  await storeFor(bob).append(bobs.id, { role: "user", content: "rendering my timeline" });
+
+  const first = await store.search("render timeline", { limit: 2 });
+  assert.equal(first.results.length, 2);
+  assert.equal(first.has_more, true);
+  const [match] = first.results[0].matches;
+  assert.equal(match.sequence_order, 2);
+  assert.equal(match.role, "assistant");
+  assert.match(match.snippet, /<b>timeline<\/b>/, "snippets are text, markup included as written");
+  const highlighted = match.highlights.map(([start, end]) =>
+    Array.from(match.snippet).slice(start, end).join("")
+  );
+  assert.deepEqual(highlighted, ["Rendering", "timeline"]);
+
+  const found: string[] = [];
+  for await (const page of store.searchPages("render timeline", { limit: 2 })) {
+    found.push(...page.results.map((result) => result.conversation.id));
+  }
+  assert.deepEqual(found.toSorted(), ids.toSorted(), "every one of Alice's, none of Bob's");
+});
+
+test("retention is set at the start, changed or cleared later, and shows as expires_at", async () => {
+  const alice = await newUser();
+  const store = storeFor(alice);
+  const { conversation } = await store.start({ retention_seconds: 3600 });
+  assert.equal(conversation.retention_seconds, 3600);
+  assert.equal(Date.parse(conversation.expires_at!) - Date.parse(conversation.updated_at), 3600_000);
+
+  const kept = await store.update(conversation.id, { retention_seconds: null });
+  assert.equal(kept.conversation.expires_at, null);
+  const shortened = await store.update(conversation.id, { retention_seconds: 60 });
+  assert.equal(
+    Date.parse(shortened.conversation.expires_at!) - Date.parse(shortened.conversation.updated_at),
+    60_000,
+  );
+});
+
+test("removeAll erases every conversation of the caller, and a service role erases a named user's", async () => {
+  const alice = await newUser();
+  const bob = await newUser();
+  const store = storeFor(alice);
+  for (let n = 0; n < 3; n++) {
+    const { conversation } = await store.start();
+    await store.append(conversation.id, [{ role: "user", content: "a" }, { role: "user", content: "b" }]);
+  }
+  const { conversation: bobs } = await storeFor(bob).start({ messages: [{ role: "user", content: "mine" }] });
+
+  assert.deepEqual(await store.removeAll(), { deleted_conversations: 3, deleted_messages: 6 });
+  assert.deepEqual((await store.list()).conversations, []);
+  assert.equal((await storeFor(bob).list()).conversations.length, 1, "Bob's conversation stays");
+
+  const service = storeFor({ id: "service", token: await serviceRoleToken() });
+  assert.deepEqual(await service.removeAll({ user_id: bob.id }), {
+    deleted_conversations: 1,
+    deleted_messages: 1,
+  });
+  const gone = await storeFor(bob).history(bobs.id).catch((error) => error);
+  assert.equal(gone.code, "not_found");
 });

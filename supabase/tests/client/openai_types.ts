@@ -1,0 +1,26 @@
+/**
+ * Compiled, never run (openai_types_test.ts runs `deno check` on it): the store's context goes to
+ * the official `openai` package as it is, and its answer comes back into the store. This is the
+ * README's OpenAI example; no OpenAI call is made in the tests.
+ */
+import OpenAI from "openai";
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type { ConversationStore } from "../../../client/conversation_store.ts";
+
+export async function answer(store: ConversationStore, openai: OpenAI, conversationId: string) {
+  const { messages } = await store.context(conversationId, { maxTokens: 100_000 });
+  const completion = await openai.chat.completions.create({ model: "gpt-4.1-mini", messages });
+  const { content, tool_calls } = completion.choices[0].message;
+  await store.append(conversationId, {
+    role: "assistant",
+    content,
+    tool_calls: tool_calls?.filter((call) => call.type === "function"),
+  });
+}
+
+export async function rowsAreNotChatMessages(store: ConversationStore, conversationId: string) {
+  const rows = await store.contextRows(conversationId, { maxTokens: 100_000 });
+  // @ts-expect-error: stored rows (sequence numbers, null fields) are not what the chat API takes
+  const messages: ChatCompletionMessageParam[] = rows.messages;
+  return messages;
+}
