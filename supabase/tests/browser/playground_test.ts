@@ -1,14 +1,15 @@
 /**
  * The playground in a real browser (Debian's Chromium, headless, driven by playwright-core), served
  * from another origin than the API so that every call goes through a CORS preflight. Two users in
- * two browser contexts; the second never sees the first's conversations. Screenshots are kept in
- * test-artifacts/.
+ * two browser contexts; the second never sees the first's conversations. Then a streamed reply
+ * stopped and one finished, the context panel and a summary, a fork, search and retention.
+ * Screenshots are kept in test-artifacts/.
  */
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { bundlePlayground, type PlaygroundConfig } from "../../../scripts/playground.ts";
 import { projectRoot } from "../../../scripts/db_migrate.ts";
-import { localApi, newUser, test } from "../functions/helpers.ts";
+import { localApi, newUser, pool, test } from "../functions/helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = `${projectRoot}/test-artifacts`;
@@ -44,24 +45,22 @@ async function pageOrigin(config: PlaygroundConfig) {
   return { url: `http://127.0.0.1:${server.addr.port}/`, close: () => server.shutdown() };
 }
 
-const historyTexts = (page: Page) => page.locator("#history li").allTextContents();
+/** Each history item as "#<sequence><role><content>", without its buttons. */
+const historyTexts = (page: Page) =>
+  page.$$eval(
+    "#history li",
+    (items) =>
+      items.map((item) =>
+        [".seq", ".role", ".content"].map((part) => item.querySelector(part)?.textContent ?? "").join("")
+      ),
+  );
 
 /** Waits until the history shows `count` messages. */
 const historyLength = (page: Page, count: number) =>
   page.waitForFunction(`document.querySelectorAll("#history li").length === ${count}`);
 
-test("two users use the playground in a real browser, across origins, without seeing each other", async () => {
-  const alice = await newUser();
-  const bob = await newUser();
-  const api = apiOrigin();
-  const site = await pageOrigin({
-    apiUrl: api.url,
-    anonKey: "local-anon-key",
-    users: [{ name: "alice", token: alice.token }, { name: "bob", token: bob.token }],
-  });
-  await Deno.mkdir(ARTIFACTS, { recursive: true });
-  const browserLog: string[] = [];
-  const browser = await chromium.launch({
+const launch = () =>
+  chromium.launch({
     executablePath: CHROMIUM,
     args: [
       "--headless",
@@ -73,11 +72,47 @@ test("two users use the playground in a real browser, across origins, without se
       "--no-first-run",
     ],
   });
+
+/**
+ * A page in its own browser context that records what went wrong: uncaught errors, console errors,
+ * and every answer of 400 or more ("409 /functions/v1/update-message"), from either origin. The
+ * browser logs each of those answers as a console error too; they are checked here, by name.
+ */
+async function watchedPage(browser: Browser, width = 1100, height = 760) {
+  const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
+  const problems = {
+    pageErrors: [] as string[],
+    consoleErrors: [] as string[],
+    failedResponses: [] as string[],
+  };
+  page.on("pageerror", (error) => problems.pageErrors.push(String(error)));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      problems.consoleErrors.push(message.text());
+    }
+  });
+  page.on("response", (response) => {
+    if (response.status() >= 400) {
+      problems.failedResponses.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    }
+  });
+  return { page, problems };
+}
+
+test("two users use the playground in a real browser, across origins, without seeing each other", async () => {
+  const alice = await newUser();
+  const bob = await newUser();
+  const api = apiOrigin();
+  const site = await pageOrigin({
+    apiUrl: api.url,
+    anonKey: "local-anon-key",
+    users: [{ name: "alice", token: alice.token }, { name: "bob", token: bob.token }],
+  });
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  const browser = await launch();
+  const { page: alicePage, problems } = await watchedPage(browser);
   try {
     // Alice starts a conversation about a video and talks to the assistant.
-    const alicePage = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
-    alicePage.on("console", (message) => browserLog.push(message.text()));
-    alicePage.on("pageerror", (error) => browserLog.push(String(error)));
     await alicePage.goto(site.url);
     await alicePage.waitForSelector("#no-conversations:not([hidden])");
     await alicePage.fill("#video-id", "f0000000-0000-4000-8000-000000000001");
@@ -138,7 +173,7 @@ test("two users use the playground in a real browser, across origins, without se
     assert.equal(await alicePage.isHidden("#older"), true);
 
     // Bob, in his own browser context, sees none of it.
-    const bobPage = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
+    const { page: bobPage, problems: bobProblems } = await watchedPage(browser);
     await bobPage.goto(site.url);
     await bobPage.selectOption("#user", "bob");
     await bobPage.waitForSelector("#no-conversations:not([hidden])");
@@ -153,8 +188,192 @@ test("two users use the playground in a real browser, across origins, without se
     await alicePage.waitForSelector("#conversation", { state: "hidden" });
     assert.equal(await alicePage.locator("#conversations li").count(), 1);
     assert.ok(api.preflights() > 0, "the browser sent CORS preflights, and they were answered");
+    assert.deepEqual(problems, {
+      pageErrors: [],
+      consoleErrors: [],
+      failedResponses: ["400 /functions/v1/start-conversation"],
+    });
+    assert.deepEqual(bobProblems, { pageErrors: [], consoleErrors: [], failedResponses: [] });
   } catch (error) {
-    throw new Error(`${(error as Error).message}\nbrowser console:\n${browserLog.join("\n")}`);
+    throw new Error(`${(error as Error).message}\nin the browser: ${JSON.stringify(problems, null, 2)}`);
+  } finally {
+    await browser.close();
+    await site.close();
+    await api.close();
+  }
+});
+
+/** A message as the database holds it. */
+async function stored(conversationId: string, sequence: number) {
+  const { rows } = await pool.query(
+    "select status, content from public.conversation_messages where conversation_id = $1 and sequence_order = $2",
+    [conversationId, sequence],
+  );
+  return rows[0] as { status: string; content: string };
+}
+
+/** Waits until the history item of message `sequence` matches `selector` (within the item). */
+const historyItem = (page: Page, sequence: number, selector = "") =>
+  page.waitForSelector(`#history li[data-sequence="${sequence}"]${selector}`);
+
+test("the playground streams and stops replies, budgets a context, summarizes, forks, searches and sets retention", async () => {
+  const alice = await newUser();
+  const api = apiOrigin();
+  const site = await pageOrigin({
+    apiUrl: api.url,
+    anonKey: "local-anon-key",
+    users: [{ name: "alice", token: alice.token }],
+  });
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  const browser = await launch();
+  const { page, problems } = await watchedPage(browser, 1440, 900);
+  try {
+    await page.goto(site.url);
+    await page.waitForSelector("#no-conversations:not([hidden])");
+    await page.fill("#new-retention", "3600");
+    await page.click("#start");
+    await page.waitForSelector("#conversation:not([hidden])");
+    assert.match(await page.textContent("#expires") ?? "", /^Expires .* \(3600 s after the last change/);
+    const conversationId = (await page.textContent("#conversation-id"))!;
+    const script = [
+      ["system", "You write short video scripts."],
+      ["user", "A video about a cat on a windowsill"],
+      ["assistant", "A ginger cat naps in the sun until a moth drifts past."],
+      ["user", "Now explain rendering the timeline <b>fast</b>"],
+    ];
+    for (const [index, [role, content]] of script.entries()) {
+      await page.selectOption("#role", role);
+      await page.fill("#content", content);
+      await page.click("#send");
+      await historyLength(page, index + 1);
+    }
+
+    // A reply streams in; the user stops it half-way and it keeps what was stored.
+    await page.click("#stream-reply");
+    await page.waitForFunction(`(() => {
+      const item = document.querySelector('#history li[data-sequence="5"]');
+      return item?.querySelector(".status.in_progress") && item.querySelector(".content").textContent.length > 40;
+    })()`);
+    await page.click("#stop-reply");
+    await historyItem(page, 5, " .status.incomplete");
+    await page.waitForSelector("#stream-reply:not([disabled])");
+    const stopped = await stored(conversationId, 5);
+    assert.equal(stopped.status, "incomplete");
+    assert.ok(stopped.content.startsWith("Here is a short script."), stopped.content);
+    assert.ok(stopped.content.length < 300, "stopped before the end");
+    assert.equal(await page.textContent('#history li[data-sequence="5"] .content'), stopped.content);
+    assert.match(
+      await page.textContent("#reply-status") ?? "",
+      /^Reply #5: incomplete · \d+ characters stored$/,
+    );
+    await page.screenshot({ path: `${ARTIFACTS}/playground-reply-stopped.png` });
+
+    // Another one runs to the end.
+    await page.click("#stream-reply");
+    await page.waitForFunction(
+      `document.getElementById("reply-status").textContent.startsWith("Reply #6: completed")`,
+    );
+    const completed = await stored(conversationId, 6);
+    assert.equal(completed.status, "completed");
+    assert.ok(completed.content.endsWith("Fade out on purring."));
+    assert.equal(
+      await page.locator('#history li[data-sequence="6"] .status').count(),
+      0,
+      "no badge once completed",
+    );
+
+    // The context panel: one message besides the pinned system prompt, and what was left out.
+    await page.fill("#context-max-tokens", "2000");
+    await page.fill("#context-max-messages", "1");
+    await page.click("#show-context");
+    await page.waitForFunction(
+      `document.getElementById("context-left-out").textContent === "Left out: #2–#5"`,
+    );
+    assert.deepEqual(await page.locator("#context-rows .seq").allTextContents(), ["#1", "#6"]);
+    assert.ok(
+      (await page.locator("#context-rows .tokens").allTextContents()).every((text) => /^\d+ tok$/.test(text)),
+    );
+    const sent = JSON.parse(await page.textContent("#context-openai") ?? "");
+    assert.deepEqual(sent.map((message: { role: string }) => message.role), ["system", "assistant"]);
+    assert.equal(
+      await page.inputValue("#summary-through"),
+      "5",
+      "the summary is proposed for what was left out",
+    );
+
+    // A summary of the left-out part takes its place.
+    await page.fill(
+      "#summary-content",
+      "Alice wants a cat video; she asked how to render the timeline fast.",
+    );
+    await page.click("#save-summary");
+    await page.waitForFunction(
+      `document.getElementById("context-left-out").textContent === "Nothing left out."`,
+    );
+    assert.deepEqual(await page.locator("#context-rows .role").allTextContents(), [
+      "system",
+      "summary",
+      "assistant",
+    ]);
+    const withSummary = JSON.parse(await page.textContent("#context-openai") ?? "");
+    assert.deepEqual(withSummary[1], {
+      role: "system",
+      content: "Alice wants a cat video; she asked how to render the timeline fast.",
+    });
+
+    // Fork from message 2: a new conversation holding messages 1 and 2.
+    await page.hover('#history li[data-sequence="2"]');
+    await page.click('#history li[data-sequence="2"] .fork');
+    await page.waitForFunction(
+      `document.getElementById("conversation-id").textContent !== "${conversationId}"`,
+    );
+    await historyLength(page, 2);
+    assert.equal(
+      await page.textContent("#forked-from"),
+      `Forked from ${conversationId.slice(0, 8)} through #2.`,
+    );
+    assert.deepEqual(await historyTexts(page), [
+      "#1systemYou write short video scripts.",
+      "#2userA video about a cat on a windowsill",
+    ]);
+
+    // Search finds the message; its markup is shown as text, the match highlighted.
+    await page.fill("#search-q", "rendering timeline");
+    await page.click("#search");
+    await page.waitForSelector("#search-results a");
+    const link = page.locator(`#search-results a[data-conversation="${conversationId}"][data-sequence="4"]`);
+    assert.equal(await link.textContent(), "#4Now explain rendering the timeline <b>fast</b>");
+    assert.deepEqual(await link.locator("mark").allTextContents(), ["rendering", "timeline"]);
+    assert.equal(
+      await page.locator("#search-results b").count(),
+      0,
+      "no markup from a message reaches the page",
+    );
+    await link.click();
+    await page.waitForFunction(
+      `document.getElementById("conversation-id").textContent === "${conversationId}"`,
+    );
+    await historyItem(page, 4, ".match");
+    await page.waitForFunction(
+      `document.getElementById("context-left-out").textContent === "Nothing left out."`,
+    );
+    await page.click("#context-panel details summary");
+    await page.screenshot({ path: `${ARTIFACTS}/playground.png` });
+
+    // Retention is cleared: the conversation is kept until deleted.
+    await page.fill("#retention", "");
+    await page.click("#save-retention");
+    await page.waitForFunction(
+      `document.getElementById("expires").textContent.startsWith("Kept until deleted")`,
+    );
+    // The one refusal is the Stop at work: the writer's next delta answered 409 message_final.
+    assert.deepEqual(problems, {
+      pageErrors: [],
+      consoleErrors: [],
+      failedResponses: ["409 /functions/v1/update-message"],
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nin the browser: ${JSON.stringify(problems, null, 2)}`);
   } finally {
     await browser.close();
     await site.close();
