@@ -105,10 +105,12 @@ const sha256 = async (text: string) =>
 /** A setting's keys as digests, or why they cannot be read: a value, since a cached rejected promise could go unhandled. */
 type KeyDigests = Uint8Array[] | ConfigurationError;
 
-function keyDigests(name: string): Promise<KeyDigests> {
-  return Promise.resolve().then(() => Promise.all(namedKeys(name).map(sha256))).catch((
-    error: ConfigurationError,
-  ) => error);
+async function keyDigests(name: string): Promise<KeyDigests> {
+  try {
+    return await Promise.all(namedKeys(name).map(sha256));
+  } catch (error) {
+    return error as ConfigurationError;
+  }
 }
 
 /**

@@ -69,10 +69,10 @@ export function connectionSettings(read: (name: string) => string | undefined = 
   }
   url.searchParams.delete("sslmode");
   url.searchParams.delete("uselibpqcompat"); // node-postgres' switch to libpq's meanings, which hold here anyway
-  const fileParameter = [...url.searchParams.keys()].find((name) => name.startsWith("ssl"));
-  if (fileParameter) {
+  const otherSslParameter = [...url.searchParams.keys()].find((name) => name.startsWith("ssl"));
+  if (otherSslParameter) {
     throw new ConfigurationError(
-      `${source} sets ${fileParameter}: only sslmode is read from the URL; give the CA's PEM text in DATABASE_CA_CERT`,
+      `${source} sets ${otherSslParameter}: only sslmode is read from the URL; give the CA's PEM text in DATABASE_CA_CERT`,
     );
   }
   const ca = read("DATABASE_CA_CERT");

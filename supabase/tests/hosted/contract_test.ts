@@ -9,10 +9,9 @@
 import assert from "node:assert/strict";
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
-import { importJWK } from "jose";
 import { mintToken } from "../../../scripts/local_tokens.ts";
 import { deployAlone, functionNames, type FunctionProcess } from "../deploy/module_graph.ts";
-import { type HostedStack, hostedStack } from "./stack.ts";
+import { type HostedStack, hostedStack, signingKey } from "./stack.ts";
 
 const stack = hostedStack();
 
@@ -29,10 +28,7 @@ interface Call {
 
 /** The stack's callers and a way to call a deployed function as any of them. */
 async function clients(stack: HostedStack, deployed: Record<string, FunctionProcess>) {
-  const signingKey = {
-    privateKey: await importJWK(stack.signingKey, "ES256") as CryptoKey,
-    keyId: stack.keyId,
-  };
+  const key = await signingKey(stack);
   const issuer = `${stack.functionEnv.SUPABASE_URL}/auth/v1`;
   const admin = new pg.Client({ connectionString: stack.adminUrl, ssl: { ca: stack.caCert } });
   await admin.connect();
@@ -41,12 +37,18 @@ async function clients(stack: HostedStack, deployed: Record<string, FunctionProc
   async function newUser(): Promise<{ id: string; credentials: Credentials }> {
     const id = crypto.randomUUID();
     await admin.query("insert into auth.users (id) values ($1)", [id]);
-    const token = await mintToken({ role: "authenticated", userId: id, signingKey, issuer, expiresIn: "1h" });
+    const token = await mintToken({
+      role: "authenticated",
+      userId: id,
+      signingKey: key,
+      issuer,
+      expiresIn: "1h",
+    });
     return { id, credentials: { authorization: `Bearer ${token}` } };
   }
   const serviceToken = await mintToken({
     role: "service_role",
-    signingKey,
+    signingKey: key,
     issuer: "supabase",
     expiresIn: "1h",
   });

@@ -43,6 +43,18 @@ export function hostedStack(): HostedStack | undefined {
   return value ? JSON.parse(value) : undefined;
 }
 
+/** The key that signs the stack's tokens, as local_tokens.ts takes it. */
+export async function signingKey(stack: HostedStack): Promise<{ privateKey: CryptoKey; keyId: string }> {
+  const privateKey = await crypto.subtle.importKey(
+    "jwk",
+    stack.signingKey,
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    ["sign"],
+  );
+  return { privateKey, keyId: stack.keyId };
+}
+
 async function run(command: string, args: string[], options: Deno.CommandOptions = {}): Promise<string> {
   const output = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped", ...options })
     .output();

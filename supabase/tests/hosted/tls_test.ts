@@ -4,10 +4,9 @@
  * alone, and a certificate that fails verification is a logged 503, never silently accepted.
  */
 import assert from "node:assert/strict";
-import { importJWK } from "jose";
 import { mintToken } from "../../../scripts/local_tokens.ts";
 import { deployAlone } from "../deploy/module_graph.ts";
-import { hostedStack } from "./stack.ts";
+import { hostedStack, signingKey } from "./stack.ts";
 
 const stack = hostedStack();
 
@@ -23,11 +22,11 @@ async function listConversationsWith(database: { url: string; ca?: string }) {
     ...(database.ca ? { DATABASE_CA_CERT: database.ca } : {}),
   });
   try {
-    const signingKey = {
-      privateKey: await importJWK(stack!.signingKey, "ES256") as CryptoKey,
-      keyId: stack!.keyId,
-    };
-    const token = await mintToken({ role: "service_role", signingKey, expiresIn: "5m" });
+    const token = await mintToken({
+      role: "service_role",
+      signingKey: await signingKey(stack!),
+      expiresIn: "5m",
+    });
     const response = await fetch(`${deployed.url}/list-conversations`, {
       headers: { authorization: `Bearer ${token}` },
     });
