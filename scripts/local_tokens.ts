@@ -9,9 +9,14 @@ import { SignJWT } from "jose";
 /** Supabase's well-known JWT secret for local development (`supabase start` uses the same). */
 export const LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
 
-/** The local server's URL: SUPABASE_URL when given, else http://127.0.0.1:$PORT (54321 by default). */
+/**
+ * The local project's URL, whose /auth/v1 is the issuer of its users' tokens: SUPABASE_URL when given,
+ * else http://127.0.0.1:54321, the URL of `supabase start` (whose Auth issues tokens with that `iss`)
+ * and of `task start` on its default port. It does not follow PORT, so that tokens minted for one
+ * local server stay valid for another.
+ */
 export function localProjectUrl(): string {
-  return Deno.env.get("SUPABASE_URL") || `http://127.0.0.1:${Deno.env.get("PORT") || 54321}`;
+  return Deno.env.get("SUPABASE_URL") || "http://127.0.0.1:54321";
 }
 
 export async function userIdFor(name: string): Promise<string> {

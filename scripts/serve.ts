@@ -78,7 +78,7 @@ const secretKey = await localSecretKey(jwtSecret);
 Deno.env.set("DATABASE_URL", databaseUrl);
 Deno.env.set("SUPABASE_JWT_SECRET", jwtSecret);
 Deno.env.set("SUPABASE_SECRET_KEYS", JSON.stringify({ local: secretKey }));
-// User tokens must name this server's Auth as their issuer (`supabase start`'s, when SUPABASE_URL says so).
+// User tokens must name the local project's Auth as their issuer, as `supabase start`'s tokens do.
 Deno.env.set("SUPABASE_URL", localProjectUrl());
 if (embedded) Deno.env.set("DB_POOL_MAX", "1");
 const { localApi, pool } = await import("./local_api.ts");

@@ -2,8 +2,8 @@
  * `deno task token <name>`: prints a token for local user <name> (registered on first use).
  * `deno task token --service-role`: prints a service_role token.
  * `deno task token --secret-key`: prints the local secret API key (the service role too).
- * Give it the PORT, SUPABASE_URL and SUPABASE_JWT_SECRET the server runs with: tokens name the
- * server's Auth as their issuer and are signed with its secret.
+ * Give it the SUPABASE_URL and SUPABASE_JWT_SECRET the server runs with, if any: tokens name the
+ * project's Auth as their issuer and are signed with its secret.
  */
 import { localSecretKey, mintToken, tokenForUser } from "./local_tokens.ts";
 
