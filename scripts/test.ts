@@ -147,8 +147,16 @@ async function hostedSuite() {
   return await junitTotals(junit, status.success);
 }
 
-/** pg_cron, preloaded in the throwaway cluster as on Supabase, so that the migrations schedule the purge. */
-const PG_CRON_SETTINGS = { shared_preload_libraries: "pg_cron", "cron.database_name": "postgres" };
+/**
+ * pg_cron, preloaded in the throwaway cluster as on Supabase, so that the migrations schedule the
+ * purge. Jobs run in background workers: by default pg_cron connects over TCP, which needs a
+ * password this cluster's postgres role does not have ("connection failed" in job_run_details).
+ */
+const PG_CRON_SETTINGS = {
+  shared_preload_libraries: "pg_cron",
+  "cron.database_name": "postgres",
+  "cron.use_background_workers": "on",
+};
 
 async function createPgCron(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
