@@ -43,7 +43,11 @@ test("the stored token count is o200k_base's count plus 3 for each message, in a
 
 test("tool calls count their names, arguments and ids", async () => {
   const alice = await newUser();
-  const call1 = { id: "call_render_1", type: "function", function: { name: "render", arguments: '{"style":"cat"}' } };
+  const call1 = {
+    id: "call_render_1",
+    type: "function",
+    function: { name: "render", arguments: '{"style":"cat"}' },
+  };
   const id = await conversationWith(alice, [
     { role: "user", content: "Render it" },
     { role: "assistant", content: null, tool_calls: [call1] },
@@ -68,8 +72,14 @@ test("get-context answers GET and POST with the window, in OpenAI's format by de
     { role: "user", content: "A cat video" },
     { role: "assistant", content: "A cat sleeps in the sun." },
   ]);
-  const viaGet = await call("get-context", { token: alice.token, query: { conversation_id: id, max_tokens: 1000 } });
-  const viaPost = await call("get-context", { token: alice.token, body: { conversation_id: id, max_tokens: 1000 } });
+  const viaGet = await call("get-context", {
+    token: alice.token,
+    query: { conversation_id: id, max_tokens: 1000 },
+  });
+  const viaPost = await call("get-context", {
+    token: alice.token,
+    body: { conversation_id: id, max_tokens: 1000 },
+  });
   assert.equal(viaGet.status, 200);
   assert.deepEqual(viaPost.body, viaGet.body);
   const context = api.getContextResponse.parse(viaGet.body);
@@ -94,7 +104,10 @@ test("the budget cuts the oldest turns, keeps the system prompt, and says what w
     { role: "assistant", content: `Answer number ${n}: the cat video is rendering.` },
   ]).flat();
   const id = await conversationWith(alice, [{ role: "system", content: "Be brief." }, ...turns]);
-  const reply = await call("get-context", { token: alice.token, query: { conversation_id: id, max_tokens: 100 } });
+  const reply = await call("get-context", {
+    token: alice.token,
+    query: { conversation_id: id, max_tokens: 100 },
+  });
   const context = api.getContextResponse.parse(reply.body);
   assert.ok(context.token_count <= 100);
   assert.deepEqual(context.messages[0], { role: "system", content: "Be brief." });
@@ -132,13 +145,20 @@ test("a summary replaces what it covers, and the compaction loop shrinks what is
   const summary = "The user asked ten long questions about a cat video.";
   const update = await call("update-conversation", {
     token: alice.token,
-    body: { conversation_id: id, summary: { content: summary, through_sequence: before.first_sequence! - 1 } },
+    body: {
+      conversation_id: id,
+      summary: { content: summary, through_sequence: before.first_sequence! - 1 },
+    },
   });
   assert.equal(update.status, 200);
   const conversation = api.updateConversationResponse.parse(update.body).conversation;
   assert.equal(conversation.summary, summary);
   assert.equal(conversation.summary_through_sequence, before.first_sequence! - 1);
-  assert.equal(conversation.summary_token_count, tokens(summary) + 3, "the summary is counted as a system message");
+  assert.equal(
+    conversation.summary_token_count,
+    tokens(summary) + 3,
+    "the summary is counted as a system message",
+  );
 
   const after = api.getContextResponse.parse(
     (await call("get-context", { token: alice.token, query: { conversation_id: id, max_tokens: 400 } })).body,
@@ -150,7 +170,10 @@ test("a summary replaces what it covers, and the compaction loop shrinks what is
   assert.equal(after.first_sequence, before.first_sequence);
   assert.equal(after.has_earlier, false, "everything between the summary and the window is covered");
 
-  const cleared = await call("update-conversation", { token: alice.token, body: { conversation_id: id, summary: null } });
+  const cleared = await call("update-conversation", {
+    token: alice.token,
+    body: { conversation_id: id, summary: null },
+  });
   assert.equal(cleared.body.conversation.summary, null);
 });
 
@@ -164,8 +187,15 @@ test("a summary beyond the last message is a 422 that names the last sequence, a
   assert.equal(reply.status, 422);
   assert.equal(reply.body.error.code, "beyond_last_sequence");
   assert.deepEqual(reply.body.error.details, { last_sequence: 1 });
-  const { rows: [row] } = await pool.query("select metadata, summary from public.conversations where id = $1", [id]);
-  assert.deepEqual(row, { metadata: {}, summary: null }, "the metadata patch in the same request was rolled back");
+  const { rows: [row] } = await pool.query(
+    "select metadata, summary from public.conversations where id = $1",
+    [id],
+  );
+  assert.deepEqual(
+    row,
+    { metadata: {}, summary: null },
+    "the metadata patch in the same request was rolled back",
+  );
 });
 
 test("only the owner or the service role writes a summary", async () => {
@@ -182,8 +212,14 @@ test("only the owner or the service role writes a summary", async () => {
 test("a pinned prompt larger than the budget is a 422 with the tokens it needs", async () => {
   const alice = await newUser();
   const prompt = "You are a careful assistant who writes video scripts.";
-  const id = await conversationWith(alice, [{ role: "system", content: prompt }, { role: "user", content: "hi" }]);
-  const reply = await call("get-context", { token: alice.token, query: { conversation_id: id, max_tokens: 5 } });
+  const id = await conversationWith(alice, [{ role: "system", content: prompt }, {
+    role: "user",
+    content: "hi",
+  }]);
+  const reply = await call("get-context", {
+    token: alice.token,
+    query: { conversation_id: id, max_tokens: 5 },
+  });
   assert.equal(reply.status, 422);
   assert.equal(reply.body.error.code, "context_budget_exceeded");
   assert.equal(reply.body.error.details.required_tokens, tokens(prompt) + 3);
@@ -247,12 +283,17 @@ test("a window never starts with tool results whose call it cut off", async () =
   const id = await conversationWith(alice, [
     { role: "user", content: "Look up three things" },
     { role: "assistant", content: null, tool_calls: [toolCall(1), toolCall(2), toolCall(3)] },
-    ...[1, 2, 3].map((n) => ({ role: "tool", tool_call_id: `call_${n}`, content: `result ${n} `.repeat(30) })),
+    ...[1, 2, 3].map((n) => ({
+      role: "tool",
+      tool_call_id: `call_${n}`,
+      content: `result ${n} `.repeat(30),
+    })),
     { role: "assistant", content: "Here is what I found." },
   ]);
   for (let budget = 1; budget <= 400; budget += 7) {
     const context = api.getContextResponse.parse(
-      (await call("get-context", { token: alice.token, query: { conversation_id: id, max_tokens: budget } })).body,
+      (await call("get-context", { token: alice.token, query: { conversation_id: id, max_tokens: budget } }))
+        .body,
     );
     const roles = context.messages.map((message) => message.role);
     const firstTool = roles.indexOf("tool");
