@@ -1,9 +1,11 @@
 /**
  * The local API: every edge function at /functions/v1/<name>, the URL shape of `supabase start`.
  *
- * Local only: a user whose token is signed with the local secret is registered in auth.users on
- * first use, because no Supabase Auth runs here to create it. On Supabase, Auth owns auth.users.
- * Import this module only after SUPABASE_DB_URL is set: the functions create their pool on import.
+ * Local only: no Supabase Auth runs here to create users, so a request that a function accepted
+ * (its token verified, its input valid) registers the user in auth.users first, at most
+ * MAX_LOCAL_USERS of them per run. On Supabase, Auth owns auth.users.
+ * Import this module only after DATABASE_URL (or SUPABASE_DB_URL) is set: the functions create their
+ * pool on import.
  */
 import { appendMessage } from "../supabase/functions/append-message/handler.ts";
 import { deleteAllConversations } from "../supabase/functions/delete-all-conversations/handler.ts";
@@ -16,10 +18,10 @@ import { searchConversations } from "../supabase/functions/search-conversations/
 import { startConversation } from "../supabase/functions/start-conversation/handler.ts";
 import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
 import { updateMessage } from "../supabase/functions/update-message/handler.ts";
-import { authenticate } from "../supabase/functions/_shared/auth.ts";
-import { pool, unavailable } from "../supabase/functions/_shared/db.ts";
+import type { Caller } from "../supabase/functions/_shared/auth.ts";
+import { configuredPool, pool, unavailable } from "../supabase/functions/_shared/db.ts";
 import { ApiError, isDatabaseError } from "../supabase/functions/_shared/errors.ts";
-import { CORS_HEADERS, errorResponse } from "../supabase/functions/_shared/http.ts";
+import { CORS_HEADERS, errorResponse, whenAccepted } from "../supabase/functions/_shared/http.ts";
 
 const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "start-conversation": startConversation,
@@ -35,50 +37,65 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "search-conversations": searchConversations,
 };
 
+/** Beyond this many users in one run, new users are not registered (starting a conversation answers 404). */
+export const MAX_LOCAL_USERS = 1_000;
+
 export { pool };
 
 export type Route = (request: Request, url: URL) => Promise<Response | null> | Response | null;
 
-/** The request handler of the local server; `extraRoutes` answer paths outside /functions/v1/. */
-export function localApi(extraRoutes: Route[] = []): (request: Request) => Promise<Response> {
-  const registered = new Set<string>();
+export interface LocalApiOptions {
+  /** Answers for paths outside /functions/v1/. */
+  routes?: Route[];
+  /** Browser origins allowed to call the API: "*" (the default), or a list. */
+  allowedOrigins?: "*" | string[];
+  /** How many users this API registers at most (default MAX_LOCAL_USERS). */
+  maxUsers?: number;
+}
 
-  /** Registers the caller's user once; an ApiError when the database is unreachable. */
-  async function registerUser(request: Request): Promise<ApiError | null> {
-    let userId: string | null;
+/** The request handler of the local server. */
+export function localApi(options: LocalApiOptions = {}): (request: Request) => Promise<Response> {
+  const registered = new Set<string>();
+  const maxUsers = options.maxUsers ?? MAX_LOCAL_USERS;
+  const register = async ({ userId }: Caller) => {
+    if (!userId || registered.has(userId) || registered.size >= maxUsers) return;
+    const database = configuredPool();
     try {
-      userId = (await authenticate(request)).userId;
-    } catch {
-      return null; // the function itself answers for a missing or bad token
-    }
-    if (!userId || registered.has(userId)) return null;
-    try {
-      await pool.query("insert into auth.users (id) values ($1) on conflict (id) do nothing", [userId]);
-      registered.add(userId);
-      return null;
+      await database.query("insert into auth.users (id) values ($1) on conflict (id) do nothing", [userId]);
     } catch (error) {
-      return isDatabaseError(error) ? null : unavailable(error);
+      throw isDatabaseError(error) ? error : unavailable(error);
     }
-  }
+    registered.add(userId);
+  };
+  const allowedOrigins = options.allowedOrigins ?? "*";
 
   return async (request) => {
     const url = new URL(request.url);
     const name = url.pathname.match(/^\/functions\/v1\/([a-z-]+)\/?$/)?.[1];
     const handler = name ? FUNCTIONS[name] : undefined;
     if (handler) {
-      const unreachable = request.method === "OPTIONS" ? null : await registerUser(request);
-      if (unreachable) return errorResponse(unreachable, name!, "-", CORS_HEADERS);
-      return handler(request);
+      return restrictOrigin(await handler(whenAccepted(request, register)), request, allowedOrigins);
     }
-    for (const route of extraRoutes) {
+    for (const route of options.routes ?? []) {
       const response = await route(request, url);
       if (response) return response;
     }
-    return errorResponse(
-      new ApiError("not_found", `no function at ${url.pathname}`),
-      "local",
-      "-",
-      CORS_HEADERS,
-    );
+    const notFound = new ApiError("not_found", `no function at ${url.pathname}`);
+    return restrictOrigin(errorResponse(notFound, "local", "-", CORS_HEADERS), request, allowedOrigins);
   };
+}
+
+/**
+ * The functions answer any origin (`*`), as deployed functions must for browser apps. A local server
+ * on a real database allows only the origins it was given: otherwise any web page its user visits
+ * could call it with a token minted from a well-known secret.
+ */
+function restrictOrigin(response: Response, request: Request, allowed: "*" | string[]): Response {
+  if (allowed === "*") return response;
+  const origin = request.headers.get("origin");
+  const headers = new Headers(response.headers);
+  if (origin && allowed.includes(origin)) headers.set("access-control-allow-origin", origin);
+  else headers.delete("access-control-allow-origin");
+  headers.append("vary", "origin");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

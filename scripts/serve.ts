@@ -7,6 +7,11 @@
  * the baseline and the migrations first, then serves every function at
  * http://127.0.0.1:54321/functions/v1/<name>.
  *
+ * Its tokens are signed with Supabase's well-known local JWT secret unless SUPABASE_JWT_SECRET is
+ * given, so anyone who can reach the server can mint one. That is harmless for the embedded database,
+ * which alone answers any origin (CORS `*`); a DATABASE_URL elsewhere than this machine is refused
+ * without a secret of your own, and a database of your own answers only the origins in CORS_ORIGINS.
+ *
  * PGlite is a single backend session: pglite-socket queues the queries of its connections one by one,
  * so two open transactions would interleave. The functions run each transaction as one query message
  * over one connection, so theirs never do; the second connection allowed is for psql, to look inside
@@ -16,16 +21,45 @@ import { PGlite } from "@electric-sql/pglite";
 import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { migrate } from "./db_migrate.ts";
-import { LOCAL_JWT_SECRET, mintToken, tokenForUser } from "./local_tokens.ts";
+import {
+  LOCAL_JWT_SECRET,
+  localProjectUrl,
+  localSecretKey,
+  mintToken,
+  tokenForUser,
+} from "./local_tokens.ts";
 import { playgroundRoute } from "./playground.ts";
 
 const apiPort = Number(Deno.env.get("PORT") ?? 54321);
 const databasePort = Number(Deno.env.get("DB_PORT") ?? 54322);
 const dataDir = Deno.env.get("DATA_DIR") ?? new URL("../.data/pglite", import.meta.url).pathname;
-const jwtSecret = Deno.env.get("SUPABASE_JWT_SECRET") ?? LOCAL_JWT_SECRET;
+const givenSecret = Deno.env.get("SUPABASE_JWT_SECRET");
+const jwtSecret = givenSecret || LOCAL_JWT_SECRET;
 
 let databaseUrl = Deno.env.get("DATABASE_URL");
 let embedded: { db: PGlite; socket: PGLiteSocketServer } | undefined;
+
+if (databaseUrl && !givenSecret && !isOnThisMachine(databaseUrl)) {
+  console.error(
+    "DATABASE_URL is not on this machine, and without SUPABASE_JWT_SECRET the local server signs tokens\n" +
+      "with Supabase's well-known local secret: anyone who can reach it could read and write that database.\n" +
+      "Set SUPABASE_JWT_SECRET to a secret of your own, or use a database on this machine.",
+  );
+  Deno.exit(1);
+}
+
+/** A Unix socket, localhost or a loopback address. */
+function isOnThisMachine(url: string): boolean {
+  let host: string;
+  try {
+    const parsed = new URL(url);
+    host = parsed.searchParams.get("host") ?? parsed.hostname;
+  } catch {
+    return false;
+  }
+  return host === "" || host.startsWith("/") || host === "localhost" || /^127\./.test(host) ||
+    ["::1", "[::1]"].includes(host);
+}
 
 if (!databaseUrl) {
   await Deno.mkdir(dataDir, { recursive: true });
@@ -39,27 +73,39 @@ if (!databaseUrl) {
 
 await migrate(databaseUrl);
 
-Deno.env.set("SUPABASE_DB_URL", databaseUrl);
+const api = `http://127.0.0.1:${apiPort}`;
+const secretKey = await localSecretKey(jwtSecret);
+Deno.env.set("DATABASE_URL", databaseUrl);
 Deno.env.set("SUPABASE_JWT_SECRET", jwtSecret);
+Deno.env.set("SUPABASE_SECRET_KEYS", JSON.stringify({ local: secretKey }));
+// User tokens must name the local project's Auth as their issuer, as `supabase start`'s tokens do.
+Deno.env.set("SUPABASE_URL", localProjectUrl());
 if (embedded) Deno.env.set("DB_POOL_MAX", "1");
 const { localApi, pool } = await import("./local_api.ts");
 const demoUsers = [await tokenForUser("alice", jwtSecret), await tokenForUser("bob", jwtSecret)];
 const playground = playgroundRoute({
-  apiUrl: `http://127.0.0.1:${apiPort}`,
+  apiUrl: api,
   anonKey: "local-anon-key",
   users: demoUsers.map(({ name, token }) => ({ name, token })),
 });
 
 const server = Deno.serve(
   { hostname: "127.0.0.1", port: apiPort, onListen: () => {} },
-  localApi([playground]),
+  localApi({
+    routes: [playground],
+    allowedOrigins: embedded ? "*" : [api, `http://localhost:${apiPort}`, ...corsOrigins()],
+  }),
 );
 await announce();
+
+/** CORS_ORIGINS: the web apps (comma-separated origins) that may call a local server on a database of yours. */
+function corsOrigins(): string[] {
+  return (Deno.env.get("CORS_ORIGINS") ?? "").split(",").map((origin) => origin.trim()).filter(Boolean);
+}
 
 async function announce(): Promise<void> {
   const [alice, bob] = demoUsers;
   const serviceRole = await mintToken({ role: "service_role", secret: jwtSecret });
-  const api = `http://127.0.0.1:${apiPort}`;
   console.log(`Conversation store API: ${api}/functions/v1/<name>`);
   console.log(`Playground:             ${api}/`);
   console.log(
@@ -71,6 +117,7 @@ async function announce(): Promise<void> {
   console.log(`\nToken for alice (${alice.userId}):\n${alice.token}`);
   console.log(`\nToken for bob (${bob.userId}):\n${bob.token}`);
   console.log(`\nService role token:\n${serviceRole}`);
+  console.log(`\nSecret key (the service role too; createClient(url, key) on a server):\n${secretKey}`);
   const conversationId = crypto.randomUUID();
   const call = (name: string, body: unknown) =>
     `curl -s ${api}/functions/v1/${name} -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' ` +

@@ -42,9 +42,14 @@ async function fileExists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-/** pgTAP, pg_prove and Chromium (for the browser test) come from Debian; install them once on a fresh machine. */
+/**
+ * pgTAP, pg_prove, Chromium (for the browser test), PgBouncer and openssl (for the hosted-like stack)
+ * come from Debian; install them once on a fresh machine.
+ */
 async function ensureDebianPackages(): Promise<void> {
   const needed: string[] = [];
+  if (!(await commandExists("pgbouncer"))) needed.push("pgbouncer");
+  if (!(await commandExists("openssl"))) needed.push("openssl");
   if (!(await fileExists("/usr/bin/chromium"))) needed.push("chromium");
   if (!(await fileExists("/usr/share/postgresql/15/extension/pgtap.control"))) {
     needed.push("postgresql-15-pgtap");
@@ -102,25 +107,56 @@ async function pgTapSuite(databaseUrl: string) {
   return { passed: Math.max(total - failedSubtests, 0), failed: failedSubtests + brokenFile };
 }
 
-async function denoSuite(databaseUrl: string, paths: string[], env: Record<string, string>) {
+async function denoSuite(databaseUrl: string, testArgs: string[], env: Record<string, string>) {
   const junit = `${await Deno.makeTempDir()}/deno.xml`;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", "--no-check", `--junit-path=${junit}`, ...paths],
+    args: ["test", "-A", "--no-check", `--junit-path=${junit}`, ...testArgs],
     cwd: projectRoot,
     env: { DATABASE_URL: databaseUrl, ...env },
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
-  const status = await child.status;
+  return await junitTotals(junit, (await child.status).success);
+}
+
+/** Passed and failed tests (steps included) of a JUnit report; a run without one failed. */
+async function junitTotals(junit: string, success: boolean) {
   const report = await Deno.readTextFile(junit).catch(() => "");
   const totals = report.match(/<testsuites[^>]*tests="(\d+)"[^>]*failures="(\d+)"[^>]*errors="(\d+)"/);
   if (!totals) return { passed: 0, failed: 1 };
   const failed = Number(totals[2]) + Number(totals[3]);
-  return { passed: Number(totals[1]) - failed, failed: failed || (status.success ? 0 : 1) };
+  return { passed: Number(totals[1]) - failed, failed: failed || (success ? 0 : 1) };
 }
 
-/** pg_cron, preloaded in the throwaway cluster as on Supabase, so that the migrations schedule the purge. */
-const PG_CRON_SETTINGS = { shared_preload_libraries: "pg_cron", "cron.database_name": "postgres" };
+/**
+ * supabase/tests/hosted on a stack shaped like a Supabase project (TLS, PgBouncer, each function
+ * deployed alone), in a throwaway cluster of its own: see supabase/tests/hosted/stack.ts.
+ */
+async function hostedSuite() {
+  if (!(await commandExists("pg_virtualenv"))) {
+    console.log("skipped: needs Debian's pg_virtualenv for a cluster of its own");
+    return { passed: 0, failed: 0 };
+  }
+  const junit = `${await Deno.makeTempDir()}/hosted.xml`;
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "supabase/tests/hosted/stack.ts", junit],
+    cwd: projectRoot,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  return await junitTotals(junit, status.success);
+}
+
+/**
+ * pg_cron, preloaded in the throwaway cluster as on Supabase, so that the migrations schedule the
+ * purge. Jobs run in background workers: by default pg_cron connects over TCP, which needs a
+ * password this cluster's postgres role does not have ("connection failed" in job_run_details).
+ */
+const PG_CRON_SETTINGS = {
+  shared_preload_libraries: "pg_cron",
+  "cron.database_name": "postgres",
+  "cron.use_background_workers": "on",
+};
 
 async function createPgCron(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
@@ -235,10 +271,11 @@ async function main(databaseUrl: string, throwawayCluster?: string): Promise<num
       () =>
         denoSuite(
           databaseUrl,
-          ["supabase/tests/"],
+          ["--ignore=supabase/tests/hosted/", "supabase/tests/"],
           throwawayCluster ? { THROWAWAY_CLUSTER: throwawayCluster } : {},
         ),
     ),
+    await timed("Hosted-like stack (supabase/tests/hosted)", hostedSuite),
     await timed("pg_cron purges expired conversations", cronPurged),
     await timed("Supabase advisors", () => advisorsSuite(databaseUrl)),
   ];

@@ -24,6 +24,10 @@ export async function runInThrowawayCluster(
 ): Promise<number> {
   const status = await new Deno.Command("pg_virtualenv", {
     args: [
+      // A temporary cluster directory and a free port, so that two runs on one machine never collide.
+      "-t",
+      "-c",
+      `-p ${freePort()}`,
       "-v",
       "15",
       "-o",
@@ -40,6 +44,13 @@ export async function runInThrowawayCluster(
     stderr: "inherit",
   }).spawn().status;
   return status.code;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
 }
 
 /** The PG* variables for tools that read them instead of a URL (pg_prove, pgbench). */

@@ -24,7 +24,7 @@ comment on column public.conversations.summary_token_count is
 --   tokens (the edge functions); anyone else gets conversation_store.estimate_tokens.
 -- Guarantees: sets, replaces or clears the summary in one update and returns the row.
 -- Errors: 22023 content and through_sequence not given together; PT422 (hint
---   summary_beyond_last_sequence) through_sequence after the last message, DETAIL
+--   beyond_last_sequence) through_sequence after the last message, DETAIL
 --   {"last_sequence": n}; PT404 not found, not live or not the caller's; 23514 too large or < 1.
 -- Security definer because clients may not write the summary columns (nor its token count)
 --   directly; ownership is checked against auth.uid() (the service role reaches every conversation).
@@ -59,7 +59,7 @@ begin
   if p_through_sequence > v_conversation.last_sequence then
     raise exception 'the summary cannot cover message %: the last message is %',
       p_through_sequence, v_conversation.last_sequence
-      using errcode = 'PT422', hint = 'summary_beyond_last_sequence',
+      using errcode = 'PT422', hint = 'beyond_last_sequence',
             detail = jsonb_build_object('last_sequence', v_conversation.last_sequence)::text;
   end if;
 

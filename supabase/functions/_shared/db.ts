@@ -16,14 +16,100 @@
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
 import type { Caller } from "./auth.ts";
+import { ConfigurationError, setting } from "./config.ts";
 import { ApiError, isDatabaseError } from "./errors.ts";
 import { RawJson } from "./json.ts";
 
 const STATEMENT_TIMEOUT = "8s";
 
+/** What node-postgres needs to connect, read from the environment. */
+export interface ConnectionSettings {
+  connectionString: string;
+  ssl: false | { rejectUnauthorized: boolean; ca?: string; checkServerIdentity?: () => undefined };
+  max: number;
+}
+
+const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+
+/**
+ * DATABASE_URL when it is set (a custom secret: on Supabase, the transaction pooler's URL), else
+ * SUPABASE_DB_URL (the direct connection every function is given).
+ *
+ * `sslmode` has libpq's meaning, which node-postgres does not give it: there `require` verifies the
+ * certificate, so a database signed by a private CA (as Supabase's are) never connects. The URL's
+ * sslmode is taken out and turned into explicit options:
+ * - none, `disable`, `allow`: no TLS (node-postgres cannot try plain text first and TLS after);
+ * - `prefer`, `require`: TLS, the certificate unchecked; node-postgres cannot fall back to plain text,
+ *   so `prefer` fails against a server without TLS. With DATABASE_CA_CERT, `require` verifies the
+ *   chain, as libpq does when it has a root certificate;
+ * - `verify-ca`: the chain verified against DATABASE_CA_CERT, whatever the host name;
+ * - `verify-full`: the chain (against DATABASE_CA_CERT, or else the system's roots) and the host name.
+ * DATABASE_CA_CERT is PEM text, since a deployed function has no files of its own; for the same
+ * reason libpq's file parameters (sslrootcert, sslcert, sslkey, …) are refused.
+ *
+ * DB_POOL_MAX (default 5) caps each instance's connections: a request holds one for a single round
+ * trip of a few milliseconds, so a few serve an instance's traffic, and every instance of every
+ * function counts against the pooler's client limit (or max_connections when direct).
+ */
+export function connectionSettings(read: (name: string) => string | undefined = setting): ConnectionSettings {
+  const source = read("DATABASE_URL") ? "DATABASE_URL" : "SUPABASE_DB_URL";
+  const value = read(source);
+  if (!value) throw new ConfigurationError("neither DATABASE_URL nor SUPABASE_DB_URL is set");
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(
+      `${source} is not a URL such as postgresql://user:password@host:6543/postgres`,
+    );
+  }
+  const mode = url.searchParams.get("sslmode") ?? "disable";
+  if (!SSL_MODES.includes(mode)) {
+    throw new ConfigurationError(`${source} has an unknown sslmode; use one of ${SSL_MODES.join(", ")}`);
+  }
+  url.searchParams.delete("sslmode");
+  url.searchParams.delete("uselibpqcompat"); // node-postgres' switch to libpq's meanings, which hold here anyway
+  const otherSslParameter = [...url.searchParams.keys()].find((name) => name.startsWith("ssl"));
+  if (otherSslParameter) {
+    throw new ConfigurationError(
+      `${source} sets ${otherSslParameter}: only sslmode is read from the URL; give the CA's PEM text in DATABASE_CA_CERT`,
+    );
+  }
+  const ca = read("DATABASE_CA_CERT");
+  if (ca && !ca.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new ConfigurationError("DATABASE_CA_CERT must be PEM text (-----BEGIN CERTIFICATE----- …)");
+  }
+  if (mode === "verify-ca" && !ca) {
+    // Any certificate a public CA signed would pass: verify-ca only means something with a private CA.
+    throw new ConfigurationError("sslmode=verify-ca needs the CA in DATABASE_CA_CERT; or use verify-full");
+  }
+  const max = Number(read("DB_POOL_MAX") ?? 5);
+  if (!Number.isInteger(max) || max < 1 || max > 100) {
+    throw new ConfigurationError("DB_POOL_MAX must be a whole number from 1 to 100");
+  }
+
+  const anyHost = () => undefined;
+  const ssl: ConnectionSettings["ssl"] = mode === "verify-full"
+    ? { rejectUnauthorized: true, ca }
+    : mode === "verify-ca" || (mode === "require" && ca)
+    ? { rejectUnauthorized: true, ca, checkServerIdentity: anyHost }
+    : mode === "require" || mode === "prefer"
+    ? { rejectUnauthorized: false }
+    : false;
+  return { connectionString: url.toString(), ssl, max };
+}
+
+/** The settings, or why they cannot be used: every request answers 500 and logs it. */
+const connection = (() => {
+  try {
+    return connectionSettings();
+  } catch (error) {
+    return error as ConfigurationError;
+  }
+})();
+
 export const pool = new pg.Pool({
-  connectionString: Deno.env.get("SUPABASE_DB_URL"),
-  max: Number(Deno.env.get("DB_POOL_MAX") ?? 5),
+  ...(connection instanceof ConfigurationError ? {} : connection),
   connectionTimeoutMillis: 3_000,
   idleTimeoutMillis: 30_000,
   query_timeout: 10_000,
@@ -31,11 +117,22 @@ export const pool = new pg.Pool({
   application_name: "conversation-store",
 });
 
+/**
+ * The pool, once the settings are known to be usable: without them node-postgres would quietly fall
+ * back to the PG* variables and localhost.
+ */
+export function configuredPool(): pg.Pool {
+  if (connection instanceof ConfigurationError) throw connection;
+  return pool;
+}
+
 // An idle client losing its connection (a database restart) must not crash the isolate.
 pool.on(
   "error",
   (error) =>
-    console.error(JSON.stringify({ level: "error", event: "db_idle_client_error", message: error.message })),
+    console.error(
+      JSON.stringify({ level: "error", event: "db_idle_client_error", ...connectionFailure(error) }),
+    ),
 );
 
 /** A fragment of SQL whose values have all been quoted. Build one only with `sql`. */
@@ -106,9 +203,10 @@ export function requestText(caller: Caller, statements: Sql[]): string {
 export async function asCaller(caller: Caller, statements: Sql[]): Promise<Row[][]> {
   const text = requestText(caller, statements);
 
+  const usable = configuredPool();
   let client: pg.PoolClient;
   try {
-    client = await pool.connect();
+    client = await usable.connect();
   } catch (error) {
     throw unavailable(error);
   }
@@ -131,10 +229,30 @@ export async function asCaller(caller: Caller, statements: Sql[]): Promise<Row[]
 
 /** The answer when the database cannot be reached: logged, and a 503 for the client. */
 export function unavailable(error: unknown): ApiError {
-  console.error(
-    JSON.stringify({ level: "error", event: "db_unavailable", message: (error as Error).message }),
-  );
+  console.error(JSON.stringify({ level: "error", event: "db_unavailable", ...connectionFailure(error) }));
   return new ApiError("service_unavailable", "the database is unavailable, try again shortly");
+}
+
+/** Messages of node-postgres that say what happened and nothing about where. */
+const DRIVER_MESSAGES: Array<[RegExp, string, string]> = [
+  [/does not support SSL/i, "tls", "server_without_tls"],
+  [/timeout/i, "timeout", "timeout"],
+  [/terminated|ended unexpectedly/i, "connection_lost", "connection_lost"],
+];
+
+/**
+ * Why a connection failed, as a category and a code for the log. Never the message: those of Node,
+ * TLS and PostgreSQL name hosts, addresses, users and certificate subjects.
+ */
+export function connectionFailure(error: unknown): { reason: string; code: string } {
+  if (isDatabaseError(error)) return { reason: "database", code: error.code };
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && /^[A-Z][A-Z0-9_]*$/.test(code)) {
+    return { reason: /CERT|SSL|TLS|SIGNATURE|ISSUER/.test(code) ? "tls" : "network", code };
+  }
+  const message = String((error as Error | null)?.message ?? "");
+  const known = DRIVER_MESSAGES.find(([pattern]) => pattern.test(message));
+  return known ? { reason: known[1], code: known[2] } : { reason: "unknown", code: "unknown" };
 }
 
 /** Fragments one after the other, as one, with `separator` (raw SQL, such as ", ") between them. */

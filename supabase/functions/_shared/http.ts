@@ -27,6 +27,19 @@ export const CORS_HEADERS: Record<string, string> = {
   "access-control-max-age": "86400",
 };
 
+/**
+ * Work to do once a request is authenticated and its input is valid, before the function's own.
+ * Only the local server asks for it (to register a local user in auth.users, as Supabase Auth would
+ * have); it is attached to one request, so that each local API keeps its own.
+ */
+export type AcceptedRequestHook = (caller: Caller) => Promise<void>;
+const acceptedRequestHooks = new WeakMap<Request, AcceptedRequestHook>();
+
+export function whenAccepted(request: Request, hook: AcceptedRequestHook): Request {
+  acceptedRequestHooks.set(request, hook);
+  return request;
+}
+
 export interface Reply {
   status: number;
   body: unknown;
@@ -66,6 +79,7 @@ export function defineFunction<Schema extends z.ZodType>(
         if (!parsed.success) {
           throw new ApiError("invalid_request", "the request does not match the schema", parsed.error.issues);
         }
+        await acceptedRequestHooks.get(request)?.(caller);
         const reply = await definition.handle(parsed.data, caller);
         response = json(reply.status, reply.body, headers);
       } catch (error) {

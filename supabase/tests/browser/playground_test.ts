@@ -186,7 +186,7 @@ test("two users use the playground in a real browser, across origins, without se
     // Alice deletes her long conversation; her other one stays, Bob's is untouched.
     await alicePage.click("#delete");
     await alicePage.waitForSelector("#conversation", { state: "hidden" });
-    assert.equal(await alicePage.locator("#conversations li").count(), 1);
+    await alicePage.waitForFunction(`document.querySelectorAll("#conversations li").length === 1`);
     assert.ok(api.preflights() > 0, "the browser sent CORS preflights, and they were answered");
     assert.deepEqual(problems, {
       pageErrors: [],

@@ -211,7 +211,8 @@ select throws_ok(
   'a batch holds at least one conversation'
 );
 
--- ---------------------------------------------------------------- pg_cron, where it is installed
+-- ---------------------------------------------------------------- pg_cron, where it is installed (as the database owner)
+reset role;
 select case
   when exists (select from pg_extension where extname = 'pg_cron')
   then results_eq(

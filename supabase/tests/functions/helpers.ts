@@ -1,7 +1,8 @@
 /**
  * Test fixture: the local API in this process on a random port, over the real PostgreSQL at
- * DATABASE_URL, accepting HS256 tokens (local secret) and ES256 tokens (a key minted here whose JWKS
- * is served at SUPABASE_URL/auth/v1/.well-known/jwks.json, as a Supabase project publishes it).
+ * DATABASE_URL, accepting HS256 tokens (local secret), ES256 tokens (a key minted here whose JWKS
+ * is served at SUPABASE_URL/auth/v1/.well-known/jwks.json, as a Supabase project publishes it), and
+ * the secret API key below.
  */
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { LOCAL_JWT_SECRET, mintToken } from "../../../scripts/local_tokens.ts";
@@ -11,7 +12,8 @@ export const skip = databaseUrl === "";
 
 const signingKey = await generateKeyPair("ES256", { extractable: true });
 export const ES256_KEY_ID = "test-es256";
-const jwks = {
+/** The public half of the fixture's ES256 key, as a project's JWKS publishes it. */
+export const JWKS = {
   keys: [{ ...(await exportJWK(signingKey.publicKey)), kid: ES256_KEY_ID, alg: "ES256", use: "sig" }],
 };
 
@@ -19,13 +21,17 @@ const authServer = Deno.serve(
   { hostname: "127.0.0.1", port: 0, onListen() {} },
   (request) =>
     new URL(request.url).pathname === "/auth/v1/.well-known/jwks.json"
-      ? Response.json(jwks)
+      ? Response.json(JWKS)
       : new Response("not found", { status: 404 }),
 );
 
 Deno.env.set("SUPABASE_DB_URL", databaseUrl);
 Deno.env.set("SUPABASE_JWT_SECRET", LOCAL_JWT_SECRET);
 Deno.env.set("SUPABASE_URL", `http://127.0.0.1:${authServer.addr.port}`);
+export const SECRET_KEY = `sb_secret_${crypto.randomUUID().replaceAll("-", "")}`;
+export const PUBLISHABLE_KEY = `sb_publishable_${crypto.randomUUID().replaceAll("-", "")}`;
+Deno.env.set("SUPABASE_SECRET_KEYS", JSON.stringify({ default: SECRET_KEY }));
+Deno.env.set("SUPABASE_PUBLISHABLE_KEYS", JSON.stringify({ default: PUBLISHABLE_KEY }));
 Deno.env.set("DB_POOL_MAX", "20");
 Deno.env.set("REQUEST_LOG", "off");
 
@@ -38,7 +44,7 @@ const apiServer = skip
 export const apiUrl = `http://127.0.0.1:${apiServer?.addr.port}`;
 
 /** Deno.test with the fixture's long-lived pool and servers allowed to outlive each test. */
-export function test(name: string, fn: () => Promise<void>): void {
+export function test(name: string, fn: () => void | Promise<void>): void {
   Deno.test({ name, ignore: skip, sanitizeOps: false, sanitizeResources: false, fn });
 }
 
@@ -57,9 +63,15 @@ export function serviceRoleToken(): Promise<string> {
   return mintToken({ role: "service_role" });
 }
 
-/** An ES256 token signed with the key published in the fixture's JWKS. */
+/**
+ * An ES256 token signed with the key published in the fixture's JWKS. A user's token gets `iss` and
+ * `aud` as Supabase Auth writes them unless `claims` says otherwise.
+ */
 export async function es256Token(claims: Record<string, unknown>, keyId = ES256_KEY_ID): Promise<string> {
-  return await new SignJWT(claims)
+  const issued = claims.role === "authenticated"
+    ? { iss: `${Deno.env.get("SUPABASE_URL")}/auth/v1`, aud: "authenticated" }
+    : {};
+  return await new SignJWT({ ...issued, ...claims })
     .setProtectedHeader({ alg: "ES256", kid: keyId, typ: "JWT" })
     .setIssuedAt()
     .setExpirationTime("1h")

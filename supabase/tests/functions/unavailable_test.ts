@@ -20,7 +20,7 @@ test("a database that refuses connections is a 503", async () => {
   const port = (closed.addr as Deno.NetAddr).port;
   closed.close();
   const server = await spawnServer("./fixtures/serve_functions.ts", {
-    SUPABASE_DB_URL: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
+    DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
   }, /listening (\d+)/);
   try {
     const alice = await newUser();
@@ -41,9 +41,7 @@ test("a database that accepts connections but never answers is a 503, not a hang
     for await (const connection of silent) held.push(connection);
   })();
   const server = await spawnServer("./fixtures/serve_functions.ts", {
-    SUPABASE_DB_URL: `postgresql://postgres:postgres@127.0.0.1:${
-      (silent.addr as Deno.NetAddr).port
-    }/postgres`,
+    DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${(silent.addr as Deno.NetAddr).port}/postgres`,
   }, /listening (\d+)/);
   try {
     const alice = await newUser();
