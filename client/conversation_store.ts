@@ -16,6 +16,7 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import type { z } from "zod";
 import * as api from "../supabase/functions/_shared/schemas.ts";
+import type { Message } from "../supabase/functions/_shared/schemas.ts";
 import { ConversationStoreError } from "./errors.ts";
 import { createReplyWriter, type MessagePatch, type ReplyOptions, type ReplyWriter } from "./reply_writer.ts";
 
@@ -150,7 +151,7 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
     },
 
     /** One stored message, by its sequence number. */
-    async message(conversationId: string, sequenceOrder: number): Promise<z.output<typeof api.message>> {
+    async message(conversationId: string, sequenceOrder: number): Promise<Message> {
       const page = await invoke("get-history", {
         conversation_id: conversationId,
         after: sequenceOrder - 1,
@@ -192,7 +193,10 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
       return invoke("list-conversations", options, api.listConversationsResponse);
     },
 
-    /** Sets video_id and merges a metadata patch (a null value removes a key). */
+    /**
+     * Merges a metadata patch (a null value removes a key) and sets video_id, the summary
+     * (`{ content, through_sequence }`) and retention_seconds; null clears each of the three.
+     */
     update(conversationId: string, request: UpdateRequest): Promise<UpdateResponse> {
       return invoke(
         "update-conversation",
@@ -263,7 +267,7 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
       conversationId: string,
       sequenceOrder: number,
       patch: MessagePatch,
-    ): Promise<z.output<typeof api.message>> {
+    ): Promise<Message> {
       const { message } = await invoke("update-message", {
         ...patch,
         conversation_id: conversationId,

@@ -18,10 +18,8 @@
  */
 import type { z } from "zod";
 import type * as api from "../supabase/functions/_shared/schemas.ts";
+import type { Message, ToolCall } from "../supabase/functions/_shared/schemas.ts";
 import { ConversationStoreError } from "./errors.ts";
-
-type Message = z.output<typeof api.message>;
-type ToolCall = z.output<typeof api.toolCall>;
 
 /** A change to a reply in progress: update-message's fields without the message's address. */
 export type MessagePatch = Omit<

@@ -3,7 +3,7 @@
  * dropped connection. Streamed replies are in reply_writer_test.ts, the AI SDK in ai_sdk_test.ts.
  */
 import assert from "node:assert/strict";
-import { ConversationStoreError } from "../../../client/conversation_store.ts";
+import { ConversationStoreError, type Message } from "../../../client/conversation_store.ts";
 import { apiUrl, newUser, pool, serviceRoleToken, test } from "../functions/helpers.ts";
 import { storeFor } from "./fixtures.ts";
 
@@ -254,4 +254,52 @@ test("removeAll erases every conversation of the caller, and a service role eras
   });
   const gone = await storeFor(bob).history(bobs.id).catch((error) => error);
   assert.equal(gone.code, "not_found");
+});
+
+test("the README's compaction loop replaces what the window left out with a summary, then stops", async () => {
+  const store = storeFor(await newUser());
+  const { conversation } = await store.start({
+    messages: [{ role: "system", content: "You write scripts." }],
+  });
+  for (let turn = 1; turn <= 6; turn++) {
+    await store.append(conversation.id, [
+      { role: "user", content: `Question ${turn}: what happens in scene ${turn} of the cat video?` },
+      {
+        role: "assistant",
+        content: `In scene ${turn} the cat ${"naps in the sun, ".repeat(turn)}and wakes.`,
+      },
+    ]);
+  }
+  const summarized: number[][] = [];
+  const summarize = (previous: string | null, older: Message[]) => {
+    summarized.push(older.map((message) => message.sequence_order));
+    return Promise.resolve(`${previous ?? "So far:"} ${older.length} more messages about the cat video.`);
+  };
+
+  // As in the README:
+  const budget = { maxTokens: 150 };
+  let window = await store.context(conversation.id, budget);
+  assert.equal(window.has_earlier, true);
+  while (window.has_earlier) {
+    const { summary, summary_through_sequence, last_sequence } = window.conversation;
+    const after = summary_through_sequence ?? 0;
+    const through = (window.first_sequence ?? last_sequence + 1) - 1;
+    const page = await store.history(conversation.id, { after, limit: Math.min(through - after, 1000) });
+    const older = page.messages as Message[];
+    await store.update(conversation.id, {
+      summary: { content: await summarize(summary, older), through_sequence: older.at(-1)!.sequence_order },
+    });
+    window = await store.context(conversation.id, budget);
+  }
+
+  const covered = summarized.flat();
+  assert.deepEqual(
+    covered,
+    Array.from({ length: covered.length }, (_, index) => index + 1),
+    "each message once",
+  );
+  assert.equal(window.conversation.summary_through_sequence, window.first_sequence! - 1);
+  assert.deepEqual(window.messages.slice(0, 2).map((message) => message.role), ["system", "system"]);
+  assert.equal(window.messages[1].content, window.conversation.summary);
+  assert.ok(window.token_count <= 150);
 });
