@@ -96,7 +96,9 @@ function signIn(name: string): void {
 }
 
 async function loadConversations(): Promise<void> {
-  const { conversations } = await store.list({ limit: 100 });
+  const signedIn = store;
+  const { conversations } = await signedIn.list({ limit: 100 });
+  if (store !== signedIn) return; // the user changed while the list was on its way
   $("conversations").replaceChildren(...conversations.map((conversation) => {
     const item = element("li", {
       textContent: `${conversation.id.slice(0, 8)} · ${conversation.last_sequence} messages`,
@@ -255,6 +257,8 @@ async function pollReply(conversationId: string, sequence: number): Promise<void
     `${Array.from(message.content ?? "").length} characters stored`;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 $("stream-reply").onclick = action(async () => {
   const conversationId = current!.id;
   const writer = await store.reply(conversationId);
@@ -264,21 +268,26 @@ $("stream-reply").onclick = action(async () => {
   $("last-sequence").textContent = `(last sequence ${sequence})`;
   $("stop-reply").hidden = false;
   $<HTMLButtonElement>("stream-reply").disabled = true;
-  const polling = setInterval(() => pollReply(conversationId, sequence).catch(showError), POLL_MS);
+  // One poll at a time, so that an answer never lands after a newer one.
+  let streaming = true;
+  const polling = (async () => {
+    for (; streaming; await sleep(POLL_MS)) await pollReply(conversationId, sequence).catch(showError);
+  })();
   try {
     for (const word of CANNED_REPLY.split(/(?<= )/)) {
       if (writer.signal.aborted) break; // Stop was pressed: the store refused the next delta
       writer.write(word);
-      await new Promise((resolve) => setTimeout(resolve, WORD_DELAY_MS));
+      await sleep(WORD_DELAY_MS);
     }
     await writer.finish();
   } finally {
-    clearInterval(polling);
+    streaming = false;
+    await polling;
+    await pollReply(conversationId, sequence).catch(showError);
     replyInProgress = null;
     $("stop-reply").hidden = true;
     $<HTMLButtonElement>("stream-reply").disabled = false;
   }
-  await pollReply(conversationId, sequence);
   await Promise.all([loadConversations(), showContext()]);
 });
 
