@@ -55,7 +55,9 @@ function signIn(name: string): void {
 }
 
 async function loadConversations(): Promise<void> {
-  const { conversations } = await store.list({ limit: 100 });
+  const asked = store;
+  const { conversations } = await asked.list({ limit: 100 });
+  if (asked !== store) return; // the user changed while this list was loading: it is not theirs to show
   const list = $("conversations");
   list.replaceChildren(...conversations.map((conversation) => {
     const item = document.createElement("li");
