@@ -4,7 +4,7 @@
  * Requests are strict (unknown fields are refused). Text may not hold a NUL character or a lone
  * surrogate, which PostgreSQL cannot store. Size limits are the database's to enforce (they answer
  * 413), except the body cap in http.ts; nesting depth is limited here because it is cheap to check.
- * The message shapes match the table's constraints (migration 20261125000300_message_shape.sql),
+ * The message shapes match the table's constraints (migration 20261125000500_message_shape.sql),
  * so the edge functions and supabase.rpc() accept exactly the same messages.
  */
 import { z } from "zod";

@@ -8,7 +8,8 @@
 -- Before this, append_messages accepted any object or array there (function_call {"zz": [1, 2]},
 -- tool_calls [1, "a", null] or nested 6,000 deep), which readers then failed to turn into
 -- OpenAI's format. The constraints are NOT VALID: rows stored before them stay readable as they
--- are, and every row written or changed from now on must conform.
+-- are, and every row written or changed from now on must conform. (So this comes after the
+-- migrations that fill new columns of every stored row.)
 
 -- Input: any JSON value. Guarantees: true exactly for an object with string "name" and "arguments"
 --   and no other key; false, never null, otherwise (a CHECK lets null pass).

@@ -1,0 +1,161 @@
+/**
+ * Upgrading: a database filled by the previous release (its migrations only, its functions, its
+ * rules, including shapes it still accepted) is migrated to this release with every row intact,
+ * the new columns filled sensibly, and every reader working on the old rows.
+ */
+import assert from "node:assert/strict";
+// @ts-types="npm:@types/pg@8.23.1"
+import pg from "pg";
+import { projectRoot, supabaseCli, withLocalSslMode } from "../../../scripts/db_migrate.ts";
+
+/** The last migration of the release before this one. */
+const PREVIOUS_RELEASE = "20261124000600";
+
+const databaseUrl = Deno.env.get("DATABASE_URL") ?? "";
+
+/** A project directory holding the migrations up to and including `last`, for the Supabase CLI. */
+async function projectUpTo(last: string): Promise<string> {
+  const directory = await Deno.makeTempDir({ prefix: "release-" });
+  await Deno.mkdir(`${directory}/supabase/migrations`, { recursive: true });
+  await Deno.copyFile(`${projectRoot}/supabase/config.toml`, `${directory}/supabase/config.toml`);
+  for await (const entry of Deno.readDir(`${projectRoot}/supabase/migrations`)) {
+    if (entry.name.slice(0, 14) <= last) {
+      await Deno.copyFile(
+        `${projectRoot}/supabase/migrations/${entry.name}`,
+        `${directory}/supabase/migrations/${entry.name}`,
+      );
+    }
+  }
+  return directory;
+}
+
+async function migrateWith(url: string, workdir?: string): Promise<void> {
+  const result = await supabaseCli([
+    "migration",
+    "up",
+    "--db-url",
+    url,
+    ...(workdir ? ["--workdir", workdir] : []),
+  ]);
+  assert.ok(result.success, result.stdout + result.stderr);
+}
+
+/** Every row of both tables, in the columns the previous release had. */
+const SNAPSHOT = `
+  select (select md5(string_agg(row(c.id, c.user_id, c.video_id, c.metadata, c.last_sequence, c.created_at,
+                                    c.updated_at)::text, '|' order by c.id)) from public.conversations c) as conversations,
+         (select md5(string_agg(row(m.id, m.conversation_id, m.user_id, m.sequence_order, m.role, m.content, m.name,
+                                    m.function_call, m.tool_calls, m.tool_call_id, m.client_message_id, m.created_at)::text,
+                                '|' order by m.id)) from public.conversation_messages m) as messages,
+         (select count(*)::int from public.conversation_messages) as message_count`;
+
+Deno.test({
+  name: "a database filled by the previous release migrates to this one with every row intact",
+  ignore: databaseUrl === "",
+  async fn() {
+    const name = `upgrade_${crypto.randomUUID().replaceAll("-", "")}`;
+    const admin = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const url = new URL(withLocalSslMode(databaseUrl));
+    url.pathname = `/${name}`;
+    const client = new pg.Client({ connectionString: url.toString() });
+    const previous = await projectUpTo(PREVIOUS_RELEASE);
+    try {
+      await client.connect();
+      await client.query(await Deno.readTextFile(`${projectRoot}/scripts/local_supabase_baseline.sql`));
+      await migrateWith(url.toString(), previous);
+
+      // Filled the way the previous release let clients fill it: through its own functions.
+      const alice = "00000000-0000-4000-8000-0000000000a1";
+      await client.query(`insert into auth.users (id) values ($1)`, [alice]);
+      await client.query(`
+        begin;
+        select set_config('role', 'authenticated', true),
+               set_config('request.jwt.claims', '{"sub": "${alice}", "role": "authenticated"}', true);
+        select public.start_conversation(p_id => 'c0000000-0000-4000-8000-000000000001', p_metadata => '{"step": "script"}');
+        select public.start_conversation(p_id => 'c0000000-0000-4000-8000-000000000002');
+        select public.append_messages('c0000000-0000-4000-8000-000000000001', '[
+          {"role": "system", "content": "You write scripts."},
+          {"role": "user", "content": "A cat video", "client_message_id": "u1"},
+          {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "render", "arguments": "{}"}}]},
+          {"role": "tool", "tool_call_id": "c1", "content": "queued"},
+          {"role": "assistant", "content": null, "function_call": {"name": "notify", "arguments": "{}"}},
+          {"role": "function", "name": "notify", "content": "sent"},
+          {"role": "assistant", "content": "Rendering."}]');
+        -- Shapes the previous release still accepted, and this one refuses for new rows.
+        select public.append_messages('c0000000-0000-4000-8000-000000000002', '[
+          {"role": "user", "content": "legacy"},
+          {"role": "assistant", "content": null, "function_call": {"zz": [1, 2]}},
+          {"role": "assistant", "content": "odd calls", "tool_calls": [1, "a", null]}]');
+        select public.append_messages('c0000000-0000-4000-8000-000000000002',
+          jsonb_build_array(jsonb_build_object('role', 'assistant', 'content', 'deep',
+            'tool_calls', (repeat('[', 3000) || repeat(']', 3000))::jsonb)));
+        commit;`);
+      await client.query(
+        `
+        insert into public.conversations (id, user_id, last_sequence)
+        select ('c1000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, '${alice}', 20 from generate_series(1, 50) as n;
+        insert into public.conversation_messages (conversation_id, user_id, sequence_order, role, content)
+        select c.id, c.user_id, s, case when s % 2 = 1 then 'user' else 'assistant' end, 'message ' || s || ' of ' || c.id
+        from public.conversations c cross join generate_series(1, 20) as s where c.id::text like 'c1000000%';`,
+      );
+      const { rows: [before] } = await client.query(SNAPSHOT);
+      assert.equal(before.message_count, 7 + 4 + 1000);
+
+      await migrateWith(url.toString());
+
+      const { rows: [after] } = await client.query(SNAPSHOT);
+      assert.deepEqual(after, before, "every row of the previous release is intact, byte for byte");
+      const { rows: [filled] } = await client.query(`
+        select count(*) filter (where status <> 'completed')::int as not_completed,
+               count(*) filter (where updated_at <> created_at)::int as moved,
+               count(*) filter (where token_count <> conversation_store.estimate_tokens(content, name, function_call,
+                                                                                        tool_calls, tool_call_id))::int as miscounted
+        from public.conversation_messages`);
+      assert.deepEqual(
+        filled,
+        { not_completed: 0, moved: 0, miscounted: 0 },
+        "old messages are completed, estimated",
+      );
+      const { rows: [conversations] } = await client.query(`
+        select count(*) filter (where expires_at is not null or deleted_at is not null or summary is not null)::int as changed
+        from public.conversations`);
+      assert.equal(conversations.changed, 0, "old conversations are kept forever, without a summary");
+
+      // Every reader works on the old rows, the odd shapes included.
+      const results = await client.query(`
+        select set_config('role', 'authenticated', false),
+               set_config('request.jwt.claims', '{"sub": "${alice}", "role": "authenticated"}', false);
+        select (select count(*)::int from public.conversation_messages m
+                where conversation_store.openai_message(m) is not null and conversation_store.message_json(m) is not null)
+                 as shaped,
+               public.get_context('c0000000-0000-4000-8000-000000000001', 10000) -> 'messages' as window,
+               public.get_context('c0000000-0000-4000-8000-000000000002', 10000) ->> 'token_count' as odd_window,
+               (public.fork_conversation('c0000000-0000-4000-8000-000000000001', 7)).last_sequence = 7 as forked,
+               json_array_length(public.search_conversations('cat') -> 'results') as found`) as unknown as pg.QueryResult[];
+      const readers = results[1].rows;
+      assert.equal(readers[0].shaped, 1011);
+      assert.deepEqual(readers[0].window.map((message: { role: string }) => message.role), [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "function",
+        "assistant",
+      ]);
+      assert.ok(
+        Number(readers[0].odd_window) > 0,
+        "a conversation holding legacy shapes still gives a window",
+      );
+      assert.equal(readers[0].forked, true);
+      assert.equal(readers[0].found, 1);
+    } finally {
+      await client.end().catch(() => {});
+      await admin.query(`drop database ${name} with (force)`);
+      await admin.end();
+      await Deno.remove(previous, { recursive: true });
+    }
+  },
+});
