@@ -47,8 +47,12 @@ create index idx_conversations_expires_at on public.conversations (expires_at) w
 grant insert (retention_seconds) on table public.conversations to authenticated, service_role;
 grant update (retention_seconds) on table public.conversations to authenticated, service_role;
 
--- Clients reach only live conversations. (Messages keep their plain owner policy: a conversation's
--- messages are reclaimed with it, and every function checks that the conversation is live.)
+-- Clients reach only live conversations, and only the messages of live conversations: the messages
+-- of a deleted or expired one are gone at once too, not when the purge reclaims them. The policy
+-- on conversations applies inside the messages policy's subquery, which probes the primary key
+-- once per message read.
+alter policy "owners read their messages" on public.conversation_messages
+  using (user_id = (select auth.uid()) and exists (select from public.conversations c where c.id = conversation_id));
 alter policy "owners read their conversations" on public.conversations
   using (user_id = (select auth.uid()) and (expires_at is null or expires_at > now()));
 alter policy "owners edit their conversations" on public.conversations
@@ -118,12 +122,17 @@ begin
   end if;
   v_message_budget := 50 * p_batch_size;
 
+  -- Lock the batch before reclaiming any of it: a delete sets the forks of what it deletes to null,
+  -- and a row changed that way after a locking query started would be skipped by it.
   for v_conversation in
-    select c.id from public.conversations c
-    where c.expires_at <= now()
-    order by c.expires_at
-    limit p_batch_size
-    for update skip locked
+    select locked.id from (
+      select c.id, c.expires_at from public.conversations c
+      where c.expires_at <= now()
+      order by c.expires_at
+      limit p_batch_size
+      for update skip locked
+    ) as locked
+    order by locked.expires_at
   loop
     exit when v_message_budget = 0;
     select * into v_reclaimed from conversation_store.reclaim_conversation(v_conversation, v_message_budget);

@@ -10,8 +10,10 @@
 -- Guarantees:
 --   * Only a reply in progress changes; completed and incomplete are final, for good.
 --   * A delta is appended when the stored text is exactly p_content_offset long; when the stored
---     text already ends with this delta at this offset (a retry) the text stays as it is;
---     anything else is refused and nothing changes.
+--     text already ends with this delta at this offset (a retry) the reply stays as it is, its
+--     updated_at included; anything else is refused and nothing changes. An empty delta at the end
+--     of the text changes only updated_at (a heartbeat that keeps the reply from going stale).
+--   * Stopping a reply (incomplete) before any text or call leaves it final with empty text.
 --   * token_count follows the text (conversation_store.estimate_tokens); the edge functions
 --     replace it with the exact count once the reply is final (conversation_store.set_exact_token_count).
 --   * Finishing a reply is activity: the conversation's updated_at moves (and so its expires_at).
@@ -39,6 +41,7 @@ as $$
 declare
   v_message public.conversation_messages;
   v_length integer;
+  v_changed boolean;
 begin
   if p_content is not null and p_append_content is not null then
     raise exception 'send content or append_content, not both' using errcode = '22023';
@@ -72,10 +75,14 @@ begin
       using errcode = 'PT409', hint = 'message_final';
   end if;
 
+  v_changed := p_content is not null or p_tool_calls is not null or p_function_call is not null
+    or p_status is distinct from v_message.status and p_status is not null;
   if p_append_content is not null then
     v_length := coalesce(char_length(v_message.content), 0);
     if v_length = p_content_offset then
+      -- An empty delta here changes only updated_at: it is how a quiet writer shows it is alive.
       v_message.content := coalesce(v_message.content, '') || p_append_content;
+      v_changed := true;
     elsif not (v_length = p_content_offset + char_length(p_append_content)
                and right(v_message.content, char_length(p_append_content)) = p_append_content) then
       raise exception 'content_offset % does not match the stored text, which is % characters long',
@@ -84,9 +91,18 @@ begin
               detail = jsonb_build_object('content_length', v_length)::text;
     end if;
   end if;
+  if not v_changed then
+    return v_message; -- a retried delta: the reply stays exactly as it was
+  end if;
 
   update public.conversation_messages m
-  set content = coalesce(p_content, v_message.content),
+  set content = case
+        -- Stopped before its first delta: final with empty text, as the stale takeover leaves it.
+        when p_status = 'incomplete' and coalesce(p_content, v_message.content) is null
+             and coalesce(p_tool_calls, m.tool_calls) is null and coalesce(p_function_call, m.function_call) is null
+        then ''
+        else coalesce(p_content, v_message.content)
+      end,
       tool_calls = coalesce(p_tool_calls, m.tool_calls),
       function_call = coalesce(p_function_call, m.function_call),
       status = coalesce(p_status, m.status),

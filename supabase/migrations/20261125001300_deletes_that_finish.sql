@@ -94,11 +94,15 @@ begin
   select count(*), coalesce(sum(marked.last_sequence), 0) into deleted_conversations, deleted_messages
   from marked;
 
+  -- All locked before any is reclaimed (the sort reads the whole query first): deleting one sets
+  -- its forks to null, and a row changed that way after a locking query started would be skipped.
   for v_conversation in
-    select c.id from public.conversations c
-    where c.user_id = v_owner and c.deleted_at is not null
-    order by c.id
-    for update skip locked
+    select locked.id from (
+      select c.id from public.conversations c
+      where c.user_id = v_owner and c.deleted_at is not null
+      for update skip locked
+    ) as locked
+    order by locked.id
   loop
     exit when v_budget = 0;
     select * into v_reclaimed from conversation_store.reclaim_conversation(v_conversation, v_budget);

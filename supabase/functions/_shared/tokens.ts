@@ -7,6 +7,12 @@
  * message: `{ role: "user", content }` counts tokens(content) + 3. For other models' tokenizers
  * it is an approximation; keep a margin. Text that looks like a special token ("<|endoftext|>")
  * is counted as the text it is.
+ *
+ * BPE's work grows with the square of a pre-token's length, and a run of one character class is
+ * one pre-token: counting 50,000 emoji in a row took 15 s, beyond the Edge Runtime's CPU limit. So a
+ * run of 100 or more letters, symbols or spaces counts as its UTF-8 bytes (+1 for the space it may
+ * have taken from its neighbour), an upper bound like the database's estimate: text without such
+ * runs (prose, code, URLs) is counted exactly, and every text in linear time.
  */
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 
@@ -24,8 +30,19 @@ export interface CountedParts {
   tool_call_id?: string | null;
 }
 
+/** Runs of one character class long enough to make BPE slow. */
+const LONG_RUN = /\p{L}{100,}|[^\s\p{L}\p{N}]{100,}|\s{100,}/gu;
+const utf8 = new TextEncoder();
+
 export function countText(text: string | null | undefined): number {
-  return text ? countTokens(text, AS_TEXT) : 0;
+  if (!text) return 0;
+  let total = 0;
+  let counted = 0;
+  for (const run of text.matchAll(LONG_RUN)) {
+    total += countTokens(text.slice(counted, run.index), AS_TEXT) + utf8.encode(run[0]).length + 1;
+    counted = run.index + run[0].length;
+  }
+  return total + countTokens(text.slice(counted), AS_TEXT);
 }
 
 /** tokens(content, name, call names and arguments, tool_call_id) + MESSAGE_OVERHEAD_TOKENS. */

@@ -1,7 +1,7 @@
 -- update_message: deltas appended exactly once, replaced text and calls, final statuses that never
 -- change again, and who may do it.
 begin;
-select plan(24);
+select plan(26);
 
 insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000a1'),  -- Alice
@@ -31,10 +31,22 @@ select is(
   'Hello',
   'the next delta follows'
 );
+reset role;
+alter table public.conversation_messages disable trigger conversation_messages_touch_updated_at;
+update public.conversation_messages set updated_at = now() - interval '1 minute' where sequence_order = 3;
+alter table public.conversation_messages enable trigger conversation_messages_touch_updated_at;
+set local role authenticated;
 select is(
-  (public.update_message('c0000000-0000-4000-8000-0000000000a1', 3, p_append_content => 'lo', p_content_offset => 3)).content,
-  'Hello',
-  'a retried delta (the text already ends with it at that offset) changes nothing'
+  (select (m.content, m.updated_at < now())::text
+   from public.update_message('c0000000-0000-4000-8000-0000000000a1', 3, p_append_content => 'lo', p_content_offset => 3) as m),
+  '(Hello,t)',
+  'a retried delta (the text already ends with it at that offset) changes nothing, not even updated_at'
+);
+select is(
+  (select (m.content, m.updated_at = now())::text
+   from public.update_message('c0000000-0000-4000-8000-0000000000a1', 3, p_append_content => '', p_content_offset => 5) as m),
+  '(Hello,t)',
+  'an empty delta at the end of the text is a heartbeat: it moves only updated_at'
 );
 select is(
   tests.error_of($$select public.update_message('c0000000-0000-4000-8000-0000000000a1', 3, p_append_content => 'x', p_content_offset => 1)$$),
@@ -156,6 +168,15 @@ select is(
   (public.update_message('c0000000-0000-4000-8000-0000000000a1', 4, p_content => 'Done.', p_status => 'completed')).status,
   'completed',
   'the service role finishes any reply'
+);
+reset role;
+insert into public.conversation_messages (conversation_id, user_id, sequence_order, role, content, status, token_count)
+values ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 5, 'assistant', null, 'in_progress', 3);
+set local role service_role;
+select is(
+  (select (m.status, m.content)::text from public.update_message('c0000000-0000-4000-8000-0000000000a1', 5, p_status => 'incomplete') as m),
+  '(incomplete,"")',
+  'a reply stopped before its first delta is final, with empty text'
 );
 
 select * from finish();

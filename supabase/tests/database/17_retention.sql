@@ -1,7 +1,7 @@
 -- Retention: expires_at follows activity, an expired conversation is gone for clients at once, and
 -- the purge deletes expired conversations in bounded batches without waiting for writers.
 begin;
-select plan(27);
+select plan(28);
 
 insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000a1'),  -- Alice
@@ -133,6 +133,10 @@ set local role authenticated;
 select is_empty(
   $$select from public.conversations where id = 'c0000000-0000-4000-8000-0000000000a1'$$,
   'an expired conversation is not readable through the Data API'
+);
+select is_empty(
+  $$select from public.conversation_messages where conversation_id = 'c0000000-0000-4000-8000-0000000000a1'$$,
+  'nor are its messages, before any purge'
 );
 select throws_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000a1', '[{"role": "user", "content": "hello?"}]')$$,

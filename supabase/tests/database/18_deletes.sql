@@ -1,12 +1,13 @@
 -- Deletes that always finish: a conversation or everything of a user is gone for clients at once;
 -- storage beyond a bounded batch is reclaimed by later calls and by the purge.
 begin;
-select plan(24);
+select plan(27);
 
 insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000a1'),  -- Alice
   ('00000000-0000-4000-8000-0000000000b1'),  -- Bob
-  ('00000000-0000-4000-8000-0000000000c1');  -- Carol, who has thousands of conversations
+  ('00000000-0000-4000-8000-0000000000c1'),  -- Carol, who has thousands of conversations
+  ('00000000-0000-4000-8000-0000000000d1');  -- Dave, whose fork sorts after its source
 insert into public.conversations (id, user_id, last_sequence) values
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 3),
   ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1', 10050),
@@ -75,6 +76,24 @@ select results_eq(
   $$select deleted_conversations, deleted_messages, done from public.delete_all_conversations()$$,
   $$values (0, 0::bigint, true)$$,
   'the next call finishes the reclaiming'
+);
+
+-- ---------------------------------------------------------------- as Dave (authenticated)
+set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000d1", "role": "authenticated"}';
+select lives_ok(
+  $$select public.start_conversation(p_id => ('d0000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid)
+    from generate_series(0, 10) as n$$,
+  'Dave has eleven conversations'
+);
+select lives_ok(
+  $$select public.append_messages('d0000000-0000-4000-8000-000000000000', '[{"role": "user", "content": "hi"}]');
+    select public.fork_conversation('d0000000-0000-4000-8000-000000000000', 1, 'dfffffff-0000-4000-8000-000000000000')$$,
+  'and a fork of the first, whose id sorts last'
+);
+select results_eq(
+  $$select deleted_conversations, done from public.delete_all_conversations()$$,
+  $$values (12, true)$$,
+  'erasing him finishes in one call: deleting a source does not hide its fork from the loop'
 );
 
 -- ---------------------------------------------------------------- as anon
