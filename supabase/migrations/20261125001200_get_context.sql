@@ -84,6 +84,7 @@ declare
   v_token_count bigint;
   v_first_sequence integer;
   v_has_earlier boolean;
+  v_reply_in_progress boolean := false;
 begin
   if p_max_tokens is null or p_max_tokens not between 1 and 2000000 then
     raise exception 'p_max_tokens must be between 1 and 2000000' using errcode = '22023';
@@ -158,6 +159,7 @@ begin
       v_unit := null;
 
       if v_row.status = 'in_progress' then
+        v_reply_in_progress := true;
         continue;
       elsif v_row.role = 'tool' then
         if v_pending_role is distinct from 'tool' then
@@ -240,7 +242,9 @@ begin
   ), '[]'::json);
   v_token_count := v_fixed_tokens + coalesce((select sum(t) from unnest(v_window_tokens) as t), 0);
   v_first_sequence := v_window_sequences[cardinality(v_window_sequences)];
-  v_has_earlier := coalesce(v_first_sequence, v_conversation.last_sequence + 1) > v_floor + 1;
+  -- Older candidates were left out; with an empty window, any candidate but a reply in progress.
+  v_has_earlier := coalesce(v_first_sequence, v_conversation.last_sequence + 1 - v_reply_in_progress::integer)
+                   > v_floor + 1;
 
   if v_openai then
     return json_build_object(

@@ -1,7 +1,7 @@
 -- get_context: the pinned system prompt, the summary, the newest units that fit, tool calls whole,
 -- a user turn first, replies in progress left out; exact budget edges; Row Level Security.
 begin;
-select plan(29);
+select plan(30);
 
 insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000a1'),  -- Alice
@@ -11,7 +11,8 @@ insert into public.conversations (id, user_id) values
   ('c0000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-0000000000a1'),  -- a call missing a result
   ('c0000000-0000-4000-8000-00000000000c', '00000000-0000-4000-8000-0000000000a1'),  -- an orphaned result
   ('c0000000-0000-4000-8000-00000000000d', '00000000-0000-4000-8000-0000000000a1'),  -- function calls
-  ('c0000000-0000-4000-8000-00000000000e', '00000000-0000-4000-8000-0000000000a1');  -- a stopped reply
+  ('c0000000-0000-4000-8000-00000000000e', '00000000-0000-4000-8000-0000000000a1'),  -- a stopped reply
+  ('c0000000-0000-4000-8000-00000000000f', '00000000-0000-4000-8000-0000000000a1');  -- a greeting still streaming
 
 -- Token counts are chosen, not counted, so that every budget edge below is exact.
 insert into public.conversation_messages
@@ -46,7 +47,9 @@ from (values
   ('d', 3, 'function', 'sunny', null, null, null, 5),
   ('d', 4, 'assistant', 'It is sunny.', null, null, null, 5),
   ('e', 1, 'user', 'u', null, null, null, 5),
-  ('e', 2, 'assistant', 'I was stopp', null, null, 'incomplete', 5)
+  ('e', 2, 'assistant', 'I was stopp', null, null, 'incomplete', 5),
+  ('f', 1, 'system', 'Greet the user.', null, null, null, 5),
+  ('f', 2, 'assistant', 'Hel', null, null, 'in_progress', 5)
 ) as m(c, s, r, t, tc, tid, st, n);
 update public.conversations c set last_sequence = (select max(sequence_order) from public.conversation_messages m where m.conversation_id = c.id);
 
@@ -139,6 +142,9 @@ select ok(
 select is(pg_temp.window_of('c0000000-0000-4000-8000-00000000000e', 1000),
   'u I was stopp | tokens 10 | earlier false | first 1',
   'a stopped (incomplete) reply is still context');
+select is(pg_temp.window_of('c0000000-0000-4000-8000-00000000000f', 1000),
+  'Greet the user. | tokens 5 | earlier false | first -',
+  'a reply in progress left out is nothing earlier to summarize');
 
 -- 2. The summary
 reset role;
