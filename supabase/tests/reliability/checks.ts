@@ -28,3 +28,33 @@ export async function storedKeys(conversationIds: string[]): Promise<Map<string,
   );
   return new Map(rows.map((row) => [row.client_message_id as string, row.copies as number]));
 }
+
+/**
+ * Makes a reply in progress look abandoned by its writer: its updated_at moved back an hour, past
+ * conversation_store.stale_reply_after(). The trigger that keeps updated_at current is off for this
+ * one update only, inside its transaction.
+ */
+export async function backdateReply(conversationId: string, sequenceOrder: number): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    await client.query(
+      "alter table public.conversation_messages disable trigger conversation_messages_touch_updated_at",
+    );
+    const { rowCount } = await client.query(
+      `update public.conversation_messages set updated_at = now() - interval '1 hour'
+        where conversation_id = $1 and sequence_order = $2 and status = 'in_progress'`,
+      [conversationId, sequenceOrder],
+    );
+    assert.equal(rowCount, 1, "there is a reply in progress to backdate");
+    await client.query(
+      "alter table public.conversation_messages enable trigger conversation_messages_touch_updated_at",
+    );
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback");
+    throw error;
+  } finally {
+    client.release();
+  }
+}
