@@ -58,3 +58,37 @@ export async function backdateReply(conversationId: string, sequenceOrder: numbe
     client.release();
   }
 }
+
+export interface DirectResult {
+  rows: Record<string, unknown>[];
+  rowCount: number;
+  /** The SQLSTATE of the error, or null. */
+  error: string | null;
+}
+
+/**
+ * Runs `statement` the way PostgREST runs a request of a user's (role authenticated, the JWT's
+ * claims in request.jwt.claims, in one transaction), and rolls everything back. `claims` replaces
+ * the claims of an honest token, e.g. to forge a role claim.
+ */
+export async function asUserDirectly(
+  userId: string,
+  statement: string,
+  claims: Record<string, unknown> = { sub: userId, role: "authenticated" },
+): Promise<DirectResult> {
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    await client.query(
+      "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)",
+      [JSON.stringify(claims)],
+    );
+    const result = await client.query(statement);
+    return { rows: result.rows, rowCount: result.rowCount ?? 0, error: null };
+  } catch (error) {
+    return { rows: [], rowCount: 0, error: (error as { code?: string }).code ?? "unknown" };
+  } finally {
+    await client.query("rollback");
+    client.release();
+  }
+}
