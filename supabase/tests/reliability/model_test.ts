@@ -308,13 +308,15 @@ class Delta implements Command {
     if (!message) return;
 
     let content: string;
+    let signOfLife = true;
     if (this.kind === "replace") {
       content = this.text;
     } else if (length === delta.offset) {
       content = (stored ?? "") + delta.text;
       sent.push(delta);
     } else if (length === delta.offset + codePoints(delta.text) && (stored ?? "").endsWith(delta.text)) {
-      content = stored!; // a retry: stored once
+      content = stored!; // a retry: stored once, and the reply stays exactly as it was
+      signOfLife = false;
     } else {
       assert.equal(reply.status, 409, JSON.stringify(reply.body));
       assert.equal(reply.body.error.code, "content_offset_mismatch");
@@ -322,7 +324,7 @@ class Delta implements Command {
     }
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     message.content = content;
-    conversation.replyStale = false; // any update is a sign of life
+    if (signOfLife) conversation.replyStale = false;
     assert.deepEqual(shapeOf(reply.body.message), shapeOf(message));
   }
   toString = () =>
@@ -354,9 +356,12 @@ class Finish implements Command {
     const message = assertReachesReply(conversation, caller, sequence, reply);
     if (!message) return;
     if (message.content === null && !this.withCalls && !message.calls) {
-      // A final message obeys the ordinary rules: text, or calls.
-      assert.equal(reply.status, 400, JSON.stringify(reply.body));
-      return assert.equal(reply.body.error.code, "invalid_request");
+      if (this.status === "completed") {
+        // A completed message obeys the ordinary rules: text, or calls.
+        assert.equal(reply.status, 400, JSON.stringify(reply.body));
+        return assert.equal(reply.body.error.code, "invalid_request");
+      }
+      message.content = ""; // stopped before its first delta: final, with empty text
     }
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     message.status = this.status;
