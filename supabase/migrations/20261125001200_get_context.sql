@@ -31,7 +31,8 @@
 --   messages after the summary and before first_sequence.
 -- Errors: 22023 arguments out of range; PT404 not found, not live or not the caller's; PT422 (hint
 --   context_budget_exceeded) the pinned prompt and the summary alone exceed the budget, DETAIL
---   {"required_tokens": n, "max_bytes": n}.
+--   {"required_tokens": n, "max_bytes": n} (the tokens of the prompt read until the budget was
+--   passed, and the summary's: at least what it would take).
 -- Security invoker: Row Level Security decides what the caller reaches.
 create function public.get_context(
   p_conversation_id uuid,
@@ -103,22 +104,31 @@ begin
     raise exception 'conversation not found' using errcode = 'PT404';
   end if;
 
-  -- 1. The pinned prompt.
-  select min(m.sequence_order) into v_first_other
-  from public.conversation_messages m
-  where m.conversation_id = p_conversation_id and m.role <> 'system';
-  v_first_other := coalesce(v_first_other, v_conversation.last_sequence + 1);
-  for v_row in
-    select * from public.conversation_messages m
-    where m.conversation_id = p_conversation_id and m.sequence_order < v_first_other
-    order by m.sequence_order
-  loop
-    v_json := case when v_openai then conversation_store.openai_message(v_row)
-                   else conversation_store.message_json(v_row) end;
-    v_fixed := array_append(v_fixed, v_json);
-    v_fixed_tokens := v_fixed_tokens + v_row.token_count;
-    v_fixed_bytes := v_fixed_bytes + octet_length(v_json::text);
+  -- 1. The pinned prompt: from message 1 on, a bounded range at a time, up to the first message
+  --    that is not a system message. Reading stops once it is over the budget (then it is refused
+  --    below), so an endless run of system messages costs no more than the budget.
+  v_low := 1;
+  <<pinned>>
+  while v_first_other is null and v_low <= v_conversation.last_sequence loop
+    for v_row in
+      select * from public.conversation_messages m
+      where m.conversation_id = p_conversation_id and m.sequence_order between v_low and v_low + c_chunk - 1
+      order by m.sequence_order
+    loop
+      if v_row.role <> 'system' then
+        v_first_other := v_row.sequence_order;
+        exit pinned;
+      end if;
+      v_json := case when v_openai then conversation_store.openai_message(v_row)
+                     else conversation_store.message_json(v_row) end;
+      v_fixed := array_append(v_fixed, v_json);
+      v_fixed_tokens := v_fixed_tokens + v_row.token_count;
+      v_fixed_bytes := v_fixed_bytes + octet_length(v_json::text);
+      exit pinned when v_fixed_tokens > p_max_tokens or v_fixed_bytes > v_max_bytes;
+    end loop;
+    v_low := v_low + c_chunk;
   end loop;
+  v_first_other := coalesce(v_first_other, v_conversation.last_sequence + 1);
 
   -- 2. The summary.
   v_floor := greatest(v_first_other - 1, coalesce(v_conversation.summary_through_sequence, 0));

@@ -46,8 +46,14 @@ create index idx_conversation_messages_search
 --   characters (code points). At most 10,000 matching messages are ranked per call, so a word that
 --   is everywhere in a user's history costs a bounded amount; a page also stops at
 --   conversation_store.page_max_bytes().
--- Errors: 22023 arguments out of range or a malformed cursor; 42501 p_user_id from a user.
--- Security invoker: Row Level Security decides what the caller reaches.
+-- Errors: 22023 arguments out of range or a malformed cursor; 42501 not authenticated, or p_user_id
+--   naming someone else.
+-- Security definer, filtering by the caller itself as the policies would (the caller's own
+--   messages, live conversations; the service role everyone's or one user's): under Row Level
+--   Security a condition holding a function that is not leakproof, such as the words of a message,
+--   waits behind the policy, so the index would be read by owner only and every message of the user
+--   turned into words again. Plans are made for each call's values (plan_cache_mode), so a user's
+--   own statistics choose them.
 create function public.search_conversations(
   p_query text,
   p_limit integer default 20,
@@ -58,8 +64,9 @@ create function public.search_conversations(
 returns json
 language plpgsql
 stable
-security invoker
+security definer
 set search_path = ''
+set plan_cache_mode = 'force_custom_plan'
 as $$
 declare
   c_ranked_matches constant integer := 10000;
@@ -82,10 +89,13 @@ begin
     raise exception 'p_limit must be between 1 and 50' using errcode = '22023';
   end if;
   if not conversation_store.caller_is_service_role() then
-    if p_user_id <> auth.uid() then
+    v_user := auth.uid();
+    if v_user is null then
+      raise exception 'not authenticated' using errcode = '42501';
+    end if;
+    if p_user_id <> v_user then
       raise exception 'p_user_id may only name the caller' using errcode = '42501';
     end if;
-    v_user := auth.uid();
   end if;
   if p_cursor is not null then
     if jsonb_typeof(p_cursor) <> 'array' or jsonb_array_length(p_cursor) <> 3 then
@@ -111,6 +121,7 @@ begin
     from (select f.conversation_id, max(f.rank) as rank from found f group by f.conversation_id) as best
     join public.conversations c on c.id = best.conversation_id
     where (c.expires_at is null or c.expires_at > now())
+      and (v_user is null or c.user_id = v_user)
       and (p_video_id is null or c.video_id = p_video_id)
       and (p_cursor is null or (best.rank, c.updated_at, c.id) < (v_after_rank, v_after_updated_at, v_after_id))
     order by best.rank desc, c.updated_at desc, c.id desc

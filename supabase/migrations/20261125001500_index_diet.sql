@@ -7,23 +7,21 @@
 --       every page of history and every context window (ranges of sequence numbers), the foreign
 --       key's cascade, and every lookup by conversation
 --   idx_conversation_messages_conversation_id  (conversation_id, client_message_id): idempotency
---   idx_conversation_messages_user_id          (user_id): the messages policy, for reads that name
---       no conversation (the Data API's "all my messages")
 --   idx_conversation_messages_search           (user_id, words): search, narrowed by owner first
 --   idx_conversation_messages_reply_in_progress: one reply at a time (a handful of rows)
 --
--- The policy index was (user_id, conversation_id, sequence_order), a near-twin of the history
--- index and the largest of all (90 bytes per message). Every query of the API names the
--- conversation, so the history index serves them and the policy is a filter on its rows; what is
--- left for the policy index is reads by owner alone, which a plain (user_id) index serves at a
--- fraction of the size: B-tree deduplication stores each owner once per leaf page, with a list
--- of row pointers.
+-- The policy index, (user_id, conversation_id, sequence_order), was a near-twin of the history
+-- index and the largest of all (90 bytes per message); it goes. Every read of messages names its
+-- conversation (the API's all do, and the policy itself probes the conversation), so the history
+-- index serves them and the policy's owner check is a filter on the rows it returns. An index on
+-- the owner alone would be worse than none: the planner combines it with the history index
+-- (BitmapAnd) and reads every message of the owner for a page of fifty. Read messages through the
+-- Data API by conversation (`.eq('conversation_id', …)`), as the functions do.
 --
 -- The idempotency key is unique only where a client chose one; rows without a key (replies
 -- written by agents, for example) no longer take room in that index.
 
 drop index public.idx_conversation_messages_user_id;
-create index idx_conversation_messages_user_id on public.conversation_messages (user_id);
 
 alter table public.conversation_messages drop constraint idx_conversation_messages_conversation_id;
 create unique index idx_conversation_messages_conversation_id

@@ -76,8 +76,8 @@ select is(
   '(client_message_id IS NOT NULL)',
   'only messages with a client_message_id take room in the idempotency index'
 );
-select has_index('public', 'conversation_messages', 'idx_conversation_messages_user_id', array['user_id'],
-  'the messages policy column is indexed on its own');
+select hasnt_index('public', 'conversation_messages', 'idx_conversation_messages_user_id',
+  'no index on the owner alone: the planner would combine it with the history index and read all of a user''s messages');
 select index_is_type('public', 'conversation_messages', 'idx_conversation_messages_search', 'gin',
   'search has a GIN index');
 select is(
@@ -102,7 +102,7 @@ select is(
         order by indexname),
   array['conversation_messages_pkey', 'conversations_pkey', 'idx_conversation_messages_conversation_id',
         'idx_conversation_messages_reply_in_progress', 'idx_conversation_messages_search',
-        'idx_conversation_messages_sequence_order', 'idx_conversation_messages_user_id',
+        'idx_conversation_messages_sequence_order',
         'idx_conversations_expires_at', 'idx_conversations_forked_from',
         'idx_conversations_user_id', 'idx_conversations_video_id'],
   'the tables carry exactly the intended indexes'

@@ -111,17 +111,17 @@ select is(
         where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation',
-        'purge_expired_conversations', 'set_conversation_summary', 'set_exact_token_count', 'start_conversation',
-        'update_message'],
-  'only the functions that write what clients may not are security definer'
+        'purge_expired_conversations', 'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
+        'start_conversation', 'update_message'],
+  'only the functions that write what clients may not, and search (whose words must reach its index), are security definer'
 );
 select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace = 'public'::regnamespace and not p.prosecdef
-          and p.proname in ('get_context', 'search_conversations', 'update_conversation_metadata')
+          and p.proname in ('get_context', 'update_conversation_metadata')
         order by 1),
-  array['get_context', 'search_conversations', 'update_conversation_metadata'],
-  'the readers and the metadata patch run as the caller, so Row Level Security decides'
+  array['get_context', 'update_conversation_metadata'],
+  'the context reader and the metadata patch run as the caller, so Row Level Security decides'
 );
 select is(
   (select count(*)::int from pg_proc p
