@@ -27,3 +27,30 @@ $$;
 
 revoke all on function conversation_store.caller_is_service_role() from public, anon, authenticated, service_role;
 grant execute on function conversation_store.caller_is_service_role() to authenticated, service_role;
+
+-- Input: the user a request names, if any. Guarantees: the user the caller acts for: its own id for
+--   a user (who may name only themselves); for the service role, the user it names, or null when it
+--   names none (every user, where a function allows it).
+-- Errors: 42501 not authenticated, or a user naming someone else.
+create function conversation_store.acting_user(p_user_id uuid)
+returns uuid
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if conversation_store.caller_is_service_role() then
+    return p_user_id;
+  end if;
+  if auth.uid() is null then
+    raise exception 'not authenticated' using errcode = '42501';
+  end if;
+  if p_user_id <> auth.uid() then
+    raise exception 'p_user_id may only name the caller' using errcode = '42501';
+  end if;
+  return auth.uid();
+end;
+$$;
+
+revoke all on function conversation_store.acting_user(uuid) from public, anon, authenticated, service_role;
+grant execute on function conversation_store.acting_user(uuid) to authenticated, service_role;

@@ -60,6 +60,21 @@ alter policy "owners edit their conversations" on public.conversations
 alter policy "owners delete their conversations" on public.conversations
   using (user_id = (select auth.uid()) and (expires_at is null or expires_at > now()));
 
+-- Input: a conversation row. Guarantees: true when the caller may reach it through the functions:
+--   it is live, and it is the caller's (the service role reaches every live conversation). The
+--   functions that write for the caller (security definer, so past Row Level Security) ask this.
+create function conversation_store.caller_reaches(p_conversation public.conversations)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select (p_conversation.expires_at is null or p_conversation.expires_at > now())
+    and (conversation_store.caller_is_service_role() or p_conversation.user_id = auth.uid())
+$$;
+
+revoke all on function conversation_store.caller_reaches(public.conversations) from public, anon, authenticated, service_role;
+
 -- Input: a conversation that is deleted or expired, locked by the caller; a number of messages.
 -- Guarantees: deletes at most p_max_messages of its messages, newest first (a range of sequence
 --   numbers below the highest one stored, so the work is bounded whatever the statistics say).

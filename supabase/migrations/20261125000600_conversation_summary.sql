@@ -50,8 +50,7 @@ begin
   select * into v_conversation
   from public.conversations c
   where c.id = p_conversation_id
-    and (c.expires_at is null or c.expires_at > now())
-    and (conversation_store.caller_is_service_role() or c.user_id = auth.uid())
+    and conversation_store.caller_reaches(c)
   for no key update;
   if not found then
     raise exception 'conversation not found' using errcode = 'PT404';

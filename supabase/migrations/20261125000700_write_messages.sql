@@ -36,19 +36,9 @@ declare
   v_owner uuid;
   v_conversation public.conversations;
 begin
-  if conversation_store.caller_is_service_role() then
-    if p_user_id is null then
-      raise exception 'service_role must name the owner in p_user_id' using errcode = '22023';
-    end if;
-    v_owner := p_user_id;
-  else
-    v_owner := auth.uid();
-    if v_owner is null then
-      raise exception 'not authenticated' using errcode = '42501';
-    end if;
-    if p_user_id <> v_owner then
-      raise exception 'p_user_id may only name the caller' using errcode = '42501';
-    end if;
+  v_owner := conversation_store.acting_user(p_user_id);
+  if v_owner is null then
+    raise exception 'service_role must name the owner in p_user_id' using errcode = '22023';
   end if;
 
   insert into public.conversations (id, user_id, video_id, metadata, retention_seconds)
@@ -111,8 +101,6 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_acts_as_service boolean := conversation_store.caller_is_service_role();
-  v_caller uuid := auth.uid();
   v_counts_tokens boolean := conversation_store.writer_counts_tokens();
   v_problem text;
   v_incoming public.conversation_messages[];
@@ -123,9 +111,7 @@ declare
   v_appended integer;
   v_reply_in_progress integer;
 begin
-  if v_caller is null and not v_acts_as_service then
-    raise exception 'not authenticated' using errcode = '42501';
-  end if;
+  perform conversation_store.acting_user(null); -- 42501 unless a user or the service role calls
 
   if jsonb_typeof(p_messages) is distinct from 'array' then
     raise exception 'p_messages must be a JSON array' using errcode = '22023';
@@ -180,9 +166,7 @@ begin
   -- last_sequence, a stable set of stored client_message_ids and a stable reply in progress.
   select c.user_id, c.last_sequence into v_owner, v_last
   from public.conversations c
-  where c.id = p_conversation_id
-    and (c.expires_at is null or c.expires_at > now())
-    and (v_acts_as_service or c.user_id = v_caller)
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
   for no key update;
   if not found then
     raise exception 'conversation not found' using errcode = 'PT404';

@@ -56,8 +56,7 @@ begin
   perform
   from public.conversations c
   where c.id = p_conversation_id
-    and (c.expires_at is null or c.expires_at > now())
-    and (conversation_store.caller_is_service_role() or c.user_id = auth.uid())
+    and conversation_store.caller_reaches(c)
   for no key update;
   if not found then
     raise exception 'conversation not found' using errcode = 'PT404';

@@ -22,8 +22,7 @@ begin
   select c.last_sequence into v_last
   from public.conversations c
   where c.id = p_conversation_id
-    and (c.expires_at is null or c.expires_at > now())
-    and (conversation_store.caller_is_service_role() or c.user_id = auth.uid())
+    and conversation_store.caller_reaches(c)
   for update;
   if not found then
     raise exception 'conversation not found' using errcode = 'PT404';
@@ -65,19 +64,9 @@ declare
   v_conversation uuid;
   v_reclaimed record;
 begin
-  if conversation_store.caller_is_service_role() then
-    if p_user_id is null then
-      raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
-    end if;
-    v_owner := p_user_id;
-  else
-    v_owner := auth.uid();
-    if v_owner is null then
-      raise exception 'not authenticated' using errcode = '42501';
-    end if;
-    if p_user_id <> v_owner then
-      raise exception 'p_user_id may only name the caller' using errcode = '42501';
-    end if;
+  v_owner := conversation_store.acting_user(p_user_id);
+  if v_owner is null then
+    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
   end if;
 
   with marked as (

@@ -75,7 +75,7 @@ declare
   c_start constant text := U&'\E000';
   c_stop constant text := U&'\E001';
   c_less_than constant text := U&'\E002';
-  v_user uuid := p_user_id;
+  v_user uuid;
   v_query tsquery;
   v_after_rank real;
   v_after_updated_at timestamptz;
@@ -88,15 +88,7 @@ begin
   if p_limit is null or p_limit not between 1 and 50 then
     raise exception 'p_limit must be between 1 and 50' using errcode = '22023';
   end if;
-  if not conversation_store.caller_is_service_role() then
-    v_user := auth.uid();
-    if v_user is null then
-      raise exception 'not authenticated' using errcode = '42501';
-    end if;
-    if p_user_id <> v_user then
-      raise exception 'p_user_id may only name the caller' using errcode = '42501';
-    end if;
-  end if;
+  v_user := conversation_store.acting_user(p_user_id);
   if p_cursor is not null then
     if jsonb_typeof(p_cursor) <> 'array' or jsonb_array_length(p_cursor) <> 3 then
       raise exception 'p_cursor must be the next_cursor of a previous page' using errcode = '22023';
