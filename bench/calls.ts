@@ -108,23 +108,38 @@ export const SENTINEL = {
   user: "00000000-0000-4000-9000-ffffffffffff",
 } as const;
 
+export interface ScriptOptions {
+  /** pgbench meta-commands before the query, such as `\set cid …`. */
+  setup?: string[];
+  /** For each sentinel the call uses, what replaces it: typically the id's text with a variable, `…-:cid`. */
+  replace?: Partial<Record<keyof typeof SENTINEL, string>>;
+  /**
+   * "one message" (the default) sends the request as the function does; "each statement" sends
+   * BEGIN, each statement and COMMIT as commands of their own, as drivers usually do; "rolled back"
+   * sends the one message inside BEGIN … ROLLBACK, so that a destructive call can be measured and
+   * still leave its data for the HTTP side.
+   */
+  send?: "one message" | "each statement" | "rolled back";
+}
+
 /**
- * A pgbench script for the call: `setup` (\set lines) and the function's query message as one
- * command (statements joined with `\;`, so pgbench sends them in one message as the function does),
- * each sentinel id replaced by the pgbench expression given for it (e.g. a variable `:cid` inside
- * the id's text).
+ * A pgbench script for the call: `setup`, then the function's query message, with each sentinel
+ * id replaced as `replace` says. As one message, its statements are joined with `\;`, which
+ * pgbench sends in a single Query message.
  */
-export function pgbenchScript(
-  call: Call,
-  options: { setup?: string[]; replace?: Partial<Record<keyof typeof SENTINEL, string>> } = {},
-): string {
+export function pgbenchScript(call: Call, options: ScriptOptions = {}): string {
   const { caller, statements } = callStatements(call);
   const text = requestText(caller, statements);
   // requestText joins the preamble and the statements with ";\n"; none of them may hold one itself.
   if (text.split(";\n").length !== statements.length + 1) {
     throw new Error(`a statement of ${call.function} contains ";\\n"; it cannot be split for pgbench`);
   }
-  let script = text.replaceAll(";\n", " \\;\n");
+  const send = options.send ?? "one message";
+  let script = send === "each statement"
+    ? `begin;\n${text};\ncommit;`
+    : send === "rolled back"
+    ? `begin;\n${text.replaceAll(";\n", " \\;\n")};\nrollback;`
+    : text.replaceAll(";\n", " \\;\n");
   for (const [name, replacement] of Object.entries(options.replace ?? {})) {
     const sentinel = SENTINEL[name as keyof typeof SENTINEL];
     if (!script.includes(sentinel)) {

@@ -79,6 +79,8 @@ export function layout(shape: Shape) {
       n >= firstHeavy && n < firstOrdinary
         ? 1
         : 2 + (n < firstHeavy ? n - 1 : n - firstOrdinary) % (shape.users - 1),
+    /** The owner of ordinary conversation `n` (a pgbench variable such as ":n"), as a pgbench expression. */
+    pgbenchOwnerOf: (n: string) => `2 + (${n} - ${firstOrdinary}) % ${shape.users - 1}`,
   };
 }
 
