@@ -24,6 +24,9 @@ export async function runInThrowawayCluster(
 ): Promise<number> {
   const status = await new Deno.Command("pg_virtualenv", {
     args: [
+      // A temporary cluster directory: as root, pg_virtualenv otherwise makes the one cluster
+      // /etc/postgresql/15/regress and refuses to run while another run (a test, a benchmark) has it.
+      "-t",
       "-v",
       "15",
       "-o",

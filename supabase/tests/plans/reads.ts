@@ -5,7 +5,7 @@
 import type { Call } from "../../../bench/calls.ts";
 import { COMMON_WORD, RARE_WORD } from "../../../bench/corpus.ts";
 import { conversationId, layout, type Shape, userId } from "../../../bench/seed.ts";
-import type { Flatness } from "./plans.ts";
+import type { Flatness } from "../../../bench/plans.ts";
 
 /** About 120,000 messages: big enough that a whole conversation or a whole user is far beyond a page. */
 export const SHAPE: Shape = {

@@ -4,21 +4,29 @@
  * Plans are captured with auto_explain rather than by explaining copies of queries: it logs every
  * statement a request's query message runs, the plpgsql functions' nested ones included (get_context
  * and search_conversations hold their reads inside), as planned and executed, with the rows each
- * node read. `client_min_messages = log` hands those log lines to the session as notices. Running
- * a request seven times in one session also catches the generic plans plpgsql switches to after
- * five calls, which a pooled connection would use from then on.
+ * node read. `client_min_messages = log` hands those log lines to the session as notices.
+ *
+ * plpgsql plans a statement with the call's values for its first five runs in a session, then
+ * may switch for good to a generic plan, made without them, which a pooled connection then uses
+ * for every call. Capturing with `generic` forces those plans at once (plan_cache_mode), so that
+ * both kinds are checked, whatever the heuristics would pick on a given day.
  */
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
-import { requestText } from "../../functions/_shared/db.ts";
-import { type Call, callStatements } from "../../../bench/calls.ts";
+import { requestText } from "../supabase/functions/_shared/db.ts";
+import { type Call, callStatements } from "./calls.ts";
 
 export interface PlanNode {
   "Node Type": string;
+  "Scan Direction"?: string;
   "Relation Name"?: string;
   "Index Name"?: string;
+  "CTE Name"?: string;
+  "Function Name"?: string;
   "Index Cond"?: string;
   "Recheck Cond"?: string;
+  Filter?: string;
+  "Sort Key"?: string[];
   "Actual Rows"?: number;
   "Actual Loops"?: number;
   "Rows Removed by Filter"?: number;
@@ -29,6 +37,16 @@ export interface PlanNode {
 export interface CapturedPlan {
   query: string;
   plan: PlanNode;
+  /** Whether plpgsql ran its generic plans (force_generic_plan). */
+  generic: boolean;
+}
+
+/**
+ * A logged statement on one line, without the role-and-claims preamble that a request's statements
+ * share (auto_explain logs the whole query message for each of them).
+ */
+export function statementText(query: string): string {
+  return query.replace(/^select set_config\('role'.*?;/s, "").replace(/\s+/g, " ").trim();
 }
 
 /** Every node of a plan, depth first. */
@@ -55,10 +73,14 @@ export function tableOf(node: PlanNode): string | undefined {
 }
 
 /**
- * Runs `call`'s query message `times` times in one session, each in a transaction that is rolled
- * back, and returns every plan auto_explain logged for it.
+ * Runs `call`'s query message once, in a transaction that is rolled back, and returns every plan
+ * auto_explain logged for it; with `generic`, plpgsql's statements run their generic plans.
  */
-export async function capturePlans(databaseUrl: string, call: Call, times = 7): Promise<CapturedPlan[]> {
+export async function capturePlans(
+  databaseUrl: string,
+  call: Call,
+  options: { generic?: boolean } = {},
+): Promise<CapturedPlan[]> {
   const { caller, statements } = callStatements(call);
   const text = requestText(caller, statements);
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -69,7 +91,7 @@ export async function capturePlans(databaseUrl: string, call: Call, times = 7): 
     const start = notice.message?.indexOf("{") ?? -1;
     if (!collecting || !notice.message?.startsWith("duration:") || start < 0) return;
     const logged = JSON.parse(notice.message.slice(start));
-    captured.push({ query: logged["Query Text"], plan: logged.Plan });
+    captured.push({ query: logged["Query Text"], plan: logged.Plan, generic: options.generic ?? false });
   });
   try {
     await client.query(`
@@ -79,14 +101,13 @@ export async function capturePlans(databaseUrl: string, call: Call, times = 7): 
       set auto_explain.log_timing = off;
       set auto_explain.log_nested_statements = on;
       set auto_explain.log_format = json;
+      set plan_cache_mode = ${options.generic ? "force_generic_plan" : "auto"};
       set client_min_messages = log;`);
-    for (let run = 0; run < times; run++) {
-      await client.query("begin");
-      collecting = true;
-      await client.query(text);
-      collecting = false;
-      await client.query("rollback");
-    }
+    await client.query("begin");
+    collecting = true;
+    await client.query(text);
+    collecting = false;
+    await client.query("rollback");
   } finally {
     await client.end();
   }
@@ -111,10 +132,13 @@ export interface Flatness {
 /** Every way the captured plans break `flatness`, as readable lines (empty when they are flat). */
 export function violations(plans: CapturedPlan[], flatness: Flatness): string[] {
   const found = new Set<string>();
-  for (const { query, plan } of plans) {
+  for (const { query, plan, generic } of plans) {
     for (const node of nodes(plan)) {
       const table = tableOf(node);
-      const where = () => `${describe(node)}\n    in: ${query.replace(/\s+/g, " ").slice(0, 300)}`;
+      const where = () =>
+        `${describe(node)}\n    in${generic ? " (generic plan)" : ""}: ${
+          query.replace(/\s+/g, " ").slice(0, 300)
+        }`;
       if (node["Node Type"] === "Sort" && rowsRead(node) > flatness.maxRows) {
         found.add(`a Sort of ${rowsRead(node)} rows (more than ${flatness.maxRows}): ${where()}`);
       }
@@ -146,4 +170,26 @@ function describe(node: PlanNode): string {
   return `${node["Node Type"]}${on ? ` on ${on}` : ""}${condition ? ` (${condition})` : ""}, ${
     rowsRead(node)
   } rows`;
+}
+
+/** The plans among `plans` that read the store's tables: the ones worth showing. */
+export function storePlans(plans: CapturedPlan[]): CapturedPlan[] {
+  return plans.filter(({ plan }) => nodes(plan).some((node) => TABLES.includes(tableOf(node) ?? "")));
+}
+
+/** A plan as indented lines, one per node: what it reads, by which condition, and how many rows it read. */
+export function renderPlan(plan: PlanNode, depth = 0): string {
+  const on = plan["Index Name"] ?? plan["Relation Name"] ?? plan["CTE Name"] ?? plan["Function Name"];
+  const details = [
+    plan["Scan Direction"] === "Backward" ? "backward" : undefined,
+    plan["Index Cond"] ? `index cond ${plan["Index Cond"]}` : undefined,
+    plan["Recheck Cond"] ? `recheck ${plan["Recheck Cond"]}` : undefined,
+    plan.Filter ? `filter ${plan.Filter}` : undefined,
+    plan["Sort Key"] ? `by ${plan["Sort Key"].join(", ")}` : undefined,
+    plan["Actual Rows"] === undefined ? undefined : `read ${rowsRead(plan)}`,
+  ].filter(Boolean);
+  const line = `${"  ".repeat(depth)}${plan["Node Type"]}${on ? ` on ${on}` : ""}${
+    details.length ? ` (${details.join("; ")})` : ""
+  }`;
+  return [line, ...(plan.Plans ?? []).map((child) => renderPlan(child, depth + 1))].join("\n");
 }
