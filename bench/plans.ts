@@ -136,8 +136,8 @@ export function violations(plans: CapturedPlan[], flatness: Flatness): string[] 
     for (const node of nodes(plan)) {
       const table = tableOf(node);
       const where = () =>
-        `${describe(node)}\n    in${generic ? " (generic plan)" : ""}: ${
-          query.replace(/\s+/g, " ").slice(0, 300)
+        `${describe(node)}\n    in${generic ? " (with generic plans)" : ""}: ${
+          statementText(query).slice(0, 300)
         }`;
       if (node["Node Type"] === "Sort" && rowsRead(node) > flatness.maxRows) {
         found.add(`a Sort of ${rowsRead(node)} rows (more than ${flatness.maxRows}): ${where()}`);

@@ -382,6 +382,6 @@ if (import.meta.main) {
   Deno.exit(
     databaseUrl
       ? await main(databaseUrl)
-      : await runInThrowawayCluster(import.meta.url, Deno.args, { maxConnections: 200 }),
+      : await runInThrowawayCluster(import.meta.url, Deno.args, { maxConnections: 200, temporary: true }),
   );
 }

@@ -870,6 +870,7 @@ if (import.meta.main) {
     clusterUrl ? await main(clusterUrl) : await runInThrowawayCluster(import.meta.url, Deno.args, {
       maxConnections: 100,
       settings: CLUSTER_SETTINGS,
+      temporary: true,
     }),
   );
 }

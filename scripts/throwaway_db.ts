@@ -20,13 +20,22 @@ export function throwawayDatabaseUrl(): string | undefined {
 export async function runInThrowawayCluster(
   script: string,
   args: string[],
-  options: { maxConnections: number; settings?: Record<string, string>; env?: Record<string, string> },
+  options: {
+    maxConnections: number;
+    settings?: Record<string, string>;
+    env?: Record<string, string>;
+    /**
+     * A cluster in a temporary directory. As root, pg_virtualenv otherwise makes the one cluster
+     * /etc/postgresql/15/regress and refuses to start while another run has it. In a temporary
+     * cluster the server's own connections (pg_cron's jobs, dblink) failed to log in here, so the
+     * benchmarks use it and the tests do not.
+     */
+    temporary?: boolean;
+  },
 ): Promise<number> {
   const status = await new Deno.Command("pg_virtualenv", {
     args: [
-      // A temporary cluster directory: as root, pg_virtualenv otherwise makes the one cluster
-      // /etc/postgresql/15/regress and refuses to run while another run (a test, a benchmark) has it.
-      "-t",
+      ...(options.temporary ? ["-t"] : []),
       "-v",
       "15",
       "-o",

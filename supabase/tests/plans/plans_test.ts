@@ -87,7 +87,7 @@ Deno.test({
               [...plans, ...await capturePlans(urlOf(database), read.call, { generic: true })],
               read.flatness,
             );
-            assert.deepEqual(found, [], `not flat:\n  ${found.join("\n  ")}`);
+            if (found.length > 0) assert.fail(`not flat:\n  ${found.join("\n  ")}`);
           });
         }
       }
