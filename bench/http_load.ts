@@ -90,10 +90,13 @@ async function connect(host: string, port: number) {
   };
 }
 
+/** How long a run lasts: a time, or a number of requests in all (for operations that change what they measure). */
+export type RunLength = { seconds: number } | { requests: number };
+
 export async function runLoad(
   baseUrl: string,
   concurrency: number,
-  seconds: number,
+  length: RunLength,
   nextRequest: () => HttpRequest,
 ): Promise<LoadResult> {
   const url = new URL(baseUrl);
@@ -103,10 +106,11 @@ export async function runLoad(
     Array.from({ length: concurrency }, () => connect(url.hostname, Number(url.port))),
   );
   const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const deadline = "seconds" in length ? started + length.seconds * 1000 : Infinity;
+  let remaining = "requests" in length ? length.requests : Infinity;
 
   await Promise.all(connections.map(async (connection) => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && remaining-- > 0) {
       const bytes = encode(nextRequest(), url.host);
       const sent = performance.now();
       const status = await connection.send(bytes);
