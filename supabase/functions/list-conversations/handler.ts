@@ -4,8 +4,8 @@
  *
  * The cursor is the (updated_at, id) of the page's last row, for a keyset query on
  * idx_conversations_user_id. The caller's id is in the query as a literal, so the planner sees
- * this user's real statistics and reads the index in order, for a user with five conversations or
- * five thousand. A service_role token lists every user's conversations, or one user's with
+ * this user's real statistics, and bitmap scans are off for the request, so it reads the index in
+ * order even before there are statistics: for a user with five conversations or five thousand. A service_role token lists every user's conversations, or one user's with
  * `user_id`. A page also stops at the byte budget (conversation_store.page_max_bytes()).
  */
 import type { z } from "zod";
@@ -30,6 +30,10 @@ export function statements(request: z.output<typeof listConversationsRequest>, c
       : sql`and (c.updated_at, c.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`,
   ]);
   return [
+    // For this transaction only: before statistics exist (a new project, a freshly restored one) the
+    // planner guesses a handful of rows per user and would sort all of a heavy user's conversations
+    // from a bitmap; the index already holds them in the page's order.
+    sql`select set_config('enable_bitmapscan', 'off', true)`,
     sql`select page.conversation, page.updated_at, page.id,
                page.position = 1
                or sum(octet_length(page.conversation::text)) over (order by page.position)
@@ -53,7 +57,7 @@ export const listConversations = defineFunction({
     if (caller.role !== "service_role" && request.user_id !== undefined) {
       throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
     }
-    const [rows] = await asCaller(caller, statements(request, caller));
+    const [, rows] = await asCaller(caller, statements(request, caller));
     const page = rows.slice(0, request.limit).filter((row) => row.included);
     const hasMore = rows.length > page.length;
     const last = page[page.length - 1];
