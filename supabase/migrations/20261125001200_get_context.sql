@@ -31,8 +31,8 @@
 --   messages after the summary and before first_sequence.
 -- Errors: 22023 arguments out of range; PT404 not found, not live or not the caller's; PT422 (hint
 --   context_budget_exceeded) the pinned prompt and the summary alone exceed the budget, DETAIL
---   {"required_tokens": n, "max_bytes": n} (the tokens of the prompt read until the budget was
---   passed, and the summary's: at least what it would take).
+--   {"required_tokens": n, "max_bytes": n} (exact, unless the prompt alone is over the byte budget:
+--   then what was read of it).
 -- Security invoker: Row Level Security decides what the caller reaches.
 create function public.get_context(
   p_conversation_id uuid,
@@ -105,8 +105,8 @@ begin
   end if;
 
   -- 1. The pinned prompt: from message 1 on, a bounded range at a time, up to the first message
-  --    that is not a system message. Reading stops once it is over the budget (then it is refused
-  --    below), so an endless run of system messages costs no more than the budget.
+  --    that is not a system message. Reading stops past the byte budget (then it is refused
+  --    below), so an endless run of system messages costs no more than a page.
   v_low := 1;
   <<pinned>>
   while v_first_other is null and v_low <= v_conversation.last_sequence loop
@@ -124,7 +124,7 @@ begin
       v_fixed := array_append(v_fixed, v_json);
       v_fixed_tokens := v_fixed_tokens + v_row.token_count;
       v_fixed_bytes := v_fixed_bytes + octet_length(v_json::text);
-      exit pinned when v_fixed_tokens > p_max_tokens or v_fixed_bytes > v_max_bytes;
+      exit pinned when v_fixed_bytes > v_max_bytes;
     end loop;
     v_low := v_low + c_chunk;
   end loop;
