@@ -33,7 +33,8 @@
 --   context_budget_exceeded) the pinned prompt and the summary alone exceed the budget, DETAIL
 --   {"required_tokens": n, "max_bytes": n} (exact, unless the prompt alone is over the byte budget:
 --   then what was read of it).
--- Security invoker: Row Level Security decides what the caller reaches.
+-- Security invoker: Row Level Security decides what the caller reaches. JIT is off: its reads are
+--   bounded ranges, and compiling their expressions cost more than running them.
 create function public.get_context(
   p_conversation_id uuid,
   p_max_tokens integer,
@@ -45,6 +46,7 @@ language plpgsql
 stable
 security invoker
 set search_path = ''
+set jit = off
 as $$
 declare
   c_chunk constant integer := 256;

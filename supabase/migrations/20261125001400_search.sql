@@ -53,7 +53,7 @@ create index idx_conversation_messages_search
 --   Security a condition holding a function that is not leakproof, such as the words of a message,
 --   waits behind the policy, so the index would be read by owner only and every message of the user
 --   turned into words again. Plans are made for each call's values (plan_cache_mode), so a user's
---   own statistics choose them.
+--   own statistics choose them; JIT is off, since compiling cost more than the search.
 create function public.search_conversations(
   p_query text,
   p_limit integer default 20,
@@ -67,6 +67,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = 'force_custom_plan'
+set jit = off
 as $$
 declare
   c_ranked_matches constant integer := 10000;
