@@ -20,7 +20,7 @@ import { type Call, callHttp, pgbenchScript, type ScriptOptions, SENTINEL } from
 import { COMMON_WORD } from "./corpus.ts";
 import { type HttpRequest, runLoad } from "./http_load.ts";
 import { type Measurement, runPgbench } from "./pgbench.ts";
-import { conversationId, layout, seed, type Shape, userId } from "./seed.ts";
+import { conversationId, layout, seed, type Shape, userId, withClient } from "./seed.ts";
 import { startServer } from "./server.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -161,16 +161,6 @@ interface Row {
   ratio: number;
 }
 
-async function withClient<T>(databaseUrl: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The searcher: one conversation of 100 messages about something else entirely. */
 async function seedSearcher(databaseUrl: string): Promise<void> {
   const messages = Array.from({ length: 100 }, (_, i) => {
@@ -205,6 +195,22 @@ const vacuum = (databaseUrl: string) =>
   );
 
 /** Every conversation is numbered 1..N without gaps; how many messages are stored in all. */
+/**
+ * How many messages the two context windows hold. The conversation of 100 messages holds fewer than
+ * 8,000 tokens, so its window is all of it, and smaller than the other's: the latency ratio compares
+ * windows of different sizes, and the cost per window message is the one that should be flat.
+ */
+async function contextWindows(databaseUrl: string): Promise<{ small: number; large: number }> {
+  return await withClient(databaseUrl, async (client) => {
+    const { rows: [row] } = await client.query(
+      `select json_array_length(public.get_context($1, 8000) -> 'messages') as small,
+              json_array_length(public.get_context($2, 8000) -> 'messages') as large`,
+      [conversationId(firstBig), conversationId(huge)],
+    );
+    return row;
+  });
+}
+
 async function checkMessages(databaseUrl: string): Promise<{ gapFree: boolean; stored: number }> {
   return await withClient(databaseUrl, async (client) => {
     const { rows: [row] } = await client.query(`
@@ -321,6 +327,8 @@ async function main(databaseUrl: string): Promise<number> {
     "context, 8,000 tokens of 100,000",
     "context, 8,000 tokens of 100",
   );
+  const windows = await contextWindows(databaseUrl);
+  const contextPerMessageRatio = contextLatencyRatio * windows.small / windows.large;
   const searchP50 = at16("search, a word in every message of other users").http.p50;
   const errors = rows.reduce((sum, row) => sum + row.sql.errors + row.http.errors, 0);
   const summary = {
@@ -330,6 +338,8 @@ async function main(databaseUrl: string): Promise<number> {
     rows,
     historyLatencyRatioHttpP50: historyLatencyRatio,
     contextLatencyRatioHttpP50: contextLatencyRatio,
+    contextWindows: windows,
+    contextPerMessageRatioHttpP50: contextPerMessageRatio,
     searchHttpP50: searchP50,
     protocols,
     serverPeakMemoryMiB: memory,
@@ -354,7 +364,11 @@ async function main(databaseUrl: string): Promise<number> {
     ),
     "",
     `- History latency, 100,000 vs 100 messages (HTTP p50, c=16): ${format(historyLatencyRatio, 2)}x`,
-    `- Context latency, 100,000 vs 100 messages (HTTP p50, c=16): ${format(contextLatencyRatio, 2)}x`,
+    `- Context latency, 100,000 vs 100 messages (HTTP p50, c=16): ${
+      format(contextLatencyRatio, 2)
+    }x, for windows of ${windows.large} and ${windows.small} messages: ${
+      format(contextPerMessageRatio, 2)
+    }x per window message`,
     `- Search, a word in every message of other users (HTTP p50, c=16): ${format(searchP50, 2)} ms`,
     `- Server peak memory (VmHWM): ${format(memory, 0)} MiB`,
     `- Appends: ${acknowledgedAppends} acknowledged, ${appended} stored, gap-free: ${messages.gapFree}`,

@@ -103,7 +103,11 @@ export interface SeedResult {
   seconds: number;
 }
 
-async function withClient<T>(databaseUrl: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `body` with a client of its own, closed afterwards. */
+export async function withClient<T>(
+  databaseUrl: string,
+  body: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
