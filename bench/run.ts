@@ -10,8 +10,6 @@
  *
  * Like the tests, it makes a throwaway PostgreSQL 15 with pg_virtualenv unless DATABASE_URL is set.
  */
-// @ts-types="npm:@types/pg@8.23.1"
-import pg from "pg";
 import { migrate, projectRoot } from "../scripts/db_migrate.ts";
 import { libpqEnv, runInThrowawayCluster, throwawayDatabaseUrl } from "../scripts/throwaway_db.ts";
 import { LOCAL_JWT_SECRET, mintToken } from "../scripts/local_tokens.ts";

@@ -12,8 +12,6 @@
  *
  * It takes about 30 minutes (5 with --quick) and most of the machine; it is not part of the tests.
  */
-// @ts-types="npm:@types/pg@8.23.1"
-import pg from "pg";
 import { migrate, projectRoot, withLocalSslMode } from "../scripts/db_migrate.ts";
 import { LOCAL_JWT_SECRET, mintToken } from "../scripts/local_tokens.ts";
 import { libpqEnv, runInThrowawayCluster, throwawayDatabaseUrl } from "../scripts/throwaway_db.ts";
@@ -22,7 +20,17 @@ import { COMMON_WORD, RARE_WORD } from "./corpus.ts";
 import { type HttpRequest, runLoad } from "./http_load.ts";
 import { type Measurement, runPgbench } from "./pgbench.ts";
 import { capturePlans, renderPlan, statementText, storePlans } from "./plans.ts";
-import { conversationId, LARGE, layout, scaled, seed, type Shape, SMALL, userId } from "./seed.ts";
+import {
+  conversationId,
+  LARGE,
+  layout,
+  scaled,
+  seed,
+  type Shape,
+  SMALL,
+  userId,
+  withClient,
+} from "./seed.ts";
 import { type LocalServer, startServer } from "./server.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -64,16 +72,6 @@ const format = (value: number, digits = 1) => value.toFixed(digits);
 const count = (value: number) => value.toLocaleString("en-US");
 const pick = (low: number, high: number) => low + Math.floor(Math.random() * (high - low + 1));
 const progress = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
-
-async function withClient<T>(databaseUrl: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function databaseUrl(clusterUrl: string, name: string): string {
   const url = new URL(clusterUrl);

@@ -3,9 +3,9 @@
  *
  * Without DATABASE_URL it re-runs itself inside a throwaway PostgreSQL 15 cluster with pg_cron
  * preloaded (scripts/throwaway_db.ts). It installs pgTAP, pg_prove, pg_cron and Chromium from
- * Debian when they are missing, migrates with the Supabase CLI, runs the pgTAP files, the Deno
- * tests, a check of the scheduled purge and Supabase's advisors, and ends with one line totalling
- * every suite: `N passed, N failed`.
+ * Debian when they are missing, migrates with the Supabase CLI, runs `deno fmt --check`, `deno lint`
+ * and `deno check`, the pgTAP files, the Deno tests, a check of the scheduled purge and Supabase's
+ * advisors, and ends with one line totalling every suite: `N passed, N failed`.
  */
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
@@ -75,6 +75,21 @@ async function timed(name: string, body: () => Promise<Omit<SuiteResult, "name" 
     `-- ${name}: ${result.passed} passed, ${result.failed} failed (${result.seconds.toFixed(1)} s)`,
   );
   return result;
+}
+
+/** `deno fmt --check`, `deno lint` and `deno check` over the whole tree: one test each. */
+async function codeChecksSuite() {
+  let failed = 0;
+  for (const check of [["fmt", "--check"], ["lint"], ["check"]]) {
+    const result = await run(Deno.execPath(), check);
+    const ok = result.code === 0;
+    console.log(`${ok ? "ok" : "not ok"} - deno ${check.join(" ")}`);
+    if (!ok) {
+      console.log(result.stdout + result.stderr);
+      failed++;
+    }
+  }
+  return { passed: 3 - failed, failed };
 }
 
 async function preparePgTap(databaseUrl: string): Promise<void> {
@@ -262,9 +277,11 @@ async function main(databaseUrl: string, throwawayCluster?: string): Promise<num
   console.log("Migrating…");
   await migrate(databaseUrl);
 
+  const codeChecks = await timed("deno fmt, lint and check", codeChecksSuite);
   const pgTap = await timed("pgTAP (supabase/tests/database)", () => pgTapSuite(databaseUrl));
   const cronPurged = await startCronPurgeCheck(databaseUrl);
   const results: SuiteResult[] = [
+    codeChecks,
     pgTap,
     await timed(
       "Deno tests",

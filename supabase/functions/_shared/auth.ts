@@ -226,6 +226,13 @@ function isJwt(value: string): boolean {
   }
 }
 
+/** `user_id` in a request names the user a call acts for, which only the service role may choose. */
+export function refuseUserIdFromUsers(caller: Caller, userId: string | undefined): void {
+  if (caller.role !== "service_role" && userId !== undefined) {
+    throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
+  }
+}
+
 export async function authenticate(request: Request): Promise<Caller> {
   const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (bearer && isJwt(bearer)) {

@@ -7,7 +7,7 @@
  * call continues where the last stopped, and the counts of all calls add up to what was deleted.
  */
 import type { z } from "zod";
-import type { Caller } from "../_shared/auth.ts";
+import { type Caller, refuseUserIdFromUsers } from "../_shared/auth.ts";
 import { asCaller, type Sql, sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
@@ -27,9 +27,7 @@ export const deleteAllConversations = defineFunction({
   methods: ["POST", "DELETE"],
   schema: deleteAllConversationsRequest,
   async handle(request, caller) {
-    if (caller.role !== "service_role" && request.user_id !== undefined) {
-      throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
-    }
+    refuseUserIdFromUsers(caller, request.user_id);
     if (caller.role === "service_role" && request.user_id === undefined) {
       throw new ApiError("invalid_request", "a service_role token must name the user in user_id");
     }

@@ -9,10 +9,9 @@
  * `user_id`. A page also stops at the byte budget (conversation_store.page_max_bytes()).
  */
 import type { z } from "zod";
-import type { Caller } from "../_shared/auth.ts";
+import { type Caller, refuseUserIdFromUsers } from "../_shared/auth.ts";
 import { asCaller, join, LIVE, ownedBy, type Sql, sql } from "../_shared/db.ts";
 import { decodeCursor, encodeCursor, listCursor } from "../_shared/cursors.ts";
-import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { listConversationsRequest } from "../_shared/schemas.ts";
 
@@ -54,9 +53,7 @@ export const listConversations = defineFunction({
   methods: ["GET", "POST"],
   schema: listConversationsRequest,
   async handle(request, caller) {
-    if (caller.role !== "service_role" && request.user_id !== undefined) {
-      throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
-    }
+    refuseUserIdFromUsers(caller, request.user_id);
     const [, rows] = await asCaller(caller, statements(request, caller));
     const page = rows.slice(0, request.limit).filter((row) => row.included);
     const hasMore = rows.length > page.length;

@@ -5,10 +5,9 @@
  * highlight ranges. public.search_conversations does the work; the rules are in its migration.
  */
 import type { z } from "zod";
-import type { Caller } from "../_shared/auth.ts";
+import { type Caller, refuseUserIdFromUsers } from "../_shared/auth.ts";
 import { asCaller, type Sql, sql } from "../_shared/db.ts";
 import { decodeCursor, encodeCursor, searchCursor } from "../_shared/cursors.ts";
-import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { searchConversationsRequest } from "../_shared/schemas.ts";
 
@@ -28,9 +27,7 @@ export const searchConversations = defineFunction({
   methods: ["GET", "POST"],
   schema: searchConversationsRequest,
   async handle(request, caller) {
-    if (caller.role !== "service_role" && request.user_id !== undefined) {
-      throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
-    }
+    refuseUserIdFromUsers(caller, request.user_id);
     const [[page]] = await asCaller(caller, statements(request, caller));
     return {
       status: 200,

@@ -3,7 +3,7 @@
  * → 201 `{ conversation, messages }`, or 200 with the stored conversation when `id` was started before.
  */
 import type { z } from "zod";
-import type { Caller } from "../_shared/auth.ts";
+import { type Caller, refuseUserIdFromUsers } from "../_shared/auth.ts";
 import { asCaller, conversationJson, messagesJson, type Sql, sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
@@ -39,9 +39,7 @@ export const startConversation = defineFunction({
   methods: ["POST"],
   schema: startConversationRequest,
   async handle(request, caller) {
-    if (caller.role !== "service_role" && request.user_id !== undefined) {
-      throw new ApiError("forbidden", "user_id is only accepted with a service_role token");
-    }
+    refuseUserIdFromUsers(caller, request.user_id);
     if (caller.role === "service_role" && request.user_id === undefined) {
       throw new ApiError("invalid_request", "a service_role token must name the owner in user_id");
     }
