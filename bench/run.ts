@@ -10,9 +10,9 @@
  *
  * Like the tests, it makes a throwaway PostgreSQL 15 with pg_virtualenv unless DATABASE_URL is set.
  */
-import { migrate, projectRoot } from "../scripts/db_migrate.ts";
-import { libpqEnv, runInThrowawayCluster, throwawayDatabaseUrl } from "../scripts/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../scripts/local_tokens.ts";
+import { migrate, projectRoot } from "../tools/db_migrate.ts";
+import { libpqEnv, runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../local/tokens.ts";
 import { countMessageTokens } from "../supabase/functions/_shared/tokens.ts";
 import { type Call, callHttp, pgbenchScript, type ScriptOptions, SENTINEL } from "./calls.ts";
 import { COMMON_WORD } from "./corpus.ts";

@@ -12,9 +12,9 @@
  *
  * It takes about 30 minutes (5 with --quick) and most of the machine; it is not part of the tests.
  */
-import { migrate, projectRoot, withLocalSslMode } from "../scripts/db_migrate.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../scripts/local_tokens.ts";
-import { libpqEnv, runInThrowawayCluster, throwawayDatabaseUrl } from "../scripts/throwaway_db.ts";
+import { migrate, projectRoot, withLocalSslMode } from "../tools/db_migrate.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../local/tokens.ts";
+import { libpqEnv, runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
 import { type Call, callHttp, pgbenchScript, SENTINEL } from "./calls.ts";
 import { COMMON_WORD, RARE_WORD } from "./corpus.ts";
 import { type HttpRequest, runLoad } from "./http_load.ts";
@@ -477,7 +477,7 @@ async function migrateAsShipped(url: string): Promise<void> {
   const files = [...Deno.readDirSync(`${projectRoot}/supabase/migrations`)].map((entry) => entry.name).sort()
     .slice(0, SHIPPED_MIGRATIONS);
   await withClient(withLocalSslMode(url), async (client) => {
-    await client.query(await Deno.readTextFile(`${projectRoot}/scripts/local_supabase_baseline.sql`));
+    await client.query(await Deno.readTextFile(`${projectRoot}/local/supabase_baseline.sql`));
     for (const file of files) {
       await client.query(await Deno.readTextFile(`${projectRoot}/supabase/migrations/${file}`));
     }

@@ -1,5 +1,5 @@
-/** The local server (scripts/serve.ts) on a database of the benchmark's, as its HTTP side. */
-import { projectRoot } from "../scripts/db_migrate.ts";
+/** The local server (local/serve.ts) on a database of the benchmark's, as its HTTP side. */
+import { projectRoot } from "../tools/db_migrate.ts";
 
 export interface LocalServer {
   url: string;
@@ -11,7 +11,7 @@ export interface LocalServer {
 export async function startServer(databaseUrl: string): Promise<LocalServer> {
   const port = 54400 + Math.floor(Math.random() * 500);
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${projectRoot}/scripts/serve.ts`],
+    args: ["run", "-A", `${projectRoot}/local/serve.ts`],
     env: {
       DATABASE_URL: databaseUrl,
       PORT: String(port),

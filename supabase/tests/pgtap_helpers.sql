@@ -1,4 +1,4 @@
--- Helpers for the pgTAP files in supabase/tests/database, loaded by scripts/test.ts before they run.
+-- Helpers for the pgTAP files in supabase/tests/database, loaded by tools/test.ts before they run.
 
 create schema if not exists tests;
 grant usage on schema tests to anon, authenticated, service_role;

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { bundlePlayground, type PlaygroundConfig } from "../../../scripts/playground.ts";
-import { projectRoot } from "../../../scripts/db_migrate.ts";
+import { bundlePlayground, type PlaygroundConfig } from "../../../local/playground.ts";
+import { projectRoot } from "../../../tools/db_migrate.ts";
 import { localApi, newUser, pool, test } from "../functions/helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
-import { projectRoot, supabaseCli, withLocalSslMode } from "../../../scripts/db_migrate.ts";
+import { projectRoot, supabaseCli, withLocalSslMode } from "../../../tools/db_migrate.ts";
 
 /** The last migration of the release before this one. */
 const PREVIOUS_RELEASE = "20261124000600";
@@ -63,7 +63,7 @@ Deno.test({
     const previous = await projectUpTo(PREVIOUS_RELEASE);
     try {
       await client.connect();
-      await client.query(await Deno.readTextFile(`${projectRoot}/scripts/local_supabase_baseline.sql`));
+      await client.query(await Deno.readTextFile(`${projectRoot}/local/supabase_baseline.sql`));
       await migrateWith(url.toString(), previous);
 
       // Filled the way the previous release let clients fill it: through its own functions.

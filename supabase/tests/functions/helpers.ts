@@ -5,7 +5,7 @@
  * the secret API key below.
  */
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { LOCAL_JWT_SECRET, mintToken } from "../../../scripts/local_tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../../../local/tokens.ts";
 
 export const databaseUrl = Deno.env.get("DATABASE_URL") ?? "";
 export const skip = databaseUrl === "";
@@ -35,7 +35,7 @@ Deno.env.set("SUPABASE_PUBLISHABLE_KEYS", JSON.stringify({ default: PUBLISHABLE_
 Deno.env.set("DB_POOL_MAX", "20");
 Deno.env.set("REQUEST_LOG", "off");
 
-const { localApi, pool } = await import("../../../scripts/local_api.ts");
+const { localApi, pool } = await import("../../../local/api.ts");
 export { localApi, pool };
 
 const apiServer = skip

@@ -8,7 +8,7 @@ import { databaseUrl, freePort, localApi, newUser, pool, spawnServer, test } fro
 
 test("the local server refuses a DATABASE_URL elsewhere unless SUPABASE_JWT_SECRET is given", async () => {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../../scripts/serve.ts", import.meta.url).pathname],
+    args: ["run", "-A", new URL("../../../local/serve.ts", import.meta.url).pathname],
     env: {
       DATABASE_URL: "postgresql://postgres:secret@db.example.com:5432/postgres",
       SUPABASE_JWT_SECRET: "",
@@ -25,7 +25,7 @@ test("the local server refuses a DATABASE_URL elsewhere unless SUPABASE_JWT_SECR
 test("on a database of yours, the local server answers only the origins it is given, and its secret key", async () => {
   const port = freePort();
   const server = await spawnServer(
-    "../../../scripts/serve.ts",
+    "../../../local/serve.ts",
     {
       DATABASE_URL: databaseUrl,
       PORT: String(port),

@@ -10,7 +10,7 @@ test("the local server on PGlite serves the API and keeps messages across a rest
   const ready = /curl -s .*append-message.*\n/;
   const conversationId = crypto.randomUUID();
 
-  const first = await spawnServer("../../../scripts/serve.ts", env, ready, Number(env.PORT));
+  const first = await spawnServer("../../../local/serve.ts", env, ready, Number(env.PORT));
   try {
     assert.match(first.output.join(""), /Token for alice/);
     assert.match(first.output.join(""), /curl -s .*append-message/);
@@ -34,7 +34,7 @@ test("the local server on PGlite serves the API and keeps messages across a rest
     assert.equal(status.code, 0, "Ctrl-C stops the server cleanly");
   }
 
-  const second = await spawnServer("../../../scripts/serve.ts", env, ready, Number(env.PORT));
+  const second = await spawnServer("../../../local/serve.ts", env, ready, Number(env.PORT));
   try {
     const history = await fetch(
       `${second.url}/functions/v1/get-history?conversation_id=${conversationId}&format=openai`,

@@ -16,7 +16,7 @@
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
-import { migrate, projectRoot } from "../../../scripts/db_migrate.ts";
+import { migrate, projectRoot } from "../../../tools/db_migrate.ts";
 
 /** What the tests need to know about the stack; handed to them as JSON in HOSTED_STACK. */
 export interface HostedStack {

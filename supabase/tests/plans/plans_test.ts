@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
-import { migrate } from "../../../scripts/db_migrate.ts";
+import { migrate } from "../../../tools/db_migrate.ts";
 import { seed, userId } from "../../../bench/seed.ts";
 import { capturePlans, violations } from "../../../bench/plans.ts";
 import { HEAVY_USER, READS, SHAPE } from "./reads.ts";

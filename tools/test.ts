@@ -2,7 +2,7 @@
  * `deno task test`: the whole suite on a real PostgreSQL.
  *
  * Without DATABASE_URL it re-runs itself inside a throwaway PostgreSQL 15 cluster with pg_cron
- * preloaded (scripts/throwaway_db.ts). It installs pgTAP, pg_prove, pg_cron and Chromium from
+ * preloaded (tools/throwaway_db.ts). It installs pgTAP, pg_prove, pg_cron and Chromium from
  * Debian when they are missing, migrates with the Supabase CLI, runs `deno fmt --check`, `deno lint`
  * and `deno check`, the pgTAP files, the Deno tests, a check of the scheduled purge and Supabase's
  * advisors, and ends with one line totalling every suite: `N passed, N failed`.

@@ -2,8 +2,8 @@
  * The playground page, served by the local server at `/`: the typed client in a browser, bundled from
  * playground/app.ts on first use. Local only: config.json hands out tokens for the demo users.
  */
-import { projectRoot } from "./db_migrate.ts";
-import type { Route } from "./local_api.ts";
+import { projectRoot } from "../tools/db_migrate.ts";
+import type { Route } from "./api.ts";
 
 export interface PlaygroundConfig {
   apiUrl: string;

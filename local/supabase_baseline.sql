@@ -1,7 +1,7 @@
 -- What a Supabase database provides and a plain PostgreSQL lacks, and nothing more: the API roles and
 -- the parts of the auth schema that the migrations use. Every object is created (and granted) only
 -- where missing, so this is a no-op on `supabase start`'s database and on a hosted project.
--- It is applied by scripts/db_migrate.ts before the migrations, and is never a migration itself.
+-- It is applied by tools/db_migrate.ts before the migrations, and is never a migration itself.
 
 do $$
 begin

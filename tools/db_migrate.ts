@@ -35,7 +35,7 @@ export async function migrate(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
   await client.connect();
   try {
-    await client.query(await Deno.readTextFile(new URL("./local_supabase_baseline.sql", import.meta.url)));
+    await client.query(await Deno.readTextFile(new URL("../local/supabase_baseline.sql", import.meta.url)));
   } finally {
     await client.end();
   }

@@ -20,14 +20,8 @@
 import { PGlite } from "@electric-sql/pglite";
 import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { migrate } from "./db_migrate.ts";
-import {
-  LOCAL_JWT_SECRET,
-  localProjectUrl,
-  localSecretKey,
-  mintToken,
-  tokenForUser,
-} from "./local_tokens.ts";
+import { migrate } from "../tools/db_migrate.ts";
+import { LOCAL_JWT_SECRET, localProjectUrl, localSecretKey, mintToken, tokenForUser } from "./tokens.ts";
 import { playgroundRoute } from "./playground.ts";
 
 const apiPort = Number(Deno.env.get("PORT") ?? 54321);
@@ -81,7 +75,7 @@ Deno.env.set("SUPABASE_SECRET_KEYS", JSON.stringify({ local: secretKey }));
 // User tokens must name the local project's Auth as their issuer, as `supabase start`'s tokens do.
 Deno.env.set("SUPABASE_URL", localProjectUrl());
 if (embedded) Deno.env.set("DB_POOL_MAX", "1");
-const { localApi, pool } = await import("./local_api.ts");
+const { localApi, pool } = await import("./api.ts");
 const demoUsers = [await tokenForUser("alice", jwtSecret), await tokenForUser("bob", jwtSecret)];
 const playground = playgroundRoute({
   apiUrl: api,
