@@ -17,6 +17,8 @@ interface SuiteResult {
   passed: number;
   failed: number;
   seconds: number;
+  /** Names of the failed tests, where the suite reports them. */
+  failures?: string[];
 }
 
 /** Inside pg_virtualenv the total goes to this file, so that the outer run prints it last. */
@@ -140,7 +142,13 @@ async function junitTotals(junit: string, success: boolean) {
   const totals = report.match(/<testsuites[^>]*tests="(\d+)"[^>]*failures="(\d+)"[^>]*errors="(\d+)"/);
   if (!totals) return { passed: 0, failed: 1 };
   const failed = Number(totals[2]) + Number(totals[3]);
-  return { passed: Number(totals[1]) - failed, failed: failed || (success ? 0 : 1) };
+  // A failed case holds a <failure> or <error> element right after its opening tag.
+  const failures = [
+    ...report.matchAll(
+      /<testcase name="([^"]*)" classname="([^"]*)"[^>]*>\s*<(?:failure|error) message="([^"]*)"/g,
+    ),
+  ].map(([, name, file, message]) => `${file}: ${name}: ${message}`);
+  return { passed: Number(totals[1]) - failed, failed: failed || (success ? 0 : 1), failures };
 }
 
 /**
@@ -300,7 +308,13 @@ async function main(databaseUrl: string, throwawayCluster?: string): Promise<num
   const passed = results.reduce((sum, suite) => sum + suite.passed, 0);
   const failed = results.reduce((sum, suite) => sum + suite.failed, 0);
   console.log(`\nAll suites in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const total = `${passed} passed, ${failed} failed`;
+  // Printed with the total, after pg_virtualenv's server log, so a failed run names what failed.
+  const failures = results.filter((suite) => suite.failed > 0).flatMap((suite) =>
+    (suite.failures?.length ? suite.failures : [`${suite.failed} failed`]).map((test) =>
+      `FAILED ${suite.name}: ${test}`
+    )
+  );
+  const total = [...failures, `${passed} passed, ${failed} failed`].join("\n");
   const totalFile = Deno.env.get(TOTAL_FILE);
   if (totalFile) await Deno.writeTextFile(totalFile, total);
   else console.log(total);
