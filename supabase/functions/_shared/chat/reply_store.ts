@@ -1,0 +1,289 @@
+/**
+ * The chat function's reads and writes of the store: starting a turn (the conversation, the user's
+ * message and the reply, idempotently), writing the reply as it streams, and reading it back.
+ *
+ * Every write goes through the SQL functions the other edge functions use (start_conversation,
+ * append_messages, fork_conversation, update_message), as the caller, so the same rules hold: one
+ * reply in progress per conversation, exactly-once deltas, a final reply never changes again.
+ */
+import type { Caller } from "../auth.ts";
+import { asCaller, type Row, type Sql, sql } from "../db.ts";
+import { ApiError, isDatabaseError } from "../errors.ts";
+import type { RawJson } from "../json.ts";
+import { countMessageTokens, withTokenCounts } from "../tokens.ts";
+import type { OpenAIMessage } from "../schemas.ts";
+import { type ReplyParts, type StorePart, textOf } from "./parts.ts";
+
+/** conversation_store.stale_reply_after(): a reply silent this long is taken over by the next message. */
+export const STALE_REPLY_SECONDS = 60;
+
+export type ReplyStatus = "in_progress" | "completed" | "incomplete";
+
+/** A reply as stored: its address, its id for the browser, and its parts. */
+export interface StoredReply {
+  conversationId: string;
+  sequence: number;
+  messageId: string;
+  status: ReplyStatus;
+  parts: StorePart[];
+  /** Seconds since the reply last changed. */
+  silentSeconds: number;
+}
+
+/** What a model call needs: the window (get_context's rules) and the conversation's metadata. */
+export interface Turn {
+  reply: StoredReply;
+  window: OpenAIMessage[];
+  metadata: Record<string, unknown>;
+}
+
+/** The user's message as append_messages takes it. */
+export interface UserMessage {
+  client_message_id: string;
+  content: string;
+}
+
+/** A UIMessage from the browser as the store's message: its text parts, its id as client_message_id. */
+export function userMessageOf(
+  message: { id: string; parts: Array<{ type: string; text?: unknown }> },
+): UserMessage {
+  const unsupported = message.parts.find((part) => part.type !== "text" || typeof part.text !== "string");
+  if (unsupported) {
+    throw new ApiError("invalid_request", `a user message part of type ${unsupported.type} cannot be stored`);
+  }
+  const content = message.parts.map((part) => part.text as string).join("");
+  if (content === "") throw new ApiError("invalid_request", "the message has no text");
+  return { client_message_id: message.id, content };
+}
+
+const parseJson = (value: unknown) => JSON.parse((value as RawJson).text);
+
+/** The reply columns every read selects, from a message aliased m. */
+const REPLY_COLUMNS = sql`m.conversation_id, m.sequence_order, m.client_message_id, m.status, m.content,
+  extract(epoch from now() - m.updated_at)::float8 as silent_seconds`;
+
+function toReply(row: Row): StoredReply {
+  const content = row.content as string | null;
+  return {
+    conversationId: row.conversation_id as string,
+    sequence: row.sequence_order as number,
+    messageId: (row.client_message_id as string | null) ?? String(row.sequence_order),
+    status: row.status as ReplyStatus,
+    parts: content ? [{ type: "text", text: content }] : [],
+    silentSeconds: row.silent_seconds as number,
+  };
+}
+
+/**
+ * What is known of a user message before a turn: the conversation exists afterwards (created for
+ * the caller when it did not), and whether the message is stored and already has its reply.
+ */
+async function lookUp(caller: Caller, conversationId: string, clientMessageId: string) {
+  const [, [conversation], found] = await asCaller(caller, [
+    sql`select from public.start_conversation(null, '{}'::jsonb, ${conversationId})`,
+    sql`select c.metadata, c.last_sequence from public.conversations as c where c.id = ${conversationId}`,
+    sql`select u.sequence_order as user_sequence, ${REPLY_COLUMNS}, m.role
+        from public.conversation_messages as u
+        left join public.conversation_messages as m
+          on m.conversation_id = u.conversation_id and m.sequence_order = u.sequence_order + 1
+        where u.conversation_id = ${conversationId} and u.client_message_id = ${clientMessageId}`,
+  ]);
+  return { conversation, found: found[0] };
+}
+
+/** The statements that append `messages` (the reply in progress last) and read the window. */
+function appendAndWindow(conversationId: string, messages: unknown[], contextTokens: number): Sql[] {
+  return [
+    sql`select ${REPLY_COLUMNS}
+        from public.append_messages(${conversationId}, ${messages}::jsonb) as m
+        where m.status = 'in_progress'`,
+    sql`select public.get_context(${conversationId}, ${contextTokens}, 1000, 'openai') as context,
+               (select c.metadata from public.conversations as c where c.id = ${conversationId}) as metadata`,
+  ];
+}
+
+const replyInProgress = (replyId: string) => ({
+  role: "assistant",
+  content: null,
+  status: "in_progress",
+  client_message_id: replyId,
+});
+
+export type TurnStart = { kind: "started"; turn: Turn } | { kind: "answered"; reply: StoredReply };
+
+/**
+ * Stores the user's message (once: its id is its client_message_id) and a reply in progress with
+ * the id `replyId`, and reads the window for the model. A message stored before that already has
+ * its reply is `answered`: the caller replays that reply instead of asking the model again.
+ */
+export async function startTurn(
+  caller: Caller,
+  conversationId: string,
+  user: UserMessage,
+  replyId: string,
+  contextTokens: number,
+): Promise<TurnStart> {
+  const { conversation, found } = await lookUp(caller, conversationId, user.client_message_id);
+  if (found?.role === "assistant") return { kind: "answered", reply: toReply(found) };
+  const isLast = found && found.user_sequence === conversation.last_sequence;
+  if (found && !isLast) {
+    throw new ApiError("invalid_request", "this message is stored, and is not the conversation's last one");
+  }
+  const messages = found ? [] : withTokenCounts([{ role: "user", ...user }]);
+  const [[reply], [context]] = await asCaller(
+    caller,
+    appendAndWindow(conversationId, [...messages, replyInProgress(replyId)], contextTokens),
+  );
+  return { kind: "started", turn: turnOf(reply, context) };
+}
+
+function turnOf(reply: Row, context: Row): Turn {
+  return {
+    reply: toReply(reply),
+    window: parseJson(context.context).messages,
+    metadata: context.metadata as Record<string, unknown>,
+  };
+}
+
+/**
+ * Regenerate: a fork of the conversation through the message before the reply `messageId` (the
+ * last reply when none is named), with a new reply in progress. Returns the fork's turn.
+ */
+export async function startRegeneration(
+  caller: Caller,
+  conversationId: string,
+  messageId: string | undefined,
+  replyId: string,
+  contextTokens: number,
+): Promise<Turn> {
+  const [[target]] = await asCaller(caller, [
+    sql`select m.sequence_order from public.conversation_messages as m
+        where m.conversation_id = ${conversationId} and m.role = 'assistant'
+          and (${messageId ?? null}::text is null or m.client_message_id = ${messageId ?? null})
+        order by m.sequence_order desc limit 1`,
+  ]);
+  if (!target) throw new ApiError("not_found", "no reply to regenerate in this conversation");
+  const forkId = crypto.randomUUID();
+  const throughSequence = (target.sequence_order as number) - 1;
+  if (throughSequence < 1) throw new ApiError("invalid_request", "the reply to regenerate answers nothing");
+  const [, [reply], [context]] = await asCaller(caller, [
+    sql`select from public.fork_conversation(${conversationId}, ${throughSequence}, ${forkId})`,
+    ...appendAndWindow(forkId, [replyInProgress(replyId)], contextTokens),
+  ]);
+  return turnOf(reply, context);
+}
+
+/** The reply in progress of a conversation, or null. */
+export async function replyInProgressOf(caller: Caller, conversationId: string): Promise<StoredReply | null> {
+  const [[conversation], [reply]] = await asCaller(caller, [
+    sql`select from public.conversations as c where c.id = ${conversationId}
+          and (c.expires_at is null or c.expires_at > now())`,
+    sql`select ${REPLY_COLUMNS} from public.conversation_messages as m
+        where m.conversation_id = ${conversationId} and m.status = 'in_progress'`,
+  ]);
+  if (!conversation) throw new ApiError("not_found", "conversation not found");
+  return reply ? toReply(reply) : null;
+}
+
+/** A reply as it is stored now. */
+export async function readReply(
+  caller: Caller,
+  conversationId: string,
+  sequence: number,
+): Promise<StoredReply> {
+  const [[reply]] = await asCaller(caller, [
+    sql`select ${REPLY_COLUMNS} from public.conversation_messages as m
+        where m.conversation_id = ${conversationId} and m.sequence_order = ${sequence}`,
+  ]);
+  if (!reply) throw new ApiError("not_found", "the reply is gone");
+  return toReply(reply);
+}
+
+/** Characters as PostgreSQL counts them (code points). */
+function codePoints(text: string): number {
+  let length = 0;
+  for (const _ of text) length++;
+  return length;
+}
+
+const isFinalError = (error: unknown) =>
+  isDatabaseError(error) && (error.hint === "message_final" || error.hint === "content_offset_mismatch");
+
+/**
+ * Writes one reply as its parts grow: changes wait `flushMs` and go as one round trip, in order,
+ * each delta at the offset it was written for (so a retry after a lost answer is stored once).
+ * A write the store refuses because the reply is final (the owner's Stop) or was taken over aborts
+ * `stopped`; a failed round trip (the database unreachable) is retried by the next one.
+ */
+export class ReplyWriter {
+  readonly stopped = new AbortController();
+  private storedText = "";
+  private queue: Promise<void> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly heartbeat: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly caller: Caller,
+    readonly reply: StoredReply,
+    readonly parts: ReplyParts,
+    private readonly flushMs: number,
+  ) {
+    // An empty delta keeps a reply that waits on a slow model (or tool) from going stale.
+    this.heartbeat = setInterval(() => this.enqueue(true), (STALE_REPLY_SECONDS / 4) * 1000);
+  }
+
+  /** Call after the parts changed: they are written within flushMs. */
+  changed(): void {
+    if (this.stopped.signal.aborted) return;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.enqueue(false);
+    }, this.flushMs);
+  }
+
+  /** Writes what is left with the final status; resolves with the reply as stored. */
+  async finish(status: "completed" | "incomplete"): Promise<StoredReply> {
+    clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
+    if (!this.stopped.signal.aborted) {
+      await this.enqueue(true, status);
+    }
+    return await readReply(this.caller, this.reply.conversationId, this.reply.sequence);
+  }
+
+  private enqueue(always: boolean, status?: "completed" | "incomplete"): Promise<void> {
+    this.queue = this.queue.then(() => this.write(always, status));
+    return this.queue;
+  }
+
+  private async write(always: boolean, status?: "completed" | "incomplete"): Promise<void> {
+    if (this.stopped.signal.aborted) return;
+    const text = textOf(this.parts.parts);
+    const delta = text.slice(this.storedText.length);
+    if (delta === "" && !always) return;
+    const { conversationId, sequence } = this.reply;
+    const statements = [
+      sql`select from public.update_message(${conversationId}, ${sequence}, null, ${delta},
+                                            ${codePoints(this.storedText)}, null, null, ${status ?? null})`,
+    ];
+    if (status) {
+      statements.push(
+        sql`select conversation_store.set_exact_token_count(m.id, ${countMessageTokens({ content: text })})
+        from public.conversation_messages as m
+        where m.conversation_id = ${conversationId} and m.sequence_order = ${sequence}`,
+      );
+    }
+    try {
+      await asCaller(this.caller, statements);
+      this.storedText = text;
+    } catch (error) {
+      if (isFinalError(error)) {
+        clearInterval(this.heartbeat);
+        this.stopped.abort(error);
+      } else if (status) {
+        throw error; // the last write: nothing comes after it to retry it
+      }
+      // Otherwise the next write sends this delta again, at the same offset.
+    }
+  }
+}
