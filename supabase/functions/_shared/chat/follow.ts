@@ -39,35 +39,35 @@ export function followReply(
   signal: AbortSignal,
 ): ReadableStream<UIMessageChunk> {
   const cursor = new ReplayCursor();
-  let reply = first;
-  let started = false;
+  const gone = new AbortController();
+  const stop = AbortSignal.any([signal, gone.signal]);
   return new ReadableStream<UIMessageChunk>({
-    // One read of the store per pull: the stream polls only as fast as the browser takes chunks.
-    async pull(controller) {
-      if (!started) {
-        started = true;
-        controller.enqueue({
-          type: "start",
-          messageId: reply.messageId,
-          messageMetadata: replyMetadata(reply),
-        });
+    async start(controller) {
+      let reply = first;
+      controller.enqueue({
+        type: "start",
+        messageId: reply.messageId,
+        messageMetadata: replyMetadata(reply),
+      });
+      while (reply.status === "in_progress" && reply.silentSeconds <= STALE_REPLY_SECONDS) {
+        for (const chunk of cursor.update(reply.parts)) controller.enqueue(chunk);
+        await pause(pollMs, stop);
+        if (stop.aborted) return;
+        try {
+          reply = await readReply(caller, first.conversationId, first.sequence);
+        } catch (error) {
+          // The database unreachable for a moment: the next poll tries again; anything else ends the stream.
+          if (!(error instanceof ApiError && error.code === "service_unavailable")) {
+            controller.error(error);
+            return;
+          }
+        }
       }
-      for (const chunk of cursor.update(reply.parts)) controller.enqueue(chunk);
-      if (reply.status !== "in_progress" || reply.silentSeconds > STALE_REPLY_SECONDS) {
-        for (const chunk of cursor.end()) controller.enqueue(chunk);
-        const status = reply.status === "in_progress" ? "incomplete" : reply.status;
-        controller.enqueue({ type: "finish", messageMetadata: replyMetadata(reply, status) });
-        controller.close();
-        return;
-      }
-      await pause(pollMs, signal);
-      if (signal.aborted) return controller.close();
-      try {
-        reply = await readReply(caller, first.conversationId, first.sequence);
-      } catch (error) {
-        // The database unreachable for a moment: the next poll tries again; anything else ends the stream.
-        if (!(error instanceof ApiError && error.code === "service_unavailable")) throw error;
-      }
+      for (const chunk of [...cursor.update(reply.parts), ...cursor.end()]) controller.enqueue(chunk);
+      const status = reply.status === "in_progress" ? "incomplete" : reply.status;
+      controller.enqueue({ type: "finish", messageMetadata: replyMetadata(reply, status) });
+      controller.close();
     },
+    cancel: () => gone.abort(),
   });
 }
