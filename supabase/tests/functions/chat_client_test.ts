@@ -53,7 +53,11 @@ test("Chat's stop ends the reply incomplete, with what was streamed", async () =
   const sent = chat.sendMessage({ text: "Talk" });
   const model = await server.model.nextCall();
   model.send({ type: "text-start", id: "t" }, { type: "text-delta", id: "t", delta: "Once upon" });
-  await eventually(async () => textOf(chat.lastMessage), (text) => text === "Once upon", "the first words");
+  await eventually(
+    () => Promise.resolve(textOf(chat.lastMessage)),
+    (text) => text === "Once upon",
+    "the first words",
+  );
   await chat.stop();
   await sent;
   await model.aborted;
@@ -80,7 +84,11 @@ test("a second Chat resumes a reply mid-stream from another instance, and a thir
   const secondTab = chatFor(alice, conversationId, otherInstance.url);
   const resumed = reloaded.chat.resumeStream();
   const followed = secondTab.chat.resumeStream();
-  await eventually(async () => textOf(reloaded.chat.lastMessage), (text) => text === "It was ", "the replay");
+  await eventually(
+    () => Promise.resolve(textOf(reloaded.chat.lastMessage)),
+    (text) => text === "It was ",
+    "the replay",
+  );
   model.send(
     { type: "text-delta", id: "t", delta: "a dark night." },
     { type: "text-end", id: "t" },
