@@ -178,19 +178,23 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       });
       let ended: "completed" | "incomplete" = "completed";
       let finishReason: Extract<UIMessageChunk, { type: "finish" }>["finishReason"];
+      // Each chunk goes to the browser once what it changed is stored (chunks that change nothing
+      // wait for the ones before them), so the browser never shows what a crash would lose.
+      let stored: Promise<void> = Promise.resolve();
       try {
         for await (const chunk of chunks) {
           if (chunk.type === "finish") {
             finishReason = chunk.finishReason;
-            continue; // sent below, once the reply is stored
+            continue; // sent below, once the reply is final
           }
           if (chunk.type === "error" || chunk.type === "abort") ended = "incomplete";
-          if (parts.apply(chunk).length > 0) writer.changed();
-          toBrowser(chunk);
+          if (parts.apply(chunk).length > 0) stored = writer.changed();
+          stored.then(() => toBrowser(chunk));
         }
       } catch (error) {
         ended = "incomplete";
-        toBrowser({ type: "error", errorText: errorText(error) });
+        const text = errorText(error);
+        stored.then(() => toBrowser({ type: "error", errorText: text }));
       }
       if (stop.signal.aborted) ended = "incomplete";
       clearTimeout(deadline);

@@ -209,17 +209,27 @@ function codePoints(text: string): number {
 const isFinalError = (error: unknown) =>
   isDatabaseError(error) && (error.hint === "message_final" || error.hint === "content_offset_mismatch");
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Writes one reply as its parts grow: changes wait `flushMs` and go as one round trip, in order,
- * each delta at the offset it was written for (so a retry after a lost answer is stored once).
- * A write the store refuses because the reply is final (the owner's Stop) or was taken over aborts
- * `stopped`; a failed round trip (the database unreachable) is retried by the next one.
+ * Writes one reply as its parts grow, and says when each change is stored, so that the browser is
+ * sent only what the store holds (a crash loses nothing the user saw).
+ *
+ * Writes go one at a time, at most one per `flushMs`, each carrying every change since the one
+ * before (one round trip, not one per token), each delta at the offset it was written for (so a
+ * retry after a lost answer is stored once). The first change is written at once. A write the
+ * store refuses because the reply is final (the owner's Stop) or was taken over aborts `stopped`,
+ * and what it carried is never reported stored; a failed round trip (the database unreachable) is
+ * tried again by the next write.
  */
 export class ReplyWriter {
   readonly stopped = new AbortController();
   private storedText = "";
-  private queue: Promise<void> = Promise.resolve();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private dirty = false;
+  private beat = false;
+  private waiters: Array<() => void> = [];
+  private loop: Promise<void> | null = null;
+  private lastWrite = 0;
   private readonly heartbeat: ReturnType<typeof setInterval>;
 
   constructor(
@@ -229,38 +239,52 @@ export class ReplyWriter {
     private readonly flushMs: number,
   ) {
     // An empty delta keeps a reply that waits on a slow model (or tool) from going stale.
-    this.heartbeat = setInterval(() => this.enqueue(true), (STALE_REPLY_SECONDS / 4) * 1000);
+    this.heartbeat = setInterval(() => {
+      this.beat = true;
+      this.loop ??= this.run();
+    }, (STALE_REPLY_SECONDS / 4) * 1000);
   }
 
-  /** Call after the parts changed: they are written within flushMs. */
-  changed(): void {
-    if (this.stopped.signal.aborted) return;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.enqueue(false);
-    }, this.flushMs);
+  /** Call after the parts changed; resolves once the change is stored (never, if the reply stopped). */
+  changed(): Promise<void> {
+    this.dirty = true;
+    const stored = new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.loop ??= this.run();
+    return stored;
   }
 
   /** Writes what is left with the final status; resolves with the reply as stored. */
   async finish(status: "completed" | "incomplete"): Promise<StoredReply> {
-    clearTimeout(this.timer);
     clearInterval(this.heartbeat);
-    if (!this.stopped.signal.aborted) {
-      await this.enqueue(true, status);
-    }
+    await this.loop;
+    if (!this.stopped.signal.aborted && await this.write(status)) this.release();
     return await readReply(this.caller, this.reply.conversationId, this.reply.sequence);
   }
 
-  private enqueue(always: boolean, status?: "completed" | "incomplete"): Promise<void> {
-    this.queue = this.queue.then(() => this.write(always, status));
-    return this.queue;
+  private release(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
   }
 
-  private async write(always: boolean, status?: "completed" | "incomplete"): Promise<void> {
-    if (this.stopped.signal.aborted) return;
+  private async run(): Promise<void> {
+    while ((this.dirty || this.beat) && !this.stopped.signal.aborted) {
+      await pause(this.lastWrite + this.flushMs - Date.now());
+      this.dirty = this.beat = false;
+      const waiting = this.waiters.splice(0);
+      this.lastWrite = Date.now();
+      if (await this.write()) {
+        for (const resolve of waiting) resolve();
+      } else {
+        this.waiters.unshift(...waiting);
+        this.dirty = !this.stopped.signal.aborted;
+      }
+    }
+    this.loop = null;
+  }
+
+  /** One round trip with every change not yet stored; whether it was stored. */
+  private async write(status?: "completed" | "incomplete"): Promise<boolean> {
     const text = textOf(this.parts.parts);
     const delta = text.slice(this.storedText.length);
-    if (delta === "" && !always) return;
     const { conversationId, sequence } = this.reply;
     const statements = [
       sql`select from public.update_message(${conversationId}, ${sequence}, null, ${delta},
@@ -276,14 +300,15 @@ export class ReplyWriter {
     try {
       await asCaller(this.caller, statements);
       this.storedText = text;
+      return true;
     } catch (error) {
       if (isFinalError(error)) {
         clearInterval(this.heartbeat);
         this.stopped.abort(error);
-      } else if (status) {
-        throw error; // the last write: nothing comes after it to retry it
+        return false;
       }
-      // Otherwise the next write sends this delta again, at the same offset.
+      if (status) throw error; // the last write: nothing comes after it to retry it
+      return false;
     }
   }
 }

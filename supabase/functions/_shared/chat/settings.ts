@@ -9,7 +9,8 @@
  * - CHAT_SYSTEM_PROMPT: the system prompt (default below); the conversation's metadata follows it.
  * - CHAT_MAX_OUTPUT_TOKENS (default 1024), CHAT_CONTEXT_TOKENS (default 16000: the window's budget,
  *   get-context's max_tokens), CHAT_MAX_STEPS (default 5: model calls per reply, for tool use).
- * - CHAT_FLUSH_MS (default 100): how long streamed text waits before it is written, as one round trip.
+ * - CHAT_FLUSH_MS (default 50): at most one write of the reply per this many ms, each carrying all
+ *   the text since the last; the browser is sent text once it is stored, so it arrives in these batches.
  * - CHAT_RESUME_POLL_MS (default 250): how often a resumed stream reads the reply.
  * - CHAT_MAX_DURATION_MS (default 140000): a reply still streaming then is ended `incomplete` by
  *   the function itself, before the Edge Runtime's wall clock (150 s on the free plan) stops it.
@@ -53,7 +54,7 @@ export function chatSettings(): ChatSettings {
     maxOutputTokens: whole("CHAT_MAX_OUTPUT_TOKENS", 1024, 1, 1_000_000),
     contextTokens: whole("CHAT_CONTEXT_TOKENS", 16_000, 1, 2_000_000),
     maxSteps: whole("CHAT_MAX_STEPS", 5, 1, 100),
-    flushMs: whole("CHAT_FLUSH_MS", 100, 0, 10_000),
+    flushMs: whole("CHAT_FLUSH_MS", 50, 0, 10_000),
     resumePollMs: whole("CHAT_RESUME_POLL_MS", 250, 10, 10_000),
     maxDurationMs: whole("CHAT_MAX_DURATION_MS", 140_000, 1_000, 3_600_000),
     onDisconnect,
