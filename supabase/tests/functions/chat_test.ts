@@ -1,6 +1,7 @@
 /** The chat function over HTTP, on the real database, with the AI SDK's mock model driven by the test. */
 import assert from "node:assert/strict";
-import { finishPart, textParts } from "../../../local/mock_model.ts";
+import { finishPart, textParts, toolCallParts } from "../../../local/mock_model.ts";
+import { tools } from "../../functions/chat/tools.ts";
 import {
   allChunks,
   chatServer,
@@ -19,9 +20,10 @@ import { call, newUser, test } from "./helpers.ts";
 
 const server = chatServer();
 const otherInstance = chatServer();
+const toolServer = chatServer({ tools });
+const detached = chatServer({ settings: { onDisconnect: "continue" } });
 addEventListener("unload", () => {
-  server.close();
-  otherInstance.close();
+  for (const each of [server, otherInstance, toolServer, detached]) each.close();
 });
 
 test("a message streams a reply in the UI message stream protocol, stored as it was streamed", async () => {
@@ -242,4 +244,111 @@ test("bad input is refused with 400 and no token with 401, and nothing is stored
   await resume.body?.cancel();
   const list = await call("list-conversations", { token: alice.token });
   assert.deepEqual(list.body.conversations, []);
+});
+
+test("a tool of the tools module runs server-side; its call and result stream, and the model answers with it", async () => {
+  const alice = await newUser();
+  const conversationId = crypto.randomUUID();
+  const response = postChat(toolServer.url, alice, {
+    id: conversationId,
+    messages: [userMessage("What time is it?")],
+  });
+  const step1 = await toolServer.model.nextCall();
+  assert.deepEqual(step1.options.tools?.map((tool) => tool.name), ["get_time"]);
+  step1.send(...toolCallParts("get_time", { time_zone: "UTC" }));
+  step1.end();
+  const step2 = await toolServer.model.nextCall();
+  const result = step2.options.prompt.at(-1);
+  assert.equal(result?.role, "tool", "the model reads the tool's result");
+  step2.send(...textParts(["It is now."]), finishPart());
+  step2.end();
+  const chunks = await allChunks(await response);
+  const types = chunks.map((chunk) => chunk.type);
+  assert.ok(types.indexOf("tool-input-available") < types.indexOf("tool-output-available"), types.join());
+  const output = chunks.find((chunk) => chunk.type === "tool-output-available");
+  assert.equal(
+    output?.type === "tool-output-available" && (output.output as { time_zone: string }).time_zone,
+    "UTC",
+  );
+  assert.equal(types.filter((type) => type === "start-step").length, 2);
+  const reply = await storedReply(conversationId);
+  assert.deepEqual([reply.content, reply.status], ["It is now.", "completed"]);
+});
+
+test("with CHAT_ON_DISCONNECT=continue a closed request does not stop the reply, which a resume then follows", async () => {
+  const alice = await newUser();
+  const conversationId = crypto.randomUUID();
+  const abort = new AbortController();
+  const pending = postChat(
+    detached.url,
+    alice,
+    { id: conversationId, messages: [userMessage("Go on")] },
+    abort.signal,
+  );
+  const model = await detached.model.nextCall();
+  model.send({ type: "text-start", id: "t" }, { type: "text-delta", id: "t", delta: "Still " });
+  await until(chunksOf(await pending), (chunk) => chunk.type === "text-delta");
+  abort.abort();
+  const resumed = await fetch(`${detached.url}/${conversationId}/stream`, {
+    headers: { authorization: `Bearer ${alice.token}` },
+  });
+  assert.equal(resumed.status, 200);
+  model.send({ type: "text-delta", id: "t", delta: "going." }, { type: "text-end", id: "t" }, finishPart());
+  model.end();
+  assert.equal(streamedText(await allChunks(resumed)), "Still going.");
+  const reply = await storedReply(conversationId);
+  assert.deepEqual([reply.content, reply.status], ["Still going.", "completed"]);
+});
+
+test("regenerate answers in a fork through the message before the reply, named in a header and the metadata", async () => {
+  const alice = await newUser();
+  const conversationId = crypto.randomUUID();
+  const sent = userMessage("Pick a colour");
+  const first = postChat(server.url, alice, { id: conversationId, messages: [sent] });
+  const model = await server.model.nextCall();
+  model.send(...textParts(["Red."]), finishPart());
+  model.end();
+  const start = (await allChunks(await first))[0];
+  const replyId = start.type === "start" ? start.messageId : undefined;
+
+  const again = postChat(server.url, alice, {
+    id: conversationId,
+    messages: [sent],
+    trigger: "regenerate-message",
+    messageId: replyId,
+  });
+  const second = await server.model.nextCall();
+  second.send(...textParts(["Blue."]), finishPart());
+  second.end();
+  const answer = await again;
+  const forkId = answer.headers.get("x-conversation-id")!;
+  assert.notEqual(forkId, conversationId);
+  const chunks = await allChunks(answer);
+  assert.deepEqual(chunks[0].type === "start" && chunks[0].messageMetadata, { conversation_id: forkId });
+  assert.deepEqual((await history(alice, forkId)).map((m) => m.content), ["Pick a colour", "Blue."]);
+  assert.deepEqual((await history(alice, conversationId)).map((m) => m.content), ["Pick a colour", "Red."]);
+
+  const unknown = await postChat(server.url, alice, {
+    id: conversationId,
+    messages: [sent],
+    trigger: "regenerate-message",
+    messageId: "no-such-reply",
+  });
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+});
+
+test("without a model configured, chat answers 503 model_not_configured and stores nothing", async () => {
+  const alice = await newUser();
+  const conversationId = crypto.randomUUID();
+  const response = await call("chat", {
+    token: alice.token,
+    body: { id: conversationId, messages: [userMessage("Hi")] },
+  });
+  assert.equal(response.status, 503);
+  assert.equal(response.body.error.code, "model_not_configured");
+  assert.equal(
+    (await call("get-history", { token: alice.token, query: { conversation_id: conversationId } })).status,
+    404,
+  );
 });
