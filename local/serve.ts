@@ -82,7 +82,10 @@ const { tools } = await import("../supabase/functions/chat/tools.ts");
 // the deployed function answers 503 model_not_configured instead).
 const demoChat = !(Deno.env.get("CHAT_MODEL") && Deno.env.get("OPENAI_API_KEY"));
 const chat = demoChat
-  ? createChatHandler({ tools, model: (await import("./mock_model.ts")).demoModel() })
+  ? createChatHandler({
+    tools,
+    model: (await import("./mock_model.ts")).demoModel(Number(Deno.env.get("LOCAL_DEMO_CHUNK_MS") ?? 40)),
+  })
   : undefined;
 const demoUsers = [await tokenForUser("alice", jwtSecret), await tokenForUser("bob", jwtSecret)];
 const playground = playgroundRoute({
