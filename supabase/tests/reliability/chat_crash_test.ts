@@ -5,6 +5,7 @@
  * exactly the stored text, and the next message takes it over: the reply ends incomplete with it.
  */
 import assert from "node:assert/strict";
+import type { UIMessageChunk } from "ai";
 import {
   chunksOf,
   postChat,
@@ -29,7 +30,7 @@ test("a chat process killed mid-stream leaves exactly the streamed text, which t
   });
   assert.equal(response.status, 200);
   const chunks = chunksOf(response);
-  const seen = [];
+  const seen: UIMessageChunk[] = [];
   await until(chunks, (chunk) => chunk.type === "text-delta" && chunk.delta === "w30 ", seen);
   await doomed.stop("SIGKILL");
   // Whatever was on its way before the connection dropped: read until the stream ends or fails.
