@@ -22,10 +22,18 @@ import {
 } from "ai";
 
 class PlainChatState<Message extends UIMessage> implements ChatState<Message> {
-  status: ChatStatus = "ready";
+  private current: ChatStatus = "ready";
   error: Error | undefined = undefined;
 
   constructor(public messages: Message[], private readonly onChange: () => void) {}
+
+  get status(): ChatStatus {
+    return this.current;
+  }
+  set status(status: ChatStatus) {
+    this.current = status;
+    this.onChange();
+  }
 
   pushMessage = (message: Message) => {
     this.messages = [...this.messages, message];
