@@ -8,7 +8,7 @@
  * so the edge functions and supabase.rpc() accept exactly the same messages.
  */
 import { z } from "zod";
-import { jsonObject, MAX_JSON_DEPTH, part, parts, roleProblem, text } from "./parts.ts";
+import { jsonObject, MAX_JSON_DEPTH, MAX_PARTS, part, parts, roleProblem, text } from "./parts.ts";
 
 export const MAX_BATCH = 100;
 export { MAX_JSON_DEPTH };
@@ -184,8 +184,14 @@ export const updateMessageRequest = z.strictObject({
   tool_calls: toolCalls.optional(),
   function_call: functionCall.optional(),
   status: z.enum(STATUSES).optional(),
+  part_index: integer(0, MAX_PARTS).optional(),
+  part: part.optional(),
+  append_text: text.optional(),
+  text_offset: integer(0, MAX_SEQUENCE).optional(),
+  metadata: jsonObject.optional(),
 }).superRefine((request, context) => {
   const rule = (ok: boolean, error: string) => ok || context.addIssue({ code: "custom", message: error });
+  const given = (...fields: unknown[]) => fields.some((field) => field !== undefined);
   rule(
     request.content === undefined || request.append_content === undefined,
     "send content or append_content, not both",
@@ -195,9 +201,30 @@ export const updateMessageRequest = z.strictObject({
     "append_content and content_offset come together",
   );
   rule(
-    [request.content, request.append_content, request.tool_calls, request.function_call, request.status]
-      .some((field) => field !== undefined),
-    "send content, append_content, tool_calls, function_call or status",
+    (request.append_text === undefined) === (request.text_offset === undefined),
+    "append_text and text_offset come together",
+  );
+  rule(
+    (request.part_index === undefined) === !given(request.part, request.append_text) &&
+      !(request.part !== undefined && request.append_text !== undefined),
+    "part_index comes with one of part and append_text",
+  );
+  rule(
+    request.part_index === undefined ||
+      !given(request.content, request.append_content, request.tool_calls, request.function_call),
+    "send part operations or content and calls, not both",
+  );
+  rule(
+    given(
+      request.content,
+      request.append_content,
+      request.tool_calls,
+      request.function_call,
+      request.status,
+      request.part_index,
+      request.metadata,
+    ),
+    "send content, append_content, tool_calls, function_call, status, a part operation or metadata",
   );
 });
 
