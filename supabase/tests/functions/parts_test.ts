@@ -230,7 +230,9 @@ test("update-message streams a reply into parts exactly once and finishes it wit
   const message = api.updateMessageResponse.parse(final.body).message;
   assert.equal(message.content, "Done.");
   assert.deepEqual(message.metadata, { finish: "stop" });
-  assert.equal(message.tool_calls?.length, 1);
+  assert.deepEqual(message.tool_calls, [
+    { id: "c1", type: "function", function: { name: "render", arguments: '{"a": 1}' } },
+  ]);
   assert.deepEqual(message.parts?.[1], done);
   const { rows: [counts] } = await pool.query(
     "select token_count, reasoning_token_count from public.conversation_messages where id = $1",
