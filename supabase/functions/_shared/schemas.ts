@@ -323,9 +323,11 @@ export const listConversationsResponse = z.object({
   next_cursor: z.string().nullable(),
 });
 export const updateConversationResponse = z.object({ conversation });
+const storageObject = z.object({ bucket: z.string(), path: z.string() });
 export const deleteConversationResponse = z.object({
   conversation_id: z.string(),
   deleted_messages: z.number().int(),
+  storage_objects: z.array(storageObject),
 });
 export const summary = z.object({
   content: z.string(),
@@ -346,6 +348,7 @@ export const deleteAllConversationsResponse = z.object({
   deleted_conversations: z.number().int(),
   deleted_messages: z.number().int(),
   done: z.boolean(),
+  storage_objects: z.array(storageObject),
 });
 export const searchMatch = z.object({
   sequence_order: z.number().int(),

@@ -36,6 +36,7 @@ test("the client starts, appends, pages, updates, lists and removes conversation
   assert.deepEqual(await store.remove(conversation.id), {
     conversation_id: conversation.id,
     deleted_messages: 4,
+    storage_objects: [],
   });
 });
 

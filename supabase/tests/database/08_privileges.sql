@@ -16,7 +16,7 @@ select is(
         'inline_file_max_chars', 'is_function_call', 'is_part_list', 'is_tool_call_list', 'json_or_text',
         'message_json', 'message_parts', 'openai_message', 'page_max_bytes', 'part_problem', 'parts_content',
         'parts_tool_calls', 'reclaim_conversation', 'search_words',
-        'set_exact_token_count', 'set_expires_at', 'stale_reply_after', 'with_derived_columns',
+        'set_exact_token_count', 'set_expires_at', 'stale_reply_after', 'storage_objects', 'with_derived_columns',
         'writer_counts_tokens'],
   'the private schema holds exactly the helpers'
 );

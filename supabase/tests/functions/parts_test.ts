@@ -275,3 +275,40 @@ test("fork-conversation copies parts, metadata and reasoning counts", async () =
   assert.deepEqual(rows[0], rows[1]);
   assert.deepEqual(rows[0].parts, assistantParts());
 });
+
+test("deletes answer the Storage objects their messages referenced, once each, and queue them", async () => {
+  const alice = await newUser();
+  const file = (path: string) => ({
+    type: "file",
+    media_type: "image/png",
+    storage: { bucket: "conversation-files", path: `${alice.id}/${path}` },
+  });
+  const messages = [
+    { role: "user", parts: [file("a.png"), file("b.png")] },
+    { role: "user", parts: [file("a.png"), { type: "text", text: "again" }] },
+  ];
+  const first = await startConversation(alice, { messages });
+  const second = await startConversation(alice, { messages: [{ role: "user", parts: [file("c.png")] }] });
+  const deleted = await call("delete-conversation", { token: alice.token, body: { conversation_id: first } });
+  assert.equal(deleted.status, 200);
+  const body = api.deleteConversationResponse.parse(deleted.body);
+  assert.deepEqual(
+    body.storage_objects.map((object) => object.path).sort(),
+    [`${alice.id}/a.png`, `${alice.id}/b.png`],
+  );
+  assert.ok(body.storage_objects.every((object) => object.bucket === "conversation-files"));
+
+  const erased = await call("delete-all-conversations", { token: alice.token, body: {} });
+  assert.deepEqual(api.deleteAllConversationsResponse.parse(erased.body).storage_objects, [
+    { bucket: "conversation-files", path: `${alice.id}/c.png` },
+  ]);
+  const { rows } = await pool.query(
+    "select path from conversation_store.storage_objects_to_remove where user_id = $1 order by path",
+    [alice.id],
+  );
+  assert.deepEqual(
+    rows.map((row) => row.path),
+    ["a.png", "b.png", "c.png"].map((name) => `${alice.id}/${name}`),
+  );
+  assert.ok(second);
+});
