@@ -190,6 +190,60 @@ $$;
 ALTER FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) OWNER TO postgres;
 
 --
+-- Name: check_parts(jsonb, text, uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_problem text;
+begin
+  if jsonb_typeof(p_parts) is distinct from 'array' or jsonb_array_length(p_parts) not between 1 and 1000 then
+    raise exception 'parts must be an array of 1 to 1000 parts' using errcode = '22023';
+  end if;
+  select format('part %s %s', checked.position - 1, checked.problem)
+  into v_problem
+  from jsonb_array_elements(p_parts) with ordinality as part(value, position)
+  cross join lateral (
+    select part.position, coalesce(
+      conversation_store.part_problem(part.value),
+      case
+        when part.value ->> 'type' = 'tool-call' and p_role <> 'assistant' then 'is a tool-call, which only an assistant message holds'
+        when part.value ->> 'type' = 'tool-result' and p_role <> 'tool' then 'is a tool-result, which only a tool message holds'
+        when p_role = 'tool' and part.value ->> 'type' <> 'tool-result' then 'is not a tool-result, which a tool message is'
+      end) as problem
+  ) as checked
+  where checked.problem is not null
+  order by part.position
+  limit 1;
+  if v_problem is not null then
+    raise exception '%', v_problem using errcode = '22023';
+  end if;
+  if p_role = 'tool' and jsonb_array_length(p_parts) <> 1 then
+    raise exception 'a tool message is exactly one tool-result part' using errcode = '22023';
+  end if;
+  if exists (
+    select from jsonb_array_elements(p_parts) as part(value)
+    where char_length(part.value ->> 'url') > conversation_store.inline_file_max_chars()
+  ) then
+    raise exception 'an inline file is larger than % characters: upload it to Storage', conversation_store.inline_file_max_chars()
+      using errcode = '23514', constraint = 'conversation_messages_inline_file_max_size';
+  end if;
+  if exists (
+    select from jsonb_array_elements(p_parts) as part(value)
+    where not starts_with(part.value -> 'storage' ->> 'path', p_owner::text || '/')
+  ) then
+    raise exception 'a file part names a Storage object outside the owner''s folder (%/…)', p_owner
+      using errcode = '42501', hint = 'storage_path_forbidden';
+  end if;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) OWNER TO postgres;
+
+--
 -- Name: conversation_json(public.conversations); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -212,6 +266,43 @@ $$;
 ALTER FUNCTION conversation_store.conversation_json(p_conversation public.conversations) OWNER TO postgres;
 
 --
+-- Name: estimate_part_tokens(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.estimate_part_tokens(p_parts jsonb) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(sum(case part.value ->> 'type'
+    when 'file' then conversation_store.file_token_estimate()
+    when 'tool-call' then coalesce(octet_length((part.value -> 'output')::text), 0)
+      + coalesce(octet_length(part.value ->> 'error_text'), 0)
+      + case when part.value -> 'provider_executed' = 'true'::jsonb
+             then octet_length(part.value ->> 'tool_name') + coalesce(octet_length((part.value -> 'input')::text), 0)
+             else 0 end
+    else 0
+  end), 0)::integer
+  from jsonb_array_elements(p_parts) as part(value)
+$$;
+
+ALTER FUNCTION conversation_store.estimate_part_tokens(p_parts jsonb) OWNER TO postgres;
+
+--
+-- Name: estimate_reasoning_tokens(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.estimate_reasoning_tokens(p_parts jsonb) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(sum(octet_length(part.value ->> 'text')), 0)::integer
+  from jsonb_array_elements(p_parts) as part(value)
+  where part.value ->> 'type' = 'reasoning'
+$$;
+
+ALTER FUNCTION conversation_store.estimate_reasoning_tokens(p_parts jsonb) OWNER TO postgres;
+
+--
 -- Name: estimate_tokens(text, text, jsonb, jsonb, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -225,6 +316,32 @@ CREATE FUNCTION conversation_store.estimate_tokens(p_content text, p_name text, 
 $$;
 
 ALTER FUNCTION conversation_store.estimate_tokens(p_content text, p_name text, p_function_call jsonb, p_tool_calls jsonb, p_tool_call_id text) OWNER TO postgres;
+
+--
+-- Name: file_token_estimate(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.file_token_estimate() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select 1000
+$$;
+
+ALTER FUNCTION conversation_store.file_token_estimate() OWNER TO postgres;
+
+--
+-- Name: inline_file_max_chars(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.inline_file_max_chars() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select 65536
+$$;
+
+ALTER FUNCTION conversation_store.inline_file_max_chars() OWNER TO postgres;
 
 --
 -- Name: is_function_call(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -243,6 +360,26 @@ CREATE FUNCTION conversation_store.is_function_call(p_value jsonb) RETURNS boole
 $$;
 
 ALTER FUNCTION conversation_store.is_function_call(p_value jsonb) OWNER TO postgres;
+
+--
+-- Name: is_part_list(jsonb, uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.is_part_list(p_parts jsonb, p_owner uuid) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(jsonb_typeof(p_parts) = 'array', false)
+    and jsonb_array_length(p_parts) between 1 and 1000
+    and not exists (
+      select from jsonb_array_elements(p_parts) as part(value)
+      where conversation_store.part_problem(part.value) is not null
+         or char_length(part.value ->> 'url') > conversation_store.inline_file_max_chars()
+         or not starts_with(part.value -> 'storage' ->> 'path', p_owner::text || '/')
+    )
+$$;
+
+ALTER FUNCTION conversation_store.is_part_list(p_parts jsonb, p_owner uuid) OWNER TO postgres;
 
 --
 -- Name: is_tool_call_list(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -270,6 +407,23 @@ $$;
 ALTER FUNCTION conversation_store.is_tool_call_list(p_value jsonb) OWNER TO postgres;
 
 --
+-- Name: json_or_text(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.json_or_text(p_text text) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return p_text::jsonb;
+exception when others then
+  return to_jsonb(p_text);
+end;
+$$;
+
+ALTER FUNCTION conversation_store.json_or_text(p_text text) OWNER TO postgres;
+
+--
 -- Name: conversation_messages; Type: TABLE; Schema: public; Owner: postgres
 --
 
@@ -289,15 +443,23 @@ CREATE TABLE public.conversation_messages (
     token_count integer NOT NULL,
     status text DEFAULT 'completed'::text NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    parts jsonb,
+    metadata jsonb,
+    reasoning_token_count integer DEFAULT 0 NOT NULL,
     CONSTRAINT conversation_messages_calls_only_from_assistant CHECK (((role = 'assistant'::text) OR ((function_call IS NULL) AND (tool_calls IS NULL)))),
     CONSTRAINT conversation_messages_client_message_id_length CHECK (((char_length(client_message_id) >= 1) AND (char_length(client_message_id) <= 128))),
     CONSTRAINT conversation_messages_content_max_size CHECK ((char_length(content) <= 100000)),
-    CONSTRAINT conversation_messages_content_required CHECK (((status = 'in_progress'::text) OR (content IS NOT NULL) OR ((role = 'assistant'::text) AND ((function_call IS NOT NULL) OR (tool_calls IS NOT NULL))))),
+    CONSTRAINT conversation_messages_content_required CHECK (((status = 'in_progress'::text) OR (content IS NOT NULL) OR (parts IS NOT NULL) OR ((role = 'assistant'::text) AND ((function_call IS NOT NULL) OR (tool_calls IS NOT NULL))))),
     CONSTRAINT conversation_messages_function_call_is_object CHECK ((jsonb_typeof(function_call) = 'object'::text)),
     CONSTRAINT conversation_messages_function_call_max_size CHECK ((octet_length((function_call)::text) <= 65536)),
     CONSTRAINT conversation_messages_function_has_name CHECK (((role <> 'function'::text) OR (name IS NOT NULL))),
+    CONSTRAINT conversation_messages_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT conversation_messages_metadata_max_size CHECK ((octet_length((metadata)::text) <= 65536)),
     CONSTRAINT conversation_messages_name_format CHECK ((name ~ '^[A-Za-z0-9_-]{1,64}$'::text)),
     CONSTRAINT conversation_messages_only_assistant_in_progress CHECK (((status <> 'in_progress'::text) OR (role = 'assistant'::text))),
+    CONSTRAINT conversation_messages_parts_is_array CHECK ((jsonb_typeof(parts) = 'array'::text)),
+    CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
+    CONSTRAINT conversation_messages_reasoning_token_count_range CHECK (((reasoning_token_count >= 0) AND (reasoning_token_count <= 1000000))),
     CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
     CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
     CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'incomplete'::text]))),
@@ -348,6 +510,24 @@ COMMENT ON COLUMN public.conversation_messages.status IS 'in_progress while a re
 COMMENT ON COLUMN public.conversation_messages.updated_at IS 'When the message last changed; a reply in progress whose updated_at is older than the stale limit may be taken over.';
 
 --
+-- Name: COLUMN conversation_messages.parts; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.parts IS 'The message as typed parts (docs/MESSAGE_PARTS.md), as written; null for rows written without parts, whose parts are derived on read.';
+
+--
+-- Name: COLUMN conversation_messages.metadata; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.metadata IS 'The AI SDK UIMessage metadata: a JSON object, opaque to the store.';
+
+--
+-- Name: COLUMN conversation_messages.reasoning_token_count; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.reasoning_token_count IS 'Tokens of the reasoning parts, which token_count leaves out (a model reads them only when asked).';
+
+--
 -- Name: message_json(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -355,17 +535,57 @@ CREATE FUNCTION conversation_store.message_json(p_message public.conversation_me
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-  select json_build_object(
+  select case when p_message.parts is null then fields.base
+    else (left(fields.base::text, -1) || ', "parts" : ' || p_message.parts::text
+          || coalesce(', "metadata" : ' || p_message.metadata::text, '') || '}')::json
+  end
+  from (select json_build_object(
     'id', p_message.id, 'conversation_id', p_message.conversation_id, 'sequence_order', p_message.sequence_order,
     'role', p_message.role, 'content', p_message.content, 'name', p_message.name,
     'function_call', p_message.function_call, 'tool_calls', p_message.tool_calls,
     'tool_call_id', p_message.tool_call_id, 'client_message_id', p_message.client_message_id,
     'status', p_message.status, 'token_count', p_message.token_count,
     'created_at', p_message.created_at, 'updated_at', p_message.updated_at
-  )
+  ) as base) as fields
 $$;
 
 ALTER FUNCTION conversation_store.message_json(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: message_parts(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.message_parts(p_message public.conversation_messages) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case
+    when p_message.parts is not null then p_message.parts
+    when p_message.role in ('tool', 'function') then jsonb_build_array(jsonb_build_object(
+      'type', 'tool-result',
+      'tool_call_id', coalesce(p_message.tool_call_id, 'function_call'),
+      'tool_name', coalesce(p_message.name, ''),
+      'output', to_jsonb(coalesce(p_message.content, ''))))
+    else
+      case when p_message.content is null then '[]'::jsonb
+           else jsonb_build_array(jsonb_build_object('type', 'text', 'text', p_message.content)) end
+      || coalesce((
+        select jsonb_agg(jsonb_build_object(
+                 'type', 'tool-call', 'tool_call_id', call.value ->> 'id',
+                 'tool_name', call.value -> 'function' ->> 'name', 'state', 'input-available',
+                 'input', conversation_store.json_or_text(call.value -> 'function' ->> 'arguments')
+               ) order by call.position)
+        from jsonb_array_elements(p_message.tool_calls) with ordinality as call(value, position)
+        where conversation_store.is_tool_call_list(p_message.tool_calls)), '[]'::jsonb)
+      || case when conversation_store.is_function_call(p_message.function_call) then jsonb_build_array(jsonb_build_object(
+           'type', 'tool-call', 'tool_call_id', 'function_call',
+           'tool_name', p_message.function_call ->> 'name', 'state', 'input-available',
+           'input', conversation_store.json_or_text(p_message.function_call ->> 'arguments')))
+         else '[]'::jsonb end
+  end
+$$;
+
+ALTER FUNCTION conversation_store.message_parts(p_message public.conversation_messages) OWNER TO postgres;
 
 --
 -- Name: openai_message(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -398,6 +618,137 @@ $$;
 ALTER FUNCTION conversation_store.page_max_bytes() OWNER TO postgres;
 
 --
+-- Name: part_problem(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+  select case
+    when jsonb_typeof(p_part) is distinct from 'object' then 'is not an object'
+    when jsonb_typeof(p_part -> 'type') is distinct from 'string' then 'needs a type string'
+    when p_part ->> 'type' not in ('text', 'reasoning', 'file', 'tool-call', 'tool-result', 'source', 'data', 'step-start')
+      then 'has an unknown type'
+    when p_part - (case p_part ->> 'type'
+        when 'text' then array['type', 'text', 'state', 'provider_metadata']
+        when 'reasoning' then array['type', 'text', 'state', 'provider_metadata']
+        when 'file' then array['type', 'media_type', 'filename', 'url', 'storage', 'provider_metadata']
+        when 'tool-call' then array['type', 'tool_call_id', 'tool_name', 'state', 'input', 'raw_input', 'output',
+                                    'error_text', 'provider_executed', 'dynamic', 'preliminary', 'title',
+                                    'approval', 'provider_metadata', 'result_provider_metadata']
+        when 'tool-result' then array['type', 'tool_call_id', 'tool_name', 'output', 'error_text']
+        when 'source' then array['type', 'source_type', 'source_id', 'url', 'title', 'media_type', 'filename',
+                                 'provider_metadata']
+        when 'data' then array['type', 'name', 'id', 'data']
+        else array['type']
+      end) <> '{}'::jsonb then 'has an unknown field'
+    -- Optional keys: absent, or of their type (a JSON null is not absent).
+    when exists (
+      select from jsonb_each(p_part) as field(key, value)
+      where case
+        when field.key in ('text', 'media_type', 'filename', 'url', 'tool_call_id', 'tool_name', 'error_text',
+                           'title', 'source_id', 'name', 'id', 'state', 'source_type')
+          then jsonb_typeof(field.value) <> 'string'
+        when field.key in ('provider_metadata', 'result_provider_metadata', 'approval', 'storage')
+          then jsonb_typeof(field.value) <> 'object'
+        when field.key in ('provider_executed', 'dynamic', 'preliminary') then jsonb_typeof(field.value) <> 'boolean'
+        else false -- input, raw_input, output, data: any JSON
+      end
+    ) then 'has a field of the wrong type'
+    when p_part ->> 'type' in ('text', 'reasoning') then case
+      when not p_part ? 'text' then 'needs a text'
+      when p_part ->> 'state' not in ('streaming', 'done') then 'has a state that is not streaming or done'
+    end
+    when p_part ->> 'type' = 'file' then case
+      when coalesce(char_length(p_part ->> 'media_type') not between 1 and 255, true) then 'needs a media_type of 1 to 255 characters'
+      when (p_part ? 'url') = (p_part ? 'storage') then 'needs exactly one of url and storage'
+      when p_part ->> 'url' !~ '^(https?|data):' then 'has a url that is not http:, https: or data:'
+      when p_part ? 'storage' and not coalesce(
+          jsonb_typeof(p_part -> 'storage' -> 'bucket') = 'string'
+          and char_length(p_part -> 'storage' ->> 'bucket') between 1 and 100
+          and jsonb_typeof(p_part -> 'storage' -> 'path') = 'string'
+          and char_length(p_part -> 'storage' ->> 'path') between 1 and 1024
+          and (p_part -> 'storage') - 'bucket' - 'path' = '{}'::jsonb, false)
+        then 'has a storage that is not {bucket, path}'
+      -- Folder names are compared as written: no empty, "." or ".." segment may hide another folder.
+      when ('/' || (p_part -> 'storage' ->> 'path') || '/') ~ '/(\.{0,2})/' then 'has a storage path with an empty, . or .. segment'
+    end
+    when p_part ->> 'type' = 'tool-call' then case
+      when coalesce(char_length(p_part ->> 'tool_call_id') not between 1 and 128, true)
+        then 'needs a tool_call_id of 1 to 128 characters'
+      when coalesce(char_length(p_part ->> 'tool_name') not between 1 and 128, true)
+        then 'needs a tool_name of 1 to 128 characters'
+      when p_part ->> 'state' is null or p_part ->> 'state' not in ('input-streaming', 'input-available', 'approval-requested',
+          'approval-responded', 'output-available', 'output-error', 'output-denied')
+        then 'needs a known state'
+    end
+    when p_part ->> 'type' = 'tool-result' then case
+      when coalesce(char_length(p_part ->> 'tool_call_id') not between 1 and 128, true)
+        then 'needs a tool_call_id of 1 to 128 characters'
+      -- Empty only when derived from a tool row, which names no tool.
+      when coalesce(char_length(p_part ->> 'tool_name') > 128, true)
+        then 'needs a tool_name of at most 128 characters'
+    end
+    when p_part ->> 'type' = 'source' then case
+      when p_part ->> 'source_type' is null or p_part ->> 'source_type' not in ('url', 'document')
+        then 'needs a source_type of url or document'
+      when not p_part ? 'source_id' then 'needs a source_id'
+    end
+    when p_part ->> 'type' = 'data' then case
+      when coalesce(p_part ->> 'name' !~ '^[A-Za-z0-9_-]{1,64}$', true) then 'needs a name of 1-64 letters, digits, _ or -'
+      when not p_part ? 'data' then 'needs data'
+    end
+  end
+$_$;
+
+ALTER FUNCTION conversation_store.part_problem(p_part jsonb) OWNER TO postgres;
+
+--
+-- Name: parts_content(jsonb, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.parts_content(p_parts jsonb, p_role text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(
+    (select string_agg(part.value ->> 'text', '' order by part.position)
+     from jsonb_array_elements(p_parts) with ordinality as part(value, position)
+     where part.value ->> 'type' = 'text'),
+    (select case
+       when jsonb_typeof(part.value -> 'output') = 'string' then part.value ->> 'output'
+       when coalesce(part.value -> 'output', 'null'::jsonb) = 'null'::jsonb then coalesce(part.value ->> 'error_text', '')
+       else (part.value -> 'output')::text
+     end
+     from jsonb_array_elements(p_parts) as part(value)
+     where p_role = 'tool' and part.value ->> 'type' = 'tool-result'
+     limit 1)
+  )
+$$;
+
+ALTER FUNCTION conversation_store.parts_content(p_parts jsonb, p_role text) OWNER TO postgres;
+
+--
+-- Name: parts_tool_calls(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_agg(jsonb_build_object(
+           'id', part.value ->> 'tool_call_id', 'type', 'function',
+           'function', jsonb_build_object('name', part.value ->> 'tool_name',
+                                          'arguments', coalesce((part.value -> 'input')::text, '{}'))
+         ) order by part.position)
+  from jsonb_array_elements(p_parts) with ordinality as part(value, position)
+  where part.value ->> 'type' = 'tool-call' and part.value -> 'provider_executed' is distinct from 'true'::jsonb
+$$;
+
+ALTER FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) OWNER TO postgres;
+
+--
 -- Name: reclaim_conversation(uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -407,14 +758,43 @@ CREATE FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, 
     AS $$
 declare
   v_highest integer;
+  v_objects jsonb;
 begin
   select coalesce(max(m.sequence_order), 0) into v_highest
   from public.conversation_messages m
   where m.conversation_id = p_conversation_id;
 
-  delete from public.conversation_messages m
-  where m.conversation_id = p_conversation_id and m.sequence_order > v_highest - p_max_messages;
-  get diagnostics reclaimed_messages = row_count;
+  with deleted as (
+    delete from public.conversation_messages m
+    where m.conversation_id = p_conversation_id and m.sequence_order > v_highest - p_max_messages
+    returning m.user_id, m.parts
+  ),
+  counted as (
+    select count(*)::integer as messages from deleted
+  ),
+  referenced as (
+    select distinct d.user_id, file.bucket, file.path
+    from deleted d
+    cross join lateral conversation_store.storage_objects(d.parts) as file
+  ),
+  queued as (
+    insert into conversation_store.storage_objects_to_remove (bucket, path, user_id)
+    select r.bucket, r.path, r.user_id from referenced r
+    on conflict (bucket, path) do nothing
+  )
+  select counted.messages,
+         (select jsonb_agg(jsonb_build_object('bucket', r.bucket, 'path', r.path)) from referenced r)
+  into reclaimed_messages, v_objects
+  from counted;
+
+  if v_objects is not null then
+    perform set_config('conversation_store.removed_storage_objects', (
+      select jsonb_agg(distinct o.value)::text
+      from jsonb_array_elements(
+        coalesce(nullif(current_setting('conversation_store.removed_storage_objects', true), '')::jsonb, '[]'::jsonb)
+        || v_objects) as o(value)
+    ), true);
+  end if;
 
   finished := v_highest <= p_max_messages;
   if finished then
@@ -442,10 +822,10 @@ $$;
 ALTER FUNCTION conversation_store.search_words(p_content text) OWNER TO postgres;
 
 --
--- Name: set_exact_token_count(uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+-- Name: set_exact_token_count(uuid, integer, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
-CREATE FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer) RETURNS boolean
+CREATE FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer, p_reasoning_token_count integer DEFAULT NULL::integer) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -454,14 +834,17 @@ begin
     return false;
   end if;
   update public.conversation_messages m
-  set token_count = p_token_count
-  where m.id = p_message_id and m.status <> 'in_progress' and m.token_count <> p_token_count
+  set token_count = p_token_count,
+      reasoning_token_count = coalesce(p_reasoning_token_count, m.reasoning_token_count)
+  where m.id = p_message_id and m.status <> 'in_progress'
+    and (m.token_count, m.reasoning_token_count)
+        is distinct from (p_token_count, coalesce(p_reasoning_token_count, m.reasoning_token_count))
     and (conversation_store.caller_is_service_role() or m.user_id = auth.uid());
   return found;
 end;
 $$;
 
-ALTER FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer) OWNER TO postgres;
+ALTER FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer, p_reasoning_token_count integer) OWNER TO postgres;
 
 --
 -- Name: set_expires_at(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -491,6 +874,43 @@ CREATE FUNCTION conversation_store.stale_reply_after() RETURNS interval
 $$;
 
 ALTER FUNCTION conversation_store.stale_reply_after() OWNER TO postgres;
+
+--
+-- Name: storage_objects(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.storage_objects(p_parts jsonb) RETURNS TABLE(bucket text, path text)
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select distinct part.value -> 'storage' ->> 'bucket', part.value -> 'storage' ->> 'path'
+  from jsonb_array_elements(p_parts) as part(value)
+  where part.value ->> 'type' = 'file' and part.value ? 'storage'
+$$;
+
+ALTER FUNCTION conversation_store.storage_objects(p_parts jsonb) OWNER TO postgres;
+
+--
+-- Name: with_derived_columns(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) RETURNS public.conversation_messages
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if p_message.parts is not null then
+    p_message.content := conversation_store.parts_content(p_message.parts, p_message.role);
+    p_message.tool_calls := conversation_store.parts_tool_calls(p_message.parts);
+    if p_message.role = 'tool' then
+      p_message.tool_call_id := p_message.parts -> 0 ->> 'tool_call_id';
+    end if;
+  end if;
+  return p_message;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) OWNER TO postgres;
 
 --
 -- Name: writer_counts_tokens(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -545,7 +965,8 @@ begin
       when exists (
         select from jsonb_object_keys(m.message) as k(key)
         where k.key not in ('role', 'content', 'name', 'function_call', 'tool_calls', 'tool_call_id',
-                            'client_message_id', 'status', 'token_count')
+                            'client_message_id', 'status', 'token_count', 'parts', 'metadata',
+                            'reasoning_token_count')
       ) then 'has an unknown field'
       when jsonb_typeof(m.message -> 'role') is distinct from 'string' then 'needs a role string'
       when coalesce(jsonb_typeof(m.message -> 'content'), 'null') not in ('string', 'null') then 'has a content that is not a string'
@@ -557,6 +978,17 @@ begin
       when coalesce(jsonb_typeof(m.message -> 'status'), 'null') not in ('string', 'null') then 'has a status that is not a string'
       when m.message ? 'token_count' and not v_counts_tokens then 'has a token_count, which only the store sets'
       when coalesce(jsonb_typeof(m.message -> 'token_count'), 'number') <> 'number' then 'has a token_count that is not a number'
+      when m.message ? 'reasoning_token_count' and not v_counts_tokens
+        then 'has a reasoning_token_count, which only the store sets'
+      when coalesce(jsonb_typeof(m.message -> 'reasoning_token_count'), 'number') <> 'number'
+        then 'has a reasoning_token_count that is not a number'
+      when coalesce(jsonb_typeof(m.message -> 'parts'), 'null') not in ('array', 'null') then 'has parts that are not an array'
+      when coalesce(jsonb_typeof(m.message -> 'metadata'), 'null') not in ('object', 'null') then 'has a metadata that is not an object'
+      -- One source of truth per row: the old columns of a message with parts are derived from them.
+      when coalesce(jsonb_typeof(m.message -> 'parts'), 'null') <> 'null'
+           and exists (select from unnest(array['content', 'function_call', 'tool_calls', 'tool_call_id']) as k(key)
+                       where coalesce(jsonb_typeof(m.message -> k.key), 'null') <> 'null')
+        then 'has parts and content, function_call, tool_calls or tool_call_id: send one or the other'
       when m.message ->> 'status' = 'in_progress' and m.position < jsonb_array_length(p_messages)
         then 'is in_progress but not the last message of the batch'
     end as problem
@@ -569,7 +1001,8 @@ begin
   end if;
 
   -- Read as table rows: a JSON null becomes SQL NULL, also for the jsonb columns.
-  select array_agg(jsonb_populate_record(null::public.conversation_messages, m.message) order by m.position)
+  select array_agg(conversation_store.with_derived_columns(
+           jsonb_populate_record(null::public.conversation_messages, m.message)) order by m.position)
   into v_incoming
   from jsonb_array_elements(p_messages) with ordinality as m(message, position);
 
@@ -587,11 +1020,16 @@ begin
     raise exception 'conversation not found' using errcode = 'PT404';
   end if;
 
+  perform conversation_store.check_parts(i.parts, i.role, v_owner)
+  from unnest(v_incoming) as i
+  where i.parts is not null;
+
   select count(*), min(i.client_message_id) filter (
            where (s.role, s.name, s.tool_call_id) is distinct from (i.role, i.name, i.tool_call_id)
               or (i.status is distinct from 'in_progress'
-                  and (s.content, s.function_call, s.tool_calls, s.status)
-                      is distinct from (i.content, i.function_call, i.tool_calls, coalesce(i.status, 'completed')))
+                  and (s.content, s.function_call, s.tool_calls, s.status, s.parts, s.metadata)
+                      is distinct from (i.content, i.function_call, i.tool_calls, coalesce(i.status, 'completed'),
+                                        i.parts, i.metadata))
          )
   into v_replayed, v_mismatched
   from unnest(v_incoming) as i
@@ -609,7 +1047,8 @@ begin
     -- A reply whose writer went quiet is final from now on, with what it had written.
     update public.conversation_messages m
     set status = 'incomplete',
-        content = case when m.function_call is null and m.tool_calls is null then coalesce(m.content, '') else m.content end
+        content = case when m.function_call is null and m.tool_calls is null and m.parts is null
+                       then coalesce(m.content, '') else m.content end
     where m.conversation_id = p_conversation_id and m.status = 'in_progress'
       and m.updated_at < now() - conversation_store.stale_reply_after();
     select m.sequence_order into v_reply_in_progress
@@ -636,12 +1075,15 @@ begin
   with appended as (
     insert into public.conversation_messages
       (conversation_id, user_id, sequence_order, role, content, name, function_call, tool_calls,
-       tool_call_id, client_message_id, status, token_count)
+       tool_call_id, client_message_id, status, token_count, parts, metadata, reasoning_token_count)
     select p_conversation_id, v_owner, v_last + row_number() over (order by i.ordinality),
            i.role, i.content, i.name, i.function_call, i.tool_calls, i.tool_call_id, i.client_message_id,
            coalesce(i.status, 'completed'),
            coalesce(i.token_count,
-                    conversation_store.estimate_tokens(i.content, i.name, i.function_call, i.tool_calls, i.tool_call_id))
+                    conversation_store.estimate_tokens(i.content, i.name, i.function_call, i.tool_calls, i.tool_call_id)
+                    + conversation_store.estimate_part_tokens(i.parts)),
+           i.parts, i.metadata,
+           coalesce(i.reasoning_token_count, conversation_store.estimate_reasoning_tokens(i.parts))
     from unnest(v_incoming) with ordinality as i
     where not exists (
       select from public.conversation_messages s
@@ -828,10 +1270,12 @@ begin
 
   insert into public.conversation_messages (
     conversation_id, user_id, sequence_order, role, content, name, function_call, tool_calls,
-    tool_call_id, client_message_id, created_at, token_count, status, updated_at
+    tool_call_id, client_message_id, created_at, token_count, status, updated_at,
+    parts, metadata, reasoning_token_count
   )
   select v_fork.id, m.user_id, m.sequence_order, m.role, m.content, m.name, m.function_call, m.tool_calls,
-         m.tool_call_id, m.client_message_id, m.created_at, m.token_count, m.status, m.updated_at
+         m.tool_call_id, m.client_message_id, m.created_at, m.token_count, m.status, m.updated_at,
+         m.parts, m.metadata, m.reasoning_token_count
   from public.conversation_messages m
   where m.conversation_id = p_conversation_id and m.sequence_order between 1 and p_through_sequence;
 
@@ -1407,17 +1851,23 @@ $$;
 ALTER FUNCTION public.update_conversation_metadata(p_conversation_id uuid, p_patch jsonb) OWNER TO postgres;
 
 --
--- Name: update_message(uuid, integer, text, text, integer, jsonb, jsonb, text); Type: FUNCTION; Schema: public; Owner: postgres
+-- Name: update_message(uuid, integer, text, text, integer, jsonb, jsonb, text, integer, jsonb, text, integer, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-CREATE FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text DEFAULT NULL::text, p_append_content text DEFAULT NULL::text, p_content_offset integer DEFAULT NULL::integer, p_tool_calls jsonb DEFAULT NULL::jsonb, p_function_call jsonb DEFAULT NULL::jsonb, p_status text DEFAULT NULL::text) RETURNS public.conversation_messages
+CREATE FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text DEFAULT NULL::text, p_append_content text DEFAULT NULL::text, p_content_offset integer DEFAULT NULL::integer, p_tool_calls jsonb DEFAULT NULL::jsonb, p_function_call jsonb DEFAULT NULL::jsonb, p_status text DEFAULT NULL::text, p_part_index integer DEFAULT NULL::integer, p_part jsonb DEFAULT NULL::jsonb, p_append_text text DEFAULT NULL::text, p_text_offset integer DEFAULT NULL::integer, p_metadata jsonb DEFAULT NULL::jsonb) RETURNS public.conversation_messages
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
   v_message public.conversation_messages;
+  v_parts jsonb;
+  v_text text;
+  v_offset integer;
+  v_delta text;
   v_length integer;
   v_changed boolean;
+  v_content text;
+  v_tool_calls jsonb;
 begin
   if p_content is not null and p_append_content is not null then
     raise exception 'send content or append_content, not both' using errcode = '22023';
@@ -1427,6 +1877,19 @@ begin
   end if;
   if p_status not in ('in_progress', 'completed', 'incomplete') then
     raise exception 'status must be in_progress, completed or incomplete' using errcode = '22023';
+  end if;
+  if (p_append_text is null) <> (p_text_offset is null) then
+    raise exception 'append_text and text_offset come together' using errcode = '22023';
+  end if;
+  if (p_part_index is null) <> (p_part is null and p_append_text is null) or (p_part is not null and p_append_text is not null) then
+    raise exception 'part_index comes with one of part and append_text' using errcode = '22023';
+  end if;
+  if p_part_index is not null and coalesce(p_content, p_append_content) is not null
+     or p_part_index is not null and coalesce(p_tool_calls, p_function_call) is not null then
+    raise exception 'send part operations or content and calls, not both' using errcode = '22023';
+  end if;
+  if jsonb_typeof(p_metadata) <> 'object' then
+    raise exception 'metadata must be a JSON object' using errcode = '22023';
   end if;
 
   perform
@@ -1449,41 +1912,85 @@ begin
     raise exception 'message % is final (%)', p_sequence_order, v_message.status
       using errcode = 'PT409', hint = 'message_final';
   end if;
+  if v_message.parts is not null and coalesce(p_content, p_append_content) is not null
+     or v_message.parts is not null and coalesce(p_tool_calls, p_function_call) is not null then
+    raise exception 'message % was written with parts: change it with part operations', p_sequence_order
+      using errcode = '22023';
+  end if;
 
   v_changed := p_content is not null or p_tool_calls is not null or p_function_call is not null
-    or p_status is distinct from v_message.status and p_status is not null;
-  if p_append_content is not null then
-    v_length := coalesce(char_length(v_message.content), 0);
-    if v_length = p_content_offset then
+    or p_metadata is not null or p_status is distinct from v_message.status and p_status is not null;
+  -- The text being extended: the content, or a text or reasoning part.
+  v_delta := coalesce(p_append_content, p_append_text);
+  v_offset := coalesce(p_content_offset, p_text_offset);
+  v_parts := v_message.parts;
+  if p_part_index is not null then
+    if v_message.function_call is not null then
+      raise exception 'message % has a function_call, which parts do not describe', p_sequence_order
+        using errcode = '22023';
+    end if;
+    v_parts := conversation_store.message_parts(v_message);
+    if p_part_index not between 0 and jsonb_array_length(v_parts) - (case when p_part is null then 1 else 0 end) then
+      raise exception 'part_index % is out of range: the message has % parts', p_part_index, jsonb_array_length(v_parts)
+        using errcode = '22023';
+    end if;
+    if p_part is not null then
+      if v_parts -> p_part_index is distinct from p_part then
+        v_parts := case when p_part_index = jsonb_array_length(v_parts) then v_parts || jsonb_build_array(p_part)
+                        else jsonb_set(v_parts, array[p_part_index::text], p_part) end;
+        perform conversation_store.check_parts(v_parts, v_message.role, v_message.user_id);
+        v_changed := true;
+      end if;
+    elsif v_parts -> p_part_index ->> 'type' not in ('text', 'reasoning') then
+      raise exception 'part % is not a text or reasoning part', p_part_index using errcode = '22023';
+    end if;
+  end if;
+  if v_delta is not null then
+    v_text := case when p_append_text is null then v_message.content else v_parts -> p_part_index ->> 'text' end;
+    v_length := coalesce(char_length(v_text), 0);
+    if v_length = v_offset then
       -- An empty delta here changes only updated_at: it is how a quiet writer shows it is alive.
-      v_message.content := coalesce(v_message.content, '') || p_append_content;
+      v_text := coalesce(v_text, '') || v_delta;
       v_changed := true;
-    elsif not (v_length = p_content_offset + char_length(p_append_content)
-               and right(v_message.content, char_length(p_append_content)) = p_append_content) then
-      raise exception 'content_offset % does not match the stored text, which is % characters long',
-        p_content_offset, v_length
+    elsif not (v_length = v_offset + char_length(v_delta) and right(v_text, char_length(v_delta)) = v_delta) then
+      raise exception 'content_offset % does not match the stored text, which is % characters long', v_offset, v_length
         using errcode = 'PT409', hint = 'content_offset_mismatch',
               detail = jsonb_build_object('content_length', v_length)::text;
     end if;
   end if;
   if not v_changed then
-    return v_message; -- a retried delta: the reply stays exactly as it was
+    return v_message; -- a retried delta or part: the reply stays exactly as it was
+  end if;
+
+  if v_parts is not null then
+    if p_append_text is not null then
+      v_parts := jsonb_set(v_parts, array[p_part_index::text, 'text'], to_jsonb(v_text));
+    end if;
+    v_content := conversation_store.parts_content(v_parts, v_message.role);
+    v_tool_calls := conversation_store.parts_tool_calls(v_parts);
+  else
+    v_content := case
+      -- Stopped before its first delta: final with empty text, as the stale takeover leaves it.
+      when p_status = 'incomplete' and coalesce(p_content, v_text, v_message.content) is null
+           and coalesce(p_tool_calls, v_message.tool_calls) is null
+           and coalesce(p_function_call, v_message.function_call) is null
+      then ''
+      else coalesce(p_content, v_text, v_message.content)
+    end;
+    v_tool_calls := coalesce(p_tool_calls, v_message.tool_calls);
   end if;
 
   update public.conversation_messages m
-  set content = case
-        -- Stopped before its first delta: final with empty text, as the stale takeover leaves it.
-        when p_status = 'incomplete' and coalesce(p_content, v_message.content) is null
-             and coalesce(p_tool_calls, m.tool_calls) is null and coalesce(p_function_call, m.function_call) is null
-        then ''
-        else coalesce(p_content, v_message.content)
-      end,
-      tool_calls = coalesce(p_tool_calls, m.tool_calls),
+  set content = v_content,
+      tool_calls = v_tool_calls,
       function_call = coalesce(p_function_call, m.function_call),
+      parts = v_parts,
+      metadata = coalesce(p_metadata, m.metadata),
       status = coalesce(p_status, m.status),
       token_count = conversation_store.estimate_tokens(
-        coalesce(p_content, v_message.content), m.name, coalesce(p_function_call, m.function_call),
-        coalesce(p_tool_calls, m.tool_calls), m.tool_call_id)
+        v_content, m.name, coalesce(p_function_call, m.function_call), v_tool_calls, m.tool_call_id)
+        + conversation_store.estimate_part_tokens(v_parts),
+      reasoning_token_count = conversation_store.estimate_reasoning_tokens(v_parts)
   where m.id = v_message.id
   returning * into v_message;
 
@@ -1494,7 +2001,33 @@ begin
 end;
 $$;
 
-ALTER FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text) OWNER TO postgres;
+ALTER FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) OWNER TO postgres;
+
+--
+-- Name: storage_objects_to_remove; Type: TABLE; Schema: conversation_store; Owner: postgres
+--
+
+CREATE TABLE conversation_store.storage_objects_to_remove (
+    bucket text NOT NULL,
+    path text NOT NULL,
+    user_id uuid NOT NULL,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE conversation_store.storage_objects_to_remove OWNER TO postgres;
+
+--
+-- Name: TABLE storage_objects_to_remove; Type: COMMENT; Schema: conversation_store; Owner: postgres
+--
+
+COMMENT ON TABLE conversation_store.storage_objects_to_remove IS 'Storage objects referenced by deleted messages, for a job to remove through the Storage API (oldest queued_at first).';
+
+--
+-- Name: storage_objects_to_remove storage_objects_to_remove_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE ONLY conversation_store.storage_objects_to_remove
+    ADD CONSTRAINT storage_objects_to_remove_pkey PRIMARY KEY (bucket, path);
 
 --
 -- Name: conversation_messages conversation_messages_function_call_shape; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
@@ -1613,6 +2146,18 @@ ALTER TABLE ONLY public.conversations
     ADD CONSTRAINT conversations_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 --
+-- Name: storage_objects_to_remove; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE conversation_store.storage_objects_to_remove ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: storage_objects_to_remove users read their own queued files; Type: POLICY; Schema: conversation_store; Owner: postgres
+--
+
+CREATE POLICY "users read their own queued files" ON conversation_store.storage_objects_to_remove FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
 -- Name: conversation_messages; Type: ROW SECURITY; Schema: public; Owner: postgres
 --
 
@@ -1727,6 +2272,12 @@ GRANT INSERT(retention_seconds),UPDATE(retention_seconds) ON TABLE public.conver
 REVOKE ALL ON FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) FROM PUBLIC;
 
 --
+-- Name: FUNCTION check_parts(p_parts jsonb, p_role text, p_owner uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION conversation_json(p_conversation public.conversations); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -1735,10 +2286,34 @@ GRANT ALL ON FUNCTION conversation_store.conversation_json(p_conversation public
 GRANT ALL ON FUNCTION conversation_store.conversation_json(p_conversation public.conversations) TO service_role;
 
 --
+-- Name: FUNCTION estimate_part_tokens(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.estimate_part_tokens(p_parts jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION estimate_reasoning_tokens(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.estimate_reasoning_tokens(p_parts jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION estimate_tokens(p_content text, p_name text, p_function_call jsonb, p_tool_calls jsonb, p_tool_call_id text); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.estimate_tokens(p_content text, p_name text, p_function_call jsonb, p_tool_calls jsonb, p_tool_call_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION file_token_estimate(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.file_token_estimate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION inline_file_max_chars(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.inline_file_max_chars() FROM PUBLIC;
 
 --
 -- Name: FUNCTION is_function_call(p_value jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -1747,10 +2322,24 @@ REVOKE ALL ON FUNCTION conversation_store.estimate_tokens(p_content text, p_name
 REVOKE ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION is_part_list(p_parts jsonb, p_owner uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.is_part_list(p_parts jsonb, p_owner uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION is_tool_call_list(p_value jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION json_or_text(p_text text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.json_or_text(p_text text) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO service_role;
 
 --
 -- Name: TABLE conversation_messages; Type: ACL; Schema: public; Owner: postgres
@@ -1766,6 +2355,14 @@ GRANT SELECT ON TABLE public.conversation_messages TO service_role;
 REVOKE ALL ON FUNCTION conversation_store.message_json(p_message public.conversation_messages) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.message_json(p_message public.conversation_messages) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.message_json(p_message public.conversation_messages) TO service_role;
+
+--
+-- Name: FUNCTION message_parts(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.message_parts(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.message_parts(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.message_parts(p_message public.conversation_messages) TO service_role;
 
 --
 -- Name: FUNCTION openai_message(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -1784,6 +2381,24 @@ GRANT ALL ON FUNCTION conversation_store.page_max_bytes() TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.page_max_bytes() TO service_role;
 
 --
+-- Name: FUNCTION part_problem(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.part_problem(p_part jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION parts_content(p_parts jsonb, p_role text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.parts_content(p_parts jsonb, p_role text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION parts_tool_calls(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -1798,12 +2413,12 @@ GRANT ALL ON FUNCTION conversation_store.search_words(p_content text) TO authent
 GRANT ALL ON FUNCTION conversation_store.search_words(p_content text) TO service_role;
 
 --
--- Name: FUNCTION set_exact_token_count(p_message_id uuid, p_token_count integer); Type: ACL; Schema: conversation_store; Owner: postgres
+-- Name: FUNCTION set_exact_token_count(p_message_id uuid, p_token_count integer, p_reasoning_token_count integer); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer) TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer) TO service_role;
+REVOKE ALL ON FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer, p_reasoning_token_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer, p_reasoning_token_count integer) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.set_exact_token_count(p_message_id uuid, p_token_count integer, p_reasoning_token_count integer) TO service_role;
 
 --
 -- Name: FUNCTION set_expires_at(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -1816,6 +2431,18 @@ REVOKE ALL ON FUNCTION conversation_store.set_expires_at() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.stale_reply_after() FROM PUBLIC;
+
+--
+-- Name: FUNCTION storage_objects(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.storage_objects(p_parts jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION with_derived_columns(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) FROM PUBLIC;
 
 --
 -- Name: FUNCTION writer_counts_tokens(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -1917,12 +2544,18 @@ GRANT ALL ON FUNCTION public.update_conversation_metadata(p_conversation_id uuid
 GRANT ALL ON FUNCTION public.update_conversation_metadata(p_conversation_id uuid, p_patch jsonb) TO service_role;
 
 --
--- Name: FUNCTION update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text) TO authenticated;
-GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text) TO service_role;
+REVOKE ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) TO service_role;
+
+--
+-- Name: TABLE storage_objects_to_remove; Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+GRANT SELECT ON TABLE conversation_store.storage_objects_to_remove TO authenticated;
 
 --
 -- PostgreSQL database dump complete
