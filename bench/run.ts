@@ -17,6 +17,7 @@ import { countMessageTokens } from "../supabase/functions/_shared/tokens.ts";
 import { type Call, callHttp, pgbenchScript, type ScriptOptions, SENTINEL } from "./calls.ts";
 import { COMMON_WORD } from "./corpus.ts";
 import { type HttpRequest, runLoad } from "./http_load.ts";
+import { partsMessage } from "./parts.ts";
 import { type Measurement, runPgbench } from "./pgbench.ts";
 import { conversationId, layout, seed, type Shape, userId, withClient } from "./seed.ts";
 import { startServer } from "./server.ts";
@@ -41,6 +42,8 @@ const { huge, firstBig, firstOrdinary, ownerOf, pgbenchOwnerOf } = layout(SHAPE)
 /** A user of their own, whose messages never hold the word every other user's messages hold. */
 const SEARCHER = SHAPE.users + 1;
 const SEARCHER_CONVERSATION = SHAPE.conversations + 1;
+/** The searcher's second conversation: 100 parts-heavy messages (bench/parts.ts). */
+const PARTS_CONVERSATION = SHAPE.conversations + 2;
 
 const MESSAGE = { role: "user", content: "A benchmark message of ordinary length." };
 
@@ -92,6 +95,11 @@ const append = (n: number): Call => ({
   input: { conversation_id: ids(n).conversation, messages: [MESSAGE] },
   userId: ids(n).user,
 });
+const appendParts = (n: number): Call => ({
+  function: "append-message",
+  input: { conversation_id: ids(n).conversation, messages: [partsMessage(n)] },
+  userId: ids(n).user,
+});
 const newestHistory = (n: number): Call => ({
   function: "get-history",
   input: { conversation_id: ids(n).conversation, order: "desc", limit: 50 },
@@ -106,7 +114,13 @@ const context = (n: number): Call => ({
 const SCENARIOS: Scenario[] = [
   onRandomConversation("append, spread", true, append),
   fixed("append, hot conversation", true, append(firstOrdinary), (t) => t[ownerOf(firstOrdinary)]),
+  onRandomConversation("append with parts, spread", true, appendParts),
   fixed("history, newest 50 of 100", false, newestHistory(firstBig), (t) => t[ownerOf(firstBig)]),
+  fixed("history with parts, newest 50 of 100", false, {
+    function: "get-history",
+    input: { conversation_id: conversationId(PARTS_CONVERSATION), order: "desc", limit: 50 },
+    userId: userId(SEARCHER),
+  }, (t) => t[SEARCHER]),
   fixed("history, newest 50 of 100,000", false, newestHistory(huge), (t) => t[ownerOf(huge)]),
   fixed("context, 8,000 tokens of 100", false, context(firstBig), (t) => t[ownerOf(firstBig)]),
   fixed("context, 8,000 tokens of 100,000", false, context(huge), (t) => t[ownerOf(huge)]),
@@ -183,6 +197,25 @@ async function seedSearcher(databaseUrl: string): Promise<void> {
        from jsonb_to_recordset($3::jsonb) as m(sequence_order integer, role text, content text, token_count integer)`,
       [conversation, user, JSON.stringify(messages)],
     );
+    // Parts-heavy messages, with the columns the database derives from parts.
+    const parts = Array.from({ length: 100 }, (_, i) => {
+      const message = partsMessage(i + 1);
+      return { sequence_order: i + 1, ...message, token_count: countMessageTokens(message) };
+    });
+    await client.query(
+      "insert into public.conversations (id, user_id, last_sequence) values ($1, $2, $3)",
+      [conversationId(PARTS_CONVERSATION), user, parts.length],
+    );
+    await client.query(
+      `insert into public.conversation_messages (conversation_id, user_id, sequence_order, role, content, tool_calls,
+                                                 parts, metadata, token_count, reasoning_token_count)
+       select $1, $2, m.sequence_order, m.role, conversation_store.parts_content(m.parts, m.role),
+              conversation_store.parts_tool_calls(m.parts), m.parts, m.metadata, m.token_count,
+              conversation_store.estimate_reasoning_tokens(m.parts)
+       from jsonb_to_recordset($3::jsonb)
+         as m(sequence_order integer, role text, parts jsonb, metadata jsonb, token_count integer)`,
+      [conversationId(PARTS_CONVERSATION), user, JSON.stringify(parts)],
+    );
   });
 }
 
@@ -250,7 +283,7 @@ async function main(databaseUrl: string): Promise<number> {
   console.log("Seeding 1,000 conversations of 100 users, and conversations of 100 and 100,000 messages…");
   const seeded = await seed(databaseUrl, SHAPE);
   await seedSearcher(databaseUrl);
-  const seededMessages = seeded.messages + 100;
+  const seededMessages = seeded.messages + 200;
   const server = await startServer(databaseUrl);
   const tokens = [""];
   for (let k = 1; k <= SEARCHER; k++) {

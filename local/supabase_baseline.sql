@@ -1,5 +1,5 @@
 -- What a Supabase database provides and a plain PostgreSQL lacks, and nothing more: the API roles and
--- the parts of the auth schema that the migrations use. Every object is created (and granted) only
+-- the parts of the auth and storage schemas that the migrations use. Every object is created (and granted) only
 -- where missing, so this is a no-op on `supabase start`'s database and on a hosted project.
 -- It is applied by tools/db_migrate.ts before the migrations, and is never a migration itself.
 
@@ -63,6 +63,49 @@ begin
       )
     $f$;
     grant execute on function auth.role() to anon, authenticated, service_role;
+  end if;
+
+  -- Supabase Storage's tables, with the columns the migrations and tests use. The Storage API
+  -- (not the database) stores the bytes; locally there is none, only these rows.
+  if to_regnamespace('storage') is null then
+    create schema storage;
+    grant usage on schema storage to anon, authenticated, service_role;
+  end if;
+  if to_regclass('storage.buckets') is null then
+    create table storage.buckets (
+      id text primary key,
+      name text not null unique,
+      owner_id text,
+      public boolean not null default false,
+      file_size_limit bigint,
+      allowed_mime_types text[],
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now()
+    );
+    alter table storage.buckets enable row level security;
+    grant all on table storage.buckets to anon, authenticated, service_role;
+  end if;
+  if to_regclass('storage.objects') is null then
+    create table storage.objects (
+      id uuid primary key default gen_random_uuid(),
+      bucket_id text references storage.buckets (id),
+      name text,
+      owner_id text,
+      metadata jsonb,
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now(),
+      unique (bucket_id, name)
+    );
+    -- As on Supabase: every API role has table privileges, and policies decide.
+    alter table storage.objects enable row level security;
+    grant all on table storage.objects to anon, authenticated, service_role;
+  end if;
+  -- The folders of an object name: 'a/b/c.png' → {a, b}.
+  if to_regprocedure('storage.foldername(text)') is null then
+    create function storage.foldername(name text) returns text[] language sql immutable set search_path = '' as $f$
+      select (pg_catalog.string_to_array(name, '/'))[1:pg_catalog.cardinality(pg_catalog.string_to_array(name, '/')) - 1]
+    $f$;
+    grant execute on function storage.foldername(text) to anon, authenticated, service_role;
   end if;
 end;
 $$;

@@ -168,6 +168,15 @@ function literal(value: SqlValue): string {
   return pg.escapeLiteral(JSON.stringify(value));
 }
 
+/**
+ * The Storage objects ({ bucket, path }) that the messages deleted in this transaction referenced,
+ * as conversation_store.reclaim_conversation records them: the deletes' `storage_objects`.
+ */
+export const removedStorageObjects = new Sql(
+  `select coalesce(nullif(current_setting('conversation_store.removed_storage_objects', true), ''), '[]')::json
+            as storage_objects`,
+);
+
 /** `sql\`select … where id = ${id}\``: every interpolated value becomes a quoted literal or a nested fragment. */
 export function sql(strings: TemplateStringsArray, ...values: SqlValue[]): Sql {
   return new Sql(strings.reduce((text, part, index) => text + literal(values[index - 1]) + part));

@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   unauthorized: 401,
   forbidden: 403,
+  storage_path_forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
   conversation_exists: 409,
@@ -100,7 +101,7 @@ export function fromDatabaseError(error: DatabaseError): ApiError {
     case "54001": // statement_too_complex (JSON nested too deeply)
       return new ApiError("invalid_request", "a value cannot be stored");
     case "42501":
-      return new ApiError("forbidden", error.message);
+      return new ApiError(error.hint === "storage_path_forbidden" ? error.hint : "forbidden", error.message);
     case "57014": // query_canceled: statement_timeout
       return new ApiError("service_unavailable", "the database did not answer in time");
   }

@@ -8,18 +8,13 @@
  * so the edge functions and supabase.rpc() accept exactly the same messages.
  */
 import { z } from "zod";
+import { jsonObject, MAX_JSON_DEPTH, MAX_PARTS, part, parts, roleProblem, text } from "./parts.ts";
 
 export const MAX_BATCH = 100;
-export const MAX_JSON_DEPTH = 32;
+export { MAX_JSON_DEPTH };
 const MAX_SEQUENCE = 2_147_483_647;
 
 const uuid = z.guid({ error: "must be a UUID" }).transform((value) => value.toLowerCase());
-
-function storable(value: string): boolean {
-  return !value.includes("\u0000") && value.isWellFormed();
-}
-
-const text = z.string().refine(storable, { error: "must not contain NUL characters or lone surrogates" });
 
 /** Integers arrive as numbers in JSON bodies and as digit strings in query strings. */
 function integer(min: number, max: number) {
@@ -28,26 +23,6 @@ function integer(min: number, max: number) {
     z.number().int().min(min).max(max),
   );
 }
-
-/** Walks a JSON value without recursion: depth within limits, every key and string storable. */
-function storableJson(value: unknown): boolean {
-  const pending: Array<[unknown, number]> = [[value, 1]];
-  while (pending.length > 0) {
-    const [current, depth] = pending.pop()!;
-    if (typeof current === "string" && !storable(current)) return false;
-    if (current === null || typeof current !== "object") continue;
-    if (depth > MAX_JSON_DEPTH) return false;
-    for (const [key, child] of Object.entries(current)) {
-      if (!Array.isArray(current) && !storable(key)) return false;
-      pending.push([child, depth + 1]);
-    }
-  }
-  return true;
-}
-
-const jsonObject = z.record(z.string(), z.json()).refine(storableJson, {
-  error: `must be nested at most ${MAX_JSON_DEPTH} levels deep, without NUL characters or lone surrogates`,
-});
 
 export const ROLES = ["system", "user", "assistant", "function", "tool"] as const;
 export const STATUSES = ["in_progress", "completed", "incomplete"] as const;
@@ -70,16 +45,29 @@ export const messageInput = z.strictObject({
   tool_call_id: text.min(1).max(128).optional(),
   client_message_id: text.min(1).max(128).optional(),
   status: z.enum(STATUSES).optional(),
+  parts: parts.optional(),
+  metadata: jsonObject.optional(),
 }).superRefine((message, context) => {
   const makesCall = message.function_call !== undefined || message.tool_calls !== undefined;
   const rule = (ok: boolean, path: string, error: string) =>
     ok || context.addIssue({ code: "custom", path: [path], message: error });
   rule(
-    message.content != null || (message.role === "assistant" && makesCall) ||
+    message.content != null || message.parts !== undefined || (message.role === "assistant" && makesCall) ||
       message.status === "in_progress",
     "content",
-    "is required, except for an assistant message with function_call or tool_calls, or a reply in progress",
+    "is required, except with parts, for an assistant message with function_call or tool_calls, or a reply in progress",
   );
+  // One source of truth per row: the database derives content, tool_calls and tool_call_id from parts.
+  rule(
+    message.parts === undefined ||
+      [message.content, message.function_call, message.tool_calls, message.tool_call_id].every((field) =>
+        field == null
+      ),
+    "parts",
+    "come instead of content, function_call, tool_calls and tool_call_id, not beside them",
+  );
+  const partsProblem = message.parts && roleProblem(message.role, message.parts);
+  rule(!partsProblem, "parts", partsProblem ?? "");
   rule(
     message.role === "assistant" || !makesCall,
     "role",
@@ -96,9 +84,9 @@ export const messageInput = z.strictObject({
     "is only for a tool message",
   );
   rule(
-    message.role !== "tool" || message.tool_call_id !== undefined,
+    message.role !== "tool" || message.tool_call_id !== undefined || message.parts !== undefined,
     "tool_call_id",
-    "is required for a tool message",
+    "is required for a tool message (or a tool-result part)",
   );
   rule(
     message.status !== "in_progress" || message.role === "assistant",
@@ -196,8 +184,14 @@ export const updateMessageRequest = z.strictObject({
   tool_calls: toolCalls.optional(),
   function_call: functionCall.optional(),
   status: z.enum(STATUSES).optional(),
+  part_index: integer(0, MAX_PARTS).optional(),
+  part: part.optional(),
+  append_text: text.optional(),
+  text_offset: integer(0, MAX_SEQUENCE).optional(),
+  metadata: jsonObject.optional(),
 }).superRefine((request, context) => {
   const rule = (ok: boolean, error: string) => ok || context.addIssue({ code: "custom", message: error });
+  const given = (...fields: unknown[]) => fields.some((field) => field !== undefined);
   rule(
     request.content === undefined || request.append_content === undefined,
     "send content or append_content, not both",
@@ -207,9 +201,30 @@ export const updateMessageRequest = z.strictObject({
     "append_content and content_offset come together",
   );
   rule(
-    [request.content, request.append_content, request.tool_calls, request.function_call, request.status]
-      .some((field) => field !== undefined),
-    "send content, append_content, tool_calls, function_call or status",
+    (request.append_text === undefined) === (request.text_offset === undefined),
+    "append_text and text_offset come together",
+  );
+  rule(
+    (request.part_index === undefined) === !given(request.part, request.append_text) &&
+      !(request.part !== undefined && request.append_text !== undefined),
+    "part_index comes with one of part and append_text",
+  );
+  rule(
+    request.part_index === undefined ||
+      !given(request.content, request.append_content, request.tool_calls, request.function_call),
+    "send part operations or content and calls, not both",
+  );
+  rule(
+    given(
+      request.content,
+      request.append_content,
+      request.tool_calls,
+      request.function_call,
+      request.status,
+      request.part_index,
+      request.metadata,
+    ),
+    "send content, append_content, tool_calls, function_call, status, a part operation or metadata",
   );
 });
 
@@ -283,6 +298,9 @@ export const message = z.object({
   token_count: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** Only on rows written with parts. */
+  parts: z.array(part).optional(),
+  metadata: z.record(z.string(), z.json()).nullable().optional(),
 });
 
 export const conversation = z.object({
@@ -337,9 +355,11 @@ export const listConversationsResponse = z.object({
   next_cursor: z.string().nullable(),
 });
 export const updateConversationResponse = z.object({ conversation });
+const storageObject = z.object({ bucket: z.string(), path: z.string() });
 export const deleteConversationResponse = z.object({
   conversation_id: z.string(),
   deleted_messages: z.number().int(),
+  storage_objects: z.array(storageObject),
 });
 export const summary = z.object({
   content: z.string(),
@@ -360,6 +380,7 @@ export const deleteAllConversationsResponse = z.object({
   deleted_conversations: z.number().int(),
   deleted_messages: z.number().int(),
   done: z.boolean(),
+  storage_objects: z.array(storageObject),
 });
 export const searchMatch = z.object({
   sequence_order: z.number().int(),

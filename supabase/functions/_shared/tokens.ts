@@ -15,6 +15,7 @@
  * runs (prose, code, URLs) is counted exactly, and every text in linear time.
  */
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import { FILE_TOKEN_ESTIMATE, type Part } from "./parts.ts";
 
 /** Tokens of the framing around each chat message (role and separators). */
 export const MESSAGE_OVERHEAD_TOKENS = 3;
@@ -28,6 +29,7 @@ export interface CountedParts {
   function_call?: { name: string; arguments: string } | null;
   tool_calls?: Array<{ function: { name: string; arguments: string } }> | null;
   tool_call_id?: string | null;
+  parts?: Part[] | null;
 }
 
 /** Runs of one character class long enough to make BPE slow. */
@@ -45,8 +47,45 @@ export function countText(text: string | null | undefined): number {
   return total + countTokens(text.slice(counted), AS_TEXT);
 }
 
-/** tokens(content, name, call names and arguments, tool_call_id) + MESSAGE_OVERHEAD_TOKENS. */
+/** A JSON value as the model reads it: a string as it is, anything else as JSON text. */
+function countJson(value: unknown): number {
+  if (value === undefined) return 0;
+  return countText(typeof value === "string" ? value : JSON.stringify(value));
+}
+
+/**
+ * What a model reads of parts, reasoning aside: text, tool names, inputs, outputs and error texts,
+ * and FILE_TOKEN_ESTIMATE per file. Data, source and step-start parts are not sent to models.
+ */
+function countParts(parts: Part[]): number {
+  return parts.reduce((sum, part) => {
+    switch (part.type) {
+      case "text":
+        return sum + countText(part.text);
+      case "file":
+        return sum + FILE_TOKEN_ESTIMATE;
+      case "tool-call":
+        return sum + countText(part.tool_name) + countJson(part.input ?? {}) + countJson(part.output) +
+          countText(part.error_text);
+      case "tool-result":
+        return sum + countText(part.tool_call_id) + countJson(part.output) + countText(part.error_text);
+      default:
+        return sum;
+    }
+  }, 0);
+}
+
+/** Tokens of the reasoning parts, which token_count leaves out (reasoning_token_count). */
+export function countReasoningTokens(parts: Part[] | null | undefined): number {
+  return (parts ?? []).reduce((sum, part) => sum + (part.type === "reasoning" ? countText(part.text) : 0), 0);
+}
+
+/**
+ * tokens(content, name, call names and arguments, tool_call_id) + MESSAGE_OVERHEAD_TOKENS; for a
+ * message with parts, tokens(name) + the parts' (countParts) + MESSAGE_OVERHEAD_TOKENS.
+ */
 export function countMessageTokens(message: CountedParts): number {
+  if (message.parts) return MESSAGE_OVERHEAD_TOKENS + countText(message.name) + countParts(message.parts);
   const calls = [
     ...(message.function_call ? [message.function_call] : []),
     ...(message.tool_calls ?? []).map((call) => call.function),
@@ -56,9 +95,16 @@ export function countMessageTokens(message: CountedParts): number {
     countText(message.tool_call_id);
 }
 
-/** Messages as append_messages takes them from the edge functions: each with its exact count. */
+/**
+ * Messages as append_messages takes them from the edge functions: each with its exact count, and
+ * the reasoning count of those with parts.
+ */
 export function withTokenCounts<Message extends CountedParts>(
   messages: Message[],
-): Array<Message & { token_count: number }> {
-  return messages.map((message) => ({ ...message, token_count: countMessageTokens(message) }));
+): Array<Message & { token_count: number; reasoning_token_count?: number }> {
+  return messages.map((message) => ({
+    ...message,
+    token_count: countMessageTokens(message),
+    ...(message.parts ? { reasoning_token_count: countReasoningTokens(message.parts) } : {}),
+  }));
 }

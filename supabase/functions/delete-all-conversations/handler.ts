@@ -1,6 +1,7 @@
 /**
  * POST or DELETE delete-all-conversations `{ user_id? }` → 200 `{ deleted_conversations,
- * deleted_messages, done }`: erases everything of the caller (the service role: of `user_id`).
+ * deleted_messages, done, storage_objects }`: erases everything of the caller (the service role: of
+ * `user_id`); `storage_objects` lists the Storage files the messages reclaimed by this call referenced.
  *
  * Work is bounded per call (public.delete_all_conversations): up to 10,000 conversations are made
  * gone for clients, and up to 50,000 messages reclaimed. While `done` is false, call again; each
@@ -8,9 +9,10 @@
  */
 import type { z } from "zod";
 import { type Caller, refuseUserIdFromUsers } from "../_shared/auth.ts";
-import { asCaller, type Sql, sql } from "../_shared/db.ts";
+import { asCaller, removedStorageObjects, type Sql, sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
+import type { RawJson } from "../_shared/json.ts";
 import { deleteAllConversationsRequest } from "../_shared/schemas.ts";
 
 /** The statements of one request (also run by the benchmark). */
@@ -19,6 +21,7 @@ export function statements(request: z.output<typeof deleteAllConversationsReques
     sql`select json_build_object('deleted_conversations', d.deleted_conversations,
                                  'deleted_messages', d.deleted_messages, 'done', d.done) as result
         from public.delete_all_conversations(${request.user_id}) as d`,
+    removedStorageObjects,
   ];
 }
 
@@ -31,7 +34,8 @@ export const deleteAllConversations = defineFunction({
     if (caller.role === "service_role" && request.user_id === undefined) {
       throw new ApiError("invalid_request", "a service_role token must name the user in user_id");
     }
-    const [[{ result }]] = await asCaller(caller, statements(request, caller));
-    return { status: 200, body: result };
+    const [[{ result }], [{ storage_objects }]] = await asCaller(caller, statements(request, caller));
+    // The counts arrive as json text (deleted_messages is a bigint); the list goes beside them.
+    return { status: 200, body: { ...JSON.parse((result as RawJson).text), storage_objects } };
   },
 });

@@ -1,6 +1,7 @@
 /**
  * POST or PATCH update-message `{ conversation_id, sequence_order, content? | append_content +
- * content_offset, tool_calls?, function_call?, status? }` → 200 `{ message }`.
+ * content_offset, tool_calls?, function_call?, status?, part_index? + (part | append_text +
+ * text_offset), metadata? }` → 200 `{ message }`.
  *
  * Streams a reply: deltas are appended exactly once (public.update_message checks the offset), and
  * a final status (completed, incomplete) ends the reply for good. A reply's token count follows
@@ -10,7 +11,7 @@
 import { asCaller, type Row, sql } from "../_shared/db.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { updateMessageRequest } from "../_shared/schemas.ts";
-import { type CountedParts, countMessageTokens } from "../_shared/tokens.ts";
+import { type CountedParts, countMessageTokens, countReasoningTokens } from "../_shared/tokens.ts";
 
 export const updateMessage = defineFunction({
   name: "update-message",
@@ -19,19 +20,22 @@ export const updateMessage = defineFunction({
   async handle(request, caller) {
     const [[updated]] = await asCaller(caller, [
       sql`select conversation_store.message_json(m) as message, m.id, m.status,
-                 m.content, m.name, m.function_call, m.tool_calls, m.tool_call_id
+                 m.content, m.name, m.function_call, m.tool_calls, m.tool_call_id, m.parts
           from public.update_message(${request.conversation_id}, ${request.sequence_order}, ${request.content},
                                      ${request.append_content}, ${request.content_offset},
                                      ${request.tool_calls}::jsonb, ${request.function_call}::jsonb,
-                                     ${request.status}) as m`,
+                                     ${request.status}, ${request.part_index}, ${request.part}::jsonb,
+                                     ${request.append_text}, ${request.text_offset},
+                                     ${request.metadata}::jsonb) as m`,
     ]);
     if (updated.status === "in_progress") return { status: 200, body: { message: updated.message } };
 
+    const counted = updated as Row & CountedParts;
     const [, [final]] = await asCaller(caller, [
-      sql`select conversation_store.set_exact_token_count(${updated.id as string},
-                                                          ${
-        countMessageTokens(updated as Row & CountedParts)
-      })`,
+      sql`select conversation_store.set_exact_token_count(${updated.id as string}, ${
+        countMessageTokens(counted)
+      },
+                                                          ${countReasoningTokens(counted.parts)})`,
       sql`select conversation_store.message_json(m) as message
           from public.conversation_messages as m where m.id = ${updated.id as string}`,
     ]);

@@ -36,6 +36,7 @@ test("the client starts, appends, pages, updates, lists and removes conversation
   assert.deepEqual(await store.remove(conversation.id), {
     conversation_id: conversation.id,
     deleted_messages: 4,
+    storage_objects: [],
   });
 });
 
@@ -243,7 +244,11 @@ test("removeAll erases every conversation of the caller, and a service role eras
   }
   const { conversation: bobs } = await storeFor(bob).start({ messages: [{ role: "user", content: "mine" }] });
 
-  assert.deepEqual(await store.removeAll(), { deleted_conversations: 3, deleted_messages: 6 });
+  assert.deepEqual(await store.removeAll(), {
+    deleted_conversations: 3,
+    deleted_messages: 6,
+    storage_objects: [],
+  });
   assert.deepEqual((await store.list()).conversations, []);
   assert.equal((await storeFor(bob).list()).conversations.length, 1, "Bob's conversation stays");
 
@@ -251,12 +256,13 @@ test("removeAll erases every conversation of the caller, and a service role eras
   assert.deepEqual(await service.removeAll({ user_id: bob.id }), {
     deleted_conversations: 1,
     deleted_messages: 1,
+    storage_objects: [],
   });
   const gone = await storeFor(bob).history(bobs.id).catch((error) => error);
   assert.equal(gone.code, "not_found");
 });
 
-test("the README's compaction loop replaces what the window left out with a summary, then stops", async () => {
+test("the compaction loop of docs/feed-a-model.md replaces what the window left out with a summary, then stops", async () => {
   const store = storeFor(await newUser());
   const { conversation } = await store.start({
     messages: [{ role: "system", content: "You write scripts." }],
@@ -276,7 +282,7 @@ test("the README's compaction loop replaces what the window left out with a summ
     return Promise.resolve(`${previous ?? "So far:"} ${older.length} more messages about the cat video.`);
   };
 
-  // As in the README:
+  // As in docs/feed-a-model.md:
   const budget = { maxTokens: 150 };
   let window = await store.context(conversation.id, budget);
   assert.equal(window.has_earlier, true);

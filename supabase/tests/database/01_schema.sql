@@ -114,8 +114,8 @@ select has_trigger('public', 'conversations', 'conversations_touch_updated_at', 
 select is(
   (select count(*)::int from pg_constraint
    where conrelid = 'public.conversation_messages'::regclass and conname like '%\_max\_size'),
-  3,
-  'content, function_call and tool_calls have size limits'
+  5,
+  'content, function_call, tool_calls, parts and metadata have size limits'
 );
 select is(
   (select count(*)::int from pg_constraint

@@ -10,6 +10,8 @@ import { projectRoot, supabaseCli, withLocalSslMode } from "../../../tools/db_mi
 
 /** The last migration of the release before this one. */
 const PREVIOUS_RELEASE = "20261124000600";
+/** The last migration shipped before message parts (issue 17). */
+const LAST_SHIPPED = "20261125001500";
 
 const databaseUrl = Deno.env.get("DATABASE_URL") ?? "";
 
@@ -156,6 +158,139 @@ Deno.test({
       await admin.query(`drop database ${name} with (force)`);
       await admin.end();
       await Deno.remove(previous, { recursive: true });
+    }
+  },
+});
+
+/** Every message as the API's old shapes show it, by id. */
+const OLD_SHAPES = `
+  select coalesce(jsonb_object_agg(m.id, jsonb_build_object(
+           'rows', conversation_store.message_json(m)::text, 'openai', conversation_store.openai_message(m)::text)), '{}')
+           as shapes,
+         (select jsonb_agg(public.get_context(c.id, 100000) order by c.id) from public.conversations c
+          where c.deleted_at is null) as windows
+  from public.conversation_messages m`;
+
+Deno.test({
+  name:
+    "a database filled at the last shipped migration reads back identical in the old shapes and derives parts",
+  ignore: databaseUrl === "",
+  async fn() {
+    const name = `upgrade_${crypto.randomUUID().replaceAll("-", "")}`;
+    const admin = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const url = new URL(withLocalSslMode(databaseUrl));
+    url.pathname = `/${name}`;
+    const client = new pg.Client({ connectionString: url.toString() });
+    const shipped = await projectUpTo(LAST_SHIPPED);
+    try {
+      await client.connect();
+      await client.query(await Deno.readTextFile(`${projectRoot}/local/supabase_baseline.sql`));
+      await migrateWith(url.toString(), shipped);
+
+      const alice = "00000000-0000-4000-8000-0000000000a1";
+      await client.query(`insert into auth.users (id) values ($1)`, [alice]);
+      // Every row shape the release wrote: each role, calls, a tool and a function result, a reply
+      // streamed to completion, one stopped, one still in progress, a summary and a fork.
+      await client.query(`
+        begin;
+        select set_config('role', 'authenticated', true),
+               set_config('request.jwt.claims', '{"sub": "${alice}", "role": "authenticated"}', true);
+        select public.start_conversation(p_id => 'c0000000-0000-4000-8000-000000000001', p_metadata => '{"step": "script"}');
+        select public.start_conversation(p_id => 'c0000000-0000-4000-8000-000000000002', p_retention_seconds => 86400);
+        select public.append_messages('c0000000-0000-4000-8000-000000000001', '[
+          {"role": "system", "content": "You write scripts."},
+          {"role": "user", "content": "A cat video", "client_message_id": "u1"},
+          {"role": "assistant", "content": "Let me check.", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "render", "arguments": "{\\"scene\\":1}"}},
+            {"id": "c2", "type": "function", "function": {"name": "broken", "arguments": "{not json"}}]},
+          {"role": "tool", "tool_call_id": "c1", "content": "{\\"status\\":\\"queued\\"}"},
+          {"role": "tool", "tool_call_id": "c2", "content": "error"},
+          {"role": "assistant", "content": null, "function_call": {"name": "notify", "arguments": "{}"}},
+          {"role": "function", "name": "notify", "content": "sent"},
+          {"role": "user", "name": "bob", "content": "Thanks"},
+          {"role": "assistant", "status": "in_progress"}]');
+        select public.update_message('c0000000-0000-4000-8000-000000000001', 9, p_append_content => 'Done', p_content_offset => 0);
+        select public.update_message('c0000000-0000-4000-8000-000000000001', 9, p_status => 'completed');
+        select public.append_messages('c0000000-0000-4000-8000-000000000001', '[{"role": "assistant", "status": "in_progress"}]');
+        select public.update_message('c0000000-0000-4000-8000-000000000001', 10, p_status => 'incomplete');
+        select public.set_conversation_summary('c0000000-0000-4000-8000-000000000001', 'A cat video is rendering.', 4);
+        select public.fork_conversation('c0000000-0000-4000-8000-000000000001', 8, 'c0000000-0000-4000-8000-000000000003');
+        select public.append_messages('c0000000-0000-4000-8000-000000000002', '[
+          {"role": "user", "content": "still streaming?"}, {"role": "assistant", "status": "in_progress"}]');
+        select public.update_message('c0000000-0000-4000-8000-000000000002', 2, p_append_content => 'Part', p_content_offset => 0);
+        commit;`);
+      const { rows: [before] } = await client.query(OLD_SHAPES);
+      assert.equal(Object.keys(before.shapes).length, 10 + 2 + 8);
+
+      await migrateWith(url.toString());
+
+      const { rows: [after] } = await client.query(OLD_SHAPES);
+      assert.deepEqual(
+        after.shapes,
+        before.shapes,
+        "message_json and openai_message of every old row are unchanged",
+      );
+      assert.deepEqual(after.windows, before.windows, "context windows of old rows are unchanged");
+      const { rows: [columns] } = await client.query(`
+        select count(*) filter (where parts is not null or metadata is not null)::int as with_parts,
+               count(*) filter (where reasoning_token_count <> 0)::int as with_reasoning
+        from public.conversation_messages`);
+      assert.deepEqual(columns, { with_parts: 0, with_reasoning: 0 }, "history is not rewritten");
+
+      const { rows } = await client.query(`
+        select m.sequence_order, conversation_store.message_parts(m) as parts from public.conversation_messages m
+        where m.conversation_id = 'c0000000-0000-4000-8000-000000000001' order by m.sequence_order`);
+      const parts = Object.fromEntries(rows.map((row) => [row.sequence_order, row.parts]));
+      assert.deepEqual(parts[1], [{ type: "text", text: "You write scripts." }]);
+      assert.deepEqual(parts[3], [
+        { type: "text", text: "Let me check." },
+        {
+          type: "tool-call",
+          tool_call_id: "c1",
+          tool_name: "render",
+          state: "input-available",
+          input: { scene: 1 },
+        },
+        {
+          type: "tool-call",
+          tool_call_id: "c2",
+          tool_name: "broken",
+          state: "input-available",
+          input: "{not json",
+        },
+      ]);
+      assert.deepEqual(parts[4], [
+        { type: "tool-result", tool_call_id: "c1", tool_name: "", output: '{"status":"queued"}' },
+      ]);
+      assert.deepEqual(parts[6], [
+        {
+          type: "tool-call",
+          tool_call_id: "function_call",
+          tool_name: "notify",
+          state: "input-available",
+          input: {},
+        },
+      ]);
+      assert.deepEqual(parts[7], [
+        { type: "tool-result", tool_call_id: "function_call", tool_name: "notify", output: "sent" },
+      ]);
+      assert.deepEqual(parts[9], [{ type: "text", text: "Done" }]);
+      assert.deepEqual(parts[10], [{ type: "text", text: "" }]);
+
+      // The reply left in progress by the old release streams on, into parts.
+      const streamed = await client.query(`
+        select set_config('role', 'authenticated', false),
+               set_config('request.jwt.claims', '{"sub": "${alice}", "role": "authenticated"}', false);
+        select m.content, m.parts from public.update_message('c0000000-0000-4000-8000-000000000002', 2,
+          p_part_index => 0, p_append_text => 'ly', p_text_offset => 4) as m`) as unknown as pg.QueryResult[];
+      assert.deepEqual(streamed[1].rows[0], { content: "Partly", parts: [{ type: "text", text: "Partly" }] });
+    } finally {
+      await client.end().catch(() => {});
+      await admin.query(`drop database ${name} with (force)`);
+      await admin.end();
+      await Deno.remove(shipped, { recursive: true });
     }
   },
 });

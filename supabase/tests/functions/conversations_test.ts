@@ -176,6 +176,7 @@ test("delete-conversation removes the conversation with its messages, once", asy
   assert.deepEqual(api.deleteConversationResponse.parse(deleted.body), {
     conversation_id: id,
     deleted_messages: 2,
+    storage_objects: [],
   });
   const { rows } = await pool.query(
     "select count(*)::int as n from public.conversation_messages where conversation_id = $1",

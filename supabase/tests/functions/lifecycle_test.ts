@@ -139,7 +139,12 @@ test("delete-all-conversations: a user's token with user_id is 403, the service 
     method: "DELETE",
     body: { user_id: bob.id },
   });
-  assert.deepEqual(viaDelete.body, { deleted_conversations: 1, deleted_messages: 1, done: true });
+  assert.deepEqual(viaDelete.body, {
+    deleted_conversations: 1,
+    deleted_messages: 1,
+    done: true,
+    storage_objects: [],
+  });
   assert.equal((await call("delete-all-conversations", { method: "POST", body: {} })).status, 401);
 });
 
@@ -150,7 +155,7 @@ test("delete-conversation of a conversation larger than a batch answers at once;
     alice.id,
   ]);
   const reply = await call("delete-conversation", { token: alice.token, body: { conversation_id: id } });
-  assert.deepEqual(reply.body, { conversation_id: id, deleted_messages: 12_000 });
+  assert.deepEqual(reply.body, { conversation_id: id, deleted_messages: 12_000, storage_objects: [] });
   assert.equal(
     (await call("get-history", { token: alice.token, query: { conversation_id: id } })).status,
     404,
@@ -161,7 +166,12 @@ test("delete-conversation of a conversation larger than a batch answers at once;
   );
   assert.deepEqual(left, { messages: 2_000, highest: 2_000 }, "the newest 10,000 went in the request");
   const erase = await call("delete-all-conversations", { token: alice.token, body: {} });
-  assert.deepEqual(erase.body, { deleted_conversations: 0, deleted_messages: 0, done: true });
+  assert.deepEqual(erase.body, {
+    deleted_conversations: 0,
+    deleted_messages: 0,
+    done: true,
+    storage_objects: [],
+  });
 });
 
 test("search-conversations finds the caller's conversations by words, with snippets and highlights", async () => {
