@@ -131,7 +131,8 @@ export async function eventually<T>(
 /** The reply of a conversation as stored (its last message), read straight from the table. */
 export async function storedReply(conversationId: string) {
   const { rows } = await pool.query(
-    `select sequence_order, role, content, status, client_message_id from public.conversation_messages
+    `select sequence_order, role, content, status, client_message_id, reasoning_token_count
+     from public.conversation_messages
      where conversation_id = $1 order by sequence_order desc limit 1`,
     [conversationId],
   );
@@ -141,5 +142,6 @@ export async function storedReply(conversationId: string) {
     content: string | null;
     status: string;
     client_message_id: string;
+    reasoning_token_count: number;
   };
 }

@@ -1,6 +1,6 @@
 /** The chat function over HTTP, on the real database, with the AI SDK's mock model driven by the test. */
 import assert from "node:assert/strict";
-import { finishPart, textParts, toolCallParts } from "../../../local/mock_model.ts";
+import { finishPart, reasoningParts, textParts, toolCallParts } from "../../../local/mock_model.ts";
 import { tools } from "../../functions/chat/tools.ts";
 import {
   allChunks,
@@ -177,7 +177,11 @@ test("resume answers 204 without a reply in progress, else replays and follows i
 
   const writing = postChat(server.url, alice, { id: conversationId, messages: [userMessage("Long one")] });
   const model = await server.model.nextCall();
-  model.send({ type: "text-start", id: "t" }, { type: "text-delta", id: "t", delta: "Part one. " });
+  model.send(...reasoningParts("Two parts."), { type: "text-start", id: "t" }, {
+    type: "text-delta",
+    id: "t",
+    delta: "Part one. ",
+  });
   await eventually(() => storedReply(conversationId), (r) => r.content === "Part one. ", "the first delta");
 
   const [byQuery, byPath] = await Promise.all([
@@ -190,6 +194,11 @@ test("resume answers 204 without a reply in progress, else replays and follows i
   const replayed: UIMessageChunk[] = [];
   await until(followed, (chunk) => chunk.type === "text-delta", replayed);
   assert.equal(streamedText(replayed), "Part one. ");
+  assert.deepEqual(
+    replayed.filter((chunk) => chunk.type === "reasoning-delta").map((chunk) => chunk.delta),
+    ["Two parts."],
+    "the replay has the reasoning stored before the text",
+  );
   model.send(
     { type: "text-delta", id: "t", delta: "Part two." },
     { type: "text-end", id: "t" },
@@ -255,7 +264,7 @@ test("a tool of the tools module runs server-side; its call and result stream, a
   });
   const step1 = await toolServer.model.nextCall();
   assert.deepEqual(step1.options.tools?.map((tool) => tool.name), ["get_time"]);
-  step1.send(...toolCallParts("get_time", { time_zone: "UTC" }));
+  step1.send(...reasoningParts("Time needs the tool."), ...toolCallParts("get_time", { time_zone: "UTC" }));
   step1.end();
   const step2 = await toolServer.model.nextCall();
   const result = step2.options.prompt.at(-1);
@@ -273,6 +282,29 @@ test("a tool of the tools module runs server-side; its call and result stream, a
   assert.equal(types.filter((type) => type === "start-step").length, 2);
   const reply = await storedReply(conversationId);
   assert.deepEqual([reply.content, reply.status], ["It is now.", "completed"]);
+
+  // Stored as parts: what the browser was sent, tool state and reasoning included.
+  const stored = (await history(alice, conversationId)).at(-1)!;
+  const parts = stored.parts as Array<Record<string, unknown>>;
+  assert.deepEqual(parts.map((part) => part.type), [
+    "step-start",
+    "reasoning",
+    "tool-call",
+    "step-start",
+    "text",
+  ]);
+  assert.equal(parts[1].text, "Time needs the tool.");
+  assert.deepEqual([parts[2].tool_name, parts[2].state, parts[2].input], ["get_time", "output-available", {
+    time_zone: "UTC",
+  }]);
+  assert.equal((parts[2].output as { time_zone: string }).time_zone, "UTC");
+  const [call] = stored.tool_calls as Array<{ id: string; function: { name: string; arguments: string } }>;
+  assert.deepEqual([call.id, call.function.name, JSON.parse(call.function.arguments)], [
+    parts[2].tool_call_id,
+    "get_time",
+    { time_zone: "UTC" },
+  ], "tool_calls are derived from the tool part");
+  assert.ok(reply.reasoning_token_count > 0, "reasoning is counted apart");
 });
 
 test("with CHAT_ON_DISCONNECT=continue a closed request does not stop the reply, which a resume then follows", async () => {

@@ -7,64 +7,33 @@
  * the chunks a browser that has seen none, or some, of the reply still needs.
  */
 import type { ProviderMetadata, UIMessageChunk } from "ai";
+import type { Part, TOOL_STATES } from "../parts.ts";
+
+type ToolState = typeof TOOL_STATES[number];
 
 type Json = unknown;
-
-export type ToolState =
-  | "input-streaming"
-  | "input-available"
-  | "approval-requested"
-  | "approval-responded"
-  | "output-available"
-  | "output-error"
-  | "output-denied";
-
-export type StorePart =
-  | { type: "text" | "reasoning"; text: string; provider_metadata?: ProviderMetadata }
-  | {
-    type: "tool-call";
-    tool_call_id: string;
-    tool_name: string;
-    state: ToolState;
-    input?: Json;
-    output?: Json;
-    error_text?: string;
-    provider_executed?: boolean;
-    dynamic?: boolean;
-    preliminary?: boolean;
-    title?: string;
-    approval?: Record<string, Json>;
-    provider_metadata?: ProviderMetadata;
-  }
-  | {
-    type: "source";
-    source_type: "url" | "document";
-    source_id: string;
-    url?: string;
-    title?: string;
-    media_type?: string;
-    filename?: string;
-    provider_metadata?: ProviderMetadata;
-  }
-  | { type: "file"; media_type: string; url: string; filename?: string; provider_metadata?: ProviderMetadata }
-  | { type: "data"; name: string; id?: string; data: Json }
-  | { type: "step-start" };
 
 /** A change to the stored parts: replace (or add, at the end) a part, or add text to one. */
 export type PartChange =
   | { kind: "set"; index: number }
   | { kind: "append"; index: number; text: string };
 
+/** A part built from the SDK's chunk fields, whose JSON the store checks (check_parts). */
+const storePart = (value: Record<string, unknown>) => defined(value) as Part;
+
+/** A chunk built from stored fields, which the store took from the SDK's chunks. */
+const chunk = (value: Record<string, unknown>) => defined(value) as UIMessageChunk;
+
 /** Leaves out undefined values, which JSON would drop anyway, so that parts compare as stored. */
 function defined<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-type ToolPart = Extract<StorePart, { type: "tool-call" }>;
+type ToolPart = Extract<Part, { type: "tool-call" }>;
 
 /** The parts of one reply as its chunks arrive. */
 export class ReplyParts {
-  readonly parts: StorePart[] = [];
+  readonly parts: Part[] = [];
   private readonly blocks = new Map<string, number>();
   private readonly tools = new Map<string, number>();
 
@@ -75,7 +44,7 @@ export class ReplyParts {
       case "reasoning-start": {
         const type = chunk.type === "text-start" ? "text" : "reasoning";
         this.blocks.set(`${type}:${chunk.id}`, this.parts.length);
-        return this.add(defined({ type, text: "", provider_metadata: chunk.providerMetadata }));
+        return this.add(storePart({ type, text: "", provider_metadata: chunk.providerMetadata }));
       }
       case "text-delta":
       case "reasoning-delta": {
@@ -133,7 +102,7 @@ export class ReplyParts {
       case "tool-output-denied":
         return this.tool(chunk.toolCallId, undefined, { state: "output-denied" });
       case "source-url":
-        return this.add(defined({
+        return this.add(storePart({
           type: "source",
           source_type: "url",
           source_id: chunk.sourceId,
@@ -142,7 +111,7 @@ export class ReplyParts {
           provider_metadata: chunk.providerMetadata,
         }));
       case "source-document":
-        return this.add(defined({
+        return this.add(storePart({
           type: "source",
           source_type: "document",
           source_id: chunk.sourceId,
@@ -152,7 +121,7 @@ export class ReplyParts {
           provider_metadata: chunk.providerMetadata,
         }));
       case "file":
-        return this.add(defined({
+        return this.add(storePart({
           type: "file",
           media_type: chunk.mediaType,
           url: chunk.url,
@@ -164,19 +133,25 @@ export class ReplyParts {
         if (chunk.type.startsWith("data-")) {
           const data = chunk as { type: `data-${string}`; id?: string; data: Json; transient?: boolean };
           if (data.transient) return [];
-          return this.add(defined({ type: "data", name: data.type.slice(5), id: data.id, data: data.data }));
+          return this.add(
+            storePart({ type: "data", name: data.type.slice(5), id: data.id, data: data.data }),
+          );
         }
         return [];
     }
   }
 
-  private add(part: StorePart): PartChange[] {
+  private add(part: Part): PartChange[] {
     this.parts.push(part);
     return [{ kind: "set", index: this.parts.length - 1 }];
   }
 
   /** A tool part changes state in place, as the SDK's own UI message does. */
-  private tool(toolCallId: string, toolName: string | undefined, change: Partial<ToolPart>): PartChange[] {
+  private tool(
+    toolCallId: string,
+    toolName: string | undefined,
+    change: { state: ToolState } & Record<string, unknown>,
+  ): PartChange[] {
     let index = this.tools.get(toolCallId);
     if (index === undefined) {
       if (toolName === undefined) return []; // a result for a call this reply never made
@@ -190,14 +165,9 @@ export class ReplyParts {
       });
     }
     const part = this.parts[index] as ToolPart;
-    this.parts[index] = defined({ ...part, ...change, preliminary: change.preliminary || undefined });
+    this.parts[index] = storePart({ ...part, ...change, preliminary: change.preliminary || undefined });
     return [{ kind: "set", index }];
   }
-}
-
-/** The text a model reads from parts: what the store derives `content` from. */
-export function textOf(parts: StorePart[]): string {
-  return parts.map((part) => part.type === "text" ? part.text : "").join("");
 }
 
 const TOOL_STAGE: Record<ToolState, number> = {
@@ -211,7 +181,7 @@ const TOOL_STAGE: Record<ToolState, number> = {
 };
 
 interface Seen {
-  type: StorePart["type"];
+  type: Part["type"];
   /** Text sent so far (UTF-16 units), for text and reasoning. */
   length: number;
   /** The tool stage sent so far. */
@@ -228,7 +198,7 @@ export class ReplayCursor {
   private readonly seen: Seen[] = [];
   private stepOpen = false;
 
-  update(parts: StorePart[]): UIMessageChunk[] {
+  update(parts: Part[]): UIMessageChunk[] {
     const chunks: UIMessageChunk[] = [];
     parts.forEach((part, index) => {
       const seen = this.seen[index];
@@ -256,7 +226,7 @@ export class ReplayCursor {
     });
   }
 
-  private partChunks(part: StorePart, index: number, seen: Seen | undefined): UIMessageChunk[] {
+  private partChunks(part: Part, index: number, seen: Seen | undefined): UIMessageChunk[] {
     const first = seen === undefined;
     const state = seen ?? (this.seen[index] = { type: part.type, length: 0, stage: -1, open: false });
     switch (part.type) {
@@ -269,8 +239,8 @@ export class ReplayCursor {
           state.open = true;
           chunks.push(
             part.type === "text"
-              ? defined({ type: "text-start", id, providerMetadata })
-              : defined({ type: "reasoning-start", id, providerMetadata }),
+              ? chunk({ type: "text-start", id, providerMetadata })
+              : chunk({ type: "reasoning-start", id, providerMetadata }),
           );
         }
         if (part.text.length > state.length) {
@@ -294,14 +264,14 @@ export class ReplayCursor {
         if (!first) return [];
         return [
           part.source_type === "url"
-            ? defined({
+            ? chunk({
               type: "source-url",
               sourceId: part.source_id,
               url: part.url ?? "",
               title: part.title,
               providerMetadata: part.provider_metadata,
             })
-            : defined({
+            : chunk({
               type: "source-document",
               sourceId: part.source_id,
               mediaType: part.media_type ?? "application/octet-stream",
@@ -313,18 +283,18 @@ export class ReplayCursor {
       case "file":
         return first
           ? [
-            defined({
+            chunk({
               type: "file",
-              url: part.url,
+              url: part.url ?? `storage://${part.storage?.bucket}/${part.storage?.path}`,
               mediaType: part.media_type,
               providerMetadata: part.provider_metadata,
             }),
           ]
           : [];
       case "data":
-        return first
-          ? [defined({ type: `data-${part.name}`, id: part.id, data: part.data }) as UIMessageChunk]
-          : [];
+        return first ? [chunk({ type: `data-${part.name}`, id: part.id, data: part.data })] : [];
+      case "tool-result": // tool rows only: never in a reply
+        return [];
     }
   }
 
@@ -338,11 +308,11 @@ export class ReplayCursor {
     });
     if (seen.stage < 0 && stage === 0) {
       chunks.push(
-        defined({ type: "tool-input-start", ...common, toolName: part.tool_name, title: part.title }),
+        chunk({ type: "tool-input-start", ...common, toolName: part.tool_name, title: part.title }),
       );
     }
     if (seen.stage < 1 && stage >= 1) {
-      chunks.push(defined({
+      chunks.push(chunk({
         type: "tool-input-available",
         ...common,
         toolName: part.tool_name,
@@ -360,9 +330,9 @@ export class ReplayCursor {
     }
     if (seen.stage < 3 && stage === 3) {
       if (part.state === "output-available") {
-        chunks.push(defined({ type: "tool-output-available", ...common, output: part.output }));
+        chunks.push(chunk({ type: "tool-output-available", ...common, output: part.output }));
       } else if (part.state === "output-error") {
-        chunks.push(defined({ type: "tool-output-error", ...common, errorText: part.error_text ?? "" }));
+        chunks.push(chunk({ type: "tool-output-error", ...common, errorText: part.error_text ?? "" }));
       } else {
         chunks.push({ type: "tool-output-denied", toolCallId: part.tool_call_id });
       }

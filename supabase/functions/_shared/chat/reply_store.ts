@@ -10,9 +10,10 @@ import type { Caller } from "../auth.ts";
 import { asCaller, type Row, type Sql, sql } from "../db.ts";
 import { ApiError, isDatabaseError } from "../errors.ts";
 import type { RawJson } from "../json.ts";
-import { countMessageTokens, withTokenCounts } from "../tokens.ts";
+import { countMessageTokens, countReasoningTokens, withTokenCounts } from "../tokens.ts";
 import type { OpenAIMessage } from "../schemas.ts";
-import { type ReplyParts, type StorePart, textOf } from "./parts.ts";
+import type { Part } from "../parts.ts";
+import type { ReplyParts } from "./parts.ts";
 
 /** conversation_store.stale_reply_after(): a reply silent this long is taken over by the next message. */
 export const STALE_REPLY_SECONDS = 60;
@@ -25,7 +26,7 @@ export interface StoredReply {
   sequence: number;
   messageId: string;
   status: ReplyStatus;
-  parts: StorePart[];
+  parts: Part[];
   /** Seconds since the reply last changed. */
   silentSeconds: number;
 }
@@ -59,17 +60,19 @@ export function userMessageOf(
 const parseJson = (value: unknown) => JSON.parse((value as RawJson).text);
 
 /** The reply columns every read selects, from a message aliased m. */
-const REPLY_COLUMNS = sql`m.conversation_id, m.sequence_order, m.client_message_id, m.status, m.content,
+const REPLY_COLUMNS = sql`m.conversation_id, m.sequence_order, m.client_message_id, m.status,
+  m.parts, m.content,
   extract(epoch from now() - m.updated_at)::float8 as silent_seconds`;
 
 function toReply(row: Row): StoredReply {
-  const content = row.content as string | null;
   return {
     conversationId: row.conversation_id as string,
     sequence: row.sequence_order as number,
     messageId: (row.client_message_id as string | null) ?? String(row.sequence_order),
     status: row.status as ReplyStatus,
-    parts: content ? [{ type: "text", text: content }] : [],
+    // A reply begun without parts (another writer's) is its text.
+    parts: (row.parts as Part[] | null) ??
+      (row.content ? [{ type: "text", text: row.content as string }] : []),
     silentSeconds: row.silent_seconds as number,
   };
 }
@@ -211,20 +214,51 @@ const isFinalError = (error: unknown) =>
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** A text or reasoning part that is `stored` with more text: what to append, else null. */
+function textDelta(stored: Part, part: Part): string | null {
+  if (stored.type !== part.type || (part.type !== "text" && part.type !== "reasoning")) return null;
+  const before = stored as typeof part;
+  if (!part.text.startsWith(before.text) || !sameJson({ ...before, text: "" }, { ...part, text: "" })) {
+    return null;
+  }
+  return part.text.slice(before.text.length);
+}
+
+/**
+ * The update_message calls that bring the stored parts `stored` to `parts`: a text delta (exactly
+ * once, at its offset) where a text or reasoning part grew, the whole part where anything else
+ * changed or a part is new. Parts never go away: a reply's parts only grow.
+ */
+function partOperations(conversationId: string, sequence: number, stored: Part[], parts: Part[]): Sql[] {
+  const call = (index: number, part: Part | null, text: string | null, offset: number | null) =>
+    sql`select from public.update_message(${conversationId}, ${sequence}, p_part_index => ${index},
+          p_part => ${part}::jsonb, p_append_text => ${text}, p_text_offset => ${offset})`;
+  return parts.flatMap((part, index) => {
+    const before = stored[index];
+    if (before === undefined) return [call(index, part, null, null)];
+    const delta = textDelta(before, part);
+    if (delta === "") return [];
+    if (delta !== null) return [call(index, null, delta, codePoints((before as { text: string }).text))];
+    return sameJson(before, part) ? [] : [call(index, part, null, null)];
+  });
+}
+
 /**
  * Writes one reply as its parts grow, and says when each change is stored, so that the browser is
  * sent only what the store holds (a crash loses nothing the user saw).
  *
  * Writes go one at a time, at most one per `flushMs`, each carrying every change since the one
- * before (one round trip, not one per token), each delta at the offset it was written for (so a
- * retry after a lost answer is stored once). The first change is written at once. A write the
- * store refuses because the reply is final (the owner's Stop) or was taken over aborts `stopped`,
- * and what it carried is never reported stored; a failed round trip (the database unreachable) is
- * tried again by the next write.
+ * before in one round trip (not one per token): part operations of update_message, each delta at
+ * the offset it was written for, so a retry after a lost answer is stored once. The first change
+ * is written at once. A write the store refuses because the reply is final (the owner's Stop) or
+ * was taken over aborts `stopped`, and what it carried is never reported stored; a failed round
+ * trip (the database unreachable) is tried again by the next write.
  */
 export class ReplyWriter {
   readonly stopped = new AbortController();
-  private storedText = "";
+  private stored: Part[] = [];
   private dirty = false;
   private beat = false;
   private waiters: Array<() => void> = [];
@@ -238,7 +272,8 @@ export class ReplyWriter {
     readonly parts: ReplyParts,
     private readonly flushMs: number,
   ) {
-    // An empty delta keeps a reply that waits on a slow model (or tool) from going stale.
+    this.stored = structuredClone(reply.parts);
+    // A reply that waits on a slow model (or tool) must not look stale.
     this.heartbeat = setInterval(() => {
       this.beat = true;
       this.loop ??= this.run();
@@ -283,23 +318,23 @@ export class ReplyWriter {
 
   /** One round trip with every change not yet stored; whether it was stored. */
   private async write(status?: "completed" | "incomplete"): Promise<boolean> {
-    const text = textOf(this.parts.parts);
-    const delta = text.slice(this.storedText.length);
+    const parts = structuredClone(this.parts.parts);
     const { conversationId, sequence } = this.reply;
-    const statements = [
-      sql`select from public.update_message(${conversationId}, ${sequence}, null, ${delta},
-                                            ${codePoints(this.storedText)}, null, null, ${status ?? null})`,
-    ];
+    const statements = partOperations(conversationId, sequence, this.stored, parts);
     if (status) {
       statements.push(
-        sql`select conversation_store.set_exact_token_count(m.id, ${countMessageTokens({ content: text })})
+        sql`select from public.update_message(${conversationId}, ${sequence}, p_status => ${status})`,
+        sql`select conversation_store.set_exact_token_count(m.id, ${countMessageTokens({ parts })},
+                                                            ${countReasoningTokens(parts)})
         from public.conversation_messages as m
         where m.conversation_id = ${conversationId} and m.sequence_order = ${sequence}`,
       );
+    } else if (statements.length === 0) {
+      statements.push(sql`select from public.keep_reply_alive(${conversationId}, ${sequence})`);
     }
     try {
       await asCaller(this.caller, statements);
-      this.storedText = text;
+      this.stored = parts;
       return true;
     } catch (error) {
       if (isFinalError(error)) {
