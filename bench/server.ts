@@ -3,6 +3,7 @@ import { projectRoot } from "../tools/db_migrate.ts";
 
 export interface LocalServer {
   url: string;
+  pid: number;
   /** The server's peak resident memory so far, in MiB (VmHWM). */
   peakMemoryMiB(): Promise<number>;
   stop(): Promise<void>;
@@ -34,6 +35,7 @@ export async function startServer(databaseUrl: string): Promise<LocalServer> {
   })();
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     async peakMemoryMiB() {
       const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
       return Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) / 1024;

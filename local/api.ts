@@ -1,5 +1,6 @@
 /**
- * The local API: every edge function at /functions/v1/<name>, the URL shape of `supabase start`.
+ * The local API: every edge function at /functions/v1/<name>, the URL shape of `supabase start`;
+ * `chat` also at its sub-paths (/functions/v1/chat/<id>/stream, where useChat resumes a stream).
  *
  * Local only: no Supabase Auth runs here to create users, so a request that a function accepted
  * (its token verified, its input valid) registers the user in auth.users first, at most
@@ -8,6 +9,7 @@
  * pool on import.
  */
 import { appendMessage } from "../supabase/functions/append-message/handler.ts";
+import { chat } from "../supabase/functions/chat/handler.ts";
 import { deleteAllConversations } from "../supabase/functions/delete-all-conversations/handler.ts";
 import { deleteConversation } from "../supabase/functions/delete-conversation/handler.ts";
 import { forkConversation } from "../supabase/functions/fork-conversation/handler.ts";
@@ -35,7 +37,11 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "fork-conversation": forkConversation,
   "delete-all-conversations": deleteAllConversations,
   "search-conversations": searchConversations,
+  chat,
 };
+
+/** Functions that answer paths below their own, as a deployed function receives them all. */
+const WITH_SUB_PATHS = new Set(["chat"]);
 
 /** Beyond this many users in one run, new users are not registered (starting a conversation answers 404). */
 export const MAX_LOCAL_USERS = 1_000;
@@ -51,6 +57,8 @@ export interface LocalApiOptions {
   allowedOrigins?: "*" | string[];
   /** How many users this API registers at most (default MAX_LOCAL_USERS). */
   maxUsers?: number;
+  /** Handlers that replace the functions' own, by name (a chat handler with another model). */
+  functions?: Record<string, (request: Request) => Promise<Response>>;
 }
 
 /** The request handler of the local server. */
@@ -71,8 +79,9 @@ export function localApi(options: LocalApiOptions = {}): (request: Request) => P
 
   return async (request) => {
     const url = new URL(request.url);
-    const name = url.pathname.match(/^\/functions\/v1\/([a-z-]+)\/?$/)?.[1];
-    const handler = name ? FUNCTIONS[name] : undefined;
+    const [, name, subPath] = url.pathname.match(/^\/functions\/v1\/([a-z-]+)(\/.*)?$/) ?? [];
+    const reachable = name && (subPath === undefined || subPath === "/" || WITH_SUB_PATHS.has(name));
+    const handler = reachable ? options.functions?.[name] ?? FUNCTIONS[name] : undefined;
     if (handler) {
       return restrictOrigin(await handler(whenAccepted(request, register)), request, allowedOrigins);
     }

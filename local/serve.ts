@@ -76,6 +76,17 @@ Deno.env.set("SUPABASE_SECRET_KEYS", JSON.stringify({ local: secretKey }));
 Deno.env.set("SUPABASE_URL", localProjectUrl());
 if (embedded) Deno.env.set("DB_POOL_MAX", "1");
 const { localApi, pool } = await import("./api.ts");
+const { createChatHandler } = await import("../supabase/functions/chat/handler.ts");
+const { tools } = await import("../supabase/functions/chat/tools.ts");
+// Without a model in the environment, chat answers with a clearly labelled canned demo (local only:
+// the deployed function answers 503 model_not_configured instead).
+const demoChat = !(Deno.env.get("CHAT_MODEL") && Deno.env.get("OPENAI_API_KEY"));
+const chat = demoChat
+  ? createChatHandler({
+    tools,
+    model: (await import("./mock_model.ts")).demoModel(Number(Deno.env.get("LOCAL_DEMO_CHUNK_MS") ?? 40)),
+  })
+  : undefined;
 const demoUsers = [await tokenForUser("alice", jwtSecret), await tokenForUser("bob", jwtSecret)];
 const playground = playgroundRoute({
   apiUrl: api,
@@ -88,6 +99,7 @@ const server = Deno.serve(
   localApi({
     routes: [playground],
     allowedOrigins: embedded ? "*" : [api, `http://localhost:${apiPort}`, ...corsOrigins()],
+    functions: chat ? { chat } : {},
   }),
 );
 await announce();
@@ -102,6 +114,13 @@ async function announce(): Promise<void> {
   const serviceRole = await mintToken({ role: "service_role", secret: jwtSecret });
   console.log(`Conversation store API: ${api}/functions/v1/<name>`);
   console.log(`Playground:             ${api}/`);
+  console.log(
+    `Chat model:             ${
+      demoChat
+        ? "local demo model (canned replies; set CHAT_MODEL and OPENAI_API_KEY for a real one)"
+        : Deno.env.get("CHAT_MODEL")
+    }`,
+  );
   console.log(
     embedded
       ? `Database (embedded):    psql "postgresql://postgres@127.0.0.1:${databasePort}/postgres?sslmode=disable"  (data in ${dataDir};\n` +

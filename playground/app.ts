@@ -12,6 +12,8 @@ import {
   createConversationStore,
   type Message,
 } from "../client/conversation_store.ts";
+import { Chat, StoreChatTransport } from "../client/chat.ts";
+import type { UIMessage } from "ai";
 
 interface PlaygroundConfig {
   apiUrl: string;
@@ -89,8 +91,11 @@ const numberOrNull = (id: string) => {
   return value === "" ? null : Number(value);
 };
 
+let chatToken = "";
+
 function signIn(name: string): void {
   const { token } = config.users.find((user) => user.name === name)!;
+  chatToken = token;
   const supabase = createClient(config.apiUrl, config.anonKey, { accessToken: () => Promise.resolve(token) });
   store = createConversationStore(supabase);
 }
@@ -184,8 +189,95 @@ async function open(conversation: Conversation, at?: number): Promise<void> {
     match?.classList.add("match");
     match?.scrollIntoView({ block: "center" });
   }
+  openChat(page.conversation.id);
   await Promise.all([loadConversations(), showContext()]);
 }
+
+// The chat panel: the `ai` package's own Chat and DefaultChatTransport (client/chat.ts) against the
+// chat function, as useChat uses it. Opening a conversation resumes a reply still in progress.
+let chat: Chat | null = null;
+let chatTransport: StoreChatTransport | null = null;
+
+function chatPart(part: UIMessage["parts"][number]): Node | null {
+  if (part.type === "text") return element("span", {}, part.text);
+  if (part.type === "reasoning") {
+    const details = element("details", { className: "reasoning" }, element("summary", {}, "Reasoning"));
+    details.append(part.text);
+    return details;
+  }
+  if (part.type === "file") {
+    return part.mediaType.startsWith("image/")
+      ? Object.assign(document.createElement("img"), { src: part.url, alt: part.filename ?? "image" })
+      : element("a", { href: part.url }, part.filename ?? part.mediaType);
+  }
+  if (part.type === "dynamic-tool" || part.type.startsWith("tool-")) {
+    const tool = part as {
+      type: string;
+      toolName?: string;
+      state: string;
+      output?: unknown;
+      errorText?: string;
+    };
+    const name = tool.toolName ?? tool.type.slice(5);
+    const result = tool.state === "output-available"
+      ? ` → ${JSON.stringify(tool.output)}`
+      : tool.errorText
+      ? ` → ${tool.errorText}`
+      : "";
+    return element("div", { className: "tool" }, `${name}: ${tool.state}${result}`);
+  }
+  return null;
+}
+
+function renderChat(): void {
+  if (!chat) return;
+  $("chat-messages").replaceChildren(...chat.messages.map((message) => {
+    const item = element("li", {}, element("span", { className: "role" }, message.role));
+    item.dataset.role = message.role;
+    item.append(...message.parts.map(chatPart).filter((node): node is Node => node !== null));
+    return item;
+  }));
+  const busy = chat.status === "submitted" || chat.status === "streaming";
+  $("chat-stop").hidden = !busy;
+  const forked = chatTransport?.conversationId && chatTransport.conversationId !== current?.id
+    ? ` · regenerated in the fork ${chatTransport.conversationId.slice(0, 8)}`
+    : "";
+  $("chat-status").textContent = `${chat.status}${forked}`;
+}
+
+function openChat(conversationId: string): void {
+  if (chat?.id === conversationId) return;
+  const transport = new StoreChatTransport({
+    api: `${config.apiUrl}/functions/v1/chat`,
+    token: () => chatToken,
+  });
+  chatTransport = transport;
+  chat = new Chat({
+    id: conversationId,
+    transport,
+    onChange: renderChat,
+    onError: showError,
+  });
+  renderChat();
+  void chat.resumeStream();
+}
+
+/** The history shows what the chat stored, once its request is over. */
+const refreshHistory = () => current ? open(current) : Promise.resolve();
+
+$("chat-send").onclick = action(async () => {
+  const input = $<HTMLInputElement>("chat-input");
+  if (!chat || input.value.trim() === "") return;
+  const text = input.value;
+  input.value = "";
+  await chat.sendMessage({ text });
+  await refreshHistory();
+});
+$("chat-stop").onclick = () => void chat?.stop();
+$("chat-regenerate").onclick = action(async () => {
+  await chat?.regenerate();
+  await refreshHistory();
+});
 
 $("older").onclick = action(async () => {
   const page = await store.history(current!.id, { order: "desc", limit: PAGE, before: olderCursor! });

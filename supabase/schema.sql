@@ -1551,6 +1551,49 @@ $$;
 ALTER FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) OWNER TO postgres;
 
 --
+-- Name: keep_reply_alive(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) RETURNS public.conversation_messages
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message public.conversation_messages;
+begin
+  perform
+  from public.conversations c
+  where c.id = p_conversation_id
+    and conversation_store.caller_reaches(c)
+  for no key update;
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+
+  select * into v_message
+  from public.conversation_messages m
+  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order
+  for update;
+  if not found then
+    raise exception 'message not found' using errcode = 'PT404';
+  end if;
+  if v_message.status <> 'in_progress' then
+    raise exception 'message % is final (%)', p_sequence_order, v_message.status
+      using errcode = 'PT409', hint = 'message_final';
+  end if;
+
+  -- The row's touch trigger sets updated_at.
+  update public.conversation_messages m
+  set status = m.status
+  where m.id = v_message.id
+  returning * into v_message;
+  return v_message;
+end;
+$$;
+
+ALTER FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
+
+--
 -- Name: purge_expired_conversations(integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2497,6 +2540,14 @@ GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens in
 REVOKE ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO authenticated;
 GRANT ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
+
+--
+-- Name: FUNCTION keep_reply_alive(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) TO authenticated;
+GRANT ALL ON FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) TO service_role;
 
 --
 -- Name: FUNCTION purge_expired_conversations(p_batch_size integer); Type: ACL; Schema: public; Owner: postgres

@@ -23,6 +23,7 @@ export const ERROR_STATUS = {
   fork_too_large: 422,
   internal_error: 500,
   service_unavailable: 503,
+  model_not_configured: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -23,7 +23,7 @@ export const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
   "access-control-allow-headers": "authorization, x-client-info, apikey, content-type",
   "access-control-allow-methods": "GET, POST, PATCH, DELETE, OPTIONS",
-  "access-control-expose-headers": "x-request-id",
+  "access-control-expose-headers": "x-request-id, x-conversation-id",
   "access-control-max-age": "86400",
 };
 
@@ -51,7 +51,10 @@ export interface FunctionDefinition<Schema extends z.ZodType> {
   name: string;
   methods: Method[];
   schema: Schema;
-  handle: (input: z.output<Schema>, caller: Caller) => Promise<Reply>;
+  /** A Reply is sent as JSON; a Response (a stream) is sent as it is, with the common headers added. */
+  handle: (input: z.output<Schema>, caller: Caller, request: Request) => Promise<Reply | Response>;
+  /** Where the input comes from, when not the query string (GET) or the JSON body (other methods). */
+  input?: (request: Request, url: URL) => Record<string, string> | null;
 }
 
 export function defineFunction<Schema extends z.ZodType>(
@@ -74,14 +77,18 @@ export function defineFunction<Schema extends z.ZodType>(
           });
         }
         const caller = await authenticate(request);
-        const raw = request.method === "GET" ? readQuery(new URL(request.url)) : await readJsonBody(request);
+        const url = new URL(request.url);
+        const raw = definition.input?.(request, url) ??
+          (request.method === "GET" ? readQuery(url) : await readJsonBody(request));
         const parsed = definition.schema.safeParse(raw);
         if (!parsed.success) {
           throw new ApiError("invalid_request", "the request does not match the schema", parsed.error.issues);
         }
         await acceptedRequestHooks.get(request)?.(caller);
-        const reply = await definition.handle(parsed.data, caller);
-        response = json(reply.status, reply.body, headers);
+        const reply = await definition.handle(parsed.data, caller, request);
+        response = reply instanceof Response
+          ? withHeaders(reply, headers)
+          : json(reply.status, reply.body, headers);
       } catch (error) {
         response = errorResponse(error, definition.name, requestId, headers);
       }
@@ -102,6 +109,11 @@ export function json(status: number, body: unknown, headers: Record<string, stri
     status,
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
   });
+}
+
+function withHeaders(response: Response, headers: Record<string, string>): Response {
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
 }
 
 export function errorResponse(
@@ -136,7 +148,7 @@ function logRequest(line: Record<string, unknown>): void {
 }
 
 /** Query parameters as an object of strings; a repeated parameter is ambiguous and refused. */
-function readQuery(url: URL): Record<string, string> {
+export function readQuery(url: URL): Record<string, string> {
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
     if (key in query) throw new ApiError("invalid_request", `query parameter ${key} is repeated`);

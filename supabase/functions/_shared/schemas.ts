@@ -245,6 +245,38 @@ export const searchConversationsRequest = z.strictObject({
   user_id: uuid.optional(),
 });
 
+/**
+ * A UIMessage as the AI SDK's Chat sends it. Parts are checked by the store's part rules once
+ * they are converted (chat/user_message.ts); here only their envelope.
+ */
+export const uiMessage = z.strictObject({
+  id: text.min(1).max(128),
+  role: z.enum(["system", "user", "assistant"]),
+  parts: z.array(z.looseObject({ type: z.string().min(1).max(128) })).max(1000),
+  metadata: z.unknown().optional(),
+});
+
+/**
+ * POST chat, the body `DefaultChatTransport` sends: `id` is the conversation, `messages` all of the
+ * chat's messages or only the last one (`message` also works, as the SDK's resume recipe sends it).
+ */
+export const chatRequest = z.strictObject({
+  id: uuid,
+  messages: z.array(uiMessage).min(1).max(MAX_BATCH).optional(),
+  message: uiMessage.optional(),
+  trigger: z.enum(["submit-message", "regenerate-message"]).default("submit-message"),
+  messageId: text.min(1).max(128).optional(),
+}).refine((request) => (request.message === undefined) !== (request.messages === undefined), {
+  error: "send either messages or message",
+}).transform(({ messages, message, ...request }) => ({ ...request, last: message ?? messages!.at(-1)! }))
+  .refine((request) => request.last.role === "user", {
+    error: "the last message must be the user's",
+    path: ["messages"],
+  });
+
+/** GET chat?conversation_id=… or GET chat/<conversation id>/stream: resume the reply in progress. */
+export const chatResumeRequest = z.strictObject({ conversation_id: uuid });
+
 // Responses
 
 /** Stored calls: the shapes above, or anything a row written before they were enforced holds. */

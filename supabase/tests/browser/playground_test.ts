@@ -10,13 +10,17 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { bundlePlayground, type PlaygroundConfig } from "../../../local/playground.ts";
 import { projectRoot } from "../../../tools/db_migrate.ts";
 import { localApi, newUser, pool, test } from "../functions/helpers.ts";
+import { createChatHandler } from "../../functions/chat/handler.ts";
+import { tools } from "../../functions/chat/tools.ts";
+import { demoModel } from "../../../local/mock_model.ts";
+import { eventually } from "../functions/chat_support.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = `${projectRoot}/test-artifacts`;
 
 /** The API on its own origin, counting the preflights it answers. */
-function apiOrigin() {
-  const handle = localApi();
+function apiOrigin(chat?: (request: Request) => Promise<Response>) {
+  const handle = localApi({ functions: chat ? { chat } : {} });
   let preflights = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
     if (request.method === "OPTIONS") preflights++;
@@ -372,6 +376,77 @@ test("the playground streams and stops replies, budgets a context, summarizes, f
     });
   } catch (error) {
     throw new Error(`${(error as Error).message}\nin the browser: ${JSON.stringify(problems, null, 2)}`);
+  } finally {
+    await browser.close();
+    await site.close();
+    await api.close();
+  }
+});
+
+test("the playground chats through the chat function: reasoning collapsed, a tool with its states, stop", async () => {
+  const alice = await newUser();
+  const chat = createChatHandler({ tools, model: demoModel(15) });
+  const api = apiOrigin(chat);
+  const site = await pageOrigin({
+    apiUrl: api.url,
+    anonKey: "local-anon-key",
+    users: [{ name: "alice", token: alice.token }],
+  });
+  const browser = await launch();
+  const { page, problems } = await watchedPage(browser);
+  const assistantText = (on: Page) =>
+    on.$$eval(
+      "#chat-messages li[data-role=assistant]",
+      (items) => items.map((item) => item.textContent ?? ""),
+    );
+  try {
+    await page.goto(site.url);
+    await page.waitForSelector("#no-conversations:not([hidden])");
+    await page.click("#start");
+    await page.waitForSelector("#conversation:not([hidden])");
+    const conversationId = await page.textContent("#conversation-id");
+
+    // A tool call: the demo model reasons, calls get_time (run by the function), then answers.
+    await page.fill("#chat-input", "What time is it?");
+    await page.click("#chat-send");
+    await page.waitForFunction(`document.getElementById("chat-status").textContent === "ready" &&
+      document.querySelectorAll("#chat-messages li").length === 2`);
+    const [toolReply] = await assistantText(page);
+    assert.match(toolReply, /get_time: output-available → \{"now":/);
+    assert.match(toolReply, /The get_time tool answered/);
+    assert.equal(await page.locator("#chat-messages details.reasoning").first().getAttribute("open"), null);
+    await historyLength(page, 2);
+
+    // Stop mid-reply: the reply is stored incomplete with what was shown.
+    await page.fill("#chat-input", "Tell me a long story");
+    await page.click("#chat-send");
+    await page.waitForFunction(
+      `(document.querySelectorAll("#chat-messages li")[3]?.textContent ?? "").includes("You said")`,
+    );
+    await page.click("#chat-stop");
+    await page.waitForFunction(`document.getElementById("chat-status").textContent === "ready"`);
+    const stopped = await eventually(
+      async () =>
+        (await pool.query(
+          `select content, status from public.conversation_messages where conversation_id = $1 and sequence_order = 4`,
+          [conversationId],
+        )).rows[0],
+      (row) => row.status !== "in_progress",
+      "the stopped reply to be stored",
+    );
+    assert.equal(stopped.status, "incomplete");
+    const shown = await page.$$eval(
+      "#chat-messages li[data-role=assistant]:nth-of-type(4) > span:not(.role)",
+      (spans) => spans.map((span) => span.textContent ?? "").join(""),
+    );
+    assert.ok(shown.length > 0 && stopped.content.startsWith(shown), "everything the page showed is stored");
+
+    await page.screenshot({ path: `${ARTIFACTS}/playground-chat.png`, fullPage: true });
+    assert.deepEqual(problems, { pageErrors: [], consoleErrors: [], failedResponses: [] });
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}\nin the browser: ${JSON.stringify(problems, null, 2)}`,
+    );
   } finally {
     await browser.close();
     await site.close();

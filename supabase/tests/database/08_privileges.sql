@@ -5,7 +5,7 @@ select plan(41);
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
-        'jsonb_merge_patch', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary',
+        'jsonb_merge_patch', 'keep_reply_alive', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary',
         'start_conversation', 'touch_updated_at', 'update_conversation_metadata', 'update_message'],
   'the public schema defines exactly the documented functions'
 );
@@ -48,7 +48,7 @@ select is(
         where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
-        'jsonb_merge_patch', 'search_conversations', 'set_conversation_summary', 'start_conversation',
+        'jsonb_merge_patch', 'keep_reply_alive', 'search_conversations', 'set_conversation_summary', 'start_conversation',
         'update_conversation_metadata', 'update_message'],
   'authenticated may call every API function, and neither the purge nor the trigger function'
 );
@@ -115,7 +115,7 @@ select is(
         where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation',
-        'purge_expired_conversations', 'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
+        'keep_reply_alive', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
         'start_conversation', 'update_message'],
   'only the functions that write what clients may not, and search (whose words must reach its index), are security definer'
 );

@@ -55,6 +55,12 @@ const FILE_SYSTEM_EXCEPTIONS: Record<string, string> = {
   "pgpass/lib/index.js":
     "reads ~/.pgpass when a connection has no password; Supabase's connection strings always carry one",
   "split2/bench.js": "the package's benchmark script, which nothing imports",
+  ...Object.fromEntries(
+    ["token-util", "token-io", "auth-config"].map((file) => [
+      `@vercel/oidc/dist/${file}.js`,
+      "Vercel's OIDC token files, read by the AI Gateway provider (`ai`'s default for a model named by a string); chat always passes a provider's model object",
+    ]),
+  ),
 };
 
 function withoutComments(source: string): string {

@@ -85,7 +85,8 @@ export interface FunctionProcess {
 
 /**
  * Runs a staged function's index.ts unchanged, as its own process: no project configuration, the
- * dependency cache only (no downloads), network and environment permissions only, and no
+ * dependency cache only (no downloads), network and environment permissions and the host's name
+ * only (the `ai` package's gateway reads it at import; the Edge Runtime answers it), and no
  * environment but `env`. Deno.serve picks its address from DENO_SERVE_ADDRESS (a free loopback
  * port here) and reports it on stderr.
  */
@@ -104,6 +105,7 @@ export async function serveAlone(
       `${staged}/supabase/functions/import_map.json`,
       "--allow-net",
       "--allow-env",
+      "--allow-sys=hostname",
       `${staged}/supabase/functions/${name}/index.ts`,
     ],
     cwd: staged,

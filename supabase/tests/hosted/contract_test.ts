@@ -66,7 +66,7 @@ async function clients(stack: HostedStack, deployed: Record<string, FunctionProc
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
     });
     // deno-lint-ignore no-explicit-any -- the body is checked field by field below
-    return { status: response.status, body: await response.json() as any };
+    return { status: response.status, body: response.status === 204 ? null : await response.json() as any };
   }
 
   /** Calls and asserts the status (and the error code, for an error). */
@@ -256,6 +256,19 @@ Deno.test({
             403,
             "forbidden",
           );
+        },
+        chat: async () => {
+          // Deployed without CHAT_MODEL: the store side of chat answers, the model side says so.
+          const id = await conversation();
+          const sent = {
+            id,
+            messages: [{ id: crypto.randomUUID(), role: "user", parts: [{ type: "text", text: "Hi" }] }],
+          };
+          await expect("chat", as.ana, { body: sent }, 503, "model_not_configured");
+          await expect("chat", as.ana, { query: { conversation_id: id } }, 204);
+          await expect("chat", as.ben, { query: { conversation_id: id } }, 404, "not_found");
+          await expect("chat", as.service, { body: sent }, 403, "forbidden");
+          await expect("chat", as.ana, { body: { id, messages: [] } }, 400, "invalid_request");
         },
       };
       assert.deepEqual(Object.keys(contract).sort(), names, "every function has its contract here");

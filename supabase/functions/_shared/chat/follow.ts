@@ -1,0 +1,73 @@
+/**
+ * A stored reply as a UI message stream: replayed from the start, then followed by reading the
+ * store every `pollMs` until the reply is final. Only the database is read, with one short
+ * transaction per poll, so any instance can follow a reply another one writes, through Supabase's
+ * transaction pooler (no LISTEN, no session state).
+ *
+ * A reply whose writer went silent for STALE_REPLY_SECONDS (a killed instance) ends the stream: the
+ * next message takes it over and marks it incomplete, with the text it has.
+ */
+import type { UIMessageChunk } from "ai";
+import type { Caller } from "../auth.ts";
+import { ApiError } from "../errors.ts";
+import { ReplayCursor } from "./parts.ts";
+import { readReply, STALE_REPLY_SECONDS, type StoredReply } from "./reply_store.ts";
+
+/** The metadata every chat stream carries on its start and finish chunks. */
+export function replyMetadata(reply: StoredReply, status?: string): Record<string, unknown> {
+  return status === undefined
+    ? { conversation_id: reply.conversationId }
+    : { conversation_id: reply.conversationId, status };
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+export function followReply(
+  caller: Caller,
+  first: StoredReply,
+  pollMs: number,
+  signal: AbortSignal,
+): ReadableStream<UIMessageChunk> {
+  const cursor = new ReplayCursor();
+  const gone = new AbortController();
+  const stop = AbortSignal.any([signal, gone.signal]);
+  return new ReadableStream<UIMessageChunk>({
+    async start(controller) {
+      let reply = first;
+      controller.enqueue({
+        type: "start",
+        messageId: reply.messageId,
+        messageMetadata: replyMetadata(reply),
+      });
+      while (reply.status === "in_progress" && reply.silentSeconds <= STALE_REPLY_SECONDS) {
+        for (const chunk of cursor.update(reply.parts)) controller.enqueue(chunk);
+        await pause(pollMs, stop);
+        if (stop.aborted) return;
+        try {
+          reply = await readReply(caller, first.conversationId, first.sequence);
+        } catch (error) {
+          // The database unreachable for a moment: the next poll tries again; anything else ends the stream.
+          if (!(error instanceof ApiError && error.code === "service_unavailable")) {
+            controller.error(error);
+            return;
+          }
+        }
+      }
+      for (const chunk of [...cursor.update(reply.parts), ...cursor.end()]) controller.enqueue(chunk);
+      const status = reply.status === "in_progress" ? "incomplete" : reply.status;
+      controller.enqueue({ type: "finish", messageMetadata: replyMetadata(reply, status) });
+      controller.close();
+    },
+    cancel: () => gone.abort(),
+  });
+}

@@ -1,0 +1,3 @@
+import { chat } from "./handler.ts";
+
+Deno.serve(chat);

@@ -1,0 +1,147 @@
+/**
+ * The chat tests' fixture: a local API whose `chat` runs a ScriptedModel (the AI SDK's mock model,
+ * driven chunk by chunk), on the real database, and readers of the UI message stream.
+ */
+import type { UIMessageChunk } from "ai";
+import { type ChatHandlerOptions, createChatHandler } from "../../functions/chat/handler.ts";
+import { ScriptedModel } from "../../../local/mock_model.ts";
+import { call, localApi, pool, type TestUser } from "./helpers.ts";
+
+export interface ChatServer {
+  url: string;
+  model: ScriptedModel;
+  close(): Promise<void>;
+}
+
+/** A local API of its own (another "instance") whose chat answers with a new ScriptedModel. */
+export function chatServer(options: Omit<ChatHandlerOptions, "model"> = {}): ChatServer {
+  const model = new ScriptedModel();
+  const chat = createChatHandler({
+    ...options,
+    model: model.model,
+    settings: { flushMs: 10, resumePollMs: 20, ...options.settings },
+  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    localApi({ functions: { chat } }),
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/functions/v1/chat`,
+    model,
+    close: () => server.shutdown(),
+  };
+}
+
+/** A user message as the AI SDK's Chat sends it. */
+export function userMessage(text: string, id: string = crypto.randomUUID()) {
+  return { id, role: "user", parts: [{ type: "text", text }] };
+}
+
+export function postChat(
+  url: string,
+  user: TestUser,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+/** The chunks of a UI message stream (SSE), one at a time. */
+export async function* chunksOf(response: Response): AsyncGenerator<UIMessageChunk> {
+  let buffered = "";
+  for await (const text of response.body!.pipeThrough(new TextDecoderStream())) {
+    buffered += text;
+    let end: number;
+    while ((end = buffered.indexOf("\n\n")) !== -1) {
+      const event = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const data = event.split("\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6))
+        .join("\n");
+      if (data && data !== "[DONE]") yield JSON.parse(data);
+    }
+  }
+}
+
+/**
+ * Reads chunks until one matches (and returns it), leaving the stream open: a `break` out of
+ * `for await` would close it, which the function sees as the browser going away.
+ */
+export async function until(
+  chunks: AsyncGenerator<UIMessageChunk>,
+  match: (chunk: UIMessageChunk) => boolean,
+  seen: UIMessageChunk[] = [],
+): Promise<UIMessageChunk> {
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    seen.push(next.value);
+    if (match(next.value)) return next.value;
+  }
+  throw new Error(`the stream ended without the chunk: ${JSON.stringify(seen)}`);
+}
+
+/** The rest of a stream. */
+export async function rest(chunks: AsyncGenerator<UIMessageChunk>): Promise<UIMessageChunk[]> {
+  const all: UIMessageChunk[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return all;
+}
+
+/** Reads a stream to its end. */
+export async function allChunks(response: Response): Promise<UIMessageChunk[]> {
+  const chunks: UIMessageChunk[] = [];
+  for await (const chunk of chunksOf(response)) chunks.push(chunk);
+  return chunks;
+}
+
+/** The text of the text deltas among `chunks`. */
+export function streamedText(chunks: UIMessageChunk[]): string {
+  return chunks.map((chunk) => chunk.type === "text-delta" ? chunk.delta : "").join("");
+}
+
+/** The stored messages of a conversation, as get-history answers them. */
+export async function history(user: TestUser, conversationId: string) {
+  const reply = await call("get-history", { token: user.token, query: { conversation_id: conversationId } });
+  if (reply.status !== 200) {
+    throw new Error(`get-history answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  }
+  return reply.body.messages as Array<Record<string, unknown>>;
+}
+
+/** Waits until `check` holds, reading again every few milliseconds (10 s at most). */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The reply of a conversation as stored (its last message), read straight from the table. */
+export async function storedReply(conversationId: string) {
+  const { rows } = await pool.query(
+    `select sequence_order, role, content, status, client_message_id, reasoning_token_count
+     from public.conversation_messages
+     where conversation_id = $1 order by sequence_order desc limit 1`,
+    [conversationId],
+  );
+  return rows[0] as {
+    sequence_order: number;
+    role: string;
+    content: string | null;
+    status: string;
+    client_message_id: string;
+    reasoning_token_count: number;
+  };
+}
