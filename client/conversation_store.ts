@@ -217,14 +217,20 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
 
     /**
      * Deletes every conversation of the caller (the service role: of `user_id`), calling
-     * delete-all-conversations until it is done. The totals count what the answers reported.
+     * delete-all-conversations until it is done. The totals count what the answers reported, and
+     * `storage_objects` lists every Storage file the deleted messages referenced (to remove).
      */
     async removeAll(request: DeleteAllRequest = {}): Promise<Omit<DeleteAllResponse, "done">> {
-      const total = { deleted_conversations: 0, deleted_messages: 0 };
+      const total: Omit<DeleteAllResponse, "done"> = {
+        deleted_conversations: 0,
+        deleted_messages: 0,
+        storage_objects: [],
+      };
       for (let done = false; !done;) {
         const step = await invoke("delete-all-conversations", request, api.deleteAllConversationsResponse);
         total.deleted_conversations += step.deleted_conversations;
         total.deleted_messages += step.deleted_messages;
+        total.storage_objects.push(...step.storage_objects);
         done = step.done;
       }
       return total;

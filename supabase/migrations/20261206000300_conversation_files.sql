@@ -28,10 +28,10 @@ create policy "users delete their own conversation files" on storage.objects
   for delete to authenticated
   using (bucket_id = 'conversation-files' and (storage.foldername(name))[1] = (select auth.uid())::text);
 
--- Objects to remove through the Storage API, one row per object. Only the database owner (the job,
--- connecting as the edge functions do) reads it: no API role has a grant, and Row Level Security is
--- on without a policy, so even a future grant shows nothing. Users learn what to remove from the
--- delete responses instead, which list exactly their own objects.
+-- Objects to remove through the Storage API, one row per object, for a job that connects as the
+-- edge functions do (the database owner) and removes the oldest first. Users may read their own
+-- rows and nothing else (Row Level Security, select only): never another user's paths. Nothing but
+-- the reclaim writes here, and the Data API does not expose the private schema at all.
 create table conversation_store.storage_objects_to_remove (
   bucket text not null,
   path text not null,
@@ -41,7 +41,10 @@ create table conversation_store.storage_objects_to_remove (
 );
 alter table conversation_store.storage_objects_to_remove enable row level security;
 revoke all on table conversation_store.storage_objects_to_remove from public, anon, authenticated, service_role;
-create index idx_storage_objects_to_remove_queued_at on conversation_store.storage_objects_to_remove (queued_at);
+grant select on table conversation_store.storage_objects_to_remove to authenticated;
+create policy "users read their own queued files" on conversation_store.storage_objects_to_remove
+  for select to authenticated
+  using (user_id = (select auth.uid()));
 
 comment on table conversation_store.storage_objects_to_remove is
   'Storage objects referenced by deleted messages, for a job to remove through the Storage API (oldest queued_at first).';

@@ -244,7 +244,11 @@ test("removeAll erases every conversation of the caller, and a service role eras
   }
   const { conversation: bobs } = await storeFor(bob).start({ messages: [{ role: "user", content: "mine" }] });
 
-  assert.deepEqual(await store.removeAll(), { deleted_conversations: 3, deleted_messages: 6 });
+  assert.deepEqual(await store.removeAll(), {
+    deleted_conversations: 3,
+    deleted_messages: 6,
+    storage_objects: [],
+  });
   assert.deepEqual((await store.list()).conversations, []);
   assert.equal((await storeFor(bob).list()).conversations.length, 1, "Bob's conversation stays");
 
@@ -252,6 +256,7 @@ test("removeAll erases every conversation of the caller, and a service role eras
   assert.deepEqual(await service.removeAll({ user_id: bob.id }), {
     deleted_conversations: 1,
     deleted_messages: 1,
+    storage_objects: [],
   });
   const gone = await storeFor(bob).history(bobs.id).catch((error) => error);
   assert.equal(gone.code, "not_found");

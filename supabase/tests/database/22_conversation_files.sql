@@ -1,7 +1,7 @@
 -- Conversation files in Storage: the private bucket, its owner-folder policies, and the objects
 -- that deleted messages referenced, answered and queued.
 begin;
-select plan(12);
+select plan(13);
 
 insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000a1'),  -- Alice
@@ -20,10 +20,10 @@ select is(
   4,
   'storage.objects has a select, insert, update and delete policy for authenticated users, by folder'
 );
-select ok(not has_table_privilege('authenticated', 'conversation_store.storage_objects_to_remove', 'select'),
-  'users cannot read the removal queue');
-select ok(not has_table_privilege('service_role', 'conversation_store.storage_objects_to_remove', 'select'),
-  'nor can the service role through the Data API');
+select ok(not has_table_privilege('authenticated', 'conversation_store.storage_objects_to_remove', 'insert, update, delete'),
+  'users cannot change the removal queue');
+select ok(not has_table_privilege('anon', 'conversation_store.storage_objects_to_remove', 'select'),
+  'anon cannot read it');
 
 -- ---------------------------------------------------------------- as Alice
 set local role authenticated;
@@ -74,6 +74,16 @@ select is(
   array['(conversation-files,00000000-0000-4000-8000-0000000000a1/a.png,00000000-0000-4000-8000-0000000000a1)',
         '(conversation-files,00000000-0000-4000-8000-0000000000a1/old.png,00000000-0000-4000-8000-0000000000a1)'],
   'deleted and purged messages'' objects are queued for removal, with their owner'
+);
+
+insert into conversation_store.storage_objects_to_remove (bucket, path, user_id) values
+  ('conversation-files', '00000000-0000-4000-8000-0000000000b1/b.png', '00000000-0000-4000-8000-0000000000b1');
+set local role authenticated;
+set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select is(
+  array(select q.path from conversation_store.storage_objects_to_remove q order by q.path),
+  array['00000000-0000-4000-8000-0000000000a1/a.png', '00000000-0000-4000-8000-0000000000a1/old.png'],
+  'a user reads only their own queued objects'
 );
 
 select * from finish();
