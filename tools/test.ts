@@ -3,13 +3,14 @@
  *
  * Without DATABASE_URL it re-runs itself inside a throwaway PostgreSQL 15 cluster with pg_cron
  * preloaded (tools/throwaway_db.ts). It installs pgTAP, pg_prove, pg_cron and Chromium from
- * Debian when they are missing, migrates with the Supabase CLI, runs `deno fmt --check`, `deno lint`
- * and `deno check`, the pgTAP files, the Deno tests, a check of the scheduled purge and Supabase's
- * advisors, and ends with one line totalling every suite: `N passed, N failed`.
+ * Debian when they are missing, migrates with the Supabase CLI, compares supabase/schema.sql with
+ * the migrated schema, runs `deno fmt --check`, `deno lint` and `deno check`, the pgTAP files, the
+ * Deno tests, a check of the scheduled purge and Supabase's advisors, and ends with one line totalling every suite: `N passed, N failed`.
  */
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
 import { migrate, projectRoot, supabaseCli, withLocalSslMode } from "./db_migrate.ts";
+import { dumpSchema, SCHEMA_FILE } from "./schema_snapshot.ts";
 import { libpqEnv, runInThrowawayCluster, THROWAWAY_CLUSTER, throwawayDatabaseUrl } from "./throwaway_db.ts";
 
 interface SuiteResult {
@@ -92,6 +93,27 @@ async function codeChecksSuite() {
     }
   }
   return { passed: 3 - failed, failed };
+}
+
+/** supabase/schema.sql is what the migrations make: compared before any suite adds to the database. */
+async function schemaSnapshotSuite(databaseUrl: string) {
+  const fresh = await dumpSchema(databaseUrl);
+  const stored = await Deno.readTextFile(SCHEMA_FILE).catch(() => "");
+  if (fresh === stored) {
+    console.log("ok - supabase/schema.sql matches the migrations");
+    return { passed: 1, failed: 0 };
+  }
+  const [freshLines, storedLines] = [fresh.split("\n"), stored.split("\n")];
+  const line = freshLines.findIndex((text, index) => text !== storedLines[index]);
+  console.log(
+    `not ok - supabase/schema.sql is stale: run deno task db:schema (first difference at line ${line + 1}: ` +
+      `${JSON.stringify(storedLines[line] ?? "")} should be ${JSON.stringify(freshLines[line] ?? "")})`,
+  );
+  return {
+    passed: 0,
+    failed: 1,
+    failures: ["supabase/schema.sql is stale: run deno task db:schema"],
+  };
 }
 
 async function preparePgTap(databaseUrl: string): Promise<void> {
@@ -285,10 +307,12 @@ async function main(databaseUrl: string, throwawayCluster?: string): Promise<num
   console.log("Migrating…");
   await migrate(databaseUrl);
 
+  const schemaSnapshot = await timed("Schema snapshot", () => schemaSnapshotSuite(databaseUrl));
   const codeChecks = await timed("deno fmt, lint and check", codeChecksSuite);
   const pgTap = await timed("pgTAP (supabase/tests/database)", () => pgTapSuite(databaseUrl));
   const cronPurged = await startCronPurgeCheck(databaseUrl);
   const results: SuiteResult[] = [
+    schemaSnapshot,
     codeChecks,
     pgTap,
     await timed(

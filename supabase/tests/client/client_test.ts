@@ -262,7 +262,7 @@ test("removeAll erases every conversation of the caller, and a service role eras
   assert.equal(gone.code, "not_found");
 });
 
-test("the README's compaction loop replaces what the window left out with a summary, then stops", async () => {
+test("the compaction loop of docs/feed-a-model.md replaces what the window left out with a summary, then stops", async () => {
   const store = storeFor(await newUser());
   const { conversation } = await store.start({
     messages: [{ role: "system", content: "You write scripts." }],
@@ -282,7 +282,7 @@ test("the README's compaction loop replaces what the window left out with a summ
     return Promise.resolve(`${previous ?? "So far:"} ${older.length} more messages about the cat video.`);
   };
 
-  // As in the README:
+  // As in docs/feed-a-model.md:
   const budget = { maxTokens: 150 };
   let window = await store.context(conversation.id, budget);
   assert.equal(window.has_earlier, true);

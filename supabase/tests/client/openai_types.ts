@@ -1,7 +1,7 @@
 /**
  * Compiled, never run (openai_types_test.ts runs `deno check` on it): the store's context goes to
  * the official `openai` package as it is, and its answer comes back into the store. This is the
- * README's OpenAI example; no OpenAI call is made in the tests.
+ * OpenAI example of docs/feed-a-model.md; no OpenAI call is made in the tests.
  */
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";

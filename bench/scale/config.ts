@@ -1,0 +1,43 @@
+/** The scale benchmark's settings and the helpers every part of it shares. */
+import { LARGE, layout, scaled, type Shape, SMALL } from "../seed.ts";
+import { type LocalServer } from "../server.ts";
+
+export const quick = Deno.args.includes("--quick");
+export const SHAPES = { small: SMALL, large: quick ? scaled(LARGE, 10) : LARGE };
+export const DURATION_S = quick ? 3 : 10;
+export const CONCURRENCY = 8;
+export const FORKS = quick ? 5 : 20;
+/** Deletes of a big conversation measured on each side (each on a conversation of its own). */
+export const DELETES = 3;
+export const SEED_JOBS = 2;
+export const STATEMENT_TIMEOUT_MS = 8000;
+
+/**
+ * Memory for a database of about 7 GB on a machine of 23 GB; the rest as pg_virtualenv sets it
+ * (fsync off: these are CPU and memory figures, not a disk's). WAL may grow during seeding rather
+ * than checkpoint every few seconds.
+ */
+export const CLUSTER_SETTINGS = {
+  shared_buffers: "2GB",
+  effective_cache_size: "16GB",
+  maintenance_work_mem: "1GB",
+  max_wal_size: "32GB",
+  checkpoint_timeout: "30min",
+};
+
+export type Size = "small" | "large";
+
+export interface Database {
+  size: Size;
+  url: string;
+  shape: Shape;
+  layout: ReturnType<typeof layout>;
+  env: Record<string, string>;
+  server: LocalServer;
+  tokens: string[];
+}
+
+export const format = (value: number, digits = 1) => value.toFixed(digits);
+export const count = (value: number) => value.toLocaleString("en-US");
+export const pick = (low: number, high: number) => low + Math.floor(Math.random() * (high - low + 1));
+export const progress = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
