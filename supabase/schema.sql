@@ -65,6 +65,130 @@ $$;
 
 ALTER FUNCTION conversation_store.acting_user(p_user_id uuid) OWNER TO postgres;
 
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: conversation_messages; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.conversation_messages (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    conversation_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    sequence_order integer NOT NULL,
+    role text NOT NULL,
+    content text,
+    name text,
+    function_call jsonb,
+    tool_calls jsonb,
+    tool_call_id text,
+    client_message_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    token_count integer NOT NULL,
+    status text DEFAULT 'completed'::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    parts jsonb,
+    metadata jsonb,
+    reasoning_token_count integer DEFAULT 0 NOT NULL,
+    CONSTRAINT conversation_messages_calls_only_from_assistant CHECK (((role = 'assistant'::text) OR ((function_call IS NULL) AND (tool_calls IS NULL)))),
+    CONSTRAINT conversation_messages_client_message_id_length CHECK (((char_length(client_message_id) >= 1) AND (char_length(client_message_id) <= 128))),
+    CONSTRAINT conversation_messages_content_max_size CHECK ((char_length(content) <= 100000)),
+    CONSTRAINT conversation_messages_content_required CHECK (((status = 'in_progress'::text) OR (content IS NOT NULL) OR (parts IS NOT NULL) OR ((role = 'assistant'::text) AND ((function_call IS NOT NULL) OR (tool_calls IS NOT NULL))))),
+    CONSTRAINT conversation_messages_function_call_is_object CHECK ((jsonb_typeof(function_call) = 'object'::text)),
+    CONSTRAINT conversation_messages_function_call_max_size CHECK ((octet_length((function_call)::text) <= 65536)),
+    CONSTRAINT conversation_messages_function_has_name CHECK (((role <> 'function'::text) OR (name IS NOT NULL))),
+    CONSTRAINT conversation_messages_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT conversation_messages_metadata_max_size CHECK ((octet_length((metadata)::text) <= 65536)),
+    CONSTRAINT conversation_messages_name_format CHECK ((name ~ '^[A-Za-z0-9_-]{1,64}$'::text)),
+    CONSTRAINT conversation_messages_only_assistant_in_progress CHECK (((status <> 'in_progress'::text) OR (role = 'assistant'::text))),
+    CONSTRAINT conversation_messages_parts_is_array CHECK ((jsonb_typeof(parts) = 'array'::text)),
+    CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
+    CONSTRAINT conversation_messages_reasoning_token_count_range CHECK (((reasoning_token_count >= 0) AND (reasoning_token_count <= 1000000))),
+    CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
+    CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
+    CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'incomplete'::text]))),
+    CONSTRAINT conversation_messages_token_count_range CHECK (((token_count >= 0) AND (token_count <= 1000000))),
+    CONSTRAINT conversation_messages_tool_call_id_length CHECK (((char_length(tool_call_id) >= 1) AND (char_length(tool_call_id) <= 128))),
+    CONSTRAINT conversation_messages_tool_call_id_only_on_tool CHECK (((role = 'tool'::text) OR (tool_call_id IS NULL))),
+    CONSTRAINT conversation_messages_tool_calls_is_array CHECK ((jsonb_typeof(tool_calls) = 'array'::text)),
+    CONSTRAINT conversation_messages_tool_calls_max_size CHECK ((octet_length((tool_calls)::text) <= 65536)),
+    CONSTRAINT conversation_messages_tool_has_tool_call_id CHECK (((role <> 'tool'::text) OR (tool_call_id IS NOT NULL)))
+);
+
+ALTER TABLE public.conversation_messages OWNER TO postgres;
+
+--
+-- Name: TABLE conversation_messages; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.conversation_messages IS 'Messages of a conversation, numbered from 1 without gaps. Append with public.append_messages.';
+
+--
+-- Name: COLUMN conversation_messages.user_id; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.user_id IS 'Owner of the conversation, copied on append so that Row Level Security needs no join.';
+
+--
+-- Name: COLUMN conversation_messages.client_message_id; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.client_message_id IS 'Optional idempotency key chosen by the client: retrying an append with it never stores the message twice.';
+
+--
+-- Name: COLUMN conversation_messages.token_count; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.token_count IS 'Tokens a model reads for this message, framing included: exact (o200k_base) when written through the edge functions, a byte-based upper bound otherwise.';
+
+--
+-- Name: COLUMN conversation_messages.status; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.status IS 'in_progress while a reply streams; completed or incomplete once final. Final messages never change.';
+
+--
+-- Name: COLUMN conversation_messages.updated_at; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.updated_at IS 'When the message last changed; a reply in progress whose updated_at is older than the stale limit may be taken over.';
+
+--
+-- Name: COLUMN conversation_messages.parts; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.parts IS 'The message as typed parts (docs/MESSAGE_PARTS.md), as written; null for rows written without parts, whose parts are derived on read.';
+
+--
+-- Name: COLUMN conversation_messages.metadata; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.metadata IS 'The AI SDK UIMessage metadata: a JSON object, opaque to the store.';
+
+--
+-- Name: COLUMN conversation_messages.reasoning_token_count; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.reasoning_token_count IS 'Tokens of the reasoning parts, which token_count leaves out (a model reads them only when asked).';
+
+--
+-- Name: answered_call_ids(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(array_agg(part.value ->> 'tool_call_id' order by part.value ->> 'tool_call_id'), '{}')
+  from jsonb_array_elements(p_message.parts) as part(value)
+  where part.value ->> 'type' = 'tool-call' and part.value -> 'provider_executed' is distinct from 'true'::jsonb
+    and part.value ->> 'state' like 'output-%'
+$$;
+
+ALTER FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) OWNER TO postgres;
+
 --
 -- Name: caller_is_service_role(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
@@ -77,10 +201,6 @@ CREATE FUNCTION conversation_store.caller_is_service_role() RETURNS boolean
 $$;
 
 ALTER FUNCTION conversation_store.caller_is_service_role() OWNER TO postgres;
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
 
 --
 -- Name: conversations; Type: TABLE; Schema: public; Owner: postgres
@@ -424,110 +544,6 @@ $$;
 ALTER FUNCTION conversation_store.json_or_text(p_text text) OWNER TO postgres;
 
 --
--- Name: conversation_messages; Type: TABLE; Schema: public; Owner: postgres
---
-
-CREATE TABLE public.conversation_messages (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    conversation_id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    sequence_order integer NOT NULL,
-    role text NOT NULL,
-    content text,
-    name text,
-    function_call jsonb,
-    tool_calls jsonb,
-    tool_call_id text,
-    client_message_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    token_count integer NOT NULL,
-    status text DEFAULT 'completed'::text NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    parts jsonb,
-    metadata jsonb,
-    reasoning_token_count integer DEFAULT 0 NOT NULL,
-    CONSTRAINT conversation_messages_calls_only_from_assistant CHECK (((role = 'assistant'::text) OR ((function_call IS NULL) AND (tool_calls IS NULL)))),
-    CONSTRAINT conversation_messages_client_message_id_length CHECK (((char_length(client_message_id) >= 1) AND (char_length(client_message_id) <= 128))),
-    CONSTRAINT conversation_messages_content_max_size CHECK ((char_length(content) <= 100000)),
-    CONSTRAINT conversation_messages_content_required CHECK (((status = 'in_progress'::text) OR (content IS NOT NULL) OR (parts IS NOT NULL) OR ((role = 'assistant'::text) AND ((function_call IS NOT NULL) OR (tool_calls IS NOT NULL))))),
-    CONSTRAINT conversation_messages_function_call_is_object CHECK ((jsonb_typeof(function_call) = 'object'::text)),
-    CONSTRAINT conversation_messages_function_call_max_size CHECK ((octet_length((function_call)::text) <= 65536)),
-    CONSTRAINT conversation_messages_function_has_name CHECK (((role <> 'function'::text) OR (name IS NOT NULL))),
-    CONSTRAINT conversation_messages_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
-    CONSTRAINT conversation_messages_metadata_max_size CHECK ((octet_length((metadata)::text) <= 65536)),
-    CONSTRAINT conversation_messages_name_format CHECK ((name ~ '^[A-Za-z0-9_-]{1,64}$'::text)),
-    CONSTRAINT conversation_messages_only_assistant_in_progress CHECK (((status <> 'in_progress'::text) OR (role = 'assistant'::text))),
-    CONSTRAINT conversation_messages_parts_is_array CHECK ((jsonb_typeof(parts) = 'array'::text)),
-    CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
-    CONSTRAINT conversation_messages_reasoning_token_count_range CHECK (((reasoning_token_count >= 0) AND (reasoning_token_count <= 1000000))),
-    CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
-    CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
-    CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'incomplete'::text]))),
-    CONSTRAINT conversation_messages_token_count_range CHECK (((token_count >= 0) AND (token_count <= 1000000))),
-    CONSTRAINT conversation_messages_tool_call_id_length CHECK (((char_length(tool_call_id) >= 1) AND (char_length(tool_call_id) <= 128))),
-    CONSTRAINT conversation_messages_tool_call_id_only_on_tool CHECK (((role = 'tool'::text) OR (tool_call_id IS NULL))),
-    CONSTRAINT conversation_messages_tool_calls_is_array CHECK ((jsonb_typeof(tool_calls) = 'array'::text)),
-    CONSTRAINT conversation_messages_tool_calls_max_size CHECK ((octet_length((tool_calls)::text) <= 65536)),
-    CONSTRAINT conversation_messages_tool_has_tool_call_id CHECK (((role <> 'tool'::text) OR (tool_call_id IS NOT NULL)))
-);
-
-ALTER TABLE public.conversation_messages OWNER TO postgres;
-
---
--- Name: TABLE conversation_messages; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON TABLE public.conversation_messages IS 'Messages of a conversation, numbered from 1 without gaps. Append with public.append_messages.';
-
---
--- Name: COLUMN conversation_messages.user_id; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.user_id IS 'Owner of the conversation, copied on append so that Row Level Security needs no join.';
-
---
--- Name: COLUMN conversation_messages.client_message_id; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.client_message_id IS 'Optional idempotency key chosen by the client: retrying an append with it never stores the message twice.';
-
---
--- Name: COLUMN conversation_messages.token_count; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.token_count IS 'Tokens a model reads for this message, framing included: exact (o200k_base) when written through the edge functions, a byte-based upper bound otherwise.';
-
---
--- Name: COLUMN conversation_messages.status; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.status IS 'in_progress while a reply streams; completed or incomplete once final. Final messages never change.';
-
---
--- Name: COLUMN conversation_messages.updated_at; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.updated_at IS 'When the message last changed; a reply in progress whose updated_at is older than the stale limit may be taken over.';
-
---
--- Name: COLUMN conversation_messages.parts; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.parts IS 'The message as typed parts (docs/MESSAGE_PARTS.md), as written; null for rows written without parts, whose parts are derived on read.';
-
---
--- Name: COLUMN conversation_messages.metadata; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.metadata IS 'The AI SDK UIMessage metadata: a JSON object, opaque to the store.';
-
---
--- Name: COLUMN conversation_messages.reasoning_token_count; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.reasoning_token_count IS 'Tokens of the reasoning parts, which token_count leaves out (a model reads them only when asked).';
-
---
 -- Name: message_json(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -603,6 +619,49 @@ CREATE FUNCTION conversation_store.openai_message(p_message public.conversation_
 $$;
 
 ALTER FUNCTION conversation_store.openai_message(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: openai_messages(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) RETURNS json
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case when p_message.parts is null then json_build_array(conversation_store.openai_message(p_message))
+  else (
+    select json_agg(chat.message order by chat.position)
+    from (
+      select 0 as position, case
+        when not exists (select from jsonb_array_elements(p_message.parts) as part(value)
+                         where part.value ->> 'type' = 'file')
+          then conversation_store.openai_message(p_message)
+        else (jsonb_build_object('role', p_message.role, 'content', (
+                select jsonb_agg(case
+                  when part.value ->> 'type' = 'text' then jsonb_build_object('type', 'text', 'text', part.value -> 'text')
+                  when part.value ->> 'media_type' like 'image/%' then jsonb_build_object('type', 'image_url',
+                    'image_url', jsonb_build_object('url', conversation_store.ui_part(part.value) -> 'url'))
+                  else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
+                    'file_data', case when part.value ->> 'url' like 'data:%' then part.value -> 'url' end,
+                    'filename', part.value -> 'filename')))
+                end order by part.position)
+                from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
+                where part.value ->> 'type' in ('text', 'file')))
+              || jsonb_strip_nulls(jsonb_build_object('name', p_message.name,
+                   'tool_calls', p_message.tool_calls, 'tool_call_id', p_message.tool_call_id)))::json
+      end as message
+      union all
+      select part.position, json_build_object('role', 'tool', 'tool_call_id', part.value ->> 'tool_call_id',
+                                              'content', conversation_store.tool_output_text(part.value))
+      from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
+      where p_message.role = 'assistant' and part.value ->> 'type' = 'tool-call'
+        and part.value -> 'provider_executed' is distinct from 'true'::jsonb
+        and part.value ->> 'state' like 'output-%'
+    ) as chat
+  ) end
+$$;
+
+ALTER FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) OWNER TO postgres;
 
 --
 -- Name: page_max_bytes(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -889,6 +948,131 @@ CREATE FUNCTION conversation_store.storage_objects(p_parts jsonb) RETURNS TABLE(
 $$;
 
 ALTER FUNCTION conversation_store.storage_objects(p_parts jsonb) OWNER TO postgres;
+
+--
+-- Name: tool_output_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.tool_output_text(p_part jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case p_part ->> 'state'
+    when 'output-available' then case when jsonb_typeof(p_part -> 'output') = 'string' then p_part ->> 'output'
+                                      else coalesce((p_part -> 'output')::text, 'null') end
+    when 'output-error' then coalesce(p_part ->> 'error_text', '')
+    else coalesce(p_part -> 'approval' ->> 'reason', 'denied')
+  end
+$$;
+
+ALTER FUNCTION conversation_store.tool_output_text(p_part jsonb) OWNER TO postgres;
+
+--
+-- Name: ui_message(public.conversation_messages, jsonb, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) RETURNS json
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select (jsonb_build_object(
+      'id', coalesce(p_message.client_message_id, p_message.id::text),
+      'role', case when p_message.role in ('tool', 'function') then 'assistant' else p_message.role end,
+      'parts', coalesce((
+        select jsonb_agg(conversation_store.ui_part(case
+                 when part.value ->> 'type' = 'tool-call' and p_results ? (part.value ->> 'tool_call_id')
+                      and part.value ->> 'state' not like 'output-%'
+                   then part.value
+                        || jsonb_build_object('state', case when p_results -> (part.value ->> 'tool_call_id') ? 'output'
+                                                            then 'output-available' else 'output-error' end)
+                        || ((p_results -> (part.value ->> 'tool_call_id')) - array['type', 'tool_call_id', 'tool_name'])
+                 else part.value end) order by part.position)
+        from jsonb_array_elements(conversation_store.message_parts(p_message)) with ordinality as part(value, position)
+        where p_include_reasoning or part.value ->> 'type' <> 'reasoning'), '[]'::jsonb))
+    || case when p_message.metadata is null then '{}'::jsonb
+            else jsonb_build_object('metadata', p_message.metadata) end)::json
+$$;
+
+ALTER FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) OWNER TO postgres;
+
+--
+-- Name: ui_messages(public.conversation_messages[], boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) RETURNS TABLE(sequence_order integer, message json)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  with listed as (
+    select m from unnest(p_messages) as m
+  ),
+  results as (
+    select (l.m).sequence_order, conversation_store.message_parts(l.m) -> 0 as result,
+           (select a.m from listed as a
+            where (a.m).role = 'assistant' and (a.m).sequence_order < (l.m).sequence_order
+            order by (a.m).sequence_order desc limit 1) as target
+    from listed as l
+    where (l.m).role in ('tool', 'function')
+  ),
+  folded as (
+    select r.sequence_order, r.result, (r.target).sequence_order as target_sequence
+    from results as r
+    where exists (
+      select from jsonb_array_elements(conversation_store.message_parts(r.target)) as part(value)
+      where part.value ->> 'type' = 'tool-call' and part.value ->> 'tool_call_id' = r.result ->> 'tool_call_id'
+    )
+  )
+  select (l.m).sequence_order,
+         case when (l.m).sequence_order in (select f.sequence_order from folded as f) then null
+              else conversation_store.ui_message(l.m, coalesce((
+                     select jsonb_object_agg(f.result ->> 'tool_call_id', f.result)
+                     from folded as f where f.target_sequence = (l.m).sequence_order), '{}'::jsonb),
+                   p_include_reasoning) end
+  from listed as l
+$$;
+
+ALTER FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) OWNER TO postgres;
+
+--
+-- Name: ui_part(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.ui_part(p_part jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_build_object('type', case p_part ->> 'type'
+           when 'tool-call' then case when p_part -> 'dynamic' = 'true'::jsonb then 'dynamic-tool'
+                                      else 'tool-' || (p_part ->> 'tool_name') end
+           when 'tool-result' then 'dynamic-tool'
+           when 'source' then 'source-' || (p_part ->> 'source_type')
+           when 'data' then 'data-' || (p_part ->> 'name')
+           else p_part ->> 'type' end)
+    || case when p_part ->> 'type' = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
+            then jsonb_build_object('toolName', p_part -> 'tool_name') else '{}'::jsonb end
+    || case when p_part ->> 'type' = 'tool-result'
+            then jsonb_build_object('state', case when p_part ? 'error_text' and not p_part ? 'output'
+                                                  then 'output-error' else 'output-available' end)
+            else '{}'::jsonb end
+    || case when p_part ? 'storage'
+            then jsonb_build_object('url', 'storage://' || (p_part -> 'storage' ->> 'bucket') || '/'
+                                           || (p_part -> 'storage' ->> 'path'))
+            else '{}'::jsonb end
+    || coalesce((
+         select jsonb_object_agg(coalesce(renamed.ui_key, field.key), field.value)
+         from jsonb_each(p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage'])
+           as field(key, value)
+         left join (values
+           ('media_type', 'mediaType'), ('tool_call_id', 'toolCallId'), ('raw_input', 'rawInput'),
+           ('error_text', 'errorText'), ('provider_executed', 'providerExecuted'), ('source_id', 'sourceId'),
+           ('result_provider_metadata', 'resultProviderMetadata'),
+           ('provider_metadata', case when p_part ->> 'type' = 'tool-call' then 'callProviderMetadata'
+                                      else 'providerMetadata' end)
+         ) as renamed(store_key, ui_key) on renamed.store_key = field.key
+       ), '{}'::jsonb)
+$$;
+
+ALTER FUNCTION conversation_store.ui_part(p_part jsonb) OWNER TO postgres;
 
 --
 -- Name: with_derived_columns(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -2217,6 +2401,21 @@ GRANT ALL ON FUNCTION conversation_store.acting_user(p_user_id uuid) TO authenti
 GRANT ALL ON FUNCTION conversation_store.acting_user(p_user_id uuid) TO service_role;
 
 --
+-- Name: TABLE conversation_messages; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.conversation_messages TO authenticated;
+GRANT SELECT ON TABLE public.conversation_messages TO service_role;
+
+--
+-- Name: FUNCTION answered_call_ids(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) TO service_role;
+
+--
 -- Name: FUNCTION caller_is_service_role(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2342,13 +2541,6 @@ GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO authentica
 GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO service_role;
 
 --
--- Name: TABLE conversation_messages; Type: ACL; Schema: public; Owner: postgres
---
-
-GRANT SELECT ON TABLE public.conversation_messages TO authenticated;
-GRANT SELECT ON TABLE public.conversation_messages TO service_role;
-
---
 -- Name: FUNCTION message_json(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2371,6 +2563,14 @@ GRANT ALL ON FUNCTION conversation_store.message_parts(p_message public.conversa
 REVOKE ALL ON FUNCTION conversation_store.openai_message(p_message public.conversation_messages) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.openai_message(p_message public.conversation_messages) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.openai_message(p_message public.conversation_messages) TO service_role;
+
+--
+-- Name: FUNCTION openai_messages(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) TO service_role;
 
 --
 -- Name: FUNCTION page_max_bytes(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2437,6 +2637,38 @@ REVOKE ALL ON FUNCTION conversation_store.stale_reply_after() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.storage_objects(p_parts jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tool_output_text(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.tool_output_text(p_part jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.tool_output_text(p_part jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.tool_output_text(p_part jsonb) TO service_role;
+
+--
+-- Name: FUNCTION ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) TO service_role;
+
+--
+-- Name: FUNCTION ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) TO service_role;
+
+--
+-- Name: FUNCTION ui_part(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO service_role;
 
 --
 -- Name: FUNCTION with_derived_columns(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
