@@ -633,22 +633,23 @@ CREATE FUNCTION conversation_store.openai_messages(p_message public.conversation
     select json_agg(chat.message order by chat.position)
     from (
       select 0 as position, case
-        when not exists (select from jsonb_array_elements(p_message.parts) as part(value)
-                         where part.value ->> 'type' = 'file')
-          then conversation_store.openai_message(p_message)
-        else (jsonb_build_object('role', p_message.role, 'content', (
-                select jsonb_agg(case
-                  when part.value ->> 'type' = 'text' then jsonb_build_object('type', 'text', 'text', part.value -> 'text')
-                  when part.value ->> 'media_type' like 'image/%' then jsonb_build_object('type', 'image_url',
-                    'image_url', jsonb_build_object('url', conversation_store.ui_part(part.value) -> 'url'))
-                  else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
-                    'file_data', case when part.value ->> 'url' like 'data:%' then part.value -> 'url' end,
-                    'filename', part.value -> 'filename')))
-                end order by part.position)
-                from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
-                where part.value ->> 'type' in ('text', 'file')))
-              || jsonb_strip_nulls(jsonb_build_object('name', p_message.name,
-                   'tool_calls', p_message.tool_calls, 'tool_call_id', p_message.tool_call_id)))::json
+        when p_message.role = 'user' and exists (select from jsonb_array_elements(p_message.parts) as part(value)
+                                                 where part.value ->> 'type' = 'file')
+          then (jsonb_build_object('role', p_message.role, 'content', (
+                  select jsonb_agg(case
+                    when part.value ->> 'type' = 'text' then jsonb_build_object('type', 'text', 'text', part.value -> 'text')
+                    when part.value ->> 'media_type' like 'image/%' then jsonb_build_object('type', 'image_url',
+                      'image_url', jsonb_build_object('url', conversation_store.ui_part(part.value) -> 'url'))
+                    else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
+                      'file_data', case when part.value ->> 'url' like 'data:%' then part.value -> 'url' end,
+                      'filename', part.value -> 'filename')))
+                  end order by part.position)
+                  from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
+                  where part.value ->> 'type' in ('text', 'file')))
+                || jsonb_strip_nulls(jsonb_build_object('name', p_message.name)))::json
+        when p_message.content is null and p_message.role <> 'assistant'
+          then (conversation_store.openai_message(p_message)::jsonb || '{"content": ""}'::jsonb)::json
+        else conversation_store.openai_message(p_message)
       end as message
       union all
       select part.position, json_build_object('role', 'tool', 'tool_call_id', part.value ->> 'tool_call_id',
@@ -868,6 +869,19 @@ $$;
 ALTER FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) OWNER TO postgres;
 
 --
+-- Name: result_is_error(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.result_is_error(p_result jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select p_result ? 'error_text' and coalesce(p_result -> 'output', 'null'::jsonb) = 'null'::jsonb
+$$;
+
+ALTER FUNCTION conversation_store.result_is_error(p_result jsonb) OWNER TO postgres;
+
+--
 -- Name: search_words(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -980,14 +994,18 @@ CREATE FUNCTION conversation_store.ui_message(p_message public.conversation_mess
       'role', case when p_message.role in ('tool', 'function') then 'assistant' else p_message.role end,
       'parts', coalesce((
         select jsonb_agg(conversation_store.ui_part(case
-                 when part.value ->> 'type' = 'tool-call' and p_results ? (part.value ->> 'tool_call_id')
-                      and part.value ->> 'state' not like 'output-%'
-                   then part.value
-                        || jsonb_build_object('state', case when p_results -> (part.value ->> 'tool_call_id') ? 'output'
-                                                            then 'output-available' else 'output-error' end)
-                        || ((p_results -> (part.value ->> 'tool_call_id')) - array['type', 'tool_call_id', 'tool_name'])
-                 else part.value end) order by part.position)
+                 when result.value is null then part.value
+                 when conversation_store.result_is_error(result.value)
+                   then part.value - 'output'
+                        || jsonb_build_object('state', 'output-error', 'error_text', result.value -> 'error_text')
+                 else part.value - 'error_text'
+                      || jsonb_build_object('state', 'output-available', 'output', result.value -> 'output')
+               end) order by part.position)
         from jsonb_array_elements(conversation_store.message_parts(p_message)) with ordinality as part(value, position)
+        left join lateral (
+          select p_results -> (part.value ->> 'tool_call_id') as value
+          where part.value ->> 'type' = 'tool-call' and part.value ->> 'state' not like 'output-%'
+        ) as result on true
         where p_include_reasoning or part.value ->> 'type' <> 'reasoning'), '[]'::jsonb))
     || case when p_message.metadata is null then '{}'::jsonb
             else jsonb_build_object('metadata', p_message.metadata) end)::json
@@ -1004,31 +1022,34 @@ CREATE FUNCTION conversation_store.ui_messages(p_messages public.conversation_me
     SET search_path TO ''
     AS $$
   with listed as (
-    select m from unnest(p_messages) as m
-  ),
-  results as (
-    select (l.m).sequence_order, conversation_store.message_parts(l.m) -> 0 as result,
-           (select a.m from listed as a
-            where (a.m).role = 'assistant' and (a.m).sequence_order < (l.m).sequence_order
-            order by (a.m).sequence_order desc limit 1) as target
-    from listed as l
-    where (l.m).role in ('tool', 'function')
+    select m, (m).sequence_order as sequence, (m).role as role,
+           -- The nearest message at or before this one that is not a tool or function result.
+           max(case when (m).role not in ('tool', 'function') then (m).sequence_order end)
+             over (order by (m).sequence_order) as anchor
+    from unnest(p_messages) as m
   ),
   folded as (
-    select r.sequence_order, r.result, (r.target).sequence_order as target_sequence
-    from results as r
-    where exists (
-      select from jsonb_array_elements(conversation_store.message_parts(r.target)) as part(value)
-      where part.value ->> 'type' = 'tool-call' and part.value ->> 'tool_call_id' = r.result ->> 'tool_call_id'
-    )
+    select result.sequence, result.anchor, conversation_store.message_parts(result.m) -> 0 as part
+    from listed as result
+    join listed as target on target.sequence = result.anchor and target.role = 'assistant'
+    where result.role in ('tool', 'function')
+      and exists (
+        select from jsonb_array_elements(conversation_store.message_parts(target.m)) as call(value)
+        where call.value ->> 'type' = 'tool-call'
+          and call.value ->> 'tool_call_id' = conversation_store.message_parts(result.m) -> 0 ->> 'tool_call_id'
+      )
+  ),
+  results as (
+    select f.anchor, jsonb_object_agg(f.part ->> 'tool_call_id', f.part) as by_call
+    from folded as f
+    group by f.anchor
   )
-  select (l.m).sequence_order,
-         case when (l.m).sequence_order in (select f.sequence_order from folded as f) then null
-              else conversation_store.ui_message(l.m, coalesce((
-                     select jsonb_object_agg(f.result ->> 'tool_call_id', f.result)
-                     from folded as f where f.target_sequence = (l.m).sequence_order), '{}'::jsonb),
-                   p_include_reasoning) end
+  select l.sequence,
+         case when f.sequence is null
+              then conversation_store.ui_message(l.m, coalesce(r.by_call, '{}'::jsonb), p_include_reasoning) end
   from listed as l
+  left join folded as f on f.sequence = l.sequence
+  left join results as r on r.anchor = l.sequence
 $$;
 
 ALTER FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) OWNER TO postgres;
@@ -1051,7 +1072,7 @@ CREATE FUNCTION conversation_store.ui_part(p_part jsonb) RETURNS jsonb
     || case when p_part ->> 'type' = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
             then jsonb_build_object('toolName', p_part -> 'tool_name') else '{}'::jsonb end
     || case when p_part ->> 'type' = 'tool-result'
-            then jsonb_build_object('state', case when p_part ? 'error_text' and not p_part ? 'output'
+            then jsonb_build_object('state', case when conversation_store.result_is_error(p_part)
                                                   then 'output-error' else 'output-available' end)
             else '{}'::jsonb end
     || case when p_part ? 'storage'
@@ -1060,7 +1081,11 @@ CREATE FUNCTION conversation_store.ui_part(p_part jsonb) RETURNS jsonb
             else '{}'::jsonb end
     || coalesce((
          select jsonb_object_agg(coalesce(renamed.ui_key, field.key), field.value)
-         from jsonb_each(p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage'])
+         from jsonb_each(p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage']
+                         -- The SDK allows an output or an error text on a result, never both.
+                         - case when p_part ->> 'type' <> 'tool-result' then '{}'::text[]
+                                when conversation_store.result_is_error(p_part) then array['output']
+                                else array['error_text'] end)
            as field(key, value)
          left join (values
            ('media_type', 'mediaType'), ('tool_call_id', 'toolCallId'), ('raw_input', 'rawInput'),
@@ -2519,6 +2544,8 @@ REVOKE ALL ON FUNCTION conversation_store.inline_file_max_chars() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) TO service_role;
 
 --
 -- Name: FUNCTION is_part_list(p_parts jsonb, p_owner uuid); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2531,6 +2558,8 @@ REVOKE ALL ON FUNCTION conversation_store.is_part_list(p_parts jsonb, p_owner uu
 --
 
 REVOKE ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) TO service_role;
 
 --
 -- Name: FUNCTION json_or_text(p_text text); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2603,6 +2632,14 @@ REVOKE ALL ON FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) FROM P
 --
 
 REVOKE ALL ON FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION result_is_error(p_result jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) TO service_role;
 
 --
 -- Name: FUNCTION search_words(p_content text); Type: ACL; Schema: conversation_store; Owner: postgres
