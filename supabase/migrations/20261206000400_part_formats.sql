@@ -175,7 +175,7 @@ $$;
 --   row without parts, [conversation_store.openai_message]. For a row with parts, the same
 --   message, except that a user message with file parts gets content as a content-part array
 --   (text; image_url for image/*; file with file_data for a data: URL and the filename), and that
---   a message without text but an assistant's gets content "" (chat APIs require it); then, for an
+--   a message without text or tool calls gets content "" (chat APIs require one); then, for an
 --   assistant row, one tool message per tool call in tool_calls whose part carries its output
 --   (conversation_store.tool_output_text), in the order of the parts. Reasoning, sources, data and
 --   the files of other roles are left out: chat models take no such content.
@@ -204,7 +204,7 @@ as $$
                   from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
                   where part.value ->> 'type' in ('text', 'file')))
                 || jsonb_strip_nulls(jsonb_build_object('name', p_message.name)))::json
-        when p_message.content is null and p_message.role <> 'assistant'
+        when p_message.content is null and p_message.tool_calls is null
           then (conversation_store.openai_message(p_message)::jsonb || '{"content": ""}'::jsonb)::json
         else conversation_store.openai_message(p_message)
       end as message
