@@ -1136,10 +1136,10 @@ CREATE FUNCTION conversation_store.ui_part(p_part jsonb) RETURNS jsonb
            else p_part ->> 'type' end)
     || case when p_part ->> 'type' = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
             then jsonb_build_object('toolName', p_part -> 'tool_name') else '{}'::jsonb end
-    || case when p_part ->> 'type' = 'tool-result'
-            then jsonb_build_object('state', case when conversation_store.result_is_error(p_part)
-                                                  then 'output-error' else 'output-available' end)
-            else '{}'::jsonb end
+    || case when p_part ->> 'type' <> 'tool-result' then '{}'::jsonb
+            when conversation_store.result_is_error(p_part) then '{"state": "output-error"}'::jsonb
+            -- The SDK requires the input of an available output; a lone result does not know it.
+            else '{"state": "output-available", "input": null}'::jsonb end
     || case when p_part ? 'storage'
             then jsonb_build_object('url', 'storage://' || (p_part -> 'storage' ->> 'bucket') || '/'
                                            || (p_part -> 'storage' ->> 'path'))

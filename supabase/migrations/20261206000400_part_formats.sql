@@ -26,8 +26,8 @@ $$;
 -- Input: a stored part (the vocabulary of 20261206000200_message_parts.sql). Guarantees: the AI SDK
 --   UIMessage part for it: tool-call → tool-<name> (dynamic-tool with toolName when dynamic),
 --   provider_metadata → callProviderMetadata on tool parts; a lone tool-result → dynamic-tool in
---   output-available with its output, or in output-error with its error text when it has no
---   output (conversation_store.result_is_error); source → source-url or source-document; data →
+--   output-available with its output and input null (its call is not at hand), or in output-error
+--   with its error text when it has no output (conversation_store.result_is_error); source → source-url or source-document; data →
 --   data-<name>; storage → url storage://bucket/path; other keys renamed from snake_case to
 --   camelCase, values untouched.
 create function conversation_store.ui_part(p_part jsonb)
@@ -45,10 +45,10 @@ as $$
            else p_part ->> 'type' end)
     || case when p_part ->> 'type' = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
             then jsonb_build_object('toolName', p_part -> 'tool_name') else '{}'::jsonb end
-    || case when p_part ->> 'type' = 'tool-result'
-            then jsonb_build_object('state', case when conversation_store.result_is_error(p_part)
-                                                  then 'output-error' else 'output-available' end)
-            else '{}'::jsonb end
+    || case when p_part ->> 'type' <> 'tool-result' then '{}'::jsonb
+            when conversation_store.result_is_error(p_part) then '{"state": "output-error"}'::jsonb
+            -- The SDK requires the input of an available output; a lone result does not know it.
+            else '{"state": "output-available", "input": null}'::jsonb end
     || case when p_part ? 'storage'
             then jsonb_build_object('url', 'storage://' || (p_part -> 'storage' ->> 'bucket') || '/'
                                            || (p_part -> 'storage' ->> 'path'))

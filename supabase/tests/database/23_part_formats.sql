@@ -25,7 +25,7 @@ from (values
   ('dynamic tool-call → dynamic-tool', '{"type": "tool-call", "tool_call_id": "c2", "tool_name": "run", "state": "approval-requested", "input": {}, "dynamic": true, "approval": {"id": "a1"}}',
    '{"type": "dynamic-tool", "toolName": "run", "toolCallId": "c2", "state": "approval-requested", "input": {}, "approval": {"id": "a1"}}'),
   ('lone tool-result → dynamic-tool output-available', '{"type": "tool-result", "tool_call_id": "c3", "tool_name": "t", "output": {"ok": true}, "error_text": "ignored"}',
-   '{"type": "dynamic-tool", "toolName": "t", "toolCallId": "c3", "state": "output-available", "output": {"ok": true}}'),
+   '{"type": "dynamic-tool", "toolName": "t", "toolCallId": "c3", "state": "output-available", "input": null, "output": {"ok": true}}'),
   ('lone tool-result with only an error → output-error', '{"type": "tool-result", "tool_call_id": "c4", "tool_name": "t", "output": null, "error_text": "boom"}',
    '{"type": "dynamic-tool", "toolName": "t", "toolCallId": "c4", "state": "output-error", "errorText": "boom"}'),
   ('source url → source-url', '{"type": "source", "source_type": "url", "source_id": "s1", "url": "https://s", "title": "S", "provider_metadata": {}}',
@@ -117,7 +117,7 @@ select is(
 );
 select is(
   (select message - 'id' from ui where sequence_order = 7),
-  '{"role": "assistant", "parts": [{"type": "dynamic-tool", "toolName": "", "toolCallId": "c9", "state": "output-available", "output": "late"}]}'::jsonb,
+  '{"role": "assistant", "parts": [{"type": "dynamic-tool", "toolName": "", "toolCallId": "c9", "state": "output-available", "input": null, "output": "late"}]}'::jsonb,
   'a tool row with no call before it (a user message between) stays its own assistant message with a dynamic-tool part'
 );
 select is(
