@@ -368,27 +368,36 @@ ALTER FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owne
 --
 
 CREATE FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) RETURNS json[]
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-  select case p_format
-    when 'openai' then array(
-      select chat.message
-      from generate_subscripts(p_rows, 1) as r(position),
-           json_array_elements(conversation_store.openai_messages(p_rows[r.position])) with ordinality
-             as chat(message, position)
-      order by r.position, chat.position)
-    when 'rows' then array(
-      select conversation_store.message_json(case when p_include_reasoning then p_rows[r.position]
-                                                  else conversation_store.without_reasoning(p_rows[r.position]) end)
-      from generate_subscripts(p_rows, 1) as r(position)
-      order by r.position)
-    else array(
-      select ui.message
-      from conversation_store.ui_messages(p_rows, p_include_reasoning) as ui
-      where ui.message is not null
-      order by ui.sequence_order)
-  end
+declare
+  v_row public.conversation_messages;
+  v_messages json[] := '{}';
+begin
+  if p_format = 'ui' then
+    if cardinality(p_rows) = 1 then
+      return array[conversation_store.ui_message(p_rows[1], '{}', p_include_reasoning)];
+    end if;
+    return array(select ui.message from conversation_store.ui_messages(p_rows, p_include_reasoning) as ui
+                 where ui.message is not null order by ui.sequence_order);
+  end if;
+  foreach v_row in array p_rows loop
+    if p_format = 'rows' then
+      v_messages := array_append(v_messages, conversation_store.message_json(
+        case when p_include_reasoning or v_row.parts is null then v_row
+             else conversation_store.without_reasoning(v_row) end));
+    elsif v_row.parts is null then
+      v_messages := array_append(v_messages, conversation_store.openai_message(v_row));
+    else
+      v_messages := v_messages || array(
+        select chat.message
+        from json_array_elements(conversation_store.openai_messages(v_row)) with ordinality as chat(message, position)
+        order by chat.position);
+    end if;
+  end loop;
+  return v_messages;
+end;
 $$;
 
 ALTER FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) OWNER TO postgres;
@@ -655,41 +664,50 @@ ALTER FUNCTION conversation_store.openai_message(p_message public.conversation_m
 --
 
 CREATE FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-  select case when p_message.parts is null then json_build_array(conversation_store.openai_message(p_message))
-  else (
-    select json_agg(chat.message order by chat.position)
-    from (
-      select 0 as position, case
-        when p_message.role = 'user' and exists (select from jsonb_array_elements(p_message.parts) as part(value)
-                                                 where part.value ->> 'type' = 'file')
-          then (jsonb_build_object('role', p_message.role, 'content', (
-                  select jsonb_agg(case
-                    when part.value ->> 'type' = 'text' then jsonb_build_object('type', 'text', 'text', part.value -> 'text')
-                    when part.value ->> 'media_type' like 'image/%' then jsonb_build_object('type', 'image_url',
-                      'image_url', jsonb_build_object('url', conversation_store.ui_part(part.value) -> 'url'))
-                    else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
-                      'file_data', case when part.value ->> 'url' like 'data:%' then part.value -> 'url' end,
-                      'filename', part.value -> 'filename')))
-                  end order by part.position)
-                  from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
-                  where part.value ->> 'type' in ('text', 'file')))
-                || jsonb_strip_nulls(jsonb_build_object('name', p_message.name)))::json
-        when p_message.content is null and p_message.tool_calls is null
-          then (conversation_store.openai_message(p_message)::jsonb || '{"content": ""}'::jsonb)::json
-        else conversation_store.openai_message(p_message)
-      end as message
-      union all
-      select part.position, json_build_object('role', 'tool', 'tool_call_id', part.value ->> 'tool_call_id',
-                                              'content', conversation_store.tool_output_text(part.value))
-      from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
-      where p_message.role = 'assistant' and part.value ->> 'type' = 'tool-call'
-        and part.value -> 'provider_executed' is distinct from 'true'::jsonb
-        and part.value ->> 'state' like 'output-%'
-    ) as chat
-  ) end
+declare
+  v_part jsonb;
+  v_message jsonb;
+  v_content jsonb[] := '{}';
+  v_tools jsonb[] := '{}';
+  v_has_file boolean := false;
+begin
+  if p_message.parts is null then
+    return json_build_array(conversation_store.openai_message(p_message));
+  end if;
+  for i in 0 .. jsonb_array_length(p_message.parts) - 1 loop
+    v_part := p_message.parts -> i;
+    if v_part ->> 'type' = 'text' then
+      v_content := array_append(v_content, jsonb_build_object('type', 'text', 'text', v_part -> 'text'));
+    elsif v_part ->> 'type' = 'file' then
+      v_has_file := true;
+      v_content := array_append(v_content, case
+        when v_part ->> 'media_type' like 'image/%'
+          then jsonb_build_object('type', 'image_url',
+                                  'image_url', jsonb_build_object('url', conversation_store.ui_part(v_part) -> 'url'))
+        else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
+               'file_data', case when v_part ->> 'url' like 'data:%' then v_part -> 'url' end,
+               'filename', v_part -> 'filename')))
+      end);
+    elsif p_message.role = 'assistant' and v_part ->> 'type' = 'tool-call'
+          and v_part -> 'provider_executed' is distinct from 'true'::jsonb and v_part ->> 'state' like 'output-%' then
+      v_tools := array_append(v_tools, jsonb_build_object(
+        'role', 'tool', 'tool_call_id', v_part ->> 'tool_call_id',
+        'content', conversation_store.tool_output_text(v_part)));
+    end if;
+  end loop;
+  v_message := case
+    when p_message.role = 'user' and v_has_file
+      then jsonb_build_object('role', p_message.role, 'content', to_jsonb(v_content))
+           || jsonb_strip_nulls(jsonb_build_object('name', p_message.name))
+    when p_message.content is null and p_message.tool_calls is null
+      then conversation_store.openai_message(p_message)::jsonb || '{"content": ""}'::jsonb
+    else conversation_store.openai_message(p_message)::jsonb
+  end;
+  return array_to_json(array_prepend(v_message, v_tools));
+end;
 $$;
 
 ALTER FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) OWNER TO postgres;
@@ -1050,29 +1068,36 @@ ALTER FUNCTION conversation_store.tool_output_text(p_part jsonb) OWNER TO postgr
 --
 
 CREATE FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) RETURNS json
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-  select (jsonb_build_object(
+declare
+  v_parts constant jsonb := conversation_store.message_parts(p_message);
+  v_part jsonb;
+  v_result jsonb;
+  v_ui jsonb[] := '{}';
+begin
+  for i in 0 .. jsonb_array_length(v_parts) - 1 loop
+    v_part := v_parts -> i;
+    continue when not p_include_reasoning and v_part ->> 'type' = 'reasoning';
+    v_result := case when v_part ->> 'type' = 'tool-call' and v_part ->> 'state' not like 'output-%'
+                     then p_results -> (v_part ->> 'tool_call_id') end;
+    if v_result is not null then
+      v_part := case when conversation_store.result_is_error(v_result)
+                     then v_part - 'output'
+                          || jsonb_build_object('state', 'output-error', 'error_text', v_result -> 'error_text')
+                     else v_part - 'error_text'
+                          || jsonb_build_object('state', 'output-available', 'output', v_result -> 'output') end;
+    end if;
+    v_ui := array_append(v_ui, conversation_store.ui_part(v_part));
+  end loop;
+  return (jsonb_build_object(
       'id', coalesce(p_message.client_message_id, p_message.id::text),
       'role', case when p_message.role in ('tool', 'function') then 'assistant' else p_message.role end,
-      'parts', coalesce((
-        select jsonb_agg(conversation_store.ui_part(case
-                 when result.value is null then part.value
-                 when conversation_store.result_is_error(result.value)
-                   then part.value - 'output'
-                        || jsonb_build_object('state', 'output-error', 'error_text', result.value -> 'error_text')
-                 else part.value - 'error_text'
-                      || jsonb_build_object('state', 'output-available', 'output', result.value -> 'output')
-               end) order by part.position)
-        from jsonb_array_elements(conversation_store.message_parts(p_message)) with ordinality as part(value, position)
-        left join lateral (
-          select p_results -> (part.value ->> 'tool_call_id') as value
-          where part.value ->> 'type' = 'tool-call' and part.value ->> 'state' not like 'output-%'
-        ) as result on true
-        where p_include_reasoning or part.value ->> 'type' <> 'reasoning'), '[]'::jsonb))
+      'parts', to_jsonb(v_ui))
     || case when p_message.metadata is null then '{}'::jsonb
-            else jsonb_build_object('metadata', p_message.metadata) end)::json
+            else jsonb_build_object('metadata', p_message.metadata) end)::json;
+end;
 $$;
 
 ALTER FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) OWNER TO postgres;
@@ -1124,42 +1149,49 @@ ALTER FUNCTION conversation_store.ui_messages(p_messages public.conversation_mes
 --
 
 CREATE FUNCTION conversation_store.ui_part(p_part jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
-  select jsonb_build_object('type', case p_part ->> 'type'
+declare
+  -- Store key, UI key.
+  c_renamed constant text[] := array[
+    'media_type', 'mediaType', 'tool_call_id', 'toolCallId', 'raw_input', 'rawInput', 'error_text', 'errorText',
+    'provider_executed', 'providerExecuted', 'source_id', 'sourceId', 'result_provider_metadata', 'resultProviderMetadata'];
+  v_type constant text := p_part ->> 'type';
+  v_ui jsonb := p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage'];
+begin
+  if v_type = 'tool-result' then
+    -- The SDK allows an output or an error text on a result, never both.
+    v_ui := case when conversation_store.result_is_error(p_part)
+                 then v_ui - 'output' || '{"state": "output-error"}'::jsonb
+                 -- The SDK requires the input of an available output; a lone result does not know it.
+                 else v_ui - 'error_text' || '{"state": "output-available", "input": null}'::jsonb end;
+  end if;
+  for i in 1 .. array_length(c_renamed, 1) by 2 loop
+    if v_ui ? c_renamed[i] then
+      v_ui := v_ui - c_renamed[i] || jsonb_build_object(c_renamed[i + 1], v_ui -> c_renamed[i]);
+    end if;
+  end loop;
+  if v_ui ? 'provider_metadata' then
+    v_ui := v_ui - 'provider_metadata'
+            || jsonb_build_object(case when v_type = 'tool-call' then 'callProviderMetadata' else 'providerMetadata' end,
+                                  v_ui -> 'provider_metadata');
+  end if;
+  return jsonb_build_object('type', case v_type
            when 'tool-call' then case when p_part -> 'dynamic' = 'true'::jsonb then 'dynamic-tool'
                                       else 'tool-' || (p_part ->> 'tool_name') end
            when 'tool-result' then 'dynamic-tool'
            when 'source' then 'source-' || (p_part ->> 'source_type')
            when 'data' then 'data-' || (p_part ->> 'name')
-           else p_part ->> 'type' end)
-    || case when p_part ->> 'type' = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
+           else v_type end)
+    || case when v_type = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
             then jsonb_build_object('toolName', p_part -> 'tool_name') else '{}'::jsonb end
-    || case when p_part ->> 'type' <> 'tool-result' then '{}'::jsonb
-            when conversation_store.result_is_error(p_part) then '{"state": "output-error"}'::jsonb
-            -- The SDK requires the input of an available output; a lone result does not know it.
-            else '{"state": "output-available", "input": null}'::jsonb end
     || case when p_part ? 'storage'
             then jsonb_build_object('url', 'storage://' || (p_part -> 'storage' ->> 'bucket') || '/'
                                            || (p_part -> 'storage' ->> 'path'))
             else '{}'::jsonb end
-    || coalesce((
-         select jsonb_object_agg(coalesce(renamed.ui_key, field.key), field.value)
-         from jsonb_each(p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage']
-                         -- The SDK allows an output or an error text on a result, never both.
-                         - case when p_part ->> 'type' <> 'tool-result' then '{}'::text[]
-                                when conversation_store.result_is_error(p_part) then array['output']
-                                else array['error_text'] end)
-           as field(key, value)
-         left join (values
-           ('media_type', 'mediaType'), ('tool_call_id', 'toolCallId'), ('raw_input', 'rawInput'),
-           ('error_text', 'errorText'), ('provider_executed', 'providerExecuted'), ('source_id', 'sourceId'),
-           ('result_provider_metadata', 'resultProviderMetadata'),
-           ('provider_metadata', case when p_part ->> 'type' = 'tool-call' then 'callProviderMetadata'
-                                      else 'providerMetadata' end)
-         ) as renamed(store_key, ui_key) on renamed.store_key = field.key
-       ), '{}'::jsonb)
+    || v_ui;
+end;
 $$;
 
 ALTER FUNCTION conversation_store.ui_part(p_part jsonb) OWNER TO postgres;
@@ -1619,6 +1651,8 @@ declare
   v_unit json[];
   v_unit_tokens bigint;
   v_unit_bytes bigint;
+  v_member public.conversation_messages;
+  v_message json;
   v_call_ids text[];
   v_high integer;
   v_low integer;
@@ -1667,7 +1701,9 @@ begin
       v_messages_of_row := conversation_store.context_messages(array[v_row], p_format, v_reasoning);
       v_fixed := v_fixed || v_messages_of_row;
       v_fixed_tokens := v_fixed_tokens + v_row.token_count + case when v_reasoning then v_row.reasoning_token_count else 0 end;
-      v_fixed_bytes := v_fixed_bytes + (select coalesce(sum(octet_length(m::text)), 0) from unnest(v_messages_of_row) as m);
+      foreach v_message in array v_messages_of_row loop
+        v_fixed_bytes := v_fixed_bytes + octet_length(v_message::text);
+      end loop;
       exit pinned when v_fixed_bytes > v_max_bytes;
     end loop;
     v_low := v_low + c_chunk;
@@ -1715,13 +1751,16 @@ begin
       if v_row.status = 'in_progress' then
         v_reply_in_progress := true;
         continue;
-      elsif v_row.parts is not null and not exists (
-        select from jsonb_array_elements(v_row.parts) as part(value)
-        where part.value ->> 'type' in ('text', 'file', 'tool-call', 'tool-result')
-           or v_reasoning and part.value ->> 'type' = 'reasoning'
-      ) then
-        continue; -- nothing a model reads
-      elsif v_row.role = 'tool' then
+      end if;
+      -- A query only for rows with parts: the rest pay nothing for this rule.
+      if v_row.parts is not null then
+        continue when not exists (
+          select from jsonb_array_elements(v_row.parts) as part(value)
+          where part.value ->> 'type' in ('text', 'file', 'tool-call', 'tool-result')
+             or v_reasoning and part.value ->> 'type' = 'reasoning'
+        ); -- nothing a model reads
+      end if;
+      if v_row.role = 'tool' then
         if v_pending_role is distinct from 'tool' then
           v_pending := '{}'; v_pending_ids := '{}';
         end if;
@@ -1759,9 +1798,16 @@ begin
 
       continue when v_unit_rows is null;
       v_unit := conversation_store.context_messages(v_unit_rows, p_format, v_reasoning);
-      v_unit_tokens := (select sum(u.token_count + case when v_reasoning then u.reasoning_token_count else 0 end)
-                        from unnest(v_unit_rows) as u);
-      v_unit_bytes := (select sum(octet_length(m::text)) from unnest(v_unit) as m);
+      -- Summed in loops, not queries: a unit is a few elements, a query per unit costs more.
+      v_unit_tokens := 0;
+      foreach v_member in array v_unit_rows loop
+        v_unit_tokens := v_unit_tokens + v_member.token_count
+                         + case when v_reasoning then v_member.reasoning_token_count else 0 end;
+      end loop;
+      v_unit_bytes := 0;
+      foreach v_message in array v_unit loop
+        v_unit_bytes := v_unit_bytes + octet_length(v_message::text);
+      end loop;
       exit walk when v_fixed_tokens + v_tokens + v_unit_tokens > p_max_tokens
         or cardinality(v_window) + cardinality(v_unit) > p_max_messages
         or v_fixed_bytes + v_bytes + v_unit_bytes > v_max_bytes;

@@ -27,48 +27,57 @@ $$;
 --   UIMessage part for it: tool-call → tool-<name> (dynamic-tool with toolName when dynamic),
 --   provider_metadata → callProviderMetadata on tool parts; a lone tool-result → dynamic-tool in
 --   output-available with its output and input null (its call is not at hand), or in output-error
---   with its error text when it has no output (conversation_store.result_is_error); source → source-url or source-document; data →
---   data-<name>; storage → url storage://bucket/path; other keys renamed from snake_case to
---   camelCase, values untouched.
+--   with its error text when it has no output (conversation_store.result_is_error); source →
+--   source-url or source-document; data → data-<name>; storage → url storage://bucket/path; other
+--   keys renamed from snake_case to camelCase, values untouched.
+-- This and ui_message are plpgsql of simple expressions, called once per part and per message: a
+--   SQL function would plan its body again at every call from within another query.
 create function conversation_store.ui_part(p_part jsonb)
 returns jsonb
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select jsonb_build_object('type', case p_part ->> 'type'
+declare
+  -- Store key, UI key.
+  c_renamed constant text[] := array[
+    'media_type', 'mediaType', 'tool_call_id', 'toolCallId', 'raw_input', 'rawInput', 'error_text', 'errorText',
+    'provider_executed', 'providerExecuted', 'source_id', 'sourceId', 'result_provider_metadata', 'resultProviderMetadata'];
+  v_type constant text := p_part ->> 'type';
+  v_ui jsonb := p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage'];
+begin
+  if v_type = 'tool-result' then
+    -- The SDK allows an output or an error text on a result, never both.
+    v_ui := case when conversation_store.result_is_error(p_part)
+                 then v_ui - 'output' || '{"state": "output-error"}'::jsonb
+                 -- The SDK requires the input of an available output; a lone result does not know it.
+                 else v_ui - 'error_text' || '{"state": "output-available", "input": null}'::jsonb end;
+  end if;
+  for i in 1 .. array_length(c_renamed, 1) by 2 loop
+    if v_ui ? c_renamed[i] then
+      v_ui := v_ui - c_renamed[i] || jsonb_build_object(c_renamed[i + 1], v_ui -> c_renamed[i]);
+    end if;
+  end loop;
+  if v_ui ? 'provider_metadata' then
+    v_ui := v_ui - 'provider_metadata'
+            || jsonb_build_object(case when v_type = 'tool-call' then 'callProviderMetadata' else 'providerMetadata' end,
+                                  v_ui -> 'provider_metadata');
+  end if;
+  return jsonb_build_object('type', case v_type
            when 'tool-call' then case when p_part -> 'dynamic' = 'true'::jsonb then 'dynamic-tool'
                                       else 'tool-' || (p_part ->> 'tool_name') end
            when 'tool-result' then 'dynamic-tool'
            when 'source' then 'source-' || (p_part ->> 'source_type')
            when 'data' then 'data-' || (p_part ->> 'name')
-           else p_part ->> 'type' end)
-    || case when p_part ->> 'type' = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
+           else v_type end)
+    || case when v_type = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
             then jsonb_build_object('toolName', p_part -> 'tool_name') else '{}'::jsonb end
-    || case when p_part ->> 'type' <> 'tool-result' then '{}'::jsonb
-            when conversation_store.result_is_error(p_part) then '{"state": "output-error"}'::jsonb
-            -- The SDK requires the input of an available output; a lone result does not know it.
-            else '{"state": "output-available", "input": null}'::jsonb end
     || case when p_part ? 'storage'
             then jsonb_build_object('url', 'storage://' || (p_part -> 'storage' ->> 'bucket') || '/'
                                            || (p_part -> 'storage' ->> 'path'))
             else '{}'::jsonb end
-    || coalesce((
-         select jsonb_object_agg(coalesce(renamed.ui_key, field.key), field.value)
-         from jsonb_each(p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage']
-                         -- The SDK allows an output or an error text on a result, never both.
-                         - case when p_part ->> 'type' <> 'tool-result' then '{}'::text[]
-                                when conversation_store.result_is_error(p_part) then array['output']
-                                else array['error_text'] end)
-           as field(key, value)
-         left join (values
-           ('media_type', 'mediaType'), ('tool_call_id', 'toolCallId'), ('raw_input', 'rawInput'),
-           ('error_text', 'errorText'), ('provider_executed', 'providerExecuted'), ('source_id', 'sourceId'),
-           ('result_provider_metadata', 'resultProviderMetadata'),
-           ('provider_metadata', case when p_part ->> 'type' = 'tool-call' then 'callProviderMetadata'
-                                      else 'providerMetadata' end)
-         ) as renamed(store_key, ui_key) on renamed.store_key = field.key
-       ), '{}'::jsonb)
+    || v_ui;
+end;
 $$;
 
 -- Input: a stored message; the results folded into its tool calls ({tool_call_id: tool-result
@@ -82,30 +91,37 @@ create function conversation_store.ui_message(
   p_include_reasoning boolean
 )
 returns json
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select (jsonb_build_object(
+declare
+  v_parts constant jsonb := conversation_store.message_parts(p_message);
+  v_part jsonb;
+  v_result jsonb;
+  v_ui jsonb[] := '{}';
+begin
+  for i in 0 .. jsonb_array_length(v_parts) - 1 loop
+    v_part := v_parts -> i;
+    continue when not p_include_reasoning and v_part ->> 'type' = 'reasoning';
+    v_result := case when v_part ->> 'type' = 'tool-call' and v_part ->> 'state' not like 'output-%'
+                     then p_results -> (v_part ->> 'tool_call_id') end;
+    if v_result is not null then
+      v_part := case when conversation_store.result_is_error(v_result)
+                     then v_part - 'output'
+                          || jsonb_build_object('state', 'output-error', 'error_text', v_result -> 'error_text')
+                     else v_part - 'error_text'
+                          || jsonb_build_object('state', 'output-available', 'output', v_result -> 'output') end;
+    end if;
+    v_ui := array_append(v_ui, conversation_store.ui_part(v_part));
+  end loop;
+  return (jsonb_build_object(
       'id', coalesce(p_message.client_message_id, p_message.id::text),
       'role', case when p_message.role in ('tool', 'function') then 'assistant' else p_message.role end,
-      'parts', coalesce((
-        select jsonb_agg(conversation_store.ui_part(case
-                 when result.value is null then part.value
-                 when conversation_store.result_is_error(result.value)
-                   then part.value - 'output'
-                        || jsonb_build_object('state', 'output-error', 'error_text', result.value -> 'error_text')
-                 else part.value - 'error_text'
-                      || jsonb_build_object('state', 'output-available', 'output', result.value -> 'output')
-               end) order by part.position)
-        from jsonb_array_elements(conversation_store.message_parts(p_message)) with ordinality as part(value, position)
-        left join lateral (
-          select p_results -> (part.value ->> 'tool_call_id') as value
-          where part.value ->> 'type' = 'tool-call' and part.value ->> 'state' not like 'output-%'
-        ) as result on true
-        where p_include_reasoning or part.value ->> 'type' <> 'reasoning'), '[]'::jsonb))
+      'parts', to_jsonb(v_ui))
     || case when p_message.metadata is null then '{}'::jsonb
-            else jsonb_build_object('metadata', p_message.metadata) end)::json
+            else jsonb_build_object('metadata', p_message.metadata) end)::json;
+end;
 $$;
 
 -- Input: consecutive stored messages (a page, a window), in any order; whether reasoning is kept.
@@ -183,42 +199,51 @@ $$;
 --   the files of other roles are left out: chat models take no such content.
 create function conversation_store.openai_messages(p_message public.conversation_messages)
 returns json
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select case when p_message.parts is null then json_build_array(conversation_store.openai_message(p_message))
-  else (
-    select json_agg(chat.message order by chat.position)
-    from (
-      select 0 as position, case
-        when p_message.role = 'user' and exists (select from jsonb_array_elements(p_message.parts) as part(value)
-                                                 where part.value ->> 'type' = 'file')
-          then (jsonb_build_object('role', p_message.role, 'content', (
-                  select jsonb_agg(case
-                    when part.value ->> 'type' = 'text' then jsonb_build_object('type', 'text', 'text', part.value -> 'text')
-                    when part.value ->> 'media_type' like 'image/%' then jsonb_build_object('type', 'image_url',
-                      'image_url', jsonb_build_object('url', conversation_store.ui_part(part.value) -> 'url'))
-                    else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
-                      'file_data', case when part.value ->> 'url' like 'data:%' then part.value -> 'url' end,
-                      'filename', part.value -> 'filename')))
-                  end order by part.position)
-                  from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
-                  where part.value ->> 'type' in ('text', 'file')))
-                || jsonb_strip_nulls(jsonb_build_object('name', p_message.name)))::json
-        when p_message.content is null and p_message.tool_calls is null
-          then (conversation_store.openai_message(p_message)::jsonb || '{"content": ""}'::jsonb)::json
-        else conversation_store.openai_message(p_message)
-      end as message
-      union all
-      select part.position, json_build_object('role', 'tool', 'tool_call_id', part.value ->> 'tool_call_id',
-                                              'content', conversation_store.tool_output_text(part.value))
-      from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
-      where p_message.role = 'assistant' and part.value ->> 'type' = 'tool-call'
-        and part.value -> 'provider_executed' is distinct from 'true'::jsonb
-        and part.value ->> 'state' like 'output-%'
-    ) as chat
-  ) end
+declare
+  v_part jsonb;
+  v_message jsonb;
+  v_content jsonb[] := '{}';
+  v_tools jsonb[] := '{}';
+  v_has_file boolean := false;
+begin
+  if p_message.parts is null then
+    return json_build_array(conversation_store.openai_message(p_message));
+  end if;
+  for i in 0 .. jsonb_array_length(p_message.parts) - 1 loop
+    v_part := p_message.parts -> i;
+    if v_part ->> 'type' = 'text' then
+      v_content := array_append(v_content, jsonb_build_object('type', 'text', 'text', v_part -> 'text'));
+    elsif v_part ->> 'type' = 'file' then
+      v_has_file := true;
+      v_content := array_append(v_content, case
+        when v_part ->> 'media_type' like 'image/%'
+          then jsonb_build_object('type', 'image_url',
+                                  'image_url', jsonb_build_object('url', conversation_store.ui_part(v_part) -> 'url'))
+        else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
+               'file_data', case when v_part ->> 'url' like 'data:%' then v_part -> 'url' end,
+               'filename', v_part -> 'filename')))
+      end);
+    elsif p_message.role = 'assistant' and v_part ->> 'type' = 'tool-call'
+          and v_part -> 'provider_executed' is distinct from 'true'::jsonb and v_part ->> 'state' like 'output-%' then
+      v_tools := array_append(v_tools, jsonb_build_object(
+        'role', 'tool', 'tool_call_id', v_part ->> 'tool_call_id',
+        'content', conversation_store.tool_output_text(v_part)));
+    end if;
+  end loop;
+  v_message := case
+    when p_message.role = 'user' and v_has_file
+      then jsonb_build_object('role', p_message.role, 'content', to_jsonb(v_content))
+           || jsonb_strip_nulls(jsonb_build_object('name', p_message.name))
+    when p_message.content is null and p_message.tool_calls is null
+      then conversation_store.openai_message(p_message)::jsonb || '{"content": ""}'::jsonb
+    else conversation_store.openai_message(p_message)::jsonb
+  end;
+  return array_to_json(array_prepend(v_message, v_tools));
+end;
 $$;
 
 -- Input: a stored message. Guarantees: the ids of its tool calls (tool_calls) that its parts answer

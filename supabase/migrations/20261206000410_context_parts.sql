@@ -43,34 +43,45 @@ $$;
 --   messages the unit is in that format, oldest first: openai, conversation_store.openai_messages
 --   of each row; rows, conversation_store.message_json of each (without reasoning unless kept); ui,
 --   one UIMessage, its results folded in (conversation_store.ui_messages).
+-- plpgsql, called once per unit: its statements are planned once a session, and a row without parts
+--   takes the same one call as before parts.
 create function conversation_store.context_messages(
   p_rows public.conversation_messages[],
   p_format text,
   p_include_reasoning boolean
 )
 returns json[]
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select case p_format
-    when 'openai' then array(
-      select chat.message
-      from generate_subscripts(p_rows, 1) as r(position),
-           json_array_elements(conversation_store.openai_messages(p_rows[r.position])) with ordinality
-             as chat(message, position)
-      order by r.position, chat.position)
-    when 'rows' then array(
-      select conversation_store.message_json(case when p_include_reasoning then p_rows[r.position]
-                                                  else conversation_store.without_reasoning(p_rows[r.position]) end)
-      from generate_subscripts(p_rows, 1) as r(position)
-      order by r.position)
-    else array(
-      select ui.message
-      from conversation_store.ui_messages(p_rows, p_include_reasoning) as ui
-      where ui.message is not null
-      order by ui.sequence_order)
-  end
+declare
+  v_row public.conversation_messages;
+  v_messages json[] := '{}';
+begin
+  if p_format = 'ui' then
+    if cardinality(p_rows) = 1 then
+      return array[conversation_store.ui_message(p_rows[1], '{}', p_include_reasoning)];
+    end if;
+    return array(select ui.message from conversation_store.ui_messages(p_rows, p_include_reasoning) as ui
+                 where ui.message is not null order by ui.sequence_order);
+  end if;
+  foreach v_row in array p_rows loop
+    if p_format = 'rows' then
+      v_messages := array_append(v_messages, conversation_store.message_json(
+        case when p_include_reasoning or v_row.parts is null then v_row
+             else conversation_store.without_reasoning(v_row) end));
+    elsif v_row.parts is null then
+      v_messages := array_append(v_messages, conversation_store.openai_message(v_row));
+    else
+      v_messages := v_messages || array(
+        select chat.message
+        from json_array_elements(conversation_store.openai_messages(v_row)) with ordinality as chat(message, position)
+        order by chat.position);
+    end if;
+  end loop;
+  return v_messages;
+end;
 $$;
 
 -- Input: a conversation id; a token budget (1..2,000,000); at most how many candidates to choose
@@ -135,6 +146,8 @@ declare
   v_unit json[];
   v_unit_tokens bigint;
   v_unit_bytes bigint;
+  v_member public.conversation_messages;
+  v_message json;
   v_call_ids text[];
   v_high integer;
   v_low integer;
@@ -183,7 +196,9 @@ begin
       v_messages_of_row := conversation_store.context_messages(array[v_row], p_format, v_reasoning);
       v_fixed := v_fixed || v_messages_of_row;
       v_fixed_tokens := v_fixed_tokens + v_row.token_count + case when v_reasoning then v_row.reasoning_token_count else 0 end;
-      v_fixed_bytes := v_fixed_bytes + (select coalesce(sum(octet_length(m::text)), 0) from unnest(v_messages_of_row) as m);
+      foreach v_message in array v_messages_of_row loop
+        v_fixed_bytes := v_fixed_bytes + octet_length(v_message::text);
+      end loop;
       exit pinned when v_fixed_bytes > v_max_bytes;
     end loop;
     v_low := v_low + c_chunk;
@@ -231,13 +246,16 @@ begin
       if v_row.status = 'in_progress' then
         v_reply_in_progress := true;
         continue;
-      elsif v_row.parts is not null and not exists (
-        select from jsonb_array_elements(v_row.parts) as part(value)
-        where part.value ->> 'type' in ('text', 'file', 'tool-call', 'tool-result')
-           or v_reasoning and part.value ->> 'type' = 'reasoning'
-      ) then
-        continue; -- nothing a model reads
-      elsif v_row.role = 'tool' then
+      end if;
+      -- A query only for rows with parts: the rest pay nothing for this rule.
+      if v_row.parts is not null then
+        continue when not exists (
+          select from jsonb_array_elements(v_row.parts) as part(value)
+          where part.value ->> 'type' in ('text', 'file', 'tool-call', 'tool-result')
+             or v_reasoning and part.value ->> 'type' = 'reasoning'
+        ); -- nothing a model reads
+      end if;
+      if v_row.role = 'tool' then
         if v_pending_role is distinct from 'tool' then
           v_pending := '{}'; v_pending_ids := '{}';
         end if;
@@ -275,9 +293,16 @@ begin
 
       continue when v_unit_rows is null;
       v_unit := conversation_store.context_messages(v_unit_rows, p_format, v_reasoning);
-      v_unit_tokens := (select sum(u.token_count + case when v_reasoning then u.reasoning_token_count else 0 end)
-                        from unnest(v_unit_rows) as u);
-      v_unit_bytes := (select sum(octet_length(m::text)) from unnest(v_unit) as m);
+      -- Summed in loops, not queries: a unit is a few elements, a query per unit costs more.
+      v_unit_tokens := 0;
+      foreach v_member in array v_unit_rows loop
+        v_unit_tokens := v_unit_tokens + v_member.token_count
+                         + case when v_reasoning then v_member.reasoning_token_count else 0 end;
+      end loop;
+      v_unit_bytes := 0;
+      foreach v_message in array v_unit loop
+        v_unit_bytes := v_unit_bytes + octet_length(v_message::text);
+      end loop;
       exit walk when v_fixed_tokens + v_tokens + v_unit_tokens > p_max_tokens
         or cardinality(v_window) + cardinality(v_unit) > p_max_messages
         or v_fixed_bytes + v_bytes + v_unit_bytes > v_max_bytes;
