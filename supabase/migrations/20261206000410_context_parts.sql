@@ -123,7 +123,6 @@ declare
   v_row public.conversation_messages;
   v_json json;
   v_messages_of_row json[];
-  v_row_tokens integer;
   v_first_other integer;
   v_floor integer;
   -- Pinned prompt and summary: always sent, in this order.
