@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { convertToModelMessages, type UIMessage, validateUIMessages } from "ai";
 import * as api from "../../functions/_shared/schemas.ts";
 import { FILE_TOKEN_ESTIMATE } from "../../functions/_shared/parts.ts";
+import { countMessageTokens } from "../../functions/_shared/tokens.ts";
 import { call, newUser, pool, startConversation, test, type TestUser } from "./helpers.ts";
 
 const PDF = "data:application/pdf;base64,JVBERi0xLjQK";
@@ -309,7 +310,13 @@ test("get-context keeps a call answered in its own parts and its tool row's call
     window.messages.map((message: api.OpenAIMessage) => message.role),
     ["system", "user", "assistant", "tool", "tool", "assistant"],
   );
-  assert.ok(tokens[1] >= 2 * FILE_TOKEN_ESTIMATE, "each file of the user message counts FILE_TOKEN_ESTIMATE");
+  assert.equal(
+    tokens[1],
+    countMessageTokens({ parts: [{ type: "text", text: "Render this storyboard." }] }) +
+      2 * FILE_TOKEN_ESTIMATE,
+    "each file of the user message counts FILE_TOKEN_ESTIMATE, whatever it holds",
+  );
+  assert.equal(window.token_count, tokens.reduce((sum, count) => sum + count, 0));
   // A budget one token short of the call's unit (the assistant message and its tool row) leaves both out.
   const short = await context(alice, {
     conversation_id: id,
