@@ -65,6 +65,130 @@ $$;
 
 ALTER FUNCTION conversation_store.acting_user(p_user_id uuid) OWNER TO postgres;
 
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: conversation_messages; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.conversation_messages (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    conversation_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    sequence_order integer NOT NULL,
+    role text NOT NULL,
+    content text,
+    name text,
+    function_call jsonb,
+    tool_calls jsonb,
+    tool_call_id text,
+    client_message_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    token_count integer NOT NULL,
+    status text DEFAULT 'completed'::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    parts jsonb,
+    metadata jsonb,
+    reasoning_token_count integer DEFAULT 0 NOT NULL,
+    CONSTRAINT conversation_messages_calls_only_from_assistant CHECK (((role = 'assistant'::text) OR ((function_call IS NULL) AND (tool_calls IS NULL)))),
+    CONSTRAINT conversation_messages_client_message_id_length CHECK (((char_length(client_message_id) >= 1) AND (char_length(client_message_id) <= 128))),
+    CONSTRAINT conversation_messages_content_max_size CHECK ((char_length(content) <= 100000)),
+    CONSTRAINT conversation_messages_content_required CHECK (((status = 'in_progress'::text) OR (content IS NOT NULL) OR (parts IS NOT NULL) OR ((role = 'assistant'::text) AND ((function_call IS NOT NULL) OR (tool_calls IS NOT NULL))))),
+    CONSTRAINT conversation_messages_function_call_is_object CHECK ((jsonb_typeof(function_call) = 'object'::text)),
+    CONSTRAINT conversation_messages_function_call_max_size CHECK ((octet_length((function_call)::text) <= 65536)),
+    CONSTRAINT conversation_messages_function_has_name CHECK (((role <> 'function'::text) OR (name IS NOT NULL))),
+    CONSTRAINT conversation_messages_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT conversation_messages_metadata_max_size CHECK ((octet_length((metadata)::text) <= 65536)),
+    CONSTRAINT conversation_messages_name_format CHECK ((name ~ '^[A-Za-z0-9_-]{1,64}$'::text)),
+    CONSTRAINT conversation_messages_only_assistant_in_progress CHECK (((status <> 'in_progress'::text) OR (role = 'assistant'::text))),
+    CONSTRAINT conversation_messages_parts_is_array CHECK ((jsonb_typeof(parts) = 'array'::text)),
+    CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
+    CONSTRAINT conversation_messages_reasoning_token_count_range CHECK (((reasoning_token_count >= 0) AND (reasoning_token_count <= 1000000))),
+    CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
+    CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
+    CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'incomplete'::text]))),
+    CONSTRAINT conversation_messages_token_count_range CHECK (((token_count >= 0) AND (token_count <= 1000000))),
+    CONSTRAINT conversation_messages_tool_call_id_length CHECK (((char_length(tool_call_id) >= 1) AND (char_length(tool_call_id) <= 128))),
+    CONSTRAINT conversation_messages_tool_call_id_only_on_tool CHECK (((role = 'tool'::text) OR (tool_call_id IS NULL))),
+    CONSTRAINT conversation_messages_tool_calls_is_array CHECK ((jsonb_typeof(tool_calls) = 'array'::text)),
+    CONSTRAINT conversation_messages_tool_calls_max_size CHECK ((octet_length((tool_calls)::text) <= 65536)),
+    CONSTRAINT conversation_messages_tool_has_tool_call_id CHECK (((role <> 'tool'::text) OR (tool_call_id IS NOT NULL)))
+);
+
+ALTER TABLE public.conversation_messages OWNER TO postgres;
+
+--
+-- Name: TABLE conversation_messages; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.conversation_messages IS 'Messages of a conversation, numbered from 1 without gaps. Append with public.append_messages.';
+
+--
+-- Name: COLUMN conversation_messages.user_id; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.user_id IS 'Owner of the conversation, copied on append so that Row Level Security needs no join.';
+
+--
+-- Name: COLUMN conversation_messages.client_message_id; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.client_message_id IS 'Optional idempotency key chosen by the client: retrying an append with it never stores the message twice.';
+
+--
+-- Name: COLUMN conversation_messages.token_count; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.token_count IS 'Tokens a model reads for this message, framing included: exact (o200k_base) when written through the edge functions, a byte-based upper bound otherwise.';
+
+--
+-- Name: COLUMN conversation_messages.status; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.status IS 'in_progress while a reply streams; completed or incomplete once final. Final messages never change.';
+
+--
+-- Name: COLUMN conversation_messages.updated_at; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.updated_at IS 'When the message last changed; a reply in progress whose updated_at is older than the stale limit may be taken over.';
+
+--
+-- Name: COLUMN conversation_messages.parts; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.parts IS 'The message as typed parts (docs/MESSAGE_PARTS.md), as written; null for rows written without parts, whose parts are derived on read.';
+
+--
+-- Name: COLUMN conversation_messages.metadata; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.metadata IS 'The AI SDK UIMessage metadata: a JSON object, opaque to the store.';
+
+--
+-- Name: COLUMN conversation_messages.reasoning_token_count; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.reasoning_token_count IS 'Tokens of the reasoning parts, which token_count leaves out (a model reads them only when asked).';
+
+--
+-- Name: answered_call_ids(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(array_agg(part.value ->> 'tool_call_id' order by part.value ->> 'tool_call_id'), '{}')
+  from jsonb_array_elements(p_message.parts) as part(value)
+  where part.value ->> 'type' = 'tool-call' and part.value -> 'provider_executed' is distinct from 'true'::jsonb
+    and part.value ->> 'state' like 'output-%'
+$$;
+
+ALTER FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) OWNER TO postgres;
+
 --
 -- Name: caller_is_service_role(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
@@ -77,10 +201,6 @@ CREATE FUNCTION conversation_store.caller_is_service_role() RETURNS boolean
 $$;
 
 ALTER FUNCTION conversation_store.caller_is_service_role() OWNER TO postgres;
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
 
 --
 -- Name: conversations; Type: TABLE; Schema: public; Owner: postgres
@@ -242,6 +362,45 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) OWNER TO postgres;
+
+--
+-- Name: context_messages(public.conversation_messages[], text, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) RETURNS json[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_row public.conversation_messages;
+  v_messages json[] := '{}';
+begin
+  if p_format = 'ui' then
+    if cardinality(p_rows) = 1 then
+      return array[conversation_store.ui_message(p_rows[1], '{}', p_include_reasoning)];
+    end if;
+    return array(select ui.message from conversation_store.ui_messages(p_rows, p_include_reasoning) as ui
+                 where ui.message is not null order by ui.sequence_order);
+  end if;
+  foreach v_row in array p_rows loop
+    if p_format = 'rows' then
+      v_messages := array_append(v_messages, conversation_store.message_json(
+        case when p_include_reasoning or v_row.parts is null then v_row
+             else conversation_store.without_reasoning(v_row) end));
+    elsif v_row.parts is null then
+      v_messages := array_append(v_messages, conversation_store.openai_message(v_row));
+    else
+      v_messages := v_messages || array(
+        select chat.message
+        from json_array_elements(conversation_store.openai_messages(v_row)) with ordinality as chat(message, position)
+        order by chat.position);
+    end if;
+  end loop;
+  return v_messages;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) OWNER TO postgres;
 
 --
 -- Name: conversation_json(public.conversations); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -424,110 +583,6 @@ $$;
 ALTER FUNCTION conversation_store.json_or_text(p_text text) OWNER TO postgres;
 
 --
--- Name: conversation_messages; Type: TABLE; Schema: public; Owner: postgres
---
-
-CREATE TABLE public.conversation_messages (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    conversation_id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    sequence_order integer NOT NULL,
-    role text NOT NULL,
-    content text,
-    name text,
-    function_call jsonb,
-    tool_calls jsonb,
-    tool_call_id text,
-    client_message_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    token_count integer NOT NULL,
-    status text DEFAULT 'completed'::text NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    parts jsonb,
-    metadata jsonb,
-    reasoning_token_count integer DEFAULT 0 NOT NULL,
-    CONSTRAINT conversation_messages_calls_only_from_assistant CHECK (((role = 'assistant'::text) OR ((function_call IS NULL) AND (tool_calls IS NULL)))),
-    CONSTRAINT conversation_messages_client_message_id_length CHECK (((char_length(client_message_id) >= 1) AND (char_length(client_message_id) <= 128))),
-    CONSTRAINT conversation_messages_content_max_size CHECK ((char_length(content) <= 100000)),
-    CONSTRAINT conversation_messages_content_required CHECK (((status = 'in_progress'::text) OR (content IS NOT NULL) OR (parts IS NOT NULL) OR ((role = 'assistant'::text) AND ((function_call IS NOT NULL) OR (tool_calls IS NOT NULL))))),
-    CONSTRAINT conversation_messages_function_call_is_object CHECK ((jsonb_typeof(function_call) = 'object'::text)),
-    CONSTRAINT conversation_messages_function_call_max_size CHECK ((octet_length((function_call)::text) <= 65536)),
-    CONSTRAINT conversation_messages_function_has_name CHECK (((role <> 'function'::text) OR (name IS NOT NULL))),
-    CONSTRAINT conversation_messages_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
-    CONSTRAINT conversation_messages_metadata_max_size CHECK ((octet_length((metadata)::text) <= 65536)),
-    CONSTRAINT conversation_messages_name_format CHECK ((name ~ '^[A-Za-z0-9_-]{1,64}$'::text)),
-    CONSTRAINT conversation_messages_only_assistant_in_progress CHECK (((status <> 'in_progress'::text) OR (role = 'assistant'::text))),
-    CONSTRAINT conversation_messages_parts_is_array CHECK ((jsonb_typeof(parts) = 'array'::text)),
-    CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
-    CONSTRAINT conversation_messages_reasoning_token_count_range CHECK (((reasoning_token_count >= 0) AND (reasoning_token_count <= 1000000))),
-    CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
-    CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
-    CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'incomplete'::text]))),
-    CONSTRAINT conversation_messages_token_count_range CHECK (((token_count >= 0) AND (token_count <= 1000000))),
-    CONSTRAINT conversation_messages_tool_call_id_length CHECK (((char_length(tool_call_id) >= 1) AND (char_length(tool_call_id) <= 128))),
-    CONSTRAINT conversation_messages_tool_call_id_only_on_tool CHECK (((role = 'tool'::text) OR (tool_call_id IS NULL))),
-    CONSTRAINT conversation_messages_tool_calls_is_array CHECK ((jsonb_typeof(tool_calls) = 'array'::text)),
-    CONSTRAINT conversation_messages_tool_calls_max_size CHECK ((octet_length((tool_calls)::text) <= 65536)),
-    CONSTRAINT conversation_messages_tool_has_tool_call_id CHECK (((role <> 'tool'::text) OR (tool_call_id IS NOT NULL)))
-);
-
-ALTER TABLE public.conversation_messages OWNER TO postgres;
-
---
--- Name: TABLE conversation_messages; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON TABLE public.conversation_messages IS 'Messages of a conversation, numbered from 1 without gaps. Append with public.append_messages.';
-
---
--- Name: COLUMN conversation_messages.user_id; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.user_id IS 'Owner of the conversation, copied on append so that Row Level Security needs no join.';
-
---
--- Name: COLUMN conversation_messages.client_message_id; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.client_message_id IS 'Optional idempotency key chosen by the client: retrying an append with it never stores the message twice.';
-
---
--- Name: COLUMN conversation_messages.token_count; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.token_count IS 'Tokens a model reads for this message, framing included: exact (o200k_base) when written through the edge functions, a byte-based upper bound otherwise.';
-
---
--- Name: COLUMN conversation_messages.status; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.status IS 'in_progress while a reply streams; completed or incomplete once final. Final messages never change.';
-
---
--- Name: COLUMN conversation_messages.updated_at; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.updated_at IS 'When the message last changed; a reply in progress whose updated_at is older than the stale limit may be taken over.';
-
---
--- Name: COLUMN conversation_messages.parts; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.parts IS 'The message as typed parts (docs/MESSAGE_PARTS.md), as written; null for rows written without parts, whose parts are derived on read.';
-
---
--- Name: COLUMN conversation_messages.metadata; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.metadata IS 'The AI SDK UIMessage metadata: a JSON object, opaque to the store.';
-
---
--- Name: COLUMN conversation_messages.reasoning_token_count; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.reasoning_token_count IS 'Tokens of the reasoning parts, which token_count leaves out (a model reads them only when asked).';
-
---
 -- Name: message_json(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -603,6 +658,59 @@ CREATE FUNCTION conversation_store.openai_message(p_message public.conversation_
 $$;
 
 ALTER FUNCTION conversation_store.openai_message(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: openai_messages(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) RETURNS json
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_part jsonb;
+  v_message jsonb;
+  v_content jsonb[] := '{}';
+  v_tools jsonb[] := '{}';
+  v_has_file boolean := false;
+begin
+  if p_message.parts is null then
+    return json_build_array(conversation_store.openai_message(p_message));
+  end if;
+  for i in 0 .. jsonb_array_length(p_message.parts) - 1 loop
+    v_part := p_message.parts -> i;
+    if v_part ->> 'type' = 'text' then
+      v_content := array_append(v_content, jsonb_build_object('type', 'text', 'text', v_part -> 'text'));
+    elsif v_part ->> 'type' = 'file' then
+      v_has_file := true;
+      v_content := array_append(v_content, case
+        when v_part ->> 'media_type' like 'image/%'
+          then jsonb_build_object('type', 'image_url',
+                                  'image_url', jsonb_build_object('url', conversation_store.ui_part(v_part) -> 'url'))
+        else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
+               'file_data', case when v_part ->> 'url' like 'data:%' then v_part -> 'url' end,
+               'filename', v_part -> 'filename')))
+      end);
+    elsif p_message.role = 'assistant' and v_part ->> 'type' = 'tool-call'
+          and v_part -> 'provider_executed' is distinct from 'true'::jsonb and v_part ->> 'state' like 'output-%' then
+      v_tools := array_append(v_tools, jsonb_build_object(
+        'role', 'tool', 'tool_call_id', v_part ->> 'tool_call_id',
+        'content', conversation_store.tool_output_text(v_part)));
+    end if;
+  end loop;
+  v_message := case
+    when p_message.role = 'user' and v_has_file
+      then jsonb_build_object('role', p_message.role, 'content', to_jsonb(v_content))
+           || jsonb_strip_nulls(jsonb_build_object('name', p_message.name))
+    when p_message.content is null and p_message.tool_calls is null
+      then conversation_store.openai_message(p_message)::jsonb || '{"content": ""}'::jsonb
+    else conversation_store.openai_message(p_message)::jsonb
+  end;
+  return array_to_json(array_prepend(v_message, v_tools));
+end;
+$$;
+
+ALTER FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) OWNER TO postgres;
 
 --
 -- Name: page_max_bytes(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -703,6 +811,40 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
 $_$;
 
 ALTER FUNCTION conversation_store.part_problem(p_part jsonb) OWNER TO postgres;
+
+--
+-- Name: part_search_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.part_search_text(p_parts jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select string_agg(case part.value ->> 'type' when 'reasoning' then part.value ->> 'text'
+                                               else part.value ->> 'filename' end,
+                    E'\n' order by part.position)
+  from jsonb_array_elements(p_parts) with ordinality as part(value, position)
+  where part.value ->> 'type' = 'reasoning' or part.value ->> 'type' = 'file' and part.value ? 'filename'
+$$;
+
+ALTER FUNCTION conversation_store.part_search_text(p_parts jsonb) OWNER TO postgres;
+
+--
+-- Name: part_search_words(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.part_search_words(p_parts jsonb) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE COST 1000
+    SET search_path TO ''
+    AS $$
+  select to_tsvector('english'::regconfig, string_agg(case part.value ->> 'type' when 'reasoning' then part.value ->> 'text'
+           else (part.value ->> 'filename') || E'\n' || translate(part.value ->> 'filename', '._-', '   ') end,
+         E'\n' order by part.position))
+  from jsonb_array_elements(p_parts) with ordinality as part(value, position)
+  where part.value ->> 'type' = 'reasoning' or part.value ->> 'type' = 'file' and part.value ? 'filename'
+$$;
+
+ALTER FUNCTION conversation_store.part_search_words(p_parts jsonb) OWNER TO postgres;
 
 --
 -- Name: parts_content(jsonb, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -809,6 +951,19 @@ $$;
 ALTER FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) OWNER TO postgres;
 
 --
+-- Name: result_is_error(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.result_is_error(p_result jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select p_result ? 'error_text' and coalesce(p_result -> 'output', 'null'::jsonb) = 'null'::jsonb
+$$;
+
+ALTER FUNCTION conversation_store.result_is_error(p_result jsonb) OWNER TO postgres;
+
+--
 -- Name: search_words(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -891,6 +1046,157 @@ $$;
 ALTER FUNCTION conversation_store.storage_objects(p_parts jsonb) OWNER TO postgres;
 
 --
+-- Name: tool_output_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.tool_output_text(p_part jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case p_part ->> 'state'
+    when 'output-available' then case when jsonb_typeof(p_part -> 'output') = 'string' then p_part ->> 'output'
+                                      else coalesce((p_part -> 'output')::text, 'null') end
+    when 'output-error' then coalesce(p_part ->> 'error_text', '')
+    else coalesce(p_part -> 'approval' ->> 'reason', 'denied')
+  end
+$$;
+
+ALTER FUNCTION conversation_store.tool_output_text(p_part jsonb) OWNER TO postgres;
+
+--
+-- Name: ui_message(public.conversation_messages, jsonb, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) RETURNS json
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_parts constant jsonb := conversation_store.message_parts(p_message);
+  v_part jsonb;
+  v_result jsonb;
+  v_ui jsonb[] := '{}';
+begin
+  for i in 0 .. jsonb_array_length(v_parts) - 1 loop
+    v_part := v_parts -> i;
+    continue when not p_include_reasoning and v_part ->> 'type' = 'reasoning';
+    v_result := case when v_part ->> 'type' = 'tool-call' and v_part ->> 'state' not like 'output-%'
+                     then p_results -> (v_part ->> 'tool_call_id') end;
+    if v_result is not null then
+      v_part := case when conversation_store.result_is_error(v_result)
+                     then v_part - 'output'
+                          || jsonb_build_object('state', 'output-error', 'error_text', v_result -> 'error_text')
+                     else v_part - 'error_text'
+                          || jsonb_build_object('state', 'output-available', 'output', v_result -> 'output') end;
+    end if;
+    v_ui := array_append(v_ui, conversation_store.ui_part(v_part));
+  end loop;
+  return (jsonb_build_object(
+      'id', coalesce(p_message.client_message_id, p_message.id::text),
+      'role', case when p_message.role in ('tool', 'function') then 'assistant' else p_message.role end,
+      'parts', to_jsonb(v_ui))
+    || case when p_message.metadata is null then '{}'::jsonb
+            else jsonb_build_object('metadata', p_message.metadata) end)::json;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) OWNER TO postgres;
+
+--
+-- Name: ui_messages(public.conversation_messages[], boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) RETURNS TABLE(sequence_order integer, message json, folded_into integer)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  with listed as (
+    select m, (m).sequence_order as sequence, (m).role as role,
+           -- The nearest message at or before this one that is not a tool or function result.
+           max(case when (m).role not in ('tool', 'function') then (m).sequence_order end)
+             over (order by (m).sequence_order) as anchor
+    from unnest(p_messages) as m
+  ),
+  folded as (
+    select result.sequence, result.anchor, conversation_store.message_parts(result.m) -> 0 as part
+    from listed as result
+    join listed as target on target.sequence = result.anchor and target.role = 'assistant'
+    where result.role in ('tool', 'function')
+      and exists (
+        select from jsonb_array_elements(conversation_store.message_parts(target.m)) as call(value)
+        where call.value ->> 'type' = 'tool-call'
+          and call.value ->> 'tool_call_id' = conversation_store.message_parts(result.m) -> 0 ->> 'tool_call_id'
+      )
+  ),
+  results as (
+    select f.anchor, jsonb_object_agg(f.part ->> 'tool_call_id', f.part) as by_call
+    from folded as f
+    group by f.anchor
+  )
+  select l.sequence,
+         case when f.sequence is null
+              then conversation_store.ui_message(l.m, coalesce(r.by_call, '{}'::jsonb), p_include_reasoning) end,
+         f.anchor
+  from listed as l
+  left join folded as f on f.sequence = l.sequence
+  left join results as r on r.anchor = l.sequence
+$$;
+
+ALTER FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) OWNER TO postgres;
+
+--
+-- Name: ui_part(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.ui_part(p_part jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  -- Store key, UI key.
+  c_renamed constant text[] := array[
+    'media_type', 'mediaType', 'tool_call_id', 'toolCallId', 'raw_input', 'rawInput', 'error_text', 'errorText',
+    'provider_executed', 'providerExecuted', 'source_id', 'sourceId', 'result_provider_metadata', 'resultProviderMetadata'];
+  v_type constant text := p_part ->> 'type';
+  v_ui jsonb := p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage'];
+begin
+  if v_type = 'tool-result' then
+    -- The SDK allows an output or an error text on a result, never both.
+    v_ui := case when conversation_store.result_is_error(p_part)
+                 then v_ui - 'output' || '{"state": "output-error"}'::jsonb
+                 -- The SDK requires the input of an available output; a lone result does not know it.
+                 else v_ui - 'error_text' || '{"state": "output-available", "input": null}'::jsonb end;
+  end if;
+  for i in 1 .. array_length(c_renamed, 1) by 2 loop
+    if v_ui ? c_renamed[i] then
+      v_ui := v_ui - c_renamed[i] || jsonb_build_object(c_renamed[i + 1], v_ui -> c_renamed[i]);
+    end if;
+  end loop;
+  if v_ui ? 'provider_metadata' then
+    v_ui := v_ui - 'provider_metadata'
+            || jsonb_build_object(case when v_type = 'tool-call' then 'callProviderMetadata' else 'providerMetadata' end,
+                                  v_ui -> 'provider_metadata');
+  end if;
+  return jsonb_build_object('type', case v_type
+           when 'tool-call' then case when p_part -> 'dynamic' = 'true'::jsonb then 'dynamic-tool'
+                                      else 'tool-' || (p_part ->> 'tool_name') end
+           when 'tool-result' then 'dynamic-tool'
+           when 'source' then 'source-' || (p_part ->> 'source_type')
+           when 'data' then 'data-' || (p_part ->> 'name')
+           else v_type end)
+    || case when v_type = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
+            then jsonb_build_object('toolName', p_part -> 'tool_name') else '{}'::jsonb end
+    || case when p_part ? 'storage'
+            then jsonb_build_object('url', 'storage://' || (p_part -> 'storage' ->> 'bucket') || '/'
+                                           || (p_part -> 'storage' ->> 'path'))
+            else '{}'::jsonb end
+    || v_ui;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.ui_part(p_part jsonb) OWNER TO postgres;
+
+--
 -- Name: with_derived_columns(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -911,6 +1217,24 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: without_reasoning(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) RETURNS public.conversation_messages
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case when p_message.parts is null then p_message
+    else jsonb_populate_record(p_message, jsonb_build_object('parts', (
+      select coalesce(jsonb_agg(part.value order by part.position), '[]'::jsonb)
+      from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
+      where part.value ->> 'type' <> 'reasoning')))
+  end
+$$;
+
+ALTER FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) OWNER TO postgres;
 
 --
 -- Name: writer_counts_tokens(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1287,10 +1611,10 @@ $$;
 ALTER FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) OWNER TO postgres;
 
 --
--- Name: get_context(uuid, integer, integer, text); Type: FUNCTION; Schema: public; Owner: postgres
+-- Name: get_context(uuid, integer, integer, text, boolean); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-CREATE FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer DEFAULT 1000, p_format text DEFAULT 'openai'::text) RETURNS json
+CREATE FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer DEFAULT 1000, p_format text DEFAULT 'openai'::text, p_include_reasoning boolean DEFAULT false) RETURNS json
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     SET jit TO 'off'
@@ -1299,9 +1623,11 @@ declare
   c_chunk constant integer := 256;
   v_max_bytes constant integer := conversation_store.page_max_bytes();
   v_openai boolean := p_format = 'openai';
+  v_reasoning boolean := coalesce(p_include_reasoning, false);
   v_conversation public.conversations;
   v_row public.conversation_messages;
   v_json json;
+  v_messages_of_row json[];
   v_first_other integer;
   v_floor integer;
   -- Pinned prompt and summary: always sent, in this order.
@@ -1317,15 +1643,15 @@ declare
   v_tokens bigint := 0;
   v_bytes bigint := 0;
   -- The unit being assembled: results seen (newest first) before the call they answer.
-  v_pending json[] := '{}';
+  v_pending public.conversation_messages[] := '{}';
   v_pending_ids text[] := '{}';
-  v_pending_sequences integer[] := '{}';
-  v_pending_tokens integer[] := '{}';
   v_pending_role text;
+  v_unit_rows public.conversation_messages[];
   v_unit json[];
-  v_unit_sequences integer[];
-  v_unit_tokens integer[];
+  v_unit_tokens bigint;
   v_unit_bytes bigint;
+  v_member public.conversation_messages;
+  v_message json;
   v_call_ids text[];
   v_high integer;
   v_low integer;
@@ -1342,8 +1668,11 @@ begin
   if p_max_messages is null or p_max_messages not between 1 and 1000 then
     raise exception 'p_max_messages must be between 1 and 1000' using errcode = '22023';
   end if;
-  if p_format is null or p_format not in ('openai', 'rows') then
-    raise exception 'p_format must be openai or rows' using errcode = '22023';
+  if p_format is null or p_format not in ('openai', 'rows', 'ui') then
+    raise exception 'p_format must be openai, rows or ui' using errcode = '22023';
+  end if;
+  if v_openai and v_reasoning then
+    raise exception 'reasoning is never in the openai format: ask for rows or ui' using errcode = '22023';
   end if;
 
   select * into v_conversation
@@ -1368,11 +1697,12 @@ begin
         v_first_other := v_row.sequence_order;
         exit pinned;
       end if;
-      v_json := case when v_openai then conversation_store.openai_message(v_row)
-                     else conversation_store.message_json(v_row) end;
-      v_fixed := array_append(v_fixed, v_json);
-      v_fixed_tokens := v_fixed_tokens + v_row.token_count;
-      v_fixed_bytes := v_fixed_bytes + octet_length(v_json::text);
+      v_messages_of_row := conversation_store.context_messages(array[v_row], p_format, v_reasoning);
+      v_fixed := v_fixed || v_messages_of_row;
+      v_fixed_tokens := v_fixed_tokens + v_row.token_count + case when v_reasoning then v_row.reasoning_token_count else 0 end;
+      foreach v_message in array v_messages_of_row loop
+        v_fixed_bytes := v_fixed_bytes + octet_length(v_message::text);
+      end loop;
       exit pinned when v_fixed_bytes > v_max_bytes;
     end loop;
     v_low := v_low + c_chunk;
@@ -1382,15 +1712,17 @@ begin
   -- 2. The summary.
   v_floor := greatest(v_first_other - 1, coalesce(v_conversation.summary_through_sequence, 0));
   if v_conversation.summary is not null then
-    v_json := case when v_openai
-      then json_build_object('role', 'system', 'content', v_conversation.summary)
+    v_json := case p_format
+      when 'openai' then json_build_object('role', 'system', 'content', v_conversation.summary)
+      when 'ui' then json_build_object('id', 'summary', 'role', 'system',
+                                       'parts', json_build_array(json_build_object('type', 'text', 'text', v_conversation.summary)))
       else json_build_object('content', v_conversation.summary,
-                              'through_sequence', v_conversation.summary_through_sequence,
-                              'token_count', v_conversation.summary_token_count) end;
-    if v_openai then
-      v_fixed := array_append(v_fixed, v_json);
-    else
+                             'through_sequence', v_conversation.summary_through_sequence,
+                             'token_count', v_conversation.summary_token_count) end;
+    if p_format = 'rows' then
       v_summary := v_json;
+    else
+      v_fixed := array_append(v_fixed, v_json);
     end if;
     v_fixed_tokens := v_fixed_tokens + v_conversation.summary_token_count;
     v_fixed_bytes := v_fixed_bytes + octet_length(v_json::text);
@@ -1413,68 +1745,80 @@ begin
       where m.conversation_id = p_conversation_id and m.sequence_order between v_low and v_high
       order by m.sequence_order desc
     loop
-      v_json := case when v_openai then conversation_store.openai_message(v_row)
-                     else conversation_store.message_json(v_row) end;
-      v_unit := null;
+      v_unit_rows := null;
 
       if v_row.status = 'in_progress' then
         v_reply_in_progress := true;
         continue;
-      elsif v_row.role = 'tool' then
+      end if;
+      -- A query only for rows with parts: the rest pay nothing for this rule.
+      if v_row.parts is not null then
+        continue when not exists (
+          select from jsonb_array_elements(v_row.parts) as part(value)
+          where part.value ->> 'type' in ('text', 'file', 'tool-call', 'tool-result')
+             or v_reasoning and part.value ->> 'type' = 'reasoning'
+        ); -- nothing a model reads
+      end if;
+      if v_row.role = 'tool' then
         if v_pending_role is distinct from 'tool' then
-          v_pending := '{}'; v_pending_ids := '{}'; v_pending_sequences := '{}'; v_pending_tokens := '{}';
+          v_pending := '{}'; v_pending_ids := '{}';
         end if;
         v_pending_role := 'tool';
-        v_pending := array_append(v_pending, v_json);
+        v_pending := array_append(v_pending, v_row);
         v_pending_ids := array_append(v_pending_ids, v_row.tool_call_id);
-        v_pending_sequences := array_append(v_pending_sequences, v_row.sequence_order);
-        v_pending_tokens := array_append(v_pending_tokens, v_row.token_count);
         continue;
       elsif v_row.role = 'function' then
         -- Only the function message right after the call answers it; a newer one is an orphan.
         v_pending_role := 'function';
-        v_pending := array[v_json];
-        v_pending_sequences := array[v_row.sequence_order];
-        v_pending_tokens := array[v_row.token_count];
+        v_pending := array[v_row];
         continue;
       elsif v_row.role = 'assistant' and v_row.tool_calls is not null then
+        -- The calls its own parts do not answer are the ones tool messages must answer.
         select array_agg(call.value ->> 'id' order by call.value ->> 'id') into v_call_ids
         from jsonb_array_elements(case when jsonb_typeof(v_row.tool_calls) = 'array' then v_row.tool_calls end)
-          as call(value);
-        if v_pending_role = 'tool'
+          as call(value)
+        where not call.value ->> 'id' = any (conversation_store.answered_call_ids(v_row));
+        if v_call_ids is null and v_row.parts is not null then
+          v_unit_rows := array[v_row]; -- answered in its own parts; any tool rows after it are orphans
+        elsif v_pending_role = 'tool'
           and v_call_ids = (select array_agg(id order by id) from unnest(v_pending_ids) as id) then
-          v_unit := v_pending || v_json;
-          v_unit_sequences := v_pending_sequences || v_row.sequence_order;
-          v_unit_tokens := v_pending_tokens || v_row.token_count;
+          v_unit_rows := v_row || (select array_agg(p order by p.sequence_order) from unnest(v_pending) as p);
         end if;
       elsif v_row.role = 'assistant' and v_row.function_call is not null then
         if v_pending_role = 'function' then
-          v_unit := v_pending || v_json;
-          v_unit_sequences := v_pending_sequences || v_row.sequence_order;
-          v_unit_tokens := v_pending_tokens || v_row.token_count;
+          v_unit_rows := v_row || v_pending;
         end if;
       else
-        v_unit := array[v_json];
-        v_unit_sequences := array[v_row.sequence_order];
-        v_unit_tokens := array[v_row.token_count];
+        v_unit_rows := array[v_row];
       end if;
       -- Whatever was pending belonged to this message or to nothing: either way it is settled.
       v_pending_role := null;
-      v_pending := '{}'; v_pending_ids := '{}'; v_pending_sequences := '{}'; v_pending_tokens := '{}';
+      v_pending := '{}'; v_pending_ids := '{}';
 
-      continue when v_unit is null;
-      v_unit_bytes := (select sum(octet_length(part::text)) from unnest(v_unit) as part);
-      exit walk when v_fixed_tokens + v_tokens + (select sum(t) from unnest(v_unit_tokens) as t) > p_max_tokens
+      continue when v_unit_rows is null;
+      v_unit := conversation_store.context_messages(v_unit_rows, p_format, v_reasoning);
+      -- Summed in loops, not queries: a unit is a few elements, a query per unit costs more.
+      v_unit_tokens := 0;
+      foreach v_member in array v_unit_rows loop
+        v_unit_tokens := v_unit_tokens + v_member.token_count
+                         + case when v_reasoning then v_member.reasoning_token_count else 0 end;
+      end loop;
+      v_unit_bytes := 0;
+      foreach v_message in array v_unit loop
+        v_unit_bytes := v_unit_bytes + octet_length(v_message::text);
+      end loop;
+      exit walk when v_fixed_tokens + v_tokens + v_unit_tokens > p_max_tokens
         or cardinality(v_window) + cardinality(v_unit) > p_max_messages
         or v_fixed_bytes + v_bytes + v_unit_bytes > v_max_bytes;
-      -- One element at a time: plpgsql appends to an array in place, where || would copy it whole.
-      for i in 1 .. cardinality(v_unit) loop
+      -- Newest first, one element at a time: plpgsql appends to an array in place, where || would
+      -- copy it whole. The unit's oldest message (its first row) carries its tokens, sequence and role.
+      for i in reverse cardinality(v_unit) .. 1 loop
         v_window := array_append(v_window, v_unit[i]);
-        v_window_sequences := array_append(v_window_sequences, v_unit_sequences[i]);
-        v_window_tokens := array_append(v_window_tokens, v_unit_tokens[i]);
-        v_window_roles := array_append(v_window_roles, case when i = cardinality(v_unit) then v_row.role end);
+        v_window_sequences := array_append(v_window_sequences, v_row.sequence_order);
+        v_window_tokens := array_append(v_window_tokens, case when i = 1 then v_unit_tokens end::integer);
+        v_window_roles := array_append(v_window_roles, case when i = 1 then v_row.role end);
       end loop;
-      v_tokens := v_tokens + (select sum(t) from unnest(v_unit_tokens) as t);
+      v_tokens := v_tokens + v_unit_tokens;
       v_bytes := v_bytes + v_unit_bytes;
     end loop;
     v_high := v_low - 1;
@@ -1505,7 +1849,7 @@ begin
   v_has_earlier := coalesce(v_first_sequence, v_conversation.last_sequence + 1 - v_reply_in_progress::integer)
                    > v_floor + 1;
 
-  if v_openai then
+  if p_format <> 'rows' then
     return json_build_object(
       'conversation', conversation_store.conversation_json(v_conversation), 'messages', v_messages,
       'token_count', v_token_count, 'has_earlier', v_has_earlier, 'first_sequence', v_first_sequence);
@@ -1517,7 +1861,7 @@ begin
 end;
 $$;
 
-ALTER FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text) OWNER TO postgres;
+ALTER FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) OWNER TO postgres;
 
 --
 -- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -1679,11 +2023,19 @@ begin
   v_query := websearch_to_tsquery('english', p_query);
 
   with found as (
-    select m.conversation_id, m.sequence_order, m.role, m.content,
-           ts_rank_cd(conversation_store.search_words(m.content), v_query) as rank
+    -- Two index scans, one per index (BitmapOr): the content of every message, the reasoning and
+    -- file names of those written with parts. The snippet is cut from both texts. A row without
+    -- parts costs what it did before the second index.
+    select m.conversation_id, m.sequence_order, m.role,
+           case when m.parts is null then m.content
+                else concat_ws(E'\n', m.content, conversation_store.part_search_text(m.parts)) end as content,
+           ts_rank_cd(case when m.parts is null then conversation_store.search_words(m.content)
+                           else conversation_store.search_words(m.content) || conversation_store.part_search_words(m.parts)
+                      end, v_query) as rank
     from public.conversation_messages m
     where (v_user is null or m.user_id = v_user)
-      and conversation_store.search_words(m.content) @@ v_query
+      and (conversation_store.search_words(m.content) @@ v_query
+           or m.parts is not null and conversation_store.part_search_words(m.parts) @@ v_query)
       and m.role in ('user', 'assistant') and m.status <> 'in_progress'
     limit c_ranked_matches
   ),
@@ -2126,6 +2478,12 @@ CREATE UNIQUE INDEX idx_conversation_messages_reply_in_progress ON public.conver
 CREATE INDEX idx_conversation_messages_search ON public.conversation_messages USING gin (user_id, conversation_store.search_words(content)) WHERE ((role = ANY (ARRAY['user'::text, 'assistant'::text])) AND (status <> 'in_progress'::text));
 
 --
+-- Name: idx_conversation_messages_search_parts; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_conversation_messages_search_parts ON public.conversation_messages USING gin (user_id, conversation_store.part_search_words(parts)) WHERE ((parts IS NOT NULL) AND (role = ANY (ARRAY['user'::text, 'assistant'::text])) AND (status <> 'in_progress'::text));
+
+--
 -- Name: idx_conversations_expires_at; Type: INDEX; Schema: public; Owner: postgres
 --
 
@@ -2260,6 +2618,21 @@ GRANT ALL ON FUNCTION conversation_store.acting_user(p_user_id uuid) TO authenti
 GRANT ALL ON FUNCTION conversation_store.acting_user(p_user_id uuid) TO service_role;
 
 --
+-- Name: TABLE conversation_messages; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.conversation_messages TO authenticated;
+GRANT SELECT ON TABLE public.conversation_messages TO service_role;
+
+--
+-- Name: FUNCTION answered_call_ids(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) TO service_role;
+
+--
 -- Name: FUNCTION caller_is_service_role(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2321,6 +2694,14 @@ REVOKE ALL ON FUNCTION conversation_store.caller_reaches(p_conversation public.c
 REVOKE ALL ON FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) TO service_role;
+
+--
 -- Name: FUNCTION conversation_json(p_conversation public.conversations); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2363,6 +2744,8 @@ REVOKE ALL ON FUNCTION conversation_store.inline_file_max_chars() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) TO service_role;
 
 --
 -- Name: FUNCTION is_part_list(p_parts jsonb, p_owner uuid); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2375,6 +2758,8 @@ REVOKE ALL ON FUNCTION conversation_store.is_part_list(p_parts jsonb, p_owner uu
 --
 
 REVOKE ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) TO service_role;
 
 --
 -- Name: FUNCTION json_or_text(p_text text); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2383,13 +2768,6 @@ REVOKE ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) FROM 
 REVOKE ALL ON FUNCTION conversation_store.json_or_text(p_text text) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO service_role;
-
---
--- Name: TABLE conversation_messages; Type: ACL; Schema: public; Owner: postgres
---
-
-GRANT SELECT ON TABLE public.conversation_messages TO authenticated;
-GRANT SELECT ON TABLE public.conversation_messages TO service_role;
 
 --
 -- Name: FUNCTION message_json(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2416,6 +2794,14 @@ GRANT ALL ON FUNCTION conversation_store.openai_message(p_message public.convers
 GRANT ALL ON FUNCTION conversation_store.openai_message(p_message public.conversation_messages) TO service_role;
 
 --
+-- Name: FUNCTION openai_messages(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.openai_messages(p_message public.conversation_messages) TO service_role;
+
+--
 -- Name: FUNCTION page_max_bytes(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2428,6 +2814,22 @@ GRANT ALL ON FUNCTION conversation_store.page_max_bytes() TO service_role;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.part_problem(p_part jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION part_search_text(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.part_search_text(p_parts jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.part_search_text(p_parts jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.part_search_text(p_parts jsonb) TO service_role;
+
+--
+-- Name: FUNCTION part_search_words(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.part_search_words(p_parts jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.part_search_words(p_parts jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.part_search_words(p_parts jsonb) TO service_role;
 
 --
 -- Name: FUNCTION parts_content(p_parts jsonb, p_role text); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2446,6 +2848,14 @@ REVOKE ALL ON FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) FROM P
 --
 
 REVOKE ALL ON FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION result_is_error(p_result jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) TO service_role;
 
 --
 -- Name: FUNCTION search_words(p_content text); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2482,10 +2892,50 @@ REVOKE ALL ON FUNCTION conversation_store.stale_reply_after() FROM PUBLIC;
 REVOKE ALL ON FUNCTION conversation_store.storage_objects(p_parts jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION tool_output_text(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.tool_output_text(p_part jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.tool_output_text(p_part jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.tool_output_text(p_part jsonb) TO service_role;
+
+--
+-- Name: FUNCTION ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean) TO service_role;
+
+--
+-- Name: FUNCTION ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) TO service_role;
+
+--
+-- Name: FUNCTION ui_part(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO service_role;
+
+--
 -- Name: FUNCTION with_derived_columns(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) FROM PUBLIC;
+
+--
+-- Name: FUNCTION without_reasoning(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) TO service_role;
 
 --
 -- Name: FUNCTION writer_counts_tokens(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2526,12 +2976,12 @@ GRANT ALL ON FUNCTION public.fork_conversation(p_conversation_id uuid, p_through
 GRANT ALL ON FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) TO service_role;
 
 --
--- Name: FUNCTION get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text) TO authenticated;
-GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text) TO service_role;
+REVOKE ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO service_role;
 
 --
 -- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: public; Owner: postgres

@@ -62,7 +62,9 @@ test("history pages stop at the byte budget and paging still reaches every messa
       assert.equal(response.status, 200);
       assert.ok(text.length < PAGE_MAX_BYTES + 200_000, `a page of ${text.length} bytes`);
       const page = api.getHistoryResponse.parse(JSON.parse(text));
-      seen.push(...page.messages.map((message) => Number(message.content!.split(" ")[0])));
+      // Rows and openai messages of user text: both carry content.
+      const messages = page.messages as Array<{ content: string }>;
+      seen.push(...messages.map((message) => Number(message.content.split(" ")[0])));
       more = page.has_more;
       if (more) after = page.next_cursor!;
     }
