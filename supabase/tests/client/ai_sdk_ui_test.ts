@@ -1,0 +1,131 @@
+/**
+ * The AI SDK adapter's UIMessage half: saveUIMessages stores a chat's messages exactly once, and
+ * what loadUIMessages reads back goes to the SDK's convertToModelMessages (ui_round_trip_test.ts
+ * checks the round trip over generated messages).
+ */
+import assert from "node:assert/strict";
+import type { UIMessage } from "ai";
+import { resolveStorageUrls, saveUIMessages, toModelPromptFromUI } from "../../../client/ai_sdk.ts";
+import { ConversationStoreError, type Message } from "../../../client/conversation_store.ts";
+import { newUser, pool, test } from "../functions/helpers.ts";
+import { storeFor } from "./fixtures.ts";
+
+const question: UIMessage = { id: "u1", role: "user", parts: [{ type: "text", text: "Weather in Paris?" }] };
+const answer: UIMessage = {
+  id: "a1",
+  role: "assistant",
+  metadata: { model: "mock" },
+  parts: [
+    { type: "step-start" },
+    { type: "reasoning", text: "Ask the tool.", providerMetadata: { openai: { itemId: "rs_1" } } },
+    {
+      type: "tool-weather",
+      toolCallId: "call_1",
+      state: "output-available",
+      input: { city: "Paris" },
+      output: { celsius: 21 },
+    },
+    { type: "step-start" },
+    { type: "text", text: "Sunny, 21 °C.", state: "done" },
+  ],
+};
+
+async function storedRows(store: ReturnType<typeof storeFor>, conversationId: string): Promise<Message[]> {
+  return (await store.history(conversationId)).messages as Message[];
+}
+
+test("saveUIMessages appends only what the store does not hold yet, and a second call stores nothing", async () => {
+  const store = storeFor(await newUser());
+  const { conversation } = await store.start();
+  assert.deepEqual(
+    (await saveUIMessages(store, conversation.id, [question])).appended.map((m) => m.client_message_id),
+    [
+      "u1",
+    ],
+  );
+  const { appended } = await saveUIMessages(store, conversation.id, [question, answer]);
+  assert.deepEqual(appended.map((m) => [m.sequence_order, m.client_message_id]), [[2, "a1"]]);
+  assert.deepEqual((await saveUIMessages(store, conversation.id, [question, answer])).appended, []);
+
+  const rows = await storedRows(store, conversation.id);
+  assert.deepEqual(rows.map((row) => row.client_message_id), ["u1", "a1"]);
+  assert.equal(rows[1].content, "Sunny, 21 °C.");
+  assert.deepEqual(rows[1].metadata, { model: "mock" });
+  // Derived by the database: the input as JSON text (its own spacing).
+  const [call] = rows[1].tool_calls as Array<{ id: string; function: { name: string; arguments: string } }>;
+  assert.deepEqual([call.id, call.function.name, JSON.parse(call.function.arguments)], [
+    "call_1",
+    "weather",
+    { city: "Paris" },
+  ]);
+});
+
+test("a message read from a row without a client_message_id is known by its row id", async () => {
+  const store = storeFor(await newUser());
+  const { conversation, messages: [row] } = await store.start({
+    messages: [{ role: "user", content: "Hi" }],
+  });
+  // A row written by a direct rpc without one; format=ui names it by its row id.
+  await pool.query("update public.conversation_messages set client_message_id = null where id = $1", [
+    row.id,
+  ]);
+  const read: UIMessage = { id: row.id, role: "user", parts: [{ type: "text", text: "Hi" }] };
+  const reply: UIMessage = { id: "a1", role: "assistant", parts: [{ type: "text", text: "Hello." }] };
+  const { appended } = await saveUIMessages(store, conversation.id, [read, reply]);
+  assert.deepEqual(appended.map((m) => m.client_message_id), ["a1"]);
+  assert.equal((await storedRows(store, conversation.id)).length, 2);
+});
+
+test("a stored message whose parts changed is refused with idempotency_conflict, nothing written", async () => {
+  const store = storeFor(await newUser());
+  const { conversation } = await store.start();
+  await saveUIMessages(store, conversation.id, [question, answer]);
+  const changed: UIMessage = { ...answer, parts: [...answer.parts, { type: "text", text: " More." }] };
+  await assert.rejects(
+    saveUIMessages(store, conversation.id, [question, changed, { ...question, id: "u2" }]),
+    (error: unknown) =>
+      error instanceof ConversationStoreError && error.code === "idempotency_conflict" &&
+      error.status === 422,
+  );
+  assert.equal((await storedRows(store, conversation.id)).length, 2);
+});
+
+test("a message that cannot be stored is refused before anything is written", async () => {
+  const store = storeFor(await newUser());
+  const { conversation } = await store.start();
+  const custom = {
+    id: "a1",
+    role: "assistant",
+    parts: [{ type: "custom", kind: "acme.widget" }],
+  } as UIMessage;
+  await assert.rejects(
+    saveUIMessages(store, conversation.id, [question, custom]),
+    (error: unknown) =>
+      error instanceof ConversationStoreError && error.code === "invalid_request" && error.status === 400 &&
+      error.message === "part 0 (custom) cannot be stored: the store has no custom part",
+  );
+  assert.equal((await storedRows(store, conversation.id)).length, 0);
+});
+
+Deno.test("Storage files are resolved before the model reads them, and refused without a resolver", async () => {
+  const photo: UIMessage = {
+    id: "u1",
+    role: "user",
+    parts: [
+      { type: "text", text: "What is this?" },
+      { type: "file", mediaType: "image/png", url: "storage://conversation-files/user-1/photos/cat.png" },
+    ],
+  };
+  const asked: string[] = [];
+  const resolved = await resolveStorageUrls([photo], (bucket, path) => {
+    asked.push(`${bucket} ${path}`);
+    return Promise.resolve(`https://files.example/${path}?token=t`);
+  });
+  assert.deepEqual(asked, ["conversation-files user-1/photos/cat.png"]);
+  assert.deepEqual(resolved[0].parts[1], {
+    type: "file",
+    mediaType: "image/png",
+    url: "https://files.example/user-1/photos/cat.png?token=t",
+  });
+  await assert.rejects(toModelPromptFromUI([photo]), TypeError);
+});
