@@ -40,14 +40,9 @@ import {
   type ToolSet,
   type UIMessage,
 } from "ai";
-import type { SupabaseClient } from "@supabase/supabase-js";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
 import { MAX_BATCH } from "../supabase/functions/_shared/schemas.ts";
-import {
-  STORAGE_URL_PREFIX,
-  type StoreMessageInput,
-  toStoreMessage,
-} from "../supabase/functions/_shared/ui_parts.ts";
+import { type StoreMessageInput, toStoreMessage } from "../supabase/functions/_shared/ui_parts.ts";
 import {
   type ConversationStore,
   ConversationStoreError,
@@ -56,6 +51,9 @@ import {
   type OpenAIMessage,
   type ToolCall,
 } from "./conversation_store.ts";
+import { fetchableUrl, type ResolveStorageUrl } from "./storage_files.ts";
+
+export { type ResolveStorageUrl, signedStorageUrls } from "./storage_files.ts";
 
 type ToolResultOutput = ToolResultPart["output"];
 
@@ -83,21 +81,6 @@ function splitInstructions(converted: ModelMessage[]): ModelPrompt {
   };
 }
 
-/** Turns a file in Storage (`storage://bucket/path` in format=ui) into a URL a model provider can fetch. */
-export type ResolveStorageUrl = (bucket: string, path: string) => Promise<string>;
-
-/**
- * Signed URLs from supabase-js, as the caller: the conversation-files policies let a user sign
- * only files in their own folder. `expiresIn` in seconds (default 600: long enough for one call).
- */
-export function signedStorageUrls(supabase: SupabaseClient, expiresIn = 600): ResolveStorageUrl {
-  return async (bucket, path) => {
-    const { data, error } = await supabase.storage.from(bucket).createSignedUrl(path, expiresIn);
-    if (error) throw new ConversationStoreError("storage_error", error.message, 0);
-    return data.signedUrl;
-  };
-}
-
 /**
  * UIMessages with their storage:// file URLs resolved (a copy; other parts untouched). Without a
  * resolver a Storage file is refused with a TypeError: no model can fetch a storage:// URL.
@@ -108,13 +91,11 @@ export async function resolveStorageUrls(
 ): Promise<UIMessage[]> {
   return await Promise.all(messages.map(async (message) => ({
     ...message,
-    parts: await Promise.all(message.parts.map(async (part) => {
-      if (part.type !== "file" || !part.url.startsWith(STORAGE_URL_PREFIX)) return part;
-      if (!resolve) throw new TypeError(`${part.url} needs a resolveStorageUrl (signedStorageUrls)`);
-      const location = part.url.slice(STORAGE_URL_PREFIX.length);
-      const slash = location.indexOf("/");
-      return { ...part, url: await resolve(location.slice(0, slash), location.slice(slash + 1)) };
-    })),
+    parts: await Promise.all(
+      message.parts.map(async (part) =>
+        part.type === "file" ? { ...part, url: await fetchableUrl(part.url, resolve) } : part
+      ),
+    ),
   })));
 }
 

@@ -32,7 +32,7 @@ import type { Part } from "./parts.ts";
 import { messageInput } from "./schemas.ts";
 
 /** How format=ui names a file kept in Storage: `storage://<bucket>/<path>`. */
-export const STORAGE_URL_PREFIX = "storage://";
+const STORAGE_URL_PREFIX = "storage://";
 
 export type AnyUIMessage = UIMessage<unknown, UIDataTypes, UITools>;
 export type AnyUIPart = UIMessagePart<UIDataTypes, UITools>;
@@ -153,10 +153,16 @@ function kindOf(type: string): { keys: string; fixed: Record<string, unknown> } 
 
 /** A storage:// URL is a reference to a Storage object; any other URL is kept as it is. */
 function fileLocation(url: string): { url: string } | { storage: { bucket: string; path: string } } {
-  if (!url.startsWith(STORAGE_URL_PREFIX)) return { url };
+  const storage = storageLocation(url);
+  return storage ? { storage } : { url };
+}
+
+/** The Storage object a storage://<bucket>/<path> URL names (bucket names hold no slash), or undefined. */
+export function storageLocation(url: string): { bucket: string; path: string } | undefined {
+  if (!url.startsWith(STORAGE_URL_PREFIX)) return undefined;
   const location = url.slice(STORAGE_URL_PREFIX.length);
   const slash = location.indexOf("/");
-  return { storage: { bucket: location.slice(0, slash < 0 ? 0 : slash), path: location.slice(slash + 1) } };
+  return { bucket: location.slice(0, Math.max(slash, 0)), path: location.slice(slash + 1) };
 }
 
 function unstorable(index: number, type: string, reason: string): ApiError {
