@@ -364,6 +364,36 @@ $$;
 ALTER FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) OWNER TO postgres;
 
 --
+-- Name: context_messages(public.conversation_messages[], text, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) RETURNS json[]
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case p_format
+    when 'openai' then array(
+      select chat.message
+      from generate_subscripts(p_rows, 1) as r(position),
+           json_array_elements(conversation_store.openai_messages(p_rows[r.position])) with ordinality
+             as chat(message, position)
+      order by r.position, chat.position)
+    when 'rows' then array(
+      select conversation_store.message_json(case when p_include_reasoning then p_rows[r.position]
+                                                  else conversation_store.without_reasoning(p_rows[r.position]) end)
+      from generate_subscripts(p_rows, 1) as r(position)
+      order by r.position)
+    else array(
+      select ui.message
+      from conversation_store.ui_messages(p_rows, p_include_reasoning) as ui
+      where ui.message is not null
+      order by ui.sequence_order)
+  end
+$$;
+
+ALTER FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) OWNER TO postgres;
+
+--
 -- Name: conversation_json(public.conversations); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -633,22 +663,23 @@ CREATE FUNCTION conversation_store.openai_messages(p_message public.conversation
     select json_agg(chat.message order by chat.position)
     from (
       select 0 as position, case
-        when not exists (select from jsonb_array_elements(p_message.parts) as part(value)
-                         where part.value ->> 'type' = 'file')
-          then conversation_store.openai_message(p_message)
-        else (jsonb_build_object('role', p_message.role, 'content', (
-                select jsonb_agg(case
-                  when part.value ->> 'type' = 'text' then jsonb_build_object('type', 'text', 'text', part.value -> 'text')
-                  when part.value ->> 'media_type' like 'image/%' then jsonb_build_object('type', 'image_url',
-                    'image_url', jsonb_build_object('url', conversation_store.ui_part(part.value) -> 'url'))
-                  else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
-                    'file_data', case when part.value ->> 'url' like 'data:%' then part.value -> 'url' end,
-                    'filename', part.value -> 'filename')))
-                end order by part.position)
-                from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
-                where part.value ->> 'type' in ('text', 'file')))
-              || jsonb_strip_nulls(jsonb_build_object('name', p_message.name,
-                   'tool_calls', p_message.tool_calls, 'tool_call_id', p_message.tool_call_id)))::json
+        when p_message.role = 'user' and exists (select from jsonb_array_elements(p_message.parts) as part(value)
+                                                 where part.value ->> 'type' = 'file')
+          then (jsonb_build_object('role', p_message.role, 'content', (
+                  select jsonb_agg(case
+                    when part.value ->> 'type' = 'text' then jsonb_build_object('type', 'text', 'text', part.value -> 'text')
+                    when part.value ->> 'media_type' like 'image/%' then jsonb_build_object('type', 'image_url',
+                      'image_url', jsonb_build_object('url', conversation_store.ui_part(part.value) -> 'url'))
+                    else jsonb_build_object('type', 'file', 'file', jsonb_strip_nulls(jsonb_build_object(
+                      'file_data', case when part.value ->> 'url' like 'data:%' then part.value -> 'url' end,
+                      'filename', part.value -> 'filename')))
+                  end order by part.position)
+                  from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
+                  where part.value ->> 'type' in ('text', 'file')))
+                || jsonb_strip_nulls(jsonb_build_object('name', p_message.name)))::json
+        when p_message.content is null and p_message.tool_calls is null
+          then (conversation_store.openai_message(p_message)::jsonb || '{"content": ""}'::jsonb)::json
+        else conversation_store.openai_message(p_message)
       end as message
       union all
       select part.position, json_build_object('role', 'tool', 'tool_call_id', part.value ->> 'tool_call_id',
@@ -868,6 +899,19 @@ $$;
 ALTER FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) OWNER TO postgres;
 
 --
+-- Name: result_is_error(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.result_is_error(p_result jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select p_result ? 'error_text' and coalesce(p_result -> 'output', 'null'::jsonb) = 'null'::jsonb
+$$;
+
+ALTER FUNCTION conversation_store.result_is_error(p_result jsonb) OWNER TO postgres;
+
+--
 -- Name: search_words(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -980,14 +1024,18 @@ CREATE FUNCTION conversation_store.ui_message(p_message public.conversation_mess
       'role', case when p_message.role in ('tool', 'function') then 'assistant' else p_message.role end,
       'parts', coalesce((
         select jsonb_agg(conversation_store.ui_part(case
-                 when part.value ->> 'type' = 'tool-call' and p_results ? (part.value ->> 'tool_call_id')
-                      and part.value ->> 'state' not like 'output-%'
-                   then part.value
-                        || jsonb_build_object('state', case when p_results -> (part.value ->> 'tool_call_id') ? 'output'
-                                                            then 'output-available' else 'output-error' end)
-                        || ((p_results -> (part.value ->> 'tool_call_id')) - array['type', 'tool_call_id', 'tool_name'])
-                 else part.value end) order by part.position)
+                 when result.value is null then part.value
+                 when conversation_store.result_is_error(result.value)
+                   then part.value - 'output'
+                        || jsonb_build_object('state', 'output-error', 'error_text', result.value -> 'error_text')
+                 else part.value - 'error_text'
+                      || jsonb_build_object('state', 'output-available', 'output', result.value -> 'output')
+               end) order by part.position)
         from jsonb_array_elements(conversation_store.message_parts(p_message)) with ordinality as part(value, position)
+        left join lateral (
+          select p_results -> (part.value ->> 'tool_call_id') as value
+          where part.value ->> 'type' = 'tool-call' and part.value ->> 'state' not like 'output-%'
+        ) as result on true
         where p_include_reasoning or part.value ->> 'type' <> 'reasoning'), '[]'::jsonb))
     || case when p_message.metadata is null then '{}'::jsonb
             else jsonb_build_object('metadata', p_message.metadata) end)::json
@@ -1004,31 +1052,34 @@ CREATE FUNCTION conversation_store.ui_messages(p_messages public.conversation_me
     SET search_path TO ''
     AS $$
   with listed as (
-    select m from unnest(p_messages) as m
-  ),
-  results as (
-    select (l.m).sequence_order, conversation_store.message_parts(l.m) -> 0 as result,
-           (select a.m from listed as a
-            where (a.m).role = 'assistant' and (a.m).sequence_order < (l.m).sequence_order
-            order by (a.m).sequence_order desc limit 1) as target
-    from listed as l
-    where (l.m).role in ('tool', 'function')
+    select m, (m).sequence_order as sequence, (m).role as role,
+           -- The nearest message at or before this one that is not a tool or function result.
+           max(case when (m).role not in ('tool', 'function') then (m).sequence_order end)
+             over (order by (m).sequence_order) as anchor
+    from unnest(p_messages) as m
   ),
   folded as (
-    select r.sequence_order, r.result, (r.target).sequence_order as target_sequence
-    from results as r
-    where exists (
-      select from jsonb_array_elements(conversation_store.message_parts(r.target)) as part(value)
-      where part.value ->> 'type' = 'tool-call' and part.value ->> 'tool_call_id' = r.result ->> 'tool_call_id'
-    )
+    select result.sequence, result.anchor, conversation_store.message_parts(result.m) -> 0 as part
+    from listed as result
+    join listed as target on target.sequence = result.anchor and target.role = 'assistant'
+    where result.role in ('tool', 'function')
+      and exists (
+        select from jsonb_array_elements(conversation_store.message_parts(target.m)) as call(value)
+        where call.value ->> 'type' = 'tool-call'
+          and call.value ->> 'tool_call_id' = conversation_store.message_parts(result.m) -> 0 ->> 'tool_call_id'
+      )
+  ),
+  results as (
+    select f.anchor, jsonb_object_agg(f.part ->> 'tool_call_id', f.part) as by_call
+    from folded as f
+    group by f.anchor
   )
-  select (l.m).sequence_order,
-         case when (l.m).sequence_order in (select f.sequence_order from folded as f) then null
-              else conversation_store.ui_message(l.m, coalesce((
-                     select jsonb_object_agg(f.result ->> 'tool_call_id', f.result)
-                     from folded as f where f.target_sequence = (l.m).sequence_order), '{}'::jsonb),
-                   p_include_reasoning) end
+  select l.sequence,
+         case when f.sequence is null
+              then conversation_store.ui_message(l.m, coalesce(r.by_call, '{}'::jsonb), p_include_reasoning) end
   from listed as l
+  left join folded as f on f.sequence = l.sequence
+  left join results as r on r.anchor = l.sequence
 $$;
 
 ALTER FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) OWNER TO postgres;
@@ -1051,7 +1102,7 @@ CREATE FUNCTION conversation_store.ui_part(p_part jsonb) RETURNS jsonb
     || case when p_part ->> 'type' = 'tool-result' or p_part -> 'dynamic' = 'true'::jsonb
             then jsonb_build_object('toolName', p_part -> 'tool_name') else '{}'::jsonb end
     || case when p_part ->> 'type' = 'tool-result'
-            then jsonb_build_object('state', case when p_part ? 'error_text' and not p_part ? 'output'
+            then jsonb_build_object('state', case when conversation_store.result_is_error(p_part)
                                                   then 'output-error' else 'output-available' end)
             else '{}'::jsonb end
     || case when p_part ? 'storage'
@@ -1060,7 +1111,11 @@ CREATE FUNCTION conversation_store.ui_part(p_part jsonb) RETURNS jsonb
             else '{}'::jsonb end
     || coalesce((
          select jsonb_object_agg(coalesce(renamed.ui_key, field.key), field.value)
-         from jsonb_each(p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage'])
+         from jsonb_each(p_part - array['type', 'tool_name', 'dynamic', 'source_type', 'name', 'storage']
+                         -- The SDK allows an output or an error text on a result, never both.
+                         - case when p_part ->> 'type' <> 'tool-result' then '{}'::text[]
+                                when conversation_store.result_is_error(p_part) then array['output']
+                                else array['error_text'] end)
            as field(key, value)
          left join (values
            ('media_type', 'mediaType'), ('tool_call_id', 'toolCallId'), ('raw_input', 'rawInput'),
@@ -1095,6 +1150,24 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: without_reasoning(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) RETURNS public.conversation_messages
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case when p_message.parts is null then p_message
+    else jsonb_populate_record(p_message, jsonb_build_object('parts', (
+      select coalesce(jsonb_agg(part.value order by part.position), '[]'::jsonb)
+      from jsonb_array_elements(p_message.parts) with ordinality as part(value, position)
+      where part.value ->> 'type' <> 'reasoning')))
+  end
+$$;
+
+ALTER FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) OWNER TO postgres;
 
 --
 -- Name: writer_counts_tokens(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1471,10 +1544,10 @@ $$;
 ALTER FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) OWNER TO postgres;
 
 --
--- Name: get_context(uuid, integer, integer, text); Type: FUNCTION; Schema: public; Owner: postgres
+-- Name: get_context(uuid, integer, integer, text, boolean); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-CREATE FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer DEFAULT 1000, p_format text DEFAULT 'openai'::text) RETURNS json
+CREATE FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer DEFAULT 1000, p_format text DEFAULT 'openai'::text, p_include_reasoning boolean DEFAULT false) RETURNS json
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     SET jit TO 'off'
@@ -1483,9 +1556,12 @@ declare
   c_chunk constant integer := 256;
   v_max_bytes constant integer := conversation_store.page_max_bytes();
   v_openai boolean := p_format = 'openai';
+  v_reasoning boolean := coalesce(p_include_reasoning, false);
   v_conversation public.conversations;
   v_row public.conversation_messages;
   v_json json;
+  v_messages_of_row json[];
+  v_row_tokens integer;
   v_first_other integer;
   v_floor integer;
   -- Pinned prompt and summary: always sent, in this order.
@@ -1501,14 +1577,12 @@ declare
   v_tokens bigint := 0;
   v_bytes bigint := 0;
   -- The unit being assembled: results seen (newest first) before the call they answer.
-  v_pending json[] := '{}';
+  v_pending public.conversation_messages[] := '{}';
   v_pending_ids text[] := '{}';
-  v_pending_sequences integer[] := '{}';
-  v_pending_tokens integer[] := '{}';
   v_pending_role text;
+  v_unit_rows public.conversation_messages[];
   v_unit json[];
-  v_unit_sequences integer[];
-  v_unit_tokens integer[];
+  v_unit_tokens bigint;
   v_unit_bytes bigint;
   v_call_ids text[];
   v_high integer;
@@ -1526,8 +1600,11 @@ begin
   if p_max_messages is null or p_max_messages not between 1 and 1000 then
     raise exception 'p_max_messages must be between 1 and 1000' using errcode = '22023';
   end if;
-  if p_format is null or p_format not in ('openai', 'rows') then
-    raise exception 'p_format must be openai or rows' using errcode = '22023';
+  if p_format is null or p_format not in ('openai', 'rows', 'ui') then
+    raise exception 'p_format must be openai, rows or ui' using errcode = '22023';
+  end if;
+  if v_openai and v_reasoning then
+    raise exception 'reasoning is never in the openai format: ask for rows or ui' using errcode = '22023';
   end if;
 
   select * into v_conversation
@@ -1552,11 +1629,10 @@ begin
         v_first_other := v_row.sequence_order;
         exit pinned;
       end if;
-      v_json := case when v_openai then conversation_store.openai_message(v_row)
-                     else conversation_store.message_json(v_row) end;
-      v_fixed := array_append(v_fixed, v_json);
-      v_fixed_tokens := v_fixed_tokens + v_row.token_count;
-      v_fixed_bytes := v_fixed_bytes + octet_length(v_json::text);
+      v_messages_of_row := conversation_store.context_messages(array[v_row], p_format, v_reasoning);
+      v_fixed := v_fixed || v_messages_of_row;
+      v_fixed_tokens := v_fixed_tokens + v_row.token_count + case when v_reasoning then v_row.reasoning_token_count else 0 end;
+      v_fixed_bytes := v_fixed_bytes + (select coalesce(sum(octet_length(m::text)), 0) from unnest(v_messages_of_row) as m);
       exit pinned when v_fixed_bytes > v_max_bytes;
     end loop;
     v_low := v_low + c_chunk;
@@ -1566,15 +1642,17 @@ begin
   -- 2. The summary.
   v_floor := greatest(v_first_other - 1, coalesce(v_conversation.summary_through_sequence, 0));
   if v_conversation.summary is not null then
-    v_json := case when v_openai
-      then json_build_object('role', 'system', 'content', v_conversation.summary)
+    v_json := case p_format
+      when 'openai' then json_build_object('role', 'system', 'content', v_conversation.summary)
+      when 'ui' then json_build_object('id', 'summary', 'role', 'system',
+                                       'parts', json_build_array(json_build_object('type', 'text', 'text', v_conversation.summary)))
       else json_build_object('content', v_conversation.summary,
-                              'through_sequence', v_conversation.summary_through_sequence,
-                              'token_count', v_conversation.summary_token_count) end;
-    if v_openai then
-      v_fixed := array_append(v_fixed, v_json);
-    else
+                             'through_sequence', v_conversation.summary_through_sequence,
+                             'token_count', v_conversation.summary_token_count) end;
+    if p_format = 'rows' then
       v_summary := v_json;
+    else
+      v_fixed := array_append(v_fixed, v_json);
     end if;
     v_fixed_tokens := v_fixed_tokens + v_conversation.summary_token_count;
     v_fixed_bytes := v_fixed_bytes + octet_length(v_json::text);
@@ -1597,68 +1675,70 @@ begin
       where m.conversation_id = p_conversation_id and m.sequence_order between v_low and v_high
       order by m.sequence_order desc
     loop
-      v_json := case when v_openai then conversation_store.openai_message(v_row)
-                     else conversation_store.message_json(v_row) end;
-      v_unit := null;
+      v_unit_rows := null;
 
       if v_row.status = 'in_progress' then
         v_reply_in_progress := true;
         continue;
+      elsif v_row.parts is not null and not exists (
+        select from jsonb_array_elements(v_row.parts) as part(value)
+        where part.value ->> 'type' in ('text', 'file', 'tool-call', 'tool-result')
+           or v_reasoning and part.value ->> 'type' = 'reasoning'
+      ) then
+        continue; -- nothing a model reads
       elsif v_row.role = 'tool' then
         if v_pending_role is distinct from 'tool' then
-          v_pending := '{}'; v_pending_ids := '{}'; v_pending_sequences := '{}'; v_pending_tokens := '{}';
+          v_pending := '{}'; v_pending_ids := '{}';
         end if;
         v_pending_role := 'tool';
-        v_pending := array_append(v_pending, v_json);
+        v_pending := array_append(v_pending, v_row);
         v_pending_ids := array_append(v_pending_ids, v_row.tool_call_id);
-        v_pending_sequences := array_append(v_pending_sequences, v_row.sequence_order);
-        v_pending_tokens := array_append(v_pending_tokens, v_row.token_count);
         continue;
       elsif v_row.role = 'function' then
         -- Only the function message right after the call answers it; a newer one is an orphan.
         v_pending_role := 'function';
-        v_pending := array[v_json];
-        v_pending_sequences := array[v_row.sequence_order];
-        v_pending_tokens := array[v_row.token_count];
+        v_pending := array[v_row];
         continue;
       elsif v_row.role = 'assistant' and v_row.tool_calls is not null then
+        -- The calls its own parts do not answer are the ones tool messages must answer.
         select array_agg(call.value ->> 'id' order by call.value ->> 'id') into v_call_ids
         from jsonb_array_elements(case when jsonb_typeof(v_row.tool_calls) = 'array' then v_row.tool_calls end)
-          as call(value);
-        if v_pending_role = 'tool'
+          as call(value)
+        where not call.value ->> 'id' = any (conversation_store.answered_call_ids(v_row));
+        if v_call_ids is null and v_row.parts is not null then
+          v_unit_rows := array[v_row]; -- answered in its own parts; any tool rows after it are orphans
+        elsif v_pending_role = 'tool'
           and v_call_ids = (select array_agg(id order by id) from unnest(v_pending_ids) as id) then
-          v_unit := v_pending || v_json;
-          v_unit_sequences := v_pending_sequences || v_row.sequence_order;
-          v_unit_tokens := v_pending_tokens || v_row.token_count;
+          v_unit_rows := v_row || (select array_agg(p order by p.sequence_order) from unnest(v_pending) as p);
         end if;
       elsif v_row.role = 'assistant' and v_row.function_call is not null then
         if v_pending_role = 'function' then
-          v_unit := v_pending || v_json;
-          v_unit_sequences := v_pending_sequences || v_row.sequence_order;
-          v_unit_tokens := v_pending_tokens || v_row.token_count;
+          v_unit_rows := v_row || v_pending;
         end if;
       else
-        v_unit := array[v_json];
-        v_unit_sequences := array[v_row.sequence_order];
-        v_unit_tokens := array[v_row.token_count];
+        v_unit_rows := array[v_row];
       end if;
       -- Whatever was pending belonged to this message or to nothing: either way it is settled.
       v_pending_role := null;
-      v_pending := '{}'; v_pending_ids := '{}'; v_pending_sequences := '{}'; v_pending_tokens := '{}';
+      v_pending := '{}'; v_pending_ids := '{}';
 
-      continue when v_unit is null;
-      v_unit_bytes := (select sum(octet_length(part::text)) from unnest(v_unit) as part);
-      exit walk when v_fixed_tokens + v_tokens + (select sum(t) from unnest(v_unit_tokens) as t) > p_max_tokens
+      continue when v_unit_rows is null;
+      v_unit := conversation_store.context_messages(v_unit_rows, p_format, v_reasoning);
+      v_unit_tokens := (select sum(u.token_count + case when v_reasoning then u.reasoning_token_count else 0 end)
+                        from unnest(v_unit_rows) as u);
+      v_unit_bytes := (select sum(octet_length(m::text)) from unnest(v_unit) as m);
+      exit walk when v_fixed_tokens + v_tokens + v_unit_tokens > p_max_tokens
         or cardinality(v_window) + cardinality(v_unit) > p_max_messages
         or v_fixed_bytes + v_bytes + v_unit_bytes > v_max_bytes;
-      -- One element at a time: plpgsql appends to an array in place, where || would copy it whole.
-      for i in 1 .. cardinality(v_unit) loop
+      -- Newest first, one element at a time: plpgsql appends to an array in place, where || would
+      -- copy it whole. The unit's oldest message (its first row) carries its tokens, sequence and role.
+      for i in reverse cardinality(v_unit) .. 1 loop
         v_window := array_append(v_window, v_unit[i]);
-        v_window_sequences := array_append(v_window_sequences, v_unit_sequences[i]);
-        v_window_tokens := array_append(v_window_tokens, v_unit_tokens[i]);
-        v_window_roles := array_append(v_window_roles, case when i = cardinality(v_unit) then v_row.role end);
+        v_window_sequences := array_append(v_window_sequences, v_row.sequence_order);
+        v_window_tokens := array_append(v_window_tokens, case when i = 1 then v_unit_tokens end::integer);
+        v_window_roles := array_append(v_window_roles, case when i = 1 then v_row.role end);
       end loop;
-      v_tokens := v_tokens + (select sum(t) from unnest(v_unit_tokens) as t);
+      v_tokens := v_tokens + v_unit_tokens;
       v_bytes := v_bytes + v_unit_bytes;
     end loop;
     v_high := v_low - 1;
@@ -1689,7 +1769,7 @@ begin
   v_has_earlier := coalesce(v_first_sequence, v_conversation.last_sequence + 1 - v_reply_in_progress::integer)
                    > v_floor + 1;
 
-  if v_openai then
+  if p_format <> 'rows' then
     return json_build_object(
       'conversation', conversation_store.conversation_json(v_conversation), 'messages', v_messages,
       'token_count', v_token_count, 'has_earlier', v_has_earlier, 'first_sequence', v_first_sequence);
@@ -1701,7 +1781,7 @@ begin
 end;
 $$;
 
-ALTER FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text) OWNER TO postgres;
+ALTER FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) OWNER TO postgres;
 
 --
 -- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2477,6 +2557,14 @@ REVOKE ALL ON FUNCTION conversation_store.caller_reaches(p_conversation public.c
 REVOKE ALL ON FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean) TO service_role;
+
+--
 -- Name: FUNCTION conversation_json(p_conversation public.conversations); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2519,6 +2607,8 @@ REVOKE ALL ON FUNCTION conversation_store.inline_file_max_chars() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.is_function_call(p_value jsonb) TO service_role;
 
 --
 -- Name: FUNCTION is_part_list(p_parts jsonb, p_owner uuid); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2531,6 +2621,8 @@ REVOKE ALL ON FUNCTION conversation_store.is_part_list(p_parts jsonb, p_owner uu
 --
 
 REVOKE ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) TO service_role;
 
 --
 -- Name: FUNCTION json_or_text(p_text text); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2605,6 +2697,14 @@ REVOKE ALL ON FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) FROM P
 REVOKE ALL ON FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION result_is_error(p_result jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) TO service_role;
+
+--
 -- Name: FUNCTION search_words(p_content text); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2677,6 +2777,14 @@ GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO service_role;
 REVOKE ALL ON FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) FROM PUBLIC;
 
 --
+-- Name: FUNCTION without_reasoning(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.without_reasoning(p_message public.conversation_messages) TO service_role;
+
+--
 -- Name: FUNCTION writer_counts_tokens(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2715,12 +2823,12 @@ GRANT ALL ON FUNCTION public.fork_conversation(p_conversation_id uuid, p_through
 GRANT ALL ON FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) TO service_role;
 
 --
--- Name: FUNCTION get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text) TO authenticated;
-GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text) TO service_role;
+REVOKE ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO service_role;
 
 --
 -- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: public; Owner: postgres

@@ -192,8 +192,8 @@ select throws_ok(
 );
 select throws_ok(
   $$select public.get_context('c0000000-0000-4000-8000-00000000000a', 100, 10, 'xml')$$,
-  '22023', 'p_format must be openai or rows',
-  'the format is openai or rows'
+  '22023', 'p_format must be openai, rows or ui',
+  'the format is openai, rows or ui'
 );
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
