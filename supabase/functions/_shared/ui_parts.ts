@@ -132,7 +132,12 @@ export function toStoreMessage(message: AnyUIMessage): StoreMessageInput {
     metadata: message.metadata,
   });
   if (!parsed.success) {
-    throw new ApiError("invalid_request", `message ${message.id} cannot be stored`, parsed.error.issues);
+    const [first] = parsed.error.issues;
+    throw new ApiError(
+      "invalid_request",
+      `message ${message.id} cannot be stored: ${first.path.join(".") || "message"}: ${first.message}`,
+      parsed.error.issues,
+    );
   }
   return parsed.data as StoreMessageInput;
 }

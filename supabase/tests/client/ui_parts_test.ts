@@ -149,21 +149,21 @@ Deno.test("values the store cannot take are refused with the zod issues", () => 
       id: "m",
       role: "user",
       parts: [{ type: "tool-t", toolCallId: "c", state: "input-available", input: 1 }],
-    }, /^message m cannot be stored$/],
-    [{ id: "m", role: "user", parts: [] }, /^message m cannot be stored$/],
+    }, /^message m cannot be stored: parts: part 0 is a tool-call, which only an assistant message holds$/],
+    [{ id: "m", role: "user", parts: [] }, /^message m cannot be stored: parts: Too small/],
     [
       { id: "m", role: "user", parts: [{ type: "text", text: "a" }], metadata: [1] },
-      /^message m cannot be stored$/,
+      /^message m cannot be stored: metadata: /,
     ],
     [
       { id: "m", role: "user", parts: [{ type: "file", mediaType: "image/png", url: "blob:x" }] },
-      /^message m cannot be stored$/,
+      /^message m cannot be stored: parts\.0\.url: must be an http:, https: or data: URL$/,
     ],
     [
       { id: "m", role: "user", parts: [{ type: "file", mediaType: "image/png", url: "storage://nopath" }] },
-      /^message m cannot be stored$/,
+      /^message m cannot be stored: parts\.0\.storage\.bucket: /,
     ],
-    [{ id: "", role: "user", parts: [{ type: "text", text: "a" }] }, /cannot be stored/],
+    [{ id: "", role: "user", parts: [{ type: "text", text: "a" }] }, /cannot be stored: client_message_id: /],
   ];
   for (const [message, pattern] of refusals) {
     assertRefused(message, pattern);
