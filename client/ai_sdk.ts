@@ -123,12 +123,16 @@ export async function loadUIMessages(store: ConversationStore, conversationId: s
 
 /**
  * Stores a chat's UIMessages (onFinish's `messages`, or toUIMessageStream's `originalMessages`
- * plus the reply): appends, in one batch per 100, every message after the newest one the store
- * already holds, each with client_message_id = its id, so a retry or a second call stores nothing
- * twice. A message the store holds cannot change (messages are final once stored): one whose
- * parts or metadata differ from the stored ones is refused (idempotency_conflict, 422) rather than
- * dropped. A message that cannot be stored is refused (invalid_request, 400) before anything is
- * written. Returns the messages appended.
+ * plus the reply), oldest first: appends, in one batch per 100, every message after the newest one
+ * the store already holds, each with client_message_id = its id, so a retry or a second call
+ * stores nothing twice. That newest one is looked for among the conversation's last rows, as many
+ * as there are messages (tool rows aside); when none is there, all are appended (a message stored
+ * with the same id is then a replay, or a 422 if it differs).
+ *
+ * A message the store holds cannot change (messages are final once stored): one whose parts or
+ * metadata differ from the stored ones is refused (idempotency_conflict, 422) rather than dropped.
+ * A message that cannot be stored is refused (invalid_request, 400) before anything is written.
+ * Returns the messages appended.
  */
 export async function saveUIMessages(
   store: ConversationStore,
@@ -173,7 +177,9 @@ function storeInput(message: UIMessage): StoreMessageInput {
 
 /**
  * The newest stored row that is one of the given messages (by client_message_id, or by row id for
- * a message format=ui read from a row without one), walking the history back from its end.
+ * a message format=ui read from a row without one), walking the history back from its end. Each
+ * message stands for one row besides the tool rows folded into it, so the walk gives up after as
+ * many other rows as there are messages: its cost follows what is saved, not the conversation.
  * `answered`: tool rows after it answer its calls, which format=ui folds into the message, so its
  * stored parts are not the whole of what was read.
  */
@@ -183,11 +189,14 @@ async function newestStored(
   positions: Map<string, number>,
 ) {
   let answered = false;
-  for await (const page of store.pages(conversationId, { order: "desc", limit: 100 })) {
+  let passed = 0;
+  const limit = Math.min(positions.size + 10, 100);
+  for await (const page of store.pages(conversationId, { order: "desc", limit })) {
     for (const row of page.messages as Message[]) {
       const index = positions.get(row.client_message_id ?? row.id);
       if (index !== undefined) return { row, index, answered };
       answered = row.role === "tool" || row.role === "function";
+      if (!answered && ++passed >= positions.size) return undefined;
     }
   }
   return undefined;
