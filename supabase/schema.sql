@@ -1047,7 +1047,7 @@ ALTER FUNCTION conversation_store.ui_message(p_message public.conversation_messa
 -- Name: ui_messages(public.conversation_messages[], boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
-CREATE FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) RETURNS TABLE(sequence_order integer, message json)
+CREATE FUNCTION conversation_store.ui_messages(p_messages public.conversation_messages[], p_include_reasoning boolean) RETURNS TABLE(sequence_order integer, message json, folded_into integer)
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
@@ -1076,7 +1076,8 @@ CREATE FUNCTION conversation_store.ui_messages(p_messages public.conversation_me
   )
   select l.sequence,
          case when f.sequence is null
-              then conversation_store.ui_message(l.m, coalesce(r.by_call, '{}'::jsonb), p_include_reasoning) end
+              then conversation_store.ui_message(l.m, coalesce(r.by_call, '{}'::jsonb), p_include_reasoning) end,
+         f.anchor
   from listed as l
   left join folded as f on f.sequence = l.sequence
   left join results as r on r.anchor = l.sequence

@@ -111,14 +111,15 @@ $$;
 -- Input: consecutive stored messages (a page, a window), in any order; whether reasoning is kept.
 -- Guarantees: one row per message, as UIMessages. A tool or function row in the run of tool and
 --   function rows right after an assistant message that holds its call (a tool-call part of that
---   tool_call_id) is folded into that message and comes out with message null; every other row is
---   conversation_store.ui_message of it. So a fold never reaches past a user or system message,
---   and a unit (the assistant message and its results) is consecutive rows.
+--   tool_call_id) is folded into that message: it comes out with message null and folded_into
+--   the sequence number of that message. Every other row is conversation_store.ui_message of it,
+--   folded_into null. So a fold never reaches past a user or system message, and a message with
+--   the results folded into it is a run of consecutive rows.
 create function conversation_store.ui_messages(
   p_messages public.conversation_messages[],
   p_include_reasoning boolean
 )
-returns table (sequence_order integer, message json)
+returns table (sequence_order integer, message json, folded_into integer)
 language sql
 stable
 set search_path = ''
@@ -148,7 +149,8 @@ as $$
   )
   select l.sequence,
          case when f.sequence is null
-              then conversation_store.ui_message(l.m, coalesce(r.by_call, '{}'::jsonb), p_include_reasoning) end
+              then conversation_store.ui_message(l.m, coalesce(r.by_call, '{}'::jsonb), p_include_reasoning) end,
+         f.anchor
   from listed as l
   left join folded as f on f.sequence = l.sequence
   left join results as r on r.anchor = l.sequence

@@ -24,6 +24,14 @@ function integer(min: number, max: number) {
   );
 }
 
+/** Booleans arrive as JSON booleans in bodies and as "true" or "false" in query strings. */
+function flag() {
+  return z.preprocess(
+    (value) => value === "true" ? true : value === "false" ? false : value,
+    z.boolean({ error: "must be true or false" }),
+  );
+}
+
 export const ROLES = ["system", "user", "assistant", "function", "tool"] as const;
 export const STATUSES = ["in_progress", "completed", "incomplete"] as const;
 
@@ -136,7 +144,7 @@ export const getHistoryRequest = z.strictObject({
   after: integer(0, MAX_SEQUENCE).optional(),
   before: integer(1, MAX_SEQUENCE).optional(),
   order: z.enum(["asc", "desc"]).default("asc"),
-  format: z.enum(["rows", "openai"]).default("rows"),
+  format: z.enum(["rows", "openai", "ui"]).default("rows"),
 });
 
 export const listConversationsRequest = z.strictObject({
@@ -172,7 +180,11 @@ export const getContextRequest = z.strictObject({
   conversation_id: uuid,
   max_tokens: integer(1, 2_000_000),
   max_messages: integer(1, 1000).default(1000),
-  format: z.enum(["openai", "rows"]).default("openai"),
+  format: z.enum(["openai", "rows", "ui"]).default("openai"),
+  include_reasoning: flag().default(false),
+}).refine((request) => !(request.include_reasoning && request.format === "openai"), {
+  path: ["include_reasoning"],
+  error: "reasoning is never in the openai format: ask for format rows or ui",
 });
 
 export const updateMessageRequest = z.strictObject({
@@ -288,13 +300,27 @@ export const conversation = z.object({
   forked_from_sequence: z.number().int().nullable(),
 });
 
+/** The content parts of a user message with files, as OpenAI's chat API takes them. */
+export const openaiContentPart = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text"), text: z.string() }),
+  z.object({ type: z.literal("image_url"), image_url: z.object({ url: z.string() }) }),
+  z.object({
+    type: z.literal("file"),
+    file: z.object({ file_data: z.string().optional(), filename: z.string().optional() }),
+  }),
+]);
+
 /**
  * A message as OpenAI's chat API takes it: only the keys that are set, one shape per role (so the
  * array type-checks as the openai package's ChatCompletionMessageParam[]).
  */
 export const openaiMessage = z.discriminatedUnion("role", [
   z.object({ role: z.literal("system"), content: z.string(), name: z.string().optional() }),
-  z.object({ role: z.literal("user"), content: z.string(), name: z.string().optional() }),
+  z.object({
+    role: z.literal("user"),
+    content: z.union([z.string(), z.array(openaiContentPart)]),
+    name: z.string().optional(),
+  }),
   z.object({
     role: z.literal("assistant"),
     content: z.string().optional(),
@@ -306,6 +332,17 @@ export const openaiMessage = z.discriminatedUnion("role", [
   z.object({ role: z.literal("function"), content: z.string(), name: z.string() }),
 ]);
 
+/**
+ * A message as the AI SDK's UIMessage (format ui): the SDK's part shapes, camelCase
+ * (docs/MESSAGE_PARTS.md); the SDK's own validateUIMessages is the full check.
+ */
+export const uiMessage = z.object({
+  id: z.string(),
+  role: z.enum(["system", "user", "assistant"]),
+  parts: z.array(z.looseObject({ type: z.string() })),
+  metadata: z.record(z.string(), z.json()).optional(),
+});
+
 export const startConversationResponse = z.object({ conversation, messages: z.array(message) });
 export const appendMessageResponse = z.object({
   conversation: conversation.pick({ id: true, last_sequence: true, updated_at: true }),
@@ -313,7 +350,7 @@ export const appendMessageResponse = z.object({
 });
 export const getHistoryResponse = z.object({
   conversation,
-  messages: z.union([z.array(message), z.array(openaiMessage)]),
+  messages: z.union([z.array(message), z.array(openaiMessage), z.array(uiMessage)]),
   has_more: z.boolean(),
   next_cursor: z.number().int().nullable(),
 });
@@ -336,7 +373,7 @@ export const summary = z.object({
 });
 export const getContextResponse = z.object({
   conversation,
-  messages: z.union([z.array(openaiMessage), z.array(message)]),
+  messages: z.union([z.array(openaiMessage), z.array(message), z.array(uiMessage)]),
   token_count: z.number().int(),
   has_earlier: z.boolean(),
   first_sequence: z.number().int().nullable(),
@@ -369,4 +406,5 @@ export type MessageInput = z.infer<typeof messageInput>;
 export type Message = z.infer<typeof message>;
 export type Conversation = z.infer<typeof conversation>;
 export type OpenAIMessage = z.infer<typeof openaiMessage>;
+export type UIMessage = z.infer<typeof uiMessage>;
 export type ToolCall = z.infer<typeof toolCall>;

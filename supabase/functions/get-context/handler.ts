@@ -1,8 +1,8 @@
 /**
- * GET get-context?conversation_id=…&max_tokens=&max_messages=&format= (or POST the same as JSON)
- * → 200 `{ conversation, messages, token_count, has_earlier, first_sequence }` (and `summary` in
- * the rows format): the window of the conversation a model can be sent as it is, within
- * `max_tokens`. The window is chosen by public.get_context, in this request's one round trip;
+ * GET get-context?conversation_id=…&max_tokens=&max_messages=&format=&include_reasoning= (or POST
+ * the same as JSON) → 200 `{ conversation, messages, token_count, has_earlier, first_sequence }`
+ * (and `summary` in the rows format): the window of the conversation a model can be sent as it is,
+ * within `max_tokens`, as chat messages (openai), stored rows or AI SDK UIMessages (ui). The window is chosen by public.get_context, in this request's one round trip;
  * the rules are in its migration and in the README.
  */
 import type { z } from "zod";
@@ -15,7 +15,7 @@ import { getContextRequest } from "../_shared/schemas.ts";
 export function statements(request: z.output<typeof getContextRequest>, _caller: Caller): Sql[] {
   return [
     sql`select public.get_context(${request.conversation_id}, ${request.max_tokens}, ${request.max_messages},
-                                  ${request.format}) as context`,
+                                  ${request.format}, ${request.include_reasoning}) as context`,
   ];
 }
 

@@ -1,6 +1,8 @@
 /**
  * GET get-history?conversation_id=…&limit=&after=&before=&order=&format= (or POST the same as JSON)
- * → 200 `{ conversation, messages, has_more, next_cursor }`.
+ * → 200 `{ conversation, messages, has_more, next_cursor }`, messages as stored rows (format rows),
+ * chat messages (openai: a row may stand for several) or AI SDK UIMessages (ui: a tool result on
+ * the page is folded into its call's message).
  *
  * Keyset pagination on sequence_order: `next_cursor` is the value to pass as `after` (ascending) or
  * `before` (descending) for the next page. The newest N messages: `order=desc&limit=N`, reversed.
@@ -9,6 +11,8 @@
  * (`after`+1 … `after`+limit, or the newest `limit` below `before`): an index range of at most
  * `limit` rows, whatever the statistics say and however deep in a conversation it starts. A page
  * also stops at the byte budget (conversation_store.page_max_bytes()); has_more then says so.
+ * In format ui the budget counts a message with its folded results as one, so a page never ends
+ * between a call and its result.
  */
 import type { z } from "zod";
 import type { Caller } from "../_shared/auth.ts";
@@ -26,9 +30,26 @@ export function statements(request: z.output<typeof getHistoryRequest>, caller: 
     : sql`select greatest(${after + 1}, least(${before}, c.last_sequence) - ${request.limit - 1}) as low,
                  least(${before}, c.last_sequence) as high
           from conversation as c`;
-  const shape = request.format === "openai"
-    ? sql`conversation_store.openai_message(m)`
-    : sql`conversation_store.message_json(m)`;
+  const rows = sql`select m from range join public.conversation_messages as m
+                      on m.conversation_id = ${request.conversation_id}
+                     and m.sequence_order between range.low and range.high
+                    where exists (select from conversation) ${ownedBy(caller, "m")}`;
+  // The messages of the page with the unit each is read in (a row; in format ui, the message a
+  // result was folded into, the result itself with message null) and its position in the unit
+  // (format openai: a row may stand for several chat messages).
+  const messages = {
+    rows: sql`select (r.m).sequence_order, conversation_store.message_json(r.m) as message,
+                     (r.m).sequence_order as unit, 1 as position
+              from rows as r`,
+    openai: sql`select (r.m).sequence_order, chat.message, (r.m).sequence_order as unit, chat.position
+                from rows as r,
+                     json_array_elements(conversation_store.openai_messages(r.m)) with ordinality
+                       as chat(message, position)`,
+    ui:
+      sql`select u.sequence_order, u.message, coalesce(u.folded_into, u.sequence_order) as unit, 1 as position
+            from conversation_store.ui_messages((select array_agg(r.m) from rows as r), true) as u`,
+  }[request.format];
+  const byUnit = sql`order by page.unit ${direction(request.order)}`;
   return [
     sql`with conversation as (
           select * from public.conversations as c
@@ -37,21 +58,20 @@ export function statements(request: z.output<typeof getHistoryRequest>, caller: 
         -- Materialized, the bounds reach the index scan as plain values: computed inline, the
         -- subtraction (not leakproof) would be held back behind the messages policy as a filter.
         range as materialized (${range}),
-        page as (
-          select m.sequence_order, ${shape} as message,
-                 row_number() over (order by m.sequence_order ${direction(request.order)}) as position
-          from range join public.conversation_messages as m
-            on m.conversation_id = ${request.conversation_id} and m.sequence_order between range.low and range.high
-          where exists (select from conversation) ${ownedBy(caller, "m")}
-        ),
+        rows as (${rows}),
+        page as (${messages}),
+        -- A unit is included when the units before it took less than the budget; the first always is.
         sized as (
-          select page.*, page.position = 1
-                         or sum(octet_length(page.message::text)) over (order by page.position)
-                            - octet_length(page.message::text) < conversation_store.page_max_bytes() as included
+          select page.*, dense_rank() over (${byUnit}) = 1
+                         or sum(coalesce(octet_length(page.message::text), 0)) over (${byUnit})
+                            - sum(coalesce(octet_length(page.message::text), 0)) over (partition by page.unit)
+                            < conversation_store.page_max_bytes() as included
           from page
         )
         select (select conversation_store.conversation_json(c) from conversation as c) as conversation,
-               coalesce(json_agg(s.message order by s.position) filter (where s.included), '[]') as messages,
+               coalesce(json_agg(s.message order by s.sequence_order ${direction(request.order)},
+                                                    s.position ${direction(request.order)})
+                          filter (where s.included and s.message is not null), '[]') as messages,
                ${
       request.order === "asc"
         ? sql`max(s.sequence_order) filter (where s.included)

@@ -2,7 +2,7 @@
 -- (and where they are not), the openai shape of messages with files and answered tool calls, and
 -- reasoning left out of the openai shape. Read as the owner, as the API reads.
 begin;
-select plan(33);
+select plan(34);
 
 insert into auth.users (id) values ('00000000-0000-4000-8000-0000000000a1');
 insert into public.conversations (id, user_id) values
@@ -73,7 +73,7 @@ select is(
 );
 
 create temporary table ui on commit drop as
-select s.sequence_order, s.message::jsonb as message
+select s.sequence_order, s.message::jsonb as message, s.folded_into
 from conversation_store.ui_messages(
   (select array_agg(m order by m.sequence_order) from public.conversation_messages m
    where m.conversation_id = 'c0000000-0000-4000-8000-0000000000a1'), true) as s;
@@ -109,6 +109,11 @@ select is(
   (select array_agg(sequence_order order by sequence_order) from ui where message is null),
   array[4, 5],
   'a folded tool row comes out as no message of its own'
+);
+select is(
+  (select array_agg(coalesce(folded_into, 0) order by sequence_order) from ui),
+  array[0, 0, 0, 3, 3, 0, 0, 0],
+  'folded_into names the message a row was folded into'
 );
 select is(
   (select message - 'id' from ui where sequence_order = 7),
