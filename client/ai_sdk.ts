@@ -32,8 +32,11 @@
 import {
   type AssistantModelMessage,
   convertToModelMessages,
+  type FilePart,
+  type ImagePart,
   type ModelMessage,
   type SystemModelMessage,
+  type TextPart,
   type ToolCallPart,
   type ToolModelMessage,
   type ToolResultPart,
@@ -48,6 +51,7 @@ import {
   ConversationStoreError,
   type Message,
   type MessageInput,
+  type OpenAIContentPart,
   type OpenAIMessage,
   type ToolCall,
 } from "./conversation_store.ts";
@@ -239,8 +243,13 @@ export function toModelMessages(messages: OpenAIMessage[]): ModelMessage[] {
   for (const [index, message] of messages.entries()) {
     switch (message.role) {
       case "system":
+        result.push({ role: "system", content: message.content });
+        break;
       case "user":
-        result.push({ role: message.role, content: message.content });
+        result.push({
+          role: "user",
+          content: typeof message.content === "string" ? message.content : message.content.map(userContent),
+        });
         break;
       case "assistant": {
         const calls: ToolCallPart[] = (message.tool_calls ?? []).map((call) => ({
@@ -280,6 +289,33 @@ export function toModelMessages(messages: OpenAIMessage[]): ModelMessage[] {
     }
   }
   return result;
+}
+
+/**
+ * A content part of a user message with files (format=openai) as the SDK's. format=openai names a
+ * Storage image by a storage:// URL and a file by its name alone unless it is inline: those are
+ * refused with a TypeError, as toModelPromptFromUI reads them (format=ui) and resolves them.
+ */
+function userContent(part: OpenAIContentPart): TextPart | ImagePart | FilePart {
+  const unreadable = (what: string) =>
+    new TypeError(`${what} cannot be sent from format=openai: use store.uiContext and toModelPromptFromUI`);
+  switch (part.type) {
+    case "text":
+      return { type: "text", text: part.text };
+    case "image_url":
+      if (part.image_url.url.startsWith("storage:")) throw unreadable(part.image_url.url);
+      return { type: "image", image: new URL(part.image_url.url) };
+    case "file": {
+      const data = part.file.file_data;
+      if (!data?.startsWith("data:")) throw unreadable(`file ${part.file.filename ?? ""}`);
+      return {
+        type: "file",
+        data: new URL(data),
+        mediaType: data.slice("data:".length, data.search(/[;,]/)),
+        ...(part.file.filename === undefined ? {} : { filename: part.file.filename }),
+      };
+    }
+  }
 }
 
 /** The SDK's messages (a result's `responseMessages`, say) as messages to append to the store. */

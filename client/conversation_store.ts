@@ -25,15 +25,8 @@ import { createReplyWriter, type MessagePatch, type ReplyOptions, type ReplyWrit
 const openaiContext = api.getContextResponse.extend({ messages: api.openaiMessage.array() });
 const rowsContext = api.getContextResponse.extend({ messages: api.message.array() });
 const rowsHistory = api.getHistoryResponse.extend({ messages: api.message.array() });
-/** format=ui: AI SDK UIMessages, their parts as the SDK defines them (checked by its validateUIMessages). */
-const uiMessages = z.array(
-  z.object({
-    id: z.string(),
-    role: z.enum(["system", "user", "assistant"]),
-    parts: z.array(z.looseObject({ type: z.string() })),
-    metadata: z.record(z.string(), z.json()).optional(),
-  }).transform((message) => message as UIMessage),
-);
+/** format=ui: AI SDK UIMessages, typed as the SDK's (its validateUIMessages is the full check). */
+const uiMessages = z.array(api.uiMessage.transform((message) => message as UIMessage));
 const uiHistory = api.getHistoryResponse.extend({ messages: uiMessages });
 const uiContext = api.getContextResponse.extend({ messages: uiMessages });
 
@@ -57,6 +50,7 @@ export type DeleteResponse = z.output<typeof api.deleteConversationResponse>;
 export type ContextWindow = z.output<typeof openaiContext>;
 export type ContextRows = z.output<typeof rowsContext>;
 export type UIHistory = z.output<typeof uiHistory>;
+export type OpenAIContentPart = z.output<typeof api.openaiContentPart>;
 export type UIContext = z.output<typeof uiContext>;
 export type ForkResponse = z.output<typeof api.forkConversationResponse>;
 export type SearchResponse = z.output<typeof api.searchConversationsResponse>;

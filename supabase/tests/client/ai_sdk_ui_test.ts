@@ -1,11 +1,20 @@
 /**
  * The AI SDK adapter's UIMessage half: saveUIMessages stores a chat's messages exactly once, and
- * what loadUIMessages reads back goes to the SDK's convertToModelMessages (ui_round_trip_test.ts
- * checks the round trip over generated messages).
+ * what loadUIMessages reads back goes to the SDK's convertToModelMessages; the example of
+ * docs/ai-sdk-messages.md with the SDK's mock model (ui_round_trip_test.ts checks the round trip
+ * over generated messages).
  */
 import assert from "node:assert/strict";
-import type { UIMessage } from "ai";
-import { resolveStorageUrls, saveUIMessages, toModelPromptFromUI } from "../../../client/ai_sdk.ts";
+import { createIdGenerator, simulateReadableStream, stepCountIs, streamText, tool, type UIMessage } from "ai";
+import { MockLanguageModelV4 } from "ai/test";
+import type { LanguageModelV4StreamPart } from "@ai-sdk/provider";
+import { z } from "zod";
+import {
+  loadUIMessages,
+  resolveStorageUrls,
+  saveUIMessages,
+  toModelPromptFromUI,
+} from "../../../client/ai_sdk.ts";
 import { ConversationStoreError, type Message } from "../../../client/conversation_store.ts";
 import { newUser, pool, test } from "../functions/helpers.ts";
 import { storeFor } from "./fixtures.ts";
@@ -76,6 +85,22 @@ test("a message read from a row without a client_message_id is known by its row 
   assert.equal((await storedRows(store, conversation.id)).length, 2);
 });
 
+test("saving only the newest message of a long conversation reads one short page, not the history", async () => {
+  const calls: string[] = [];
+  const counting: typeof fetch = (input, init) => {
+    calls.push(new URL(input instanceof Request ? input.url : input).pathname.split("/").at(-1)!);
+    return fetch(input, init);
+  };
+  const store = storeFor(await newUser(), { fetch: counting });
+  const turns = Array.from({ length: 150 }, (_, n) => ({ role: "user" as const, content: `turn ${n}` }));
+  const { conversation } = await store.start({ messages: turns.slice(0, 100) });
+  await store.append(conversation.id, turns.slice(100));
+  calls.length = 0;
+  const { appended } = await saveUIMessages(store, conversation.id, [question]);
+  assert.deepEqual(appended.map((m) => m.sequence_order), [151]);
+  assert.deepEqual(calls, ["get-history", "append-message"]);
+});
+
 test("a stored message whose parts changed is refused with idempotency_conflict, nothing written", async () => {
   const store = storeFor(await newUser());
   const { conversation } = await store.start();
@@ -128,4 +153,125 @@ Deno.test("Storage files are resolved before the model reads them, and refused w
     url: "https://files.example/user-1/photos/cat.png?token=t",
   });
   await assert.rejects(toModelPromptFromUI([photo]), TypeError);
+});
+
+const usage = {
+  inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+  outputTokens: { total: 5, text: 5, reasoning: 0 },
+};
+
+/** One model step, streamed as a provider streams it. */
+function step(chunks: LanguageModelV4StreamPart[], calls: boolean) {
+  return {
+    stream: simulateReadableStream<LanguageModelV4StreamPart>({
+      chunks: [
+        { type: "stream-start", warnings: [] },
+        ...chunks,
+        {
+          type: "finish",
+          usage,
+          finishReason: calls
+            ? { unified: "tool-calls", raw: "tool_calls" }
+            : { unified: "stop", raw: "stop" },
+        },
+      ],
+    }),
+  };
+}
+
+/** JSON as it travels: undefined values gone. */
+const asJson = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+
+test("the three lines of docs/ai-sdk-messages.md store a streamed reply and read it back as the SDK built it", async () => {
+  const store = storeFor(await newUser());
+  const { conversation } = await store.start();
+  const chatId = conversation.id;
+  const model = new MockLanguageModelV4({
+    doStream: [
+      step([
+        { type: "reasoning-start", id: "r1", providerMetadata: { openai: { itemId: "rs_1" } } },
+        { type: "reasoning-delta", id: "r1", delta: "A picture: describe it." },
+        {
+          type: "reasoning-end",
+          id: "r1",
+          providerMetadata: { openai: { itemId: "rs_1", reasoningEncryptedContent: "gAAAA" } },
+        },
+        { type: "tool-call", toolCallId: "call_1", toolName: "describe", input: '{"detail":"high"}' },
+      ], true),
+      step([
+        { type: "text-start", id: "t1" },
+        { type: "text-delta", id: "t1", delta: "A cat " },
+        { type: "text-delta", id: "t1", delta: "on a sofa." },
+        { type: "text-end", id: "t1" },
+      ], false),
+    ],
+  });
+  const describe = tool({
+    inputSchema: z.object({ detail: z.enum(["low", "high"]) }),
+    execute: () => ({ objects: ["cat", "sofa"] }),
+  });
+  const picture: UIMessage = {
+    id: "u1",
+    role: "user",
+    parts: [
+      { type: "text", text: "What is in this picture?" },
+      {
+        type: "file",
+        mediaType: "image/png",
+        filename: "cat.png",
+        url: "data:image/png;base64,iVBORw0KGgo=",
+      },
+    ],
+  };
+
+  let saved: Promise<unknown> = Promise.resolve();
+  let finished: UIMessage[] = [];
+  // The three lines, as a route handler has them (the user's message from useChat's request):
+  const messages = [...(await loadUIMessages(store, chatId)), picture];
+  const result = streamText({
+    model,
+    tools: { describe },
+    stopWhen: stepCountIs(2),
+    ...(await toModelPromptFromUI(messages)),
+  });
+  const response = result.toUIMessageStreamResponse({
+    originalMessages: messages,
+    generateMessageId: createIdGenerator({ prefix: "msg", size: 16 }),
+    onFinish: ({ messages }) => {
+      finished = messages;
+      saved = saveUIMessages(store, chatId, messages);
+    },
+  });
+  await response.text();
+  await saved;
+
+  assert.deepEqual(finished.map((message) => message.role), ["user", "assistant"]);
+  const reply = asJson(finished[1]);
+  assert.deepEqual(reply.parts.map((part) => part.type), [
+    "step-start",
+    "reasoning",
+    "tool-describe",
+    "step-start",
+    "text",
+  ]);
+  // Read back: what the SDK built, but the reasoning part's stream id (not kept: ui_parts.ts).
+  const { id: _streamId, ...reasoning } = reply.parts[1] as { id?: string };
+  reply.parts[1] = reasoning as UIMessage["parts"][number];
+  assert.deepEqual(await loadUIMessages(store, chatId), [asJson(picture), reply]);
+
+  // The model was sent the image, and its second step the tool's result.
+  const [first, second] = model.doStreamCalls;
+  assert.deepEqual(asJson(first.prompt.at(-1)), {
+    role: "user",
+    content: [
+      { type: "text", text: "What is in this picture?" },
+      {
+        type: "file",
+        mediaType: "image/png",
+        filename: "cat.png",
+        data: { type: "data", data: "iVBORw0KGgo=" },
+      },
+    ],
+  });
+  assert.equal(second.prompt.at(-1)?.role, "tool");
 });
