@@ -4,8 +4,11 @@
  */
 import assert from "node:assert/strict";
 import type { UIMessage } from "ai";
+import { saveUIMessages } from "../../../client/ai_sdk.ts";
 import { toChatMessages, toResponsesInput } from "../../../client/openai.ts";
 import type { OpenAIMessage } from "../../../client/conversation_store.ts";
+import { newUser, test } from "../functions/helpers.ts";
+import { storeFor } from "./fixtures.ts";
 
 const signed = (bucket: string, path: string) => Promise.resolve(`https://signed.example/${bucket}/${path}`);
 
@@ -138,4 +141,94 @@ Deno.test("chat messages keep their content-part arrays, image URLs of Storage f
       ],
     },
   ]);
+});
+
+test("a reasoning model's turn stored as UIMessages goes back to the Responses API from the store's window", async () => {
+  const user = await newUser();
+  const store = storeFor(user);
+  const { conversation } = await store.start();
+  await saveUIMessages(store, conversation.id, [
+    {
+      id: "u",
+      role: "user",
+      parts: [
+        { type: "text", text: "Read this." },
+        { type: "file", mediaType: "image/png", url: `storage://conversation-files/${user.id}/scan.png` },
+      ],
+    },
+    {
+      id: "a",
+      role: "assistant",
+      parts: [
+        { type: "step-start" },
+        {
+          type: "reasoning",
+          text: "A scan.",
+          providerMetadata: { openai: { itemId: "rs_9", reasoningEncryptedContent: "gAAAA" } },
+        },
+        { type: "tool-ocr", toolCallId: "call_9", state: "output-available", input: {}, output: "Hello" },
+        { type: "step-start" },
+        { type: "text", text: "It says Hello." },
+      ],
+    },
+  ]);
+  const input = (window: { messages: UIMessage[] }) =>
+    toResponsesInput(window.messages, { resolveStorageUrl: signed });
+  const scan = `https://signed.example/conversation-files/${user.id}/scan.png`;
+  const [withReasoning, without] = await Promise.all([
+    store.uiContext(conversation.id, { maxTokens: 10_000, includeReasoning: true }).then(input),
+    store.uiContext(conversation.id, { maxTokens: 10_000 }).then(input),
+  ]);
+  const turn = [
+    {
+      role: "user",
+      content: [
+        { type: "input_text", text: "Read this." },
+        { type: "input_image", detail: "auto", image_url: scan },
+      ],
+    },
+    { type: "function_call", call_id: "call_9", name: "ocr", arguments: "{}" },
+    { type: "function_call_output", call_id: "call_9", output: "Hello" },
+    { role: "assistant", content: "It says Hello." },
+  ];
+  assert.deepEqual(without, turn);
+  assert.deepEqual(withReasoning, [
+    turn[0],
+    {
+      type: "reasoning",
+      id: "rs_9",
+      summary: [{ type: "summary_text", text: "A scan." }],
+      encrypted_content: "gAAAA",
+    },
+    ...turn.slice(1),
+  ]);
+});
+
+test("a user message with files comes out of the store's context as chat content parts, Storage images signed", async () => {
+  const user = await newUser();
+  const store = storeFor(user);
+  const { conversation } = await store.start();
+  await saveUIMessages(store, conversation.id, [{
+    id: "u",
+    role: "user",
+    parts: [
+      { type: "text", text: "Both?" },
+      { type: "file", mediaType: "image/png", url: `storage://conversation-files/${user.id}/a.png` },
+      {
+        type: "file",
+        mediaType: "application/pdf",
+        filename: "b.pdf",
+        url: "data:application/pdf;base64,JVBERi0=",
+      },
+    ],
+  }]);
+  const { messages } = await store.context(conversation.id, { maxTokens: 10_000 });
+  assert.deepEqual(await toChatMessages(messages, { resolveStorageUrl: signed }), [{
+    role: "user",
+    content: [
+      { type: "text", text: "Both?" },
+      { type: "image_url", image_url: { url: `https://signed.example/conversation-files/${user.id}/a.png` } },
+      { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "b.pdf" } },
+    ],
+  }]);
 });
