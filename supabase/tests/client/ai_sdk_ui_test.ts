@@ -132,6 +132,31 @@ test("a message that cannot be stored is refused before anything is written", as
   assert.equal((await storedRows(store, conversation.id)).length, 0);
 });
 
+test("the UIMessage window leaves out a call without its output, and keeps reasoning only when asked", async () => {
+  const store = storeFor(await newUser());
+  const { conversation } = await store.start();
+  const pending: UIMessage = {
+    id: "a2",
+    role: "assistant",
+    parts: [{
+      type: "tool-weather",
+      toolCallId: "call_2",
+      state: "input-available",
+      input: { city: "Rome" },
+    }],
+  };
+  await saveUIMessages(store, conversation.id, [question, answer, { ...question, id: "u2" }, pending]);
+  const ids = async (includeReasoning: boolean) =>
+    (await store.uiContext(conversation.id, { maxTokens: 10_000, includeReasoning })).messages;
+  const [withReasoning, without] = [await ids(true), await ids(false)];
+  assert.deepEqual(withReasoning.map((message) => message.id), ["u1", "a1", "u2"]);
+  assert.deepEqual(withReasoning[1], answer);
+  assert.deepEqual(
+    without[1].parts.map((part) => part.type),
+    answer.parts.flatMap((part) => part.type === "reasoning" ? [] : [part.type]),
+  );
+});
+
 Deno.test("Storage files are resolved before the model reads them, and refused without a resolver", async () => {
   const photo: UIMessage = {
     id: "u1",
@@ -232,11 +257,12 @@ test("the three lines of docs/ai-sdk-messages.md store a streamed reply and read
     model,
     tools: { describe },
     stopWhen: stepCountIs(2),
-    ...(await toModelPromptFromUI(messages)),
+    // As signedStorageUrls(supabase) would, without a Storage server.
+    ...(await toModelPromptFromUI(messages, { resolveStorageUrl: (_bucket, path) => Promise.resolve(path) })),
   });
   const response = result.toUIMessageStreamResponse({
     originalMessages: messages,
-    generateMessageId: createIdGenerator({ prefix: "msg", size: 16 }),
+    generateMessageId: createIdGenerator({ prefix: "msg" }),
     onFinish: ({ messages }) => {
       finished = messages;
       saved = saveUIMessages(store, chatId, messages);
