@@ -25,7 +25,7 @@
  *
  * Pure TypeScript without I/O; only types come from the SDK.
  */
-import type { UIDataTypes, UIMessage, UIMessagePart, UITools } from "ai";
+import type { UIMessage } from "ai";
 import type { z } from "zod";
 import { ApiError } from "./errors.ts";
 import type { Part } from "./parts.ts";
@@ -34,13 +34,12 @@ import { messageInput } from "./schemas.ts";
 /** How format=ui names a file kept in Storage: `storage://<bucket>/<path>`. */
 const STORAGE_URL_PREFIX = "storage://";
 
-export type AnyUIMessage = UIMessage<unknown, UIDataTypes, UITools>;
-export type AnyUIPart = UIMessagePart<UIDataTypes, UITools>;
+type UIPart = UIMessage["parts"][number];
 
 /** A UIMessage as a message to append: its id as the client_message_id, so replays are idempotent. */
 export type StoreMessageInput = z.output<typeof messageInput> & {
   client_message_id: string;
-  role: AnyUIMessage["role"];
+  role: UIMessage["role"];
   parts: Part[];
 };
 
@@ -88,7 +87,7 @@ const SPECIAL_KEYS: Record<string, string[]> = {
  * One UI part as a store part. Throws ApiError invalid_request for a part the store has no kind or
  * field for; its values are checked with the whole message (toStoreMessage).
  */
-export function toStorePart(part: AnyUIPart, index = 0): Part {
+export function toStorePart(part: UIPart, index = 0): Part {
   if (typeof part !== "object" || part === null || typeof part.type !== "string") {
     throw unstorable(index, "unknown", "a part is an object with a type");
   }
@@ -115,7 +114,7 @@ export function toStorePart(part: AnyUIPart, index = 0): Part {
  * client_message_id = id, role, parts, and metadata when set (a JSON object). Throws ApiError
  * invalid_request when it cannot be stored as it is (the details list what is wrong).
  */
-export function toStoreMessage(message: AnyUIMessage): StoreMessageInput {
+export function toStoreMessage(message: UIMessage): StoreMessageInput {
   if (!["system", "user", "assistant"].includes(message.role)) {
     throw new ApiError(
       "invalid_request",

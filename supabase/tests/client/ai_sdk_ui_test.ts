@@ -301,3 +301,52 @@ test("the three lines of docs/ai-sdk-messages.md store a streamed reply and read
   });
   assert.equal(second.prompt.at(-1)?.role, "tool");
 });
+
+test("the budgeted recipe of docs/ai-sdk-messages.md: each turn saves the user's message, reads the window, saves the reply", async () => {
+  const store = storeFor(await newUser());
+  const { conversation } = await store.start({ messages: [{ role: "system", content: "Be brief." }] });
+  const chatId = conversation.id;
+  const reply = (text: string) =>
+    step([
+      { type: "text-start", id: "t" },
+      { type: "text-delta", id: "t", delta: text },
+      { type: "text-end", id: "t" },
+    ], false);
+  const model = new MockLanguageModelV4({ doStream: [reply("Hello."), reply("Still here.")] });
+
+  for (const [n, text] of ["Hi", "Still there?"].entries()) {
+    const message: UIMessage = { id: `u${n}`, role: "user", parts: [{ type: "text", text }] };
+    let saved: Promise<unknown> = Promise.resolve();
+    // The recipe:
+    await saveUIMessages(store, chatId, [message]);
+    const window = await store.uiContext(chatId, { maxTokens: 100_000, includeReasoning: true });
+    const result = streamText({ model, ...(await toModelPromptFromUI(window.messages)) });
+    await result.toUIMessageStreamResponse({
+      originalMessages: [message],
+      generateMessageId: createIdGenerator({ prefix: "msg" }),
+      onFinish: ({ messages }) => {
+        saved = saveUIMessages(store, chatId, messages);
+      },
+    }).text();
+    await saved;
+  }
+
+  const history = await loadUIMessages(store, chatId);
+  assert.deepEqual(
+    history.map((message) => [message.role, message.parts.map((part) => (part as { text?: string }).text)]),
+    [
+      ["system", ["Be brief."]],
+      ["user", ["Hi"]],
+      ["assistant", [undefined, "Hello."]],
+      ["user", ["Still there?"]],
+      ["assistant", [undefined, "Still here."]],
+    ],
+  );
+  // The second call read the first turn from the store's window, the system prompt as instructions.
+  assert.deepEqual(asJson(model.doStreamCalls[1].prompt).map((message) => message.role), [
+    "system",
+    "user",
+    "assistant",
+    "user",
+  ]);
+});

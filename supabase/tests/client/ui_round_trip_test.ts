@@ -257,6 +257,7 @@ test("generated UIMessages stored over HTTP read back equal through format=ui, a
         const read = await loadUIMessages(store, conversation.id);
         assert.deepEqual(read, messages);
         await validateUIMessages({ messages: read });
+        await toModelPromptFromUI(read, { resolveStorageUrl: signed });
 
         const window = await store.uiContext(conversation.id, {
           maxTokens: 1_000_000,
