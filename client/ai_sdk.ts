@@ -1,19 +1,20 @@
 /**
  * The Vercel AI SDK (npm `ai`) and the store, both ways, in two shapes.
  *
- * UIMessages (what useChat and toUIMessageStream keep), stored as they are, with their parts:
+ * UIMessages (what useChat and toUIMessageStream keep), stored as they are, with their parts
+ * (docs/ai-sdk-messages.md):
  *
- *   const messages = await loadUIMessages(store, chatId);
- *   const result = streamText({ model, ...await toModelPromptFromUI(messages, { resolveStorageUrl }) });
+ *   const messages = [...(await loadUIMessages(store, chatId)), message];
+ *   const result = streamText({ model, ...(await toModelPromptFromUI(messages, { resolveStorageUrl })) });
  *   return result.toUIMessageStreamResponse({
  *     originalMessages: messages,
+ *     generateMessageId: createIdGenerator({ prefix: "msg" }),
  *     onFinish: ({ messages }) => saveUIMessages(store, chatId, messages),
  *   });
  *
  * saveUIMessages appends, by client_message_id = the UIMessage id, the messages the store does not
- * hold yet; loadUIMessages and store.uiContext read them back (format=ui) as they were written
- * (docs/ai-sdk-messages.md lists the few spots where they are not). The conversion is
- * _shared/ui_parts.ts, the same code the chat function uses.
+ * hold yet; loadUIMessages and store.uiContext read them back (format=ui) as they were written,
+ * but for the few spots docs/ai-sdk-messages.md lists. The conversion is _shared/ui_parts.ts.
  *
  * ModelMessages (generateText's responseMessages) in the store's chat format, as before:
  *
