@@ -104,7 +104,8 @@ export function toStorePart(part: UIPart, index = 0): Part {
     }
     stored[storeKey] = value;
   }
-  if (part.type === "file") Object.assign(stored, fileLocation(part.url));
+  // A missing or malformed url is left for the schema to name.
+  if (part.type === "file" && typeof part.url === "string") Object.assign(stored, fileLocation(part.url));
   if (part.type === "dynamic-tool") Object.assign(stored, { tool_name: part.toolName, dynamic: true });
   return stored as Part;
 }

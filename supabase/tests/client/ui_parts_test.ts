@@ -164,6 +164,14 @@ Deno.test("values the store cannot take are refused with the zod issues", () => 
       /^message m cannot be stored: parts\.0\.storage\.bucket: /,
     ],
     [{ id: "", role: "user", parts: [{ type: "text", text: "a" }] }, /cannot be stored: client_message_id: /],
+    [
+      {
+        id: "m",
+        role: "user",
+        parts: [{ type: "file", mediaType: "image/png" } as UIMessage["parts"][number]],
+      },
+      /^message m cannot be stored: parts\.0: a file part needs exactly one of url and storage$/,
+    ],
   ];
   for (const [message, pattern] of refusals) {
     assertRefused(message, pattern);
