@@ -795,6 +795,40 @@ $_$;
 ALTER FUNCTION conversation_store.part_problem(p_part jsonb) OWNER TO postgres;
 
 --
+-- Name: part_search_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.part_search_text(p_parts jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select string_agg(case part.value ->> 'type' when 'reasoning' then part.value ->> 'text'
+                                               else part.value ->> 'filename' end,
+                    E'\n' order by part.position)
+  from jsonb_array_elements(p_parts) with ordinality as part(value, position)
+  where part.value ->> 'type' = 'reasoning' or part.value ->> 'type' = 'file' and part.value ? 'filename'
+$$;
+
+ALTER FUNCTION conversation_store.part_search_text(p_parts jsonb) OWNER TO postgres;
+
+--
+-- Name: part_search_words(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.part_search_words(p_parts jsonb) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE COST 1000
+    SET search_path TO ''
+    AS $$
+  select to_tsvector('english'::regconfig, string_agg(case part.value ->> 'type' when 'reasoning' then part.value ->> 'text'
+           else (part.value ->> 'filename') || E'\n' || translate(part.value ->> 'filename', '._-', '   ') end,
+         E'\n' order by part.position))
+  from jsonb_array_elements(p_parts) with ordinality as part(value, position)
+  where part.value ->> 'type' = 'reasoning' or part.value ->> 'type' = 'file' and part.value ? 'filename'
+$$;
+
+ALTER FUNCTION conversation_store.part_search_words(p_parts jsonb) OWNER TO postgres;
+
+--
 -- Name: parts_content(jsonb, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1901,11 +1935,19 @@ begin
   v_query := websearch_to_tsquery('english', p_query);
 
   with found as (
-    select m.conversation_id, m.sequence_order, m.role, m.content,
-           ts_rank_cd(conversation_store.search_words(m.content), v_query) as rank
+    -- Two index scans, one per index (BitmapOr): the content of every message, the reasoning and
+    -- file names of those written with parts. The snippet is cut from both texts. A row without
+    -- parts costs what it did before the second index.
+    select m.conversation_id, m.sequence_order, m.role,
+           case when m.parts is null then m.content
+                else concat_ws(E'\n', m.content, conversation_store.part_search_text(m.parts)) end as content,
+           ts_rank_cd(case when m.parts is null then conversation_store.search_words(m.content)
+                           else conversation_store.search_words(m.content) || conversation_store.part_search_words(m.parts)
+                      end, v_query) as rank
     from public.conversation_messages m
     where (v_user is null or m.user_id = v_user)
-      and conversation_store.search_words(m.content) @@ v_query
+      and (conversation_store.search_words(m.content) @@ v_query
+           or m.parts is not null and conversation_store.part_search_words(m.parts) @@ v_query)
       and m.role in ('user', 'assistant') and m.status <> 'in_progress'
     limit c_ranked_matches
   ),
@@ -2348,6 +2390,12 @@ CREATE UNIQUE INDEX idx_conversation_messages_reply_in_progress ON public.conver
 CREATE INDEX idx_conversation_messages_search ON public.conversation_messages USING gin (user_id, conversation_store.search_words(content)) WHERE ((role = ANY (ARRAY['user'::text, 'assistant'::text])) AND (status <> 'in_progress'::text));
 
 --
+-- Name: idx_conversation_messages_search_parts; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_conversation_messages_search_parts ON public.conversation_messages USING gin (user_id, conversation_store.part_search_words(parts)) WHERE ((parts IS NOT NULL) AND (role = ANY (ARRAY['user'::text, 'assistant'::text])) AND (status <> 'in_progress'::text));
+
+--
 -- Name: idx_conversations_expires_at; Type: INDEX; Schema: public; Owner: postgres
 --
 
@@ -2678,6 +2726,22 @@ GRANT ALL ON FUNCTION conversation_store.page_max_bytes() TO service_role;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.part_problem(p_part jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION part_search_text(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.part_search_text(p_parts jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.part_search_text(p_parts jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.part_search_text(p_parts jsonb) TO service_role;
+
+--
+-- Name: FUNCTION part_search_words(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.part_search_words(p_parts jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.part_search_words(p_parts jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.part_search_words(p_parts jsonb) TO service_role;
 
 --
 -- Name: FUNCTION parts_content(p_parts jsonb, p_role text); Type: ACL; Schema: conversation_store; Owner: postgres

@@ -14,10 +14,11 @@ select is(
   array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'caller_reaches', 'check_parts',
         'context_messages', 'conversation_json', 'estimate_part_tokens', 'estimate_reasoning_tokens',
         'estimate_tokens', 'file_token_estimate', 'inline_file_max_chars', 'is_function_call', 'is_part_list',
-        'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts', 'openai_message', 'openai_messages', 'page_max_bytes',
-        'part_problem', 'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'result_is_error',
-        'search_words', 'set_exact_token_count', 'set_expires_at', 'stale_reply_after', 'storage_objects',
-        'tool_output_text', 'ui_message', 'ui_messages', 'ui_part', 'with_derived_columns', 'without_reasoning',
+        'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts', 'openai_message',
+        'openai_messages', 'page_max_bytes', 'part_problem', 'part_search_text', 'part_search_words',
+        'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'result_is_error', 'search_words',
+        'set_exact_token_count', 'set_expires_at', 'stale_reply_after', 'storage_objects', 'tool_output_text',
+        'ui_message', 'ui_messages', 'ui_part', 'with_derived_columns', 'without_reasoning',
         'writer_counts_tokens'],
   'the private schema holds exactly the helpers'
 );
@@ -59,8 +60,9 @@ select is(
         order by 1),
   array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'context_messages', 'conversation_json',
         'is_function_call', 'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts', 'openai_message',
-        'openai_messages', 'page_max_bytes', 'result_is_error', 'search_words', 'set_exact_token_count',
-        'tool_output_text', 'ui_message', 'ui_messages', 'ui_part', 'without_reasoning'],
+        'openai_messages', 'page_max_bytes', 'part_search_text', 'part_search_words', 'result_is_error',
+        'search_words', 'set_exact_token_count', 'tool_output_text', 'ui_message', 'ui_messages', 'ui_part',
+        'without_reasoning'],
   'authenticated may use the helpers that policies, shapes and the edge functions need, and no other'
 );
 select ok(not has_function_privilege('authenticated', 'conversation_store.reclaim_conversation(uuid, integer)', 'execute'),

@@ -279,6 +279,57 @@ Deno.test({
       assert.deepEqual(parts[9], [{ type: "text", text: "Done" }]);
       assert.deepEqual(parts[10], [{ type: "text", text: "" }]);
 
+      // In format ui (as get-history reads a page), as the owner: results folded into their calls.
+      const ui = await client.query(`
+        select set_config('role', 'authenticated', false),
+               set_config('request.jwt.claims', '{"sub": "${alice}", "role": "authenticated"}', false);
+        select json_agg(u.message::jsonb - 'id' order by u.sequence_order) filter (where u.message is not null)
+                 as messages,
+               json_agg(u.message ->> 'id' order by u.sequence_order) filter (where u.message is not null) as ids
+        from conversation_store.ui_messages((
+          select array_agg(m) from public.conversation_messages m
+          where m.conversation_id = 'c0000000-0000-4000-8000-000000000001'), true) as u;
+        reset role;`) as unknown as pg.QueryResult[];
+      const [{ messages: uiMessages, ids }] = ui[1].rows;
+      assert.deepEqual(uiMessages, [
+        { role: "system", parts: [{ type: "text", text: "You write scripts." }] },
+        { role: "user", parts: [{ type: "text", text: "A cat video" }] },
+        {
+          role: "assistant",
+          parts: [
+            { type: "text", text: "Let me check." },
+            {
+              type: "tool-render",
+              toolCallId: "c1",
+              state: "output-available",
+              input: { scene: 1 },
+              output: '{"status":"queued"}',
+            },
+            {
+              type: "tool-broken",
+              toolCallId: "c2",
+              state: "output-available",
+              input: "{not json",
+              output: "error",
+            },
+          ],
+        },
+        {
+          role: "assistant",
+          parts: [{
+            type: "tool-notify",
+            toolCallId: "function_call",
+            state: "output-available",
+            input: {},
+            output: "sent",
+          }],
+        },
+        { role: "user", parts: [{ type: "text", text: "Thanks" }] },
+        { role: "assistant", parts: [{ type: "text", text: "Done" }] },
+        { role: "assistant", parts: [{ type: "text", text: "" }] },
+      ], "old rows read correct in format ui: tool and function results folded into their calls");
+      assert.equal(ids[1], "u1", "a UIMessage id is the client_message_id where one was set");
+
       // The reply left in progress by the old release streams on, into parts.
       const streamed = await client.query(`
         select set_config('role', 'authenticated', false),

@@ -21,16 +21,18 @@ export const HEAVY_USER = heavyUser;
 
 const HISTORY_INDEX = "idx_conversation_messages_sequence_order";
 const SEARCH_INDEX = "idx_conversation_messages_search";
+/** Reasoning and file names of the messages written with parts (migration 20261206000420_search_parts.sql). */
+const SEARCH_PARTS_INDEX = "idx_conversation_messages_search_parts";
 const history: Flatness = { messageIndexes: [HISTORY_INDEX], maxRows: 100 };
 // A context window of 8,000 tokens is about 200 messages: the tail is read 256 at a time.
 const context: Flatness = { messageIndexes: [HISTORY_INDEX], maxRows: 600 };
 const list: Flatness = { messageIndexes: [], maxRows: 25 };
 // Search ranks at most 10,000 matching messages per call (its documented bound).
 const search: Flatness = {
-  messageIndexes: [SEARCH_INDEX],
+  messageIndexes: [SEARCH_INDEX, SEARCH_PARTS_INDEX],
   maxRows: 11_000,
-  unboundedBitmapIndexes: [SEARCH_INDEX],
-  indexCondMustName: { [SEARCH_INDEX]: "user_id" },
+  unboundedBitmapIndexes: [SEARCH_INDEX, SEARCH_PARTS_INDEX],
+  indexCondMustName: { [SEARCH_INDEX]: "user_id", [SEARCH_PARTS_INDEX]: "user_id" },
 };
 
 const owned = (n: number) => ({ conversation_id: conversationId(n), user: userId(ownerOf(n)) });
