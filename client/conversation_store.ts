@@ -14,7 +14,8 @@
  * Errors are ConversationStoreError with the API's code.
  */
 import type { SupabaseClient } from "@supabase/supabase-js";
-import type { z } from "zod";
+import type { UIMessage } from "ai";
+import { z } from "zod";
 import * as api from "../supabase/functions/_shared/schemas.ts";
 import type { Message } from "../supabase/functions/_shared/schemas.ts";
 import { ConversationStoreError } from "./errors.ts";
@@ -24,6 +25,10 @@ import { createReplyWriter, type MessagePatch, type ReplyOptions, type ReplyWrit
 const openaiContext = api.getContextResponse.extend({ messages: api.openaiMessage.array() });
 const rowsContext = api.getContextResponse.extend({ messages: api.message.array() });
 const rowsHistory = api.getHistoryResponse.extend({ messages: api.message.array() });
+/** format=ui: AI SDK UIMessages, typed as the SDK's (its validateUIMessages is the full check). */
+const uiMessages = z.array(api.uiMessage.transform((message) => message as UIMessage));
+const uiHistory = api.getHistoryResponse.extend({ messages: uiMessages });
+const uiContext = api.getContextResponse.extend({ messages: uiMessages });
 
 export type StartRequest = z.input<typeof api.startConversationRequest>;
 export type MessageInput = z.input<typeof api.messageInput>;
@@ -44,6 +49,9 @@ export type UpdateResponse = z.output<typeof api.updateConversationResponse>;
 export type DeleteResponse = z.output<typeof api.deleteConversationResponse>;
 export type ContextWindow = z.output<typeof openaiContext>;
 export type ContextRows = z.output<typeof rowsContext>;
+export type UIHistory = z.output<typeof uiHistory>;
+export type OpenAIContentPart = z.output<typeof api.openaiContentPart>;
+export type UIContext = z.output<typeof uiContext>;
 export type ForkResponse = z.output<typeof api.forkConversationResponse>;
 export type SearchResponse = z.output<typeof api.searchConversationsResponse>;
 export type DeleteAllResponse = z.output<typeof api.deleteAllConversationsResponse>;
@@ -61,6 +69,11 @@ export interface ContextOptions {
   maxTokens: number;
   /** At most this many messages after the system prompt and summary (default 1000). */
   maxMessages?: number;
+}
+
+export interface UIContextOptions extends ContextOptions {
+  /** Put reasoning parts in the window too, counted against maxTokens (default false). */
+  includeReasoning?: boolean;
 }
 
 export interface StoreOptions {
@@ -136,18 +149,21 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
     },
 
     /** Every page of history, in the order asked for, following next_cursor. */
-    async *pages(conversationId: string, options: Omit<HistoryOptions, "after" | "before"> = {}) {
-      let cursor: number | null = null;
-      do {
-        const bound = cursor === null
-          ? {}
-          : options.order === "desc"
-          ? { before: cursor }
-          : { after: cursor };
-        const page: HistoryResponse = await store.history(conversationId, { ...options, ...bound });
-        yield page;
-        cursor = page.next_cursor;
-      } while (cursor !== null);
+    pages(conversationId: string, options: Omit<HistoryOptions, "after" | "before"> = {}) {
+      return historyPages(options.order, (bound) => store.history(conversationId, { ...options, ...bound }));
+    },
+
+    /** One page of history as AI SDK UIMessages (format=ui). */
+    uiHistory(conversationId: string, options: Omit<HistoryOptions, "format"> = {}): Promise<UIHistory> {
+      return invoke("get-history", { ...options, conversation_id: conversationId, format: "ui" }, uiHistory);
+    },
+
+    /** Every page of history as UIMessages, following next_cursor. */
+    uiPages(conversationId: string, options: Omit<HistoryOptions, "after" | "before" | "format"> = {}) {
+      return historyPages(
+        options.order,
+        (bound) => store.uiHistory(conversationId, { ...options, ...bound }),
+      );
     },
 
     /** One stored message, by its sequence number. */
@@ -186,6 +202,20 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
         max_messages: options.maxMessages,
         format: "rows",
       }, rowsContext);
+    },
+
+    /**
+     * The same window as `context`, as AI SDK UIMessages (format=ui), for toModelPromptFromUI.
+     * Reasoning is left out unless includeReasoning.
+     */
+    uiContext(conversationId: string, options: UIContextOptions): Promise<UIContext> {
+      return invoke("get-context", {
+        conversation_id: conversationId,
+        max_tokens: options.maxTokens,
+        max_messages: options.maxMessages,
+        include_reasoning: options.includeReasoning,
+        format: "ui",
+      }, uiContext);
     },
 
     /** The caller's conversations, most recently updated first. */
@@ -301,6 +331,21 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
     },
   };
   return store;
+}
+
+/** Pages of history from `read`, each bounded by the cursor of the one before. */
+async function* historyPages<Page extends { next_cursor: number | null }>(
+  order: "asc" | "desc" | undefined,
+  read: (bound: { after?: number; before?: number }) => Promise<Page>,
+) {
+  let cursor: number | null = null;
+  do {
+    const page: Page = await read(
+      cursor === null ? {} : order === "desc" ? { before: cursor } : { after: cursor },
+    );
+    yield page;
+    cursor = page.next_cursor;
+  } while (cursor !== null);
 }
 
 export type ConversationStore = ReturnType<typeof createConversationStore>;

@@ -269,3 +269,40 @@ Deno.test("the pinned prompt and summary become instructions; a later system mes
     messages: [{ role: "user", content: "Hi" }],
   });
 });
+
+Deno.test("a user message with files in format=openai becomes image and file parts; what it cannot carry is refused", () => {
+  assert.deepEqual(
+    toModelMessages([{
+      role: "user",
+      content: [
+        { type: "text", text: "Compare:" },
+        { type: "image_url", image_url: { url: "https://example.com/a.png" } },
+        { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "b.pdf" } },
+      ],
+    }]),
+    [{
+      role: "user",
+      content: [
+        { type: "text", text: "Compare:" },
+        { type: "image", image: new URL("https://example.com/a.png") },
+        {
+          type: "file",
+          data: new URL("data:application/pdf;base64,JVBERi0="),
+          mediaType: "application/pdf",
+          filename: "b.pdf",
+        },
+      ],
+    }],
+  );
+  for (
+    const part of [
+      { type: "image_url" as const, image_url: { url: "storage://conversation-files/u/a.png" } },
+      { type: "file" as const, file: { filename: "b.pdf" } },
+    ]
+  ) {
+    assert.throws(() => toModelMessages([{ role: "user", content: [part] }]), {
+      name: "TypeError",
+      message: /cannot be sent from format=openai: use store.uiContext and toModelPromptFromUI$/,
+    });
+  }
+});
