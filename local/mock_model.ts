@@ -108,6 +108,8 @@ export class ScriptedModel {
   private readonly waiting: Array<(call: ScriptedCall) => void> = [];
   private readonly ready: ScriptedCall[] = [];
   readonly model = new MockLanguageModelV4({
+    // Files by https URL reach the model as URLs (OpenAI's models fetch images and PDFs themselves).
+    supportedUrls: { "*/*": [/^https:\/\//] },
     doStream: (options) => {
       let controller!: ReadableStreamDefaultController<LanguageModelV4StreamPart>;
       const stream = new ReadableStream<LanguageModelV4StreamPart>({ start: (c) => void (controller = c) });

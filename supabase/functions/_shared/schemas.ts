@@ -258,14 +258,14 @@ export const searchConversationsRequest = z.strictObject({
 });
 
 /**
- * A UIMessage as the AI SDK's Chat sends it. Parts are checked by the store's part rules once
- * they are converted (chat/user_message.ts); here only their envelope.
+ * A UIMessage as the AI SDK's Chat sends it and format=ui returns it. Parts are checked by the
+ * store's part rules once they are converted (ui_parts.ts); here only their envelope.
  */
 export const uiMessage = z.strictObject({
   id: text.min(1).max(128),
   role: z.enum(["system", "user", "assistant"]),
   parts: z.array(z.looseObject({ type: z.string().min(1).max(128) })).max(1000),
-  metadata: z.unknown().optional(),
+  metadata: z.record(z.string(), z.json()).optional(),
 });
 
 /**
@@ -363,17 +363,6 @@ export const openaiMessage = z.discriminatedUnion("role", [
   z.object({ role: z.literal("tool"), content: z.string(), tool_call_id: z.string() }),
   z.object({ role: z.literal("function"), content: z.string(), name: z.string() }),
 ]);
-
-/**
- * A message as the AI SDK's UIMessage (format ui): the SDK's part shapes, camelCase
- * (docs/MESSAGE_PARTS.md); the SDK's own validateUIMessages is the full check.
- */
-export const uiMessage = z.object({
-  id: z.string(),
-  role: z.enum(["system", "user", "assistant"]),
-  parts: z.array(z.looseObject({ type: z.string() })),
-  metadata: z.record(z.string(), z.json()).optional(),
-});
 
 export const startConversationResponse = z.object({ conversation, messages: z.array(message) });
 export const appendMessageResponse = z.object({

@@ -20,7 +20,8 @@ import {
 import type { Caller } from "../_shared/auth.ts";
 import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
-import { instructionsFor, promptOf } from "../_shared/chat/prompt.ts";
+import { instructionsFor, promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
+import { signedStorageUrls } from "../_shared/chat/storage.ts";
 import {
   replyInProgressOf,
   ReplyWriter,
@@ -41,6 +42,11 @@ export interface ChatHandlerOptions {
   model?: LanguageModel | (() => LanguageModel);
   /** The tools the model may call (default: none). */
   tools?: ToolSet;
+  /**
+   * URLs for the user's Storage files in the window, from the user's access token (default: signed
+   * by Storage, see storage.ts).
+   */
+  storageUrls?: (accessToken: string) => ResolveStorageUrl;
   /** Settings that win over the environment's (tests, the local server). */
   settings?: Partial<ChatSettings>;
 }
@@ -98,7 +104,12 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         }
         turn = start.turn;
       }
-      return streamResponse(generate(caller, turn, model, settings, httpRequest.signal), turn.reply);
+      const token = httpRequest.headers.get("authorization")?.replace(/^Bearer /i, "") ?? "";
+      const resolveStorageUrl = (options.storageUrls ?? signedStorageUrls)(token);
+      return streamResponse(
+        generate(caller, turn, { model, settings, resolveStorageUrl }, httpRequest.signal),
+        turn.reply,
+      );
     },
   });
 
@@ -128,8 +139,11 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   function generate(
     caller: Caller,
     turn: Turn,
-    model: LanguageModel,
-    settings: ChatSettings,
+    { model, settings, resolveStorageUrl }: {
+      model: LanguageModel;
+      settings: ChatSettings;
+      resolveStorageUrl: ResolveStorageUrl;
+    },
     disconnected: AbortSignal,
   ): ReadableStream<UIMessageChunk> {
     const parts = new ReplyParts();
@@ -154,21 +168,26 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       }
     };
 
-    const prompt = promptOf(instructionsFor(settings.systemPrompt, turn.metadata), turn.window);
-    const result = streamText({
-      model,
-      tools: options.tools,
-      ...prompt,
-      maxOutputTokens: settings.maxOutputTokens,
-      stopWhen: isStepCount(settings.maxSteps),
-      abortSignal: stop.signal,
-    });
-    const chunks = toUIMessageStream({
-      stream: result.stream,
-      tools: options.tools,
-      sendStart: false,
-      onError: errorText,
-    });
+    async function modelChunks(): Promise<AsyncIterable<UIMessageChunk>> {
+      const prompt = await promptOf(instructionsFor(settings.systemPrompt, turn.metadata), turn.window, {
+        tools: options.tools,
+        resolveStorageUrl,
+      });
+      const result = streamText({
+        model,
+        tools: options.tools,
+        ...prompt,
+        maxOutputTokens: settings.maxOutputTokens,
+        stopWhen: isStepCount(settings.maxSteps),
+        abortSignal: stop.signal,
+      });
+      return toUIMessageStream({
+        stream: result.stream,
+        tools: options.tools,
+        sendStart: false,
+        onError: errorText,
+      });
+    }
 
     async function pump(): Promise<void> {
       toBrowser({
@@ -182,7 +201,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       // wait for the ones before them), so the browser never shows what a crash would lose.
       let stored: Promise<void> = Promise.resolve();
       try {
-        for await (const chunk of chunks) {
+        for await (const chunk of await modelChunks()) {
           if (chunk.type === "finish") {
             finishReason = chunk.finishReason;
             continue; // sent below, once the reply is final

@@ -22,8 +22,11 @@ const server = chatServer();
 const otherInstance = chatServer();
 const toolServer = chatServer({ tools });
 const detached = chatServer({ settings: { onDisconnect: "continue" } });
+// Storage signs URLs for the caller's own files; here a signer that names what it was asked for.
+const signed = (bucket: string, path: string) => `https://storage.test/${bucket}/${path}?signed`;
+const withFiles = chatServer({ storageUrls: () => (bucket, path) => Promise.resolve(signed(bucket, path)) });
 addEventListener("unload", () => {
-  for (const each of [server, otherInstance, toolServer, detached]) each.close();
+  for (const each of [server, otherInstance, toolServer, detached, withFiles]) each.close();
 });
 
 test("a message streams a reply in the UI message stream protocol, stored as it was streamed", async () => {
@@ -253,6 +256,74 @@ test("bad input is refused with 400 and no token with 401, and nothing is stored
   await resume.body?.cancel();
   const list = await call("list-conversations", { token: alice.token });
   assert.deepEqual(list.body.conversations, []);
+});
+
+test("a user message with an image and a Storage file is stored with its parts; the model reads both", async () => {
+  const alice = await newUser();
+  const conversationId = crypto.randomUUID();
+  const image = "data:image/png;base64,iVBORw0KGgo=";
+  const sent = {
+    id: crypto.randomUUID(),
+    role: "user",
+    parts: [
+      { type: "text", text: "What is in these?" },
+      { type: "file", mediaType: "image/png", filename: "dot.png", url: image },
+      {
+        type: "file",
+        mediaType: "application/pdf",
+        url: `storage://conversation-files/${alice.id}/brief.pdf`,
+      },
+      { type: "data-video", id: "v1", data: { step: "storyboard" } },
+    ],
+  };
+  const response = postChat(withFiles.url, alice, { id: conversationId, messages: [sent] });
+  const model = await withFiles.model.nextCall();
+  const read = JSON.stringify(model.options.prompt.at(-1));
+  assert.ok(read.includes("iVBORw0KGgo="), `the model reads the image: ${read}`);
+  assert.ok(
+    read.includes(signed("conversation-files", `${alice.id}/brief.pdf`)),
+    "and the Storage file, signed",
+  );
+  assert.ok(!read.includes("storyboard"), "a data part is the app's, not the model's");
+  model.send(...textParts(["A dot and a brief."]), finishPart());
+  model.end();
+  await allChunks(await response);
+
+  const ui = await call("get-history", {
+    token: alice.token,
+    query: { conversation_id: conversationId, format: "ui" },
+  });
+  assert.deepEqual(ui.body.messages[0], sent, "stored as it was sent");
+});
+
+test("a part the store cannot hold is refused (400) and a file in another user's folder forbidden (403); no message is stored", async () => {
+  const [alice, bob] = [await newUser(), await newUser()];
+  const conversationId = crypto.randomUUID();
+  const refused = await postChat(server.url, alice, {
+    id: conversationId,
+    messages: [{ id: "m1", role: "user", parts: [{ type: "custom", kind: "x" }] }],
+  });
+  assert.equal(refused.status, 400);
+  assert.match((await refused.json()).error.message, /custom/);
+  const forbidden = await postChat(server.url, alice, {
+    id: conversationId,
+    messages: [{
+      id: "m2",
+      role: "user",
+      parts: [{
+        type: "file",
+        mediaType: "image/png",
+        url: `storage://conversation-files/${bob.id}/secret.png`,
+      }],
+    }],
+  });
+  assert.equal(forbidden.status, 403);
+  assert.equal((await forbidden.json()).error.code, "storage_path_forbidden");
+  const stored = await call("get-history", {
+    token: alice.token,
+    query: { conversation_id: conversationId },
+  });
+  assert.deepEqual(stored.status === 200 ? stored.body.messages : [], []);
 });
 
 test("a tool of the tools module runs server-side; its call and result stream, and the model answers with it", async () => {

@@ -1,14 +1,25 @@
 /**
  * The model's prompt: the system prompt setting, the conversation's agent state, and the window
- * get_context chose (pinned system prompt and summary first, then the newest turns that fit).
+ * get_context chose (pinned system prompt and summary first, then the newest turns that fit), read
+ * as UIMessages (format ui) so that files, tool calls with their results and provider metadata
+ * reach the model as they were stored.
  *
  * Agent state: the conversation's `metadata` (update-conversation sets it; the seed's ChatAgent
  * keeps its video-generation step there) is appended to the system prompt as JSON under the
  * heading "## Conversation state", so the model reads where the task stands. An empty object adds
  * nothing.
  */
-import type { ModelMessage, SystemModelMessage, ToolCallPart } from "ai";
-import type { OpenAIMessage } from "../schemas.ts";
+import {
+  convertToModelMessages,
+  type ModelMessage,
+  type SystemModelMessage,
+  type ToolSet,
+  type UIMessage,
+} from "ai";
+import { storageLocation } from "../ui_parts.ts";
+
+/** A file kept in Supabase Storage as a URL the model's provider can fetch. */
+export type ResolveStorageUrl = (bucket: string, path: string) => Promise<string>;
 
 export function instructionsFor(systemPrompt: string, metadata: Record<string, unknown>): string {
   if (Object.keys(metadata).length === 0) return systemPrompt;
@@ -17,60 +28,39 @@ export function instructionsFor(systemPrompt: string, metadata: Record<string, u
   }\n\`\`\``;
 }
 
-function parseInput(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text; // a model wrote arguments that are not JSON: it reads them back as they were
-  }
+const textOf = (message: UIMessage) =>
+  message.parts.map((part) => part.type === "text" ? part.text : "").join("");
+
+/** Storage files (url storage://bucket/path) with the URLs `resolve` gives them. */
+function withFetchableFiles(window: UIMessage[], resolve: ResolveStorageUrl): Promise<UIMessage[]> {
+  return Promise.all(window.map(async (message) => ({
+    ...message,
+    parts: await Promise.all(message.parts.map(async (part) => {
+      const location = part.type === "file" ? storageLocation(part.url) : undefined;
+      return location ? { ...part, url: await resolve(location.bucket, location.path) } : part;
+    })),
+  })));
 }
 
-/** A window in OpenAI's chat format as the SDK's messages: system messages first, as instructions. */
-export function promptOf(
+/**
+ * A window as the SDK's prompt: the leading system messages as instructions after the system
+ * prompt; a later system message is not trusted as one and is read as a user's. The rest through
+ * the SDK's own convertToModelMessages.
+ */
+export async function promptOf(
   instructions: string,
-  window: OpenAIMessage[],
-): { instructions: SystemModelMessage[]; messages: ModelMessage[] } {
-  const system: SystemModelMessage[] = [{ role: "system", content: instructions }];
-  const messages: ModelMessage[] = [];
-  const toolNames = new Map<string, string>();
-  for (const message of window) {
-    switch (message.role) {
-      case "system":
-        if (messages.length === 0) system.push({ role: "system", content: message.content });
-        else messages.push({ role: "user", content: message.content }); // a later system message is not trusted as one
-        break;
-      case "user":
-        messages.push({ role: "user", content: message.content });
-        break;
-      case "assistant": {
-        const calls: ToolCallPart[] = (message.tool_calls ?? []).map((call) => {
-          toolNames.set(call.id, call.function.name);
-          return {
-            type: "tool-call",
-            toolCallId: call.id,
-            toolName: call.function.name,
-            input: parseInput(call.function.arguments),
-          };
-        });
-        const text = message.content ? [{ type: "text" as const, text: message.content }] : [];
-        messages.push({ role: "assistant", content: [...text, ...calls] });
-        break;
-      }
-      case "tool":
-        messages.push({
-          role: "tool",
-          content: [{
-            type: "tool-result",
-            toolCallId: message.tool_call_id,
-            toolName: toolNames.get(message.tool_call_id) ?? "unknown",
-            output: { type: "text", value: message.content },
-          }],
-        });
-        break;
-      case "function":
-        messages.push({ role: "user", content: `${message.name} returned: ${message.content}` });
-        break;
-    }
-  }
-  return { instructions: system, messages };
+  window: UIMessage[],
+  options: { tools?: ToolSet; resolveStorageUrl: ResolveStorageUrl },
+): Promise<{ instructions: SystemModelMessage[]; messages: ModelMessage[] }> {
+  const firstTurn = window.findIndex((message) => message.role !== "system");
+  const leading = firstTurn === -1 ? window : window.slice(0, firstTurn);
+  const turns = (firstTurn === -1 ? [] : window.slice(firstTurn)).map((message) =>
+    message.role === "system" ? { ...message, role: "user" as const } : message
+  );
+  return {
+    instructions: [instructions, ...leading.map(textOf)].map((content) => ({ role: "system", content })),
+    messages: await convertToModelMessages(await withFetchableFiles(turns, options.resolveStorageUrl), {
+      tools: options.tools,
+    }),
+  };
 }

@@ -11,8 +11,9 @@ import { asCaller, type Row, type Sql, sql } from "../db.ts";
 import { ApiError, isDatabaseError } from "../errors.ts";
 import type { RawJson } from "../json.ts";
 import { countMessageTokens, countReasoningTokens, withTokenCounts } from "../tokens.ts";
-import type { OpenAIMessage } from "../schemas.ts";
+import type { UIMessage } from "ai";
 import type { Part } from "../parts.ts";
+import { type StoreMessageInput, toStoreMessage } from "../ui_parts.ts";
 import type { ReplyParts } from "./parts.ts";
 
 /** conversation_store.stale_reply_after(): a reply silent this long is taken over by the next message. */
@@ -34,27 +35,16 @@ export interface StoredReply {
 /** What a model call needs: the window (get_context's rules) and the conversation's metadata. */
 export interface Turn {
   reply: StoredReply;
-  window: OpenAIMessage[];
+  window: UIMessage[];
   metadata: Record<string, unknown>;
 }
 
-/** The user's message as append_messages takes it. */
-export interface UserMessage {
-  client_message_id: string;
-  content: string;
-}
-
-/** A UIMessage from the browser as the store's message: its text parts, its id as client_message_id. */
-export function userMessageOf(
-  message: { id: string; parts: Array<{ type: string; text?: unknown }> },
-): UserMessage {
-  const unsupported = message.parts.find((part) => part.type !== "text" || typeof part.text !== "string");
-  if (unsupported) {
-    throw new ApiError("invalid_request", `a user message part of type ${unsupported.type} cannot be stored`);
-  }
-  const content = message.parts.map((part) => part.text as string).join("");
-  if (content === "") throw new ApiError("invalid_request", "the message has no text");
-  return { client_message_id: message.id, content };
+/**
+ * A UIMessage from the browser as the store's message, every part kept (text, files, data…): its
+ * id is the client_message_id, so a message sent twice is stored once.
+ */
+export function userMessageOf(message: { id: string; role: string; parts: unknown[] }): StoreMessageInput {
+  return toStoreMessage(message as UIMessage);
 }
 
 const parseJson = (value: unknown) => JSON.parse((value as RawJson).text);
@@ -100,7 +90,7 @@ function appendAndWindow(conversationId: string, messages: unknown[], contextTok
     sql`select ${REPLY_COLUMNS}
         from public.append_messages(${conversationId}, ${messages}::jsonb) as m
         where m.status = 'in_progress'`,
-    sql`select public.get_context(${conversationId}, ${contextTokens}, 1000, 'openai') as context,
+    sql`select public.get_context(${conversationId}, ${contextTokens}, 1000, 'ui') as context,
                (select c.metadata from public.conversations as c where c.id = ${conversationId}) as metadata`,
   ];
 }
@@ -122,7 +112,7 @@ export type TurnStart = { kind: "started"; turn: Turn } | { kind: "answered"; re
 export async function startTurn(
   caller: Caller,
   conversationId: string,
-  user: UserMessage,
+  user: StoreMessageInput,
   replyId: string,
   contextTokens: number,
 ): Promise<TurnStart> {
@@ -132,7 +122,7 @@ export async function startTurn(
   if (found && !isLast) {
     throw new ApiError("invalid_request", "this message is stored, and is not the conversation's last one");
   }
-  const messages = found ? [] : withTokenCounts([{ role: "user", ...user }]);
+  const messages = found ? [] : withTokenCounts([user]);
   const [[reply], [context]] = await asCaller(
     caller,
     appendAndWindow(conversationId, [...messages, replyInProgress(replyId)], contextTokens),
