@@ -189,7 +189,7 @@ async function open(conversation: Conversation, at?: number): Promise<void> {
     match?.classList.add("match");
     match?.scrollIntoView({ block: "center" });
   }
-  openChat(page.conversation.id);
+  await openChat(page.conversation.id);
   await Promise.all([loadConversations(), showContext()]);
 }
 
@@ -245,8 +245,20 @@ function renderChat(): void {
   $("chat-status").textContent = `${chat.status}${forked}`;
 }
 
-function openChat(conversationId: string): void {
+/**
+ * The chat of a conversation: its newest page as UIMessages (format ui), as useChat({ messages })
+ * takes them, then a resume that replays and follows a reply still in progress (which is why that
+ * reply is left out of the loaded messages).
+ */
+async function openChat(conversationId: string): Promise<void> {
   if (chat?.id === conversationId) return;
+  const [rows, ui] = await Promise.all([
+    store.history(conversationId, { order: "desc", limit: PAGE }),
+    store.uiHistory(conversationId, { order: "desc", limit: PAGE }),
+  ]);
+  const streaming = new Set(
+    (rows.messages as Message[]).filter((m) => m.status === "in_progress").map((m) => m.client_message_id),
+  );
   const transport = new StoreChatTransport({
     api: `${config.apiUrl}/functions/v1/chat`,
     token: () => chatToken,
@@ -254,6 +266,7 @@ function openChat(conversationId: string): void {
   chatTransport = transport;
   chat = new Chat({
     id: conversationId,
+    messages: ui.messages.filter((message) => !streaming.has(message.id)).reverse(),
     transport,
     onChange: renderChat,
     onError: showError,
@@ -269,8 +282,11 @@ $("chat-send").onclick = action(async () => {
   const input = $<HTMLInputElement>("chat-input");
   if (!chat || input.value.trim() === "") return;
   const text = input.value;
+  const attached = $<HTMLInputElement>("chat-file");
+  const files = attached.files?.length ? attached.files : undefined;
   input.value = "";
-  await chat.sendMessage({ text });
+  attached.value = "";
+  await chat.sendMessage({ text, files });
   await refreshHistory();
 });
 $("chat-stop").onclick = () => void chat?.stop();

@@ -383,7 +383,10 @@ test("the playground streams and stops replies, budgets a context, summarizes, f
   }
 });
 
-test("the playground chats through the chat function: reasoning collapsed, a tool with its states, stop", async () => {
+/** A PNG signature: the bytes an image upload starts with (the page shows it, the model never decodes it). */
+const ONE_PIXEL_PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+test("the playground chats through the chat function: reasoning collapsed, a tool with its states, stop, an image, a reload", async () => {
   const alice = await newUser();
   const chat = createChatHandler({ tools, model: demoModel(15) });
   const api = apiOrigin(chat);
@@ -440,6 +443,31 @@ test("the playground chats through the chat function: reasoning collapsed, a too
       (spans) => spans.map((span) => span.textContent ?? "").join(""),
     );
     assert.ok(shown.length > 0 && stopped.content.startsWith(shown), "everything the page showed is stored");
+
+    // An image sent with a message is stored as a file part and shown again after a reload.
+    await page.fill("#chat-input", "Here is a picture");
+    await page.setInputFiles("#chat-file", { name: "dot.png", mimeType: "image/png", buffer: ONE_PIXEL_PNG });
+    await page.click("#chat-send");
+    await page.waitForFunction(`document.getElementById("chat-status").textContent === "ready" &&
+      document.querySelectorAll("#chat-messages li").length === 6`);
+    await page.reload();
+    await page.click(`#conversations li[data-id="${conversationId}"]`);
+    await page.waitForFunction(`document.querySelectorAll("#chat-messages li").length === 6`);
+    const image = page.locator("#chat-messages li[data-role=user] img");
+    assert.equal(await image.getAttribute("alt"), "dot.png");
+    assert.match((await image.getAttribute("src")) ?? "", /^data:image\/png;base64,/);
+    const { rows: [reasoning] } = await pool.query(
+      `select count(*)::int as parts from public.conversation_messages m, jsonb_array_elements(m.parts) p
+       where m.conversation_id = $1 and p ->> 'type' = 'reasoning'`,
+      [conversationId],
+    );
+    assert.ok(reasoning.parts >= 3, "each reply stored its reasoning");
+    assert.equal(
+      await page.locator("#chat-messages details.reasoning:not([open])").count(),
+      reasoning.parts,
+      "the reloaded chat shows the stored replies' reasoning, collapsed",
+    );
+    assert.match((await assistantText(page))[0], /get_time: output-available/, "and the tool's state");
 
     await page.screenshot({ path: `${ARTIFACTS}/playground-chat.png`, fullPage: true });
     assert.deepEqual(problems, { pageErrors: [], consoleErrors: [], failedResponses: [] });
