@@ -5,6 +5,7 @@
  * stopped and one finished, the context panel and a summary, a fork, search and retention.
  * Screenshots are kept in test-artifacts/.
  */
+import { Buffer } from "node:buffer";
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { bundlePlayground, type PlaygroundConfig } from "../../../local/playground.ts";
@@ -384,7 +385,7 @@ test("the playground streams and stops replies, budgets a context, summarizes, f
 });
 
 /** A PNG signature: the bytes an image upload starts with (the page shows it, the model never decodes it). */
-const ONE_PIXEL_PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const ONE_PIXEL_PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 test("the playground chats through the chat function: reasoning collapsed, a tool with its states, stop, an image, a reload", async () => {
   const alice = await newUser();
