@@ -283,7 +283,10 @@ $("chat-send").onclick = action(async () => {
   if (!chat || input.value.trim() === "") return;
   const text = input.value;
   const attached = $<HTMLInputElement>("chat-file");
-  const files = attached.files?.length ? attached.files : undefined;
+  // Chromium empties the input's own FileList when the input is cleared: send a copy.
+  const copy = new DataTransfer();
+  for (const file of attached.files ?? []) copy.items.add(file);
+  const files = copy.files.length ? copy.files : undefined;
   input.value = "";
   attached.value = "";
   await chat.sendMessage({ text, files });
