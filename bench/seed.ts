@@ -95,6 +95,8 @@ export interface SeedOptions {
   progress?: (line: string) => void;
   /** Connections inserting at once (windows are independent). */
   jobs?: number;
+  /** Store user, assistant and tool messages as parts, as an AI SDK app writes them (PARTS_SQL). */
+  parts?: boolean;
 }
 
 export interface SeedResult {
@@ -178,51 +180,109 @@ async function loadCorpus(client: pg.Client): Promise<void> {
 }
 
 /**
+ * The parts an AI SDK app stores for message m (docs/MESSAGE_PARTS.md), for SeedOptions.parts: a
+ * user's text, with an image from the user's Storage folder one time in ten; an assistant's step,
+ * reasoning with the provider's encrypted content (256 incompressible characters), its text, and a
+ * source one time in three; at position 13 the step and reasoning before a tool call, at 14 the
+ * tool's result. The system prompt stays plain content, as an upgraded database holds it.
+ */
+const PARTS_SQL = `
+  case
+    when m.position = -1 then null
+    when m.position = 14 then jsonb_build_array(jsonb_build_object(
+      'type', 'tool-result', 'tool_call_id', t.id, 'tool_name', t.calls -> 0 -> 'function' ->> 'name',
+      'output', t.result::jsonb))
+    when m.position % 2 = 0 then jsonb_build_array(jsonb_build_object('type', 'text', 'text', f.text || ' ' || p.text))
+      || case when m.h % 10 = 0 then jsonb_build_array(jsonb_build_object(
+           'type', 'file', 'media_type', 'image/png', 'filename', 'photo-' || m.i || '.png',
+           'storage', jsonb_build_object('bucket', 'conversation-files',
+                                         'path', m.user_id || '/' || m.conversation_id || '/' || m.i || '.png')))
+         else '[]' end
+    else jsonb_build_array('{"type": "step-start"}'::jsonb, jsonb_build_object(
+           'type', 'reasoning', 'text', r.text, 'state', 'done',
+           'provider_metadata', jsonb_build_object('openai', jsonb_build_object(
+             'itemId', 'rs_' || md5(m.n || ':' || m.i),
+             'reasoningEncryptedContent', translate(encode(
+               sha512(m.h::text::bytea) || sha512((m.h + 1)::text::bytea) || sha512((m.h + 2)::text::bytea),
+               'base64'), E'\\n', '')))))
+      || case when m.position = 13 then jsonb_build_array(jsonb_build_object(
+           'type', 'tool-call', 'tool_call_id', t.id, 'tool_name', t.calls -> 0 -> 'function' ->> 'name',
+           'state', 'input-available', 'input', (t.calls -> 0 -> 'function' ->> 'arguments')::jsonb))
+         else jsonb_build_array(jsonb_build_object('type', 'text', 'text', f.text || ' ' || p.text, 'state', 'done'))
+           || case when m.h % 3 = 0 then jsonb_build_array(jsonb_build_object(
+                'type', 'source', 'source_type', 'url', 'source_id', 'src_' || m.i,
+                'url', 'https://docs.example.com/' || m.h % ${PHRASES}, 'title', r.text))
+              else '[]' end
+         end
+  end`;
+
+/**
  * The messages whose time falls in [low, high) seconds of the timeline, inserted in time order.
  * Message i of conversation n is at start_s + (i - 1) * interval_s. Seq 1 is the system prompt; after
  * it, turns cycle through 20 positions: user, assistant, …, and at positions 13 and 14 an assistant
  * tool call and the tool's result, so 10 % of messages are tool-call groups.
+ *
+ * With parts, a message's content, tool_calls and tool_call_id are derived from its parts as every
+ * write derives them (conversation_store.with_derived_columns), and its token counts are the
+ * text's exact count plus the database's estimate for the other parts.
  */
-function windowSql(low: number, high: number, withStatus: boolean): string {
+function windowSql(low: number, high: number, withStatus: boolean, withParts: boolean): string {
+  const columns = withStatus ? ", token_count, status, updated_at" : "";
+  const derived = (column: string, fromParts: string) =>
+    withParts ? `case when m.parts is null then m.${column} else ${fromParts} end` : `m.${column}`;
   return `
     insert into public.conversation_messages
       (conversation_id, user_id, sequence_order, role, content, tool_calls, tool_call_id, client_message_id,
-       created_at${withStatus ? ", token_count, status, updated_at" : ""})
-    select m.conversation_id, m.user_id, m.i,
-           case when m.position = -1 then 'system' when m.position = 14 then 'tool'
-                when m.position % 2 = 0 then 'user' else 'assistant' end,
-           case when m.position = -1 then s.text when m.position = 13 then null when m.position = 14 then t.result
-                else f.text || ' ' || p.text end,
-           case when m.position = 13 then t.calls end,
-           case when m.position = 14 then t.id end,
-           md5(m.n || ':' || m.i)::uuid::text,
-           m.at${
+       created_at${columns}${withParts ? ", parts, reasoning_token_count" : ""})
+    select m.conversation_id, m.user_id, m.i, m.role,
+           ${derived("content", "conversation_store.parts_content(m.parts, m.role)")},
+           ${derived("tool_calls", "conversation_store.parts_tool_calls(m.parts)")},
+           ${derived("tool_call_id", "m.parts -> 0 ->> 'tool_call_id'")},
+           m.client_message_id, m.at${
     withStatus
+      ? `, m.tokens${
+        withParts ? " + coalesce(conversation_store.estimate_part_tokens(m.parts), 0)" : ""
+      }, 'completed', m.at`
+      : ""
+  }${withParts ? ", m.parts, coalesce(conversation_store.estimate_reasoning_tokens(m.parts), 0)" : ""}
+    from (
+      select m.*,
+             case when m.position = -1 then 'system' when m.position = 14 then 'tool'
+                  when m.position % 2 = 0 then 'user' else 'assistant' end as role,
+             case when m.position = -1 then s.text when m.position = 13 then null when m.position = 14 then t.result
+                  else f.text || ' ' || p.text end as content,
+             case when m.position = 13 then t.calls end as tool_calls,
+             case when m.position = 14 then t.id end as tool_call_id,
+             md5(m.n || ':' || m.i)::uuid::text as client_message_id,
+             3 + case when m.position = -1 then s.tokens when m.position = 13 then t.call_tokens
+                      when m.position = 14 then t.result_tokens else f.tokens + p.tokens end as tokens${
+    withParts
       ? `,
-           3 + case when m.position = -1 then s.tokens when m.position = 13 then t.call_tokens
-                    when m.position = 14 then t.result_tokens else f.tokens + p.tokens end,
-           'completed', m.at`
+             ${PARTS_SQL.trim()} as parts`
       : ""
   }
-    from (
-      select plan.n, plan.id as conversation_id, plan.user_id, i,
-             timestamptz '${TIMELINE_START}' + (plan.start_s + (i - 1) * plan.interval_s) * interval '1 second' as at,
-             case when i = 1 then -1 else (i - 2) % 20 end as position,
-             abs(hashint8(plan.n::bigint * 1000003 + i)::bigint) as h,
-             -- A tool result uses the template of the call right before it.
-             abs(hashint8(plan.n::bigint * 1000003 + i - case when i > 1 and (i - 2) % 20 = 14 then 1 else 0 end)::bigint)
-               % ${TOOL_CALLS} as call
-      from bench_seed.plan as plan
-      cross join lateral generate_series(
-        greatest(1, ceil((${low} - plan.start_s) / plan.interval_s)::integer + 1),
-        least(plan.messages, ceil((${high} - plan.start_s) / plan.interval_s)::integer)
-      ) as i
-      where plan.start_s < ${high} and plan.end_s >= ${low}
+      from (
+        select plan.n, plan.id as conversation_id, plan.user_id, i,
+               timestamptz '${TIMELINE_START}' + (plan.start_s + (i - 1) * plan.interval_s) * interval '1 second' as at,
+               case when i = 1 then -1 else (i - 2) % 20 end as position,
+               abs(hashint8(plan.n::bigint * 1000003 + i)::bigint) as h,
+               -- A tool result uses the template of the call right before it.
+               abs(hashint8(plan.n::bigint * 1000003 + i - case when i > 1 and (i - 2) % 20 = 14 then 1 else 0 end)::bigint)
+                 % ${TOOL_CALLS} as call
+        from bench_seed.plan as plan
+        cross join lateral generate_series(
+          greatest(1, ceil((${low} - plan.start_s) / plan.interval_s)::integer + 1),
+          least(plan.messages, ceil((${high} - plan.start_s) / plan.interval_s)::integer)
+        ) as i
+        where plan.start_s < ${high} and plan.end_s >= ${low}
+      ) as m
+      join bench_seed.first_phrase as f on f.i = m.h % ${PHRASES}
+      join bench_seed.second_phrase as p on p.i = (m.h / ${PHRASES}) % ${PHRASES}
+      -- The reasoning is another second phrase.
+      join bench_seed.second_phrase as r on r.i = (m.h / ${PHRASES * PHRASES}) % ${PHRASES}
+      join bench_seed.system_prompt as s on s.i = m.n % ${SYSTEM_PROMPTS}
+      join bench_seed.tool_call as t on t.i = m.call
     ) as m
-    join bench_seed.first_phrase as f on f.i = m.h % ${PHRASES}
-    join bench_seed.second_phrase as p on p.i = (m.h / ${PHRASES}) % ${PHRASES}
-    join bench_seed.system_prompt as s on s.i = m.n % ${SYSTEM_PROMPTS}
-    join bench_seed.tool_call as t on t.i = m.call
     order by m.at`;
 }
 
@@ -266,7 +326,7 @@ export async function seed(
       while (next < windows) {
         const window = next++;
         const result = await client.query(
-          windowSql(window * width, (window + 1) * width, expected.withStatus),
+          windowSql(window * width, (window + 1) * width, expected.withStatus, options.parts ?? false),
         );
         inserted += result.rowCount ?? 0;
         progress(

@@ -28,7 +28,8 @@ export const CLUSTER_SETTINGS = {
 export type Size = "small" | "large";
 
 export interface Database {
-  size: Size;
+  /** What progress lines call it. */
+  name: string;
   url: string;
   shape: Shape;
   layout: ReturnType<typeof layout>;
@@ -41,3 +42,6 @@ export const format = (value: number, digits = 1) => value.toFixed(digits);
 export const count = (value: number) => value.toLocaleString("en-US");
 export const pick = (low: number, high: number) => low + Math.floor(Math.random() * (high - low + 1));
 export const progress = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+export async function loadAverage(): Promise<string> {
+  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+}

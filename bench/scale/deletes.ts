@@ -66,7 +66,7 @@ export async function deletes(db: Database): Promise<DeleteResults> {
     http.push(await httpOnce(db, deleteCall(firstBig + i), ownerOf(firstBig + i)));
   }
   progress(
-    `${db.size}: delete-conversation of ${count(db.shape.bigMessages)} messages: SQL ${
+    `${db.name}: delete-conversation of ${count(db.shape.bigMessages)} messages: SQL ${
       sql.map((t) => format(t.ms, 0)).join(", ")
     } ms; HTTP ${http.map((t) => format(t.ms, 0)).join(", ")} ms`,
   );
@@ -92,7 +92,7 @@ export async function deletes(db: Database): Promise<DeleteResults> {
     return { calls, slowestCallMs: slowest, totalMs: performance.now() - started, messages };
   });
   progress(
-    `${db.size}: purge reclaimed ${count(purge.messages)} messages in ${purge.calls} calls, slowest ${
+    `${db.name}: purge reclaimed ${count(purge.messages)} messages in ${purge.calls} calls, slowest ${
       format(purge.slowestCallMs, 0)
     } ms`,
   );
@@ -108,7 +108,7 @@ export async function deletes(db: Database): Promise<DeleteResults> {
     `begin;\ndelete from auth.users where id = '${userId(heavyUser)}';\nrollback;\n`,
   );
   progress(
-    `${db.size}: Auth deletes the heavy user (${count(heavy.conversations)} conversations, ${
+    `${db.name}: Auth deletes the heavy user (${count(heavy.conversations)} conversations, ${
       count(heavy.messages)
     } messages), cascading: ${format(cascade.ms, 0)} ms`,
   );
@@ -122,7 +122,7 @@ export async function deletes(db: Database): Promise<DeleteResults> {
     deleteAllHttp.length < 100
   );
   progress(
-    `${db.size}: delete-all of the heavy user: SQL first call ${
+    `${db.name}: delete-all of the heavy user: SQL first call ${
       format(deleteAllSql.ms, 0)
     } ms; HTTP ${deleteAllHttp.length} calls, ${deleteAllHttp.map((t) => format(t.ms, 0)).join(", ")} ms`,
   );

@@ -1,5 +1,6 @@
 /**
  * `deno task bench:scale [--quick]`: does the store stay flat at ten million messages?
+ * (`--parts` measures what message parts cost instead: bench/scale/parts.ts.)
  *
  * In one throwaway PostgreSQL 15 cluster it seeds two databases of the same shape (bench/seed.ts):
  * a large one of about 10,000,000 messages (1,000,000 with --quick) and a small one of 100,000,
@@ -12,11 +13,9 @@
  *
  * It takes about 30 minutes (5 with --quick) and most of the machine; it is not part of the tests.
  */
-import { migrate, projectRoot } from "../../tools/db_migrate.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../../local/tokens.ts";
-import { libpqEnv, runInThrowawayCluster, throwawayDatabaseUrl } from "../../tools/throwaway_db.ts";
-import { layout, seed, type Shape, userId, withClient } from "../seed.ts";
-import { startServer } from "../server.ts";
+import { projectRoot } from "../../tools/db_migrate.ts";
+import { runInThrowawayCluster, throwawayDatabaseUrl } from "../../tools/throwaway_db.ts";
+import { withClient } from "../seed.ts";
 import {
   CLUSTER_SETTINGS,
   CONCURRENCY,
@@ -24,57 +23,19 @@ import {
   type Database,
   DURATION_S,
   format,
+  loadAverage,
   progress,
   quick,
-  SEED_JOBS,
   SHAPES,
   type Size,
 } from "./config.ts";
+import { openDatabase, seedDatabase } from "./databases.ts";
 import { measure, plansOf, type ScenarioResult, SCENARIOS } from "./scenarios.ts";
 import { type DeleteResults, deletes } from "./deletes.ts";
 import { sizes } from "./sizes.ts";
-import { appendRate, migrateAsShipped } from "./index_diet.ts";
+import { appendRate } from "./index_diet.ts";
 import { markdown } from "./report.ts";
-
-function databaseUrl(clusterUrl: string, name: string): string {
-  const url = new URL(clusterUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function seedDatabase(
-  clusterUrl: string,
-  name: string,
-  shape: Shape,
-  shipped = false,
-): Promise<string> {
-  const url = databaseUrl(clusterUrl, name);
-  await withClient(clusterUrl, (client) => client.query(`create database ${name}`));
-  if (shipped) await migrateAsShipped(url);
-  else await migrate(url);
-  let last = performance.now();
-  const seeded = await seed(url, shape, {
-    jobs: SEED_JOBS,
-    progress: (line) => {
-      // A line a minute is enough to see it move.
-      if (performance.now() - last < 60_000) return;
-      last = performance.now();
-      progress(`${name}: ${line}`);
-    },
-  });
-  progress(
-    `${name}: seeded ${count(seeded.messages)} messages in ${format(seeded.seconds, 0)} s; vacuum, analyze…`,
-  );
-  await withClient(
-    url,
-    (client) => client.query("vacuum (analyze) public.conversations, public.conversation_messages"),
-  );
-  return url;
-}
-
-async function loadAverage(): Promise<string> {
-  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
-}
+import { compareParts } from "./parts.ts";
 
 async function main(clusterUrl: string): Promise<number> {
   const started = performance.now();
@@ -110,20 +71,7 @@ async function main(clusterUrl: string): Promise<number> {
 
   const databases = {} as Record<Size, Database>;
   for (const size of ["small", "large"] as const) {
-    const shape = SHAPES[size];
-    const tokens = [""];
-    for (let k = 1; k <= shape.users; k++) {
-      tokens.push(await mintToken({ role: "authenticated", userId: userId(k), secret: LOCAL_JWT_SECRET }));
-    }
-    databases[size] = {
-      size,
-      url: urls[size],
-      shape,
-      layout: layout(shape),
-      env: libpqEnv(urls[size]),
-      server: await startServer(urls[size]),
-      tokens,
-    };
+    databases[size] = await openDatabase(size, urls[size], SHAPES[size]);
   }
 
   const results: ScenarioResult[] = [];
@@ -166,7 +114,7 @@ async function main(clusterUrl: string): Promise<number> {
     await withClient(clusterUrl, (client) => client.query(`drop database scale_${size}`));
   }
   progress("index diet: seeding the same data under the first six migrations…");
-  const beforeUrl = await seedDatabase(clusterUrl, "scale_shipped", SHAPES.large, true);
+  const beforeUrl = await seedDatabase(clusterUrl, "scale_shipped", SHAPES.large, { shipped: true });
   const sizesBefore = await sizes(beforeUrl);
   const appendBefore = await appendRate(beforeUrl, SHAPES.large);
   progress(
@@ -210,9 +158,11 @@ async function main(clusterUrl: string): Promise<number> {
 if (import.meta.main) {
   const clusterUrl = Deno.env.get("DATABASE_URL") ?? throwawayDatabaseUrl();
   Deno.exit(
-    clusterUrl ? await main(clusterUrl) : await runInThrowawayCluster(import.meta.url, Deno.args, {
-      maxConnections: 100,
-      settings: CLUSTER_SETTINGS,
-    }),
+    clusterUrl
+      ? await (Deno.args.includes("--parts") ? compareParts : main)(clusterUrl)
+      : await runInThrowawayCluster(import.meta.url, Deno.args, {
+        maxConnections: 100,
+        settings: CLUSTER_SETTINGS,
+      }),
   );
 }

@@ -5,6 +5,7 @@ import { CONCURRENCY, count, FORKS, format, type Size, STATEMENT_TIMEOUT_MS } fr
 import { type ScenarioResult } from "./scenarios.ts";
 import { type DeleteResults, type Timed } from "./deletes.ts";
 import { type Sizes } from "./sizes.ts";
+import { type PartsSummary } from "./parts.ts";
 
 type Summary = {
   date: string;
@@ -51,6 +52,25 @@ function sizeTable(sizes: Record<string, Sizes>): string[] {
     `| **messages: total** | | ${
       columns.map((c) => `| **${format(sizes[c].bytesPerMessage.total, 0)}**`).join(" | ")
     } |`,
+  ];
+}
+
+/** The plans of each scenario, one side after the other in `order`. */
+function planSections<Side extends string>(
+  scenarios: Array<{ name: string; plans: Record<Side, string[]> }>,
+  order: Side[],
+): string[] {
+  return [
+    "## Plans",
+    "",
+    "Every statement of one call of each scenario that reads the store's tables, as auto_explain logged it " +
+    "(the call rolled back), with the rows each node read.",
+    "",
+    ...scenarios.flatMap((r) => [
+      `### ${r.name}`,
+      "",
+      ...order.flatMap((side) => [`${side}:`, "", "```", ...r.plans[side], "```", ""]),
+    ]),
   ];
 }
 
@@ -166,12 +186,7 @@ export function markdown(s: Summary): string {
       format(s.diet.current.append.p50, 2)
     } ms) now.`,
     "",
-    "## Plans",
-    "",
-    "Every statement of one call of each scenario that reads the store's tables, as auto_explain logged it " +
-    "(the call rolled back), with the rows each node read.",
-    "",
-    ...[
+    ...planSections([
       ...s.scenarios.map((r) => ({ name: r.name, plans: r.plans })),
       {
         name: "delete-conversation of a big conversation",
@@ -184,13 +199,56 @@ export function markdown(s: Summary): string {
         name: "delete-all-conversations of the heavy user, first call",
         plans: { large: s.deletes.large.plans.deleteAll, small: s.deletes.small.plans.deleteAll },
       },
-    ].flatMap((r) => [
-      `### ${r.name}`,
-      "",
-      ...(["large", "small"] as const).flatMap((
-        size,
-      ) => [`${size}:`, "", "```", ...r.plans[size], "```", ""]),
-    ]),
+    ], ["large", "small"]),
   ];
   return lines.join("\n");
+}
+
+/** bench/results/scale_parts.md from the summary parts.ts writes to scale_parts.json. */
+export function partsMarkdown(s: PartsSummary): string {
+  const { text, parts } = s.sizes;
+  return [
+    `# Parts at scale, ${s.date}`,
+    "",
+    "`deno task bench:scale --parts`: the same " + count(s.messages) +
+    " messages (the quick shape) seeded twice in one throwaway PostgreSQL 15 cluster, as text content and as " +
+    "the parts an AI SDK app stores (bench/seed.ts, PARTS_SQL); " +
+    `load average ${s.loadAverage.start} at the start, ${s.loadAverage.end} at the end; ` +
+    `seeded in ${format(s.seedSeconds.text, 0)} s and ${format(s.seedSeconds.parts, 0)} s.`,
+    "",
+    `Validated: ${
+      count(s.validation.sampled)
+    } seeded messages with parts, ${s.validation.refusedByDatabase} ` +
+    `refused by conversation_store.is_part_list, ${s.validation.refusedBySchema} by the functions' zod schema.`,
+    "",
+    `Content averages ${format(text.averageContentBytes, 0)} bytes per message on both sides; ` +
+    `the parts JSON of a message with parts averages ${format(parts.averagePartsBytes ?? 0, 0)} bytes.`,
+    "",
+    "## Sizes",
+    "",
+    ...sizeTable(s.sizes),
+    "",
+    `Bytes per message: ${format(text.bytesPerMessage.total, 0)} as text, ${
+      format(parts.bytesPerMessage.total, 0)
+    } with parts (${format(parts.bytesPerMessage.total / text.bytesPerMessage.total, 2)}x).`,
+    "",
+    "## Scenarios",
+    "",
+    "Each side runs the same calls: SQL is pgbench sending the function's query message, HTTP the local server. " +
+    `p50 in ms; ratio = parts / text; c = ${s.settings.concurrency} for ${s.settings.durationSeconds} s a side.`,
+    "",
+    "| scenario | SQL p50 text | SQL p50 parts | ratio | HTTP p50 text | HTTP p50 parts | ratio | parts SQL req/s | parts HTTP req/s | errors | sequential scans |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...s.scenarios.map((r) =>
+      `| ${r.name} | ${format(r.text.sql.p50, 2)} | ${format(r.parts.sql.p50, 2)} | ${
+        format(r.ratio.sql, 2)
+      } | ${format(r.text.http.p50, 2)} | ${format(r.parts.http.p50, 2)} | ${format(r.ratio.http, 2)} | ${
+        format(r.parts.sql.requestsPerSecond, 0)
+      } | ${format(r.parts.http.requestsPerSecond, 0)} | ${
+        r.text.sql.errors + r.text.http.errors + r.parts.sql.errors + r.parts.http.errors
+      } | ${r.sequentialScans} |`
+    ),
+    "",
+    ...planSections(s.scenarios, ["parts", "text"]),
+  ].join("\n");
 }

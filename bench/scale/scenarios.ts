@@ -15,13 +15,13 @@ interface Load {
   example: Call;
 }
 
-const history = (conversation: string, user: string, page: Record<string, string | number>): Call => ({
+export const history = (conversation: string, user: string, page: Record<string, string | number>): Call => ({
   function: "get-history",
   input: { conversation_id: conversation, ...page },
   userId: user,
 });
-const NEWEST = { order: "desc", limit: 50 };
-const append = (conversation: string, user: string): Call => ({
+export const NEWEST = { order: "desc", limit: 50 };
+export const append = (conversation: string, user: string): Call => ({
   function: "append-message",
   input: {
     conversation_id: conversation,
@@ -42,7 +42,7 @@ const search = (user: string, q: string): Call => ({
 });
 
 /** A call on an ordinary conversation that pgbench and the HTTP side pick at random, per request. */
-function onOrdinaryConversation(
+export function onOrdinaryConversation(
   db: Database,
   call: (conversation: string, user: string) => Call,
 ): Load {
@@ -87,7 +87,7 @@ function fixed(db: Database, call: Call, user: number): Load {
 
 const owned = (db: Database, n: number) => [conversationId(n), userId(db.layout.ownerOf(n))] as const;
 
-interface Scenario {
+export interface Scenario {
   name: string;
   load: (db: Database) => Load;
   /** Transactions per side instead of a duration, at concurrency 1: for calls that add data. */
@@ -150,7 +150,7 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
-interface Side {
+export interface Side {
   sql: Measurement;
   http: Measurement;
 }

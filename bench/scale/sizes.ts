@@ -5,6 +5,8 @@ export interface Sizes {
   messages: number;
   conversations: number;
   averageContentBytes: number;
+  /** Bytes of the parts JSON of the messages that have parts; null where none has. */
+  averagePartsBytes: number | null;
   relations: Array<{ table: string; name: string; kind: "heap" | "toast" | "index"; bytes: number }>;
   bytesPerMessage: { heap: number; indexes: number; total: number; byRelation: Record<string, number> };
 }
@@ -14,7 +16,8 @@ export async function sizes(url: string): Promise<Sizes> {
     const { rows: [counts] } = await client.query(`
       select (select count(*) from public.conversation_messages)::bigint as messages,
              (select count(*) from public.conversations)::bigint as conversations,
-             (select avg(octet_length(content)) from public.conversation_messages)::float8 as content`);
+             (select avg(octet_length(content)) from public.conversation_messages)::float8 as content,
+             (select avg(octet_length(parts::text)) from public.conversation_messages)::float8 as parts`);
     const { rows } = await client.query(`
       select t.relname as table, t.relname as name, 'heap' as kind, pg_relation_size(t.oid) as bytes
       from pg_class t where t.oid in ('public.conversations'::regclass, 'public.conversation_messages'::regclass)
@@ -38,6 +41,7 @@ export async function sizes(url: string): Promise<Sizes> {
       messages,
       conversations: Number(counts.conversations),
       averageContentBytes: counts.content,
+      averagePartsBytes: counts.parts,
       relations,
       bytesPerMessage: {
         heap: sum(["heap", "toast"]) / messages,

@@ -59,7 +59,9 @@ export function statements(request: z.output<typeof getHistoryRequest>, caller: 
         -- subtraction (not leakproof) would be held back behind the messages policy as a filter.
         range as materialized (${range}),
         rows as (${rows}),
-        page as (${messages}),
+        -- Materialized, each message is shaped once: inlined, the budget's two window sums and the
+        -- aggregate would each shape it again (twice the time of a page).
+        page as materialized (${messages}),
         -- A unit is included when the units before it took less than the budget; the first always is.
         sized as (
           select page.*, dense_rank() over (${byUnit}) = 1

@@ -42,6 +42,35 @@ async function migrateWith(url: string, workdir?: string): Promise<void> {
   assert.ok(result.success, result.stdout + result.stderr);
 }
 
+/**
+ * Runs `body` on a new database migrated up to `last` (the local baseline first), connected as
+ * `client`; `url` is its address, for migrating it on. The database is dropped afterwards.
+ */
+async function withDatabaseAt(
+  last: string,
+  body: (client: pg.Client, url: string) => Promise<void>,
+): Promise<void> {
+  const name = `upgrade_${crypto.randomUUID().replaceAll("-", "")}`;
+  const admin = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(withLocalSslMode(databaseUrl));
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  const project = await projectUpTo(last);
+  try {
+    await client.connect();
+    await client.query(await Deno.readTextFile(`${projectRoot}/local/supabase_baseline.sql`));
+    await migrateWith(url.toString(), project);
+    await body(client, url.toString());
+  } finally {
+    await client.end().catch(() => {});
+    await admin.query(`drop database ${name} with (force)`);
+    await admin.end();
+    await Deno.remove(project, { recursive: true });
+  }
+}
+
 /** Every row of both tables, in the columns the previous release had. */
 const SNAPSHOT = `
   select (select md5(string_agg(row(c.id, c.user_id, c.video_id, c.metadata, c.last_sequence, c.created_at,
@@ -55,19 +84,7 @@ Deno.test({
   name: "a database filled by the previous release migrates to this one with every row intact",
   ignore: databaseUrl === "",
   async fn() {
-    const name = `upgrade_${crypto.randomUUID().replaceAll("-", "")}`;
-    const admin = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    const url = new URL(withLocalSslMode(databaseUrl));
-    url.pathname = `/${name}`;
-    const client = new pg.Client({ connectionString: url.toString() });
-    const previous = await projectUpTo(PREVIOUS_RELEASE);
-    try {
-      await client.connect();
-      await client.query(await Deno.readTextFile(`${projectRoot}/local/supabase_baseline.sql`));
-      await migrateWith(url.toString(), previous);
-
+    await withDatabaseAt(PREVIOUS_RELEASE, async (client, url) => {
       // Filled the way the previous release let clients fill it: through its own functions.
       const alice = "00000000-0000-4000-8000-0000000000a1";
       await client.query(`insert into auth.users (id) values ($1)`, [alice]);
@@ -105,7 +122,7 @@ Deno.test({
       const { rows: [before] } = await client.query(SNAPSHOT);
       assert.equal(before.message_count, 7 + 4 + 1000);
 
-      await migrateWith(url.toString());
+      await migrateWith(url);
 
       const { rows: [after] } = await client.query(SNAPSHOT);
       assert.deepEqual(after, before, "every row of the previous release is intact, byte for byte");
@@ -153,12 +170,7 @@ Deno.test({
       );
       assert.equal(readers[0].forked, true);
       assert.equal(readers[0].found, 1);
-    } finally {
-      await client.end().catch(() => {});
-      await admin.query(`drop database ${name} with (force)`);
-      await admin.end();
-      await Deno.remove(previous, { recursive: true });
-    }
+    });
   },
 });
 
@@ -176,19 +188,7 @@ Deno.test({
     "a database filled at the last shipped migration reads back identical in the old shapes and derives parts",
   ignore: databaseUrl === "",
   async fn() {
-    const name = `upgrade_${crypto.randomUUID().replaceAll("-", "")}`;
-    const admin = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    const url = new URL(withLocalSslMode(databaseUrl));
-    url.pathname = `/${name}`;
-    const client = new pg.Client({ connectionString: url.toString() });
-    const shipped = await projectUpTo(LAST_SHIPPED);
-    try {
-      await client.connect();
-      await client.query(await Deno.readTextFile(`${projectRoot}/local/supabase_baseline.sql`));
-      await migrateWith(url.toString(), shipped);
-
+    await withDatabaseAt(LAST_SHIPPED, async (client, url) => {
       const alice = "00000000-0000-4000-8000-0000000000a1";
       await client.query(`insert into auth.users (id) values ($1)`, [alice]);
       // Every row shape the release wrote: each role, calls, a tool and a function result, a reply
@@ -224,7 +224,7 @@ Deno.test({
       const { rows: [before] } = await client.query(OLD_SHAPES);
       assert.equal(Object.keys(before.shapes).length, 10 + 2 + 8);
 
-      await migrateWith(url.toString());
+      await migrateWith(url);
 
       const { rows: [after] } = await client.query(OLD_SHAPES);
       assert.deepEqual(
@@ -337,11 +337,6 @@ Deno.test({
         select m.content, m.parts from public.update_message('c0000000-0000-4000-8000-000000000002', 2,
           p_part_index => 0, p_append_text => 'ly', p_text_offset => 4) as m`) as unknown as pg.QueryResult[];
       assert.deepEqual(streamed[1].rows[0], { content: "Partly", parts: [{ type: "text", text: "Partly" }] });
-    } finally {
-      await client.end().catch(() => {});
-      await admin.query(`drop database ${name} with (force)`);
-      await admin.end();
-      await Deno.remove(shipped, { recursive: true });
-    }
+    });
   },
 });
