@@ -292,7 +292,8 @@ export class ReplyWriter {
 
   private async run(): Promise<void> {
     while ((this.dirty || this.beat) && !this.stopped.signal.aborted) {
-      await pause(this.lastWrite + this.flushMs - Date.now());
+      // The first write goes out at once (lastWrite is 0); a negative delay would warn.
+      await pause(Math.max(0, this.lastWrite + this.flushMs - Date.now()));
       this.dirty = this.beat = false;
       const waiting = this.waiters.splice(0);
       this.lastWrite = Date.now();
