@@ -119,6 +119,17 @@ export async function withClient<T>(
   }
 }
 
+/** Whether conversation_messages has `column` (the schema as it shipped first lacks later ones). */
+export async function messagesHave(client: pg.Client, column: string): Promise<boolean> {
+  const { rows: [row] } = await client.query(
+    `select exists (select from information_schema.columns
+                    where table_schema = 'public' and table_name = 'conversation_messages'
+                      and column_name = $1) as found`,
+    [column],
+  );
+  return row.found;
+}
+
 /** The plan of every conversation: owner, message count and where on the timeline it lives. */
 function planSql(shape: Shape): string {
   const { firstHeavy, firstOrdinary } = layout(shape);
@@ -297,11 +308,7 @@ export async function seed(
   const expected = await withClient(databaseUrl, async (client) => {
     await client.query(planSql(shape));
     await loadCorpus(client);
-    const [{ withStatus }] = (await client.query(
-      `select exists (select from information_schema.columns
-                      where table_schema = 'public' and table_name = 'conversation_messages'
-                        and column_name = 'status') as "withStatus"`,
-    )).rows;
+    const withStatus = await messagesHave(client, "status");
     await client.query(`
       insert into auth.users (id)
         select ('00000000-0000-4000-9000-' || (${NUMBER_BASE}::bigint + k))::uuid from generate_series(1, ${shape.users}) k;
@@ -313,7 +320,7 @@ export async function seed(
         order by p.start_s;`);
     const [{ total }] =
       (await client.query(`select sum(messages)::bigint as total from bench_seed.plan`)).rows;
-    return { total: Number(total), withStatus: withStatus as boolean };
+    return { total: Number(total), withStatus };
   });
 
   const windows = Math.max(1, Math.ceil((expected.total / 1e6) * WINDOWS_PER_MILLION));

@@ -1,5 +1,5 @@
 /** The size of every table and index of the store, and bytes per message. */
-import { withClient } from "../seed.ts";
+import { messagesHave, withClient } from "../seed.ts";
 
 export interface Sizes {
   messages: number;
@@ -13,11 +13,15 @@ export interface Sizes {
 
 export async function sizes(url: string): Promise<Sizes> {
   return await withClient(url, async (client) => {
+    // The schema as it shipped first (the index diet's "before") has no parts column.
+    const withParts = await messagesHave(client, "parts");
     const { rows: [counts] } = await client.query(`
       select (select count(*) from public.conversation_messages)::bigint as messages,
              (select count(*) from public.conversations)::bigint as conversations,
              (select avg(octet_length(content)) from public.conversation_messages)::float8 as content,
-             (select avg(octet_length(parts::text)) from public.conversation_messages)::float8 as parts`);
+             ${
+      withParts ? "(select avg(octet_length(parts::text)) from public.conversation_messages)" : "null"
+    }::float8 as parts`);
     const { rows } = await client.query(`
       select t.relname as table, t.relname as name, 'heap' as kind, pg_relation_size(t.oid) as bytes
       from pg_class t where t.oid in ('public.conversations'::regclass, 'public.conversation_messages'::regclass)
