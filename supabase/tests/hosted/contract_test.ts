@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import pg from "pg";
 import { mintToken } from "../../../local/tokens.ts";
 import { deployAlone, functionNames, type FunctionProcess } from "../deploy/module_graph.ts";
-import { type HostedStack, hostedStack, signingKey } from "./stack.ts";
+import { type HostedStack, hostedStack, newHostedUser, signingKey } from "./stack.ts";
 
 const stack = hostedStack();
 
@@ -29,21 +29,11 @@ interface Call {
 /** The stack's callers and a way to call a deployed function as any of them. */
 async function clients(stack: HostedStack, deployed: Record<string, FunctionProcess>) {
   const key = await signingKey(stack);
-  const issuer = `${stack.functionEnv.SUPABASE_URL}/auth/v1`;
   const admin = new pg.Client({ connectionString: stack.adminUrl, ssl: { ca: stack.caCert } });
   await admin.connect();
 
-  /** A user as Supabase Auth makes one: a row in auth.users, and an access token it signed. */
   async function newUser(): Promise<{ id: string; credentials: Credentials }> {
-    const id = crypto.randomUUID();
-    await admin.query("insert into auth.users (id) values ($1)", [id]);
-    const token = await mintToken({
-      role: "authenticated",
-      userId: id,
-      signingKey: key,
-      issuer,
-      expiresIn: "1h",
-    });
+    const { id, token } = await newHostedUser(stack, admin);
     return { id, credentials: { authorization: `Bearer ${token}` } };
   }
   const serviceToken = await mintToken({

@@ -17,6 +17,7 @@
 import pg from "pg";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { migrate, projectRoot } from "../../../tools/db_migrate.ts";
+import { mintToken } from "../../../local/tokens.ts";
 
 /** What the tests need to know about the stack; handed to them as JSON in HOSTED_STACK. */
 export interface HostedStack {
@@ -53,6 +54,26 @@ export async function signingKey(stack: HostedStack): Promise<{ privateKey: Cryp
     ["sign"],
   );
   return { privateKey, keyId: stack.keyId };
+}
+
+/**
+ * A user as Supabase Auth makes one: a row in auth.users (through `admin`, a direct connection to
+ * the stack's database), and an access token signed with the stack's key for an hour.
+ */
+export async function newHostedUser(
+  stack: HostedStack,
+  admin: pg.Client,
+): Promise<{ id: string; token: string }> {
+  const id = crypto.randomUUID();
+  await admin.query("insert into auth.users (id) values ($1)", [id]);
+  const token = await mintToken({
+    role: "authenticated",
+    userId: id,
+    signingKey: await signingKey(stack),
+    issuer: `${stack.functionEnv.SUPABASE_URL}/auth/v1`,
+    expiresIn: "1h",
+  });
+  return { id, token };
 }
 
 async function run(command: string, args: string[], options: Deno.CommandOptions = {}): Promise<string> {

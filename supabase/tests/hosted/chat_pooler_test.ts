@@ -1,0 +1,143 @@
+/**
+ * chat as deployed, on the hosted-like stack: its index.ts alone in a process with a project's
+ * settings and the documented secrets only. The database is reached through PgBouncer in
+ * transaction mode (DATABASE_URL), the model through OPENAI_BASE_URL: an OpenAI-compatible server
+ * here, spoken to by @ai-sdk/openai's Chat Completions client as any such server is. One instance
+ * streams the reply; a second one, another process, resumes it from the store mid-stream and
+ * follows it to the end. Both browsers get the same text, and that text is what is stored.
+ */
+import assert from "node:assert/strict";
+// @ts-types="npm:@types/pg@8.23.1"
+import pg from "pg";
+import type { UIMessageChunk } from "ai";
+import { deployAlone } from "../deploy/module_graph.ts";
+import { chunksOf, rest, streamedText, until, userMessage } from "../functions/ui_stream.ts";
+import { hostedStack, newHostedUser } from "./stack.ts";
+
+const stack = hostedStack();
+
+/** The reply the compatible server streams: the first word, then the rest once `release()` is called. */
+const FIRST = "Hello ";
+const REST = ["from ", "the ", "pooler."];
+
+/**
+ * An OpenAI-compatible Chat Completions endpoint that streams FIRST, waits until released, then
+ * streams REST and finishes. It records the messages each request sent.
+ */
+function compatibleServer() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const requests: Array<{ messages: Array<{ role: string; content: unknown }> }> = [];
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null, usage?: unknown) =>
+    `data: ${
+      JSON.stringify({
+        id: "chatcmpl-pooler",
+        object: "chat.completion.chunk",
+        created: Math.floor(Date.now() / 1000),
+        model: "compatible-model",
+        choices: [{ index: 0, delta, finish_reason: finish }],
+        ...(usage ? { usage } : {}),
+      })
+    }\n\n`;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    if (request.method !== "POST" || new URL(request.url).pathname !== "/v1/chat/completions") {
+      return new Response("not found", { status: 404 });
+    }
+    requests.push(await request.json());
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(encoder.encode(chunk({ role: "assistant", content: FIRST })));
+        await released;
+        for (const word of REST) controller.enqueue(encoder.encode(chunk({ content: word })));
+        controller.enqueue(encoder.encode(
+          chunk({}, "stop", { prompt_tokens: 20, completion_tokens: 4, total_tokens: 24 }),
+        ));
+        controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  return {
+    baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
+    requests,
+    release,
+    close: () => server.shutdown(),
+  };
+}
+
+Deno.test({
+  name:
+    "chat deployed alone streams through the transaction pooler, and another instance resumes it from the store",
+  ignore: !stack,
+  async fn() {
+    const model = compatibleServer();
+    const env: Record<string, string> = {
+      ...stack!.functionEnv,
+      CHAT_MODEL: "compatible-model",
+      OPENAI_API_KEY: "sk-compatible-server",
+      OPENAI_BASE_URL: model.baseUrl,
+    };
+    assert.ok(
+      env.DATABASE_URL.startsWith(stack!.poolerUrl),
+      "the functions reach the database through PgBouncer",
+    );
+    const [writer, reader] = await Promise.all([deployAlone("chat", env), deployAlone("chat", env)]);
+    const admin = new pg.Client({ connectionString: stack!.adminUrl, ssl: { ca: stack!.caCert } });
+    await admin.connect();
+    try {
+      const user = await newHostedUser(stack!, admin);
+      const headers = { authorization: `Bearer ${user.token}` };
+      const conversationId = crypto.randomUUID();
+
+      const sent = await fetch(`${writer.url}/chat`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify({ id: conversationId, messages: [userMessage("Hello through the pooler")] }),
+      });
+      assert.equal(sent.status, 200);
+      const written = chunksOf(sent);
+      const writtenSeen: UIMessageChunk[] = [];
+      // The browser is sent text once it is stored, so the reply is in the store from here on.
+      await until(written, (chunk) => chunk.type === "text-delta", writtenSeen);
+
+      const resumed = await fetch(`${reader.url}/chat?conversation_id=${conversationId}`, { headers });
+      assert.equal(resumed.status, 200, "a reply is in progress");
+      const followed = chunksOf(resumed);
+      const followedSeen: UIMessageChunk[] = [];
+      await until(followed, (chunk) => chunk.type === "text-delta", followedSeen);
+      assert.equal(streamedText(followedSeen), FIRST, "the resume replays the text stored so far");
+
+      model.release();
+      const writerChunks = [...writtenSeen, ...await rest(written)];
+      const readerChunks = [...followedSeen, ...await rest(followed)];
+      const expected = FIRST + REST.join("");
+      assert.equal(streamedText(writerChunks), expected);
+      assert.equal(streamedText(readerChunks), expected, "the second instance follows the reply to its end");
+      for (const chunks of [writerChunks, readerChunks]) assert.equal(chunks.at(-1)?.type, "finish");
+
+      const { rows } = await admin.query(
+        `select role, content, status from public.conversation_messages
+         where conversation_id = $1 order by sequence_order`,
+        [conversationId],
+      );
+      assert.deepEqual(rows, [
+        { role: "user", content: "Hello through the pooler", status: "completed" },
+        { role: "assistant", content: expected, status: "completed" },
+      ]);
+      assert.equal(model.requests.length, 1);
+      assert.ok(
+        JSON.stringify(model.requests[0].messages).includes("Hello through the pooler"),
+        "the model was sent the window with the user's message",
+      );
+
+      const idle = await fetch(`${reader.url}/chat?conversation_id=${conversationId}`, { headers });
+      assert.equal(idle.status, 204, "nothing in progress once the reply is final");
+    } finally {
+      await admin.end();
+      await Promise.all([writer.stop(), reader.stop()]);
+      await model.close();
+    }
+  },
+});
