@@ -289,9 +289,13 @@ function windowSql(low: number, high: number, withStatus: boolean, withParts: bo
       ) as m
       join bench_seed.first_phrase as f on f.i = m.h % ${PHRASES}
       join bench_seed.second_phrase as p on p.i = (m.h / ${PHRASES}) % ${PHRASES}
-      -- The reasoning is another second phrase.
+${
+    withParts
+      ? `      -- The reasoning is another second phrase.
       join bench_seed.second_phrase as r on r.i = (m.h / ${PHRASES * PHRASES}) % ${PHRASES}
-      join bench_seed.system_prompt as s on s.i = m.n % ${SYSTEM_PROMPTS}
+`
+      : ""
+  }      join bench_seed.system_prompt as s on s.i = m.n % ${SYSTEM_PROMPTS}
       join bench_seed.tool_call as t on t.i = m.call
     ) as m
     order by m.at`;

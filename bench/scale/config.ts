@@ -1,5 +1,6 @@
 /** The scale benchmark's settings and the helpers every part of it shares. */
 import { LARGE, layout, scaled, type Shape, SMALL } from "../seed.ts";
+import { projectRoot } from "../../tools/db_migrate.ts";
 import { type LocalServer } from "../server.ts";
 
 export const quick = Deno.args.includes("--quick");
@@ -44,4 +45,19 @@ export const pick = (low: number, high: number) => low + Math.floor(Math.random(
 export const progress = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 export async function loadAverage(): Promise<string> {
   return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+}
+
+/** Writes bench/results/`name`.json (the summary) and `name`.md (its report). */
+export async function writeResults(
+  name: string,
+  summary: { seconds: number },
+  report: string,
+): Promise<void> {
+  await Deno.mkdir(`${projectRoot}/bench/results`, { recursive: true });
+  await Deno.writeTextFile(
+    `${projectRoot}/bench/results/${name}.json`,
+    JSON.stringify(summary, null, 2) + "\n",
+  );
+  await Deno.writeTextFile(`${projectRoot}/bench/results/${name}.md`, report);
+  progress(`done in ${format(summary.seconds / 60, 1)} min: bench/results/${name}.md`);
 }

@@ -13,7 +13,6 @@
  *
  * It takes about 30 minutes (5 with --quick) and most of the machine; it is not part of the tests.
  */
-import { projectRoot } from "../../tools/db_migrate.ts";
 import { runInThrowawayCluster, throwawayDatabaseUrl } from "../../tools/throwaway_db.ts";
 import { withClient } from "../seed.ts";
 import {
@@ -28,9 +27,10 @@ import {
   quick,
   SHAPES,
   type Size,
+  writeResults,
 } from "./config.ts";
 import { openDatabase, seedDatabase } from "./databases.ts";
-import { measure, plansOf, type ScenarioResult, SCENARIOS } from "./scenarios.ts";
+import { errorsOf, measure, plansOf, type ScenarioResult, SCENARIOS } from "./scenarios.ts";
 import { type DeleteResults, deletes } from "./deletes.ts";
 import { sizes } from "./sizes.ts";
 import { appendRate } from "./index_diet.ts";
@@ -100,7 +100,7 @@ async function main(clusterUrl: string): Promise<number> {
           format(large.http.p50, 2)
         } ms (${format(result.ratio.http, 2)}x); large ${format(large.sql.requestsPerSecond, 0)} SQL/s, ${
           format(large.http.requestsPerSecond, 0)
-        } HTTP/s; errors ${small.sql.errors + small.http.errors + large.sql.errors + large.http.errors}`,
+        } HTTP/s; errors ${errorsOf(small, large)}`,
       );
     }
     deleteResults = { small: await deletes(databases.small), large: await deletes(databases.large) };
@@ -141,17 +141,8 @@ async function main(clusterUrl: string): Promise<number> {
     },
     seconds: (performance.now() - started) / 1000,
   };
-  await Deno.mkdir(`${projectRoot}/bench/results`, { recursive: true });
-  await Deno.writeTextFile(
-    `${projectRoot}/bench/results/scale.json`,
-    JSON.stringify(summary, null, 2) + "\n",
-  );
-  await Deno.writeTextFile(`${projectRoot}/bench/results/scale.md`, markdown(summary));
-  progress(`done in ${format(summary.seconds / 60, 1)} min: bench/results/scale.md`);
-  const errors = results.reduce(
-    (sum, r) => sum + r.small.sql.errors + r.small.http.errors + r.large.sql.errors + r.large.http.errors,
-    0,
-  );
+  await writeResults("scale", summary, markdown(summary));
+  const errors = results.reduce((sum, r) => sum + errorsOf(r.small, r.large), 0);
   return errors === 0 ? 0 : 1;
 }
 

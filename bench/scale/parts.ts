@@ -11,15 +11,23 @@
  *
  * It takes about 20 minutes and most of the machine; it is not part of the tests.
  */
-import { projectRoot } from "../../tools/db_migrate.ts";
 import { parts as partsSchema, roleProblem } from "../../supabase/functions/_shared/parts.ts";
 import { partsMessage } from "../parts.ts";
 import { type Call } from "../calls.ts";
 import { LARGE, scaled, withClient } from "../seed.ts";
-import { CONCURRENCY, type Database, DURATION_S, format, loadAverage, progress } from "./config.ts";
+import {
+  CONCURRENCY,
+  type Database,
+  DURATION_S,
+  format,
+  loadAverage,
+  progress,
+  writeResults,
+} from "./config.ts";
 import { openDatabase, seedDatabase } from "./databases.ts";
 import {
   append,
+  errorsOf,
   history,
   measure,
   NEWEST,
@@ -161,7 +169,7 @@ export async function compareParts(clusterUrl: string): Promise<number> {
         } ms (${format(result.ratio.sql, 2)}x), HTTP p50 ${format(text.http.p50, 2)} → ${
           format(parts.http.p50, 2)
         } ms (${format(result.ratio.http, 2)}x); errors ${
-          text.sql.errors + text.http.errors + parts.sql.errors + parts.http.errors
+          errorsOf(text, parts)
         }; sequential scans ${result.sequentialScans}`,
       );
     }
@@ -180,17 +188,9 @@ export async function compareParts(clusterUrl: string): Promise<number> {
     scenarios: results,
     seconds: (performance.now() - started) / 1000,
   };
-  await Deno.mkdir(`${projectRoot}/bench/results`, { recursive: true });
-  await Deno.writeTextFile(
-    `${projectRoot}/bench/results/scale_parts.json`,
-    JSON.stringify(summary, null, 2) + "\n",
-  );
-  await Deno.writeTextFile(`${projectRoot}/bench/results/scale_parts.md`, partsMarkdown(summary));
-  progress(`done in ${format(summary.seconds / 60, 1)} min: bench/results/scale_parts.md`);
+  await writeResults("scale_parts", summary, partsMarkdown(summary));
   const failures = results.reduce(
-    (sum, r) =>
-      sum + r.text.sql.errors + r.text.http.errors + r.parts.sql.errors + r.parts.http.errors +
-      r.sequentialScans,
+    (sum, r) => sum + errorsOf(r.text, r.parts) + r.sequentialScans,
     validation.refusedByDatabase + validation.refusedBySchema,
   );
   return failures === 0 ? 0 : 1;

@@ -2,7 +2,7 @@
 import { type Measurement } from "../pgbench.ts";
 import { type Shape } from "../seed.ts";
 import { CONCURRENCY, count, FORKS, format, type Size, STATEMENT_TIMEOUT_MS } from "./config.ts";
-import { type ScenarioResult } from "./scenarios.ts";
+import { errorsOf, type ScenarioResult } from "./scenarios.ts";
 import { type DeleteResults, type Timed } from "./deletes.ts";
 import { type Sizes } from "./sizes.ts";
 import { type PartsSummary } from "./parts.ts";
@@ -116,7 +116,7 @@ export function markdown(s: Summary): string {
         format(r.large.sql.requestsPerSecond, 0)
       } | ${format(r.large.http.requestsPerSecond, 0)} | ${
         format(r.large.http.requestsPerSecond / r.large.sql.requestsPerSecond, 2)
-      } | ${r.small.sql.errors + r.small.http.errors + r.large.sql.errors + r.large.http.errors} |`
+      } | ${errorsOf(r.small, r.large)} |`
     ),
     "",
     "Within the large database (HTTP p50):",
@@ -245,7 +245,7 @@ export function partsMarkdown(s: PartsSummary): string {
       } | ${format(r.text.http.p50, 2)} | ${format(r.parts.http.p50, 2)} | ${format(r.ratio.http, 2)} | ${
         format(r.parts.sql.requestsPerSecond, 0)
       } | ${format(r.parts.http.requestsPerSecond, 0)} | ${
-        r.text.sql.errors + r.text.http.errors + r.parts.sql.errors + r.parts.http.errors
+        errorsOf(r.text, r.parts)
       } | ${r.sequentialScans} |`
     ),
     "",

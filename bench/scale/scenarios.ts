@@ -155,6 +155,10 @@ export interface Side {
   http: Measurement;
 }
 
+/** Failed requests of the sides, SQL and HTTP. */
+export const errorsOf = (...sides: Side[]) =>
+  sides.reduce((sum, side) => sum + side.sql.errors + side.http.errors, 0);
+
 export interface ScenarioResult {
   name: string;
   concurrency: number;
