@@ -5,71 +5,14 @@
  */
 import assert from "node:assert/strict";
 // @ts-types="npm:@types/pg@8.23.1"
-import pg from "pg";
-import { projectRoot, supabaseCli, withLocalSslMode } from "../../../tools/db_migrate.ts";
-
-/** The last migration of the release before this one. */
-const PREVIOUS_RELEASE = "20261124000600";
-/** The last migration shipped before message parts (issue 17). */
-const LAST_SHIPPED = "20261125001500";
-
-const databaseUrl = Deno.env.get("DATABASE_URL") ?? "";
-
-/** A project directory holding the migrations up to and including `last`, for the Supabase CLI. */
-async function projectUpTo(last: string): Promise<string> {
-  const directory = await Deno.makeTempDir({ prefix: "release-" });
-  await Deno.mkdir(`${directory}/supabase/migrations`, { recursive: true });
-  await Deno.copyFile(`${projectRoot}/supabase/config.toml`, `${directory}/supabase/config.toml`);
-  for await (const entry of Deno.readDir(`${projectRoot}/supabase/migrations`)) {
-    if (entry.name.slice(0, 14) <= last) {
-      await Deno.copyFile(
-        `${projectRoot}/supabase/migrations/${entry.name}`,
-        `${directory}/supabase/migrations/${entry.name}`,
-      );
-    }
-  }
-  return directory;
-}
-
-async function migrateWith(url: string, workdir?: string): Promise<void> {
-  const result = await supabaseCli([
-    "migration",
-    "up",
-    "--db-url",
-    url,
-    ...(workdir ? ["--workdir", workdir] : []),
-  ]);
-  assert.ok(result.success, result.stdout + result.stderr);
-}
-
-/**
- * Runs `body` on a new database migrated up to `last` (the local baseline first), connected as
- * `client`; `url` is its address, for migrating it on. The database is dropped afterwards.
- */
-async function withDatabaseAt(
-  last: string,
-  body: (client: pg.Client, url: string) => Promise<void>,
-): Promise<void> {
-  const name = `upgrade_${crypto.randomUUID().replaceAll("-", "")}`;
-  const admin = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(withLocalSslMode(databaseUrl));
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  const project = await projectUpTo(last);
-  try {
-    await client.connect();
-    await client.query(await Deno.readTextFile(`${projectRoot}/local/supabase_baseline.sql`));
-    await migrateWith(url.toString(), project);
-    await body(client, url.toString());
-  } finally {
-    await client.end().catch(() => {});
-    await admin.query(`drop database ${name} with (force)`);
-    await admin.end();
-    await Deno.remove(project, { recursive: true });
-  }
-}
+import type pg from "pg";
+import {
+  databaseUrl,
+  LAST_SHIPPED,
+  migrateWith,
+  PREVIOUS_RELEASE,
+  withDatabaseAt,
+} from "./upgrade_support.ts";
 
 /** Every row of both tables, in the columns the previous release had. */
 const SNAPSHOT = `
