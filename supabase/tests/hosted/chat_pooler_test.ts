@@ -13,6 +13,7 @@ import type { UIMessageChunk } from "ai";
 import { deployAlone } from "../deploy/module_graph.ts";
 import { chunksOf, rest, streamedText, until, userMessage } from "../functions/ui_stream.ts";
 import { hostedStack, newHostedUser } from "./stack.ts";
+import { openAiCompatibleServer } from "../../../local/openai_compatible_server.ts";
 
 const stack = hostedStack();
 
@@ -20,51 +21,15 @@ const stack = hostedStack();
 const FIRST = "Hello ";
 const REST = ["from ", "the ", "pooler."];
 
-/**
- * An OpenAI-compatible Chat Completions endpoint that streams FIRST, waits until released, then
- * streams REST and finishes. It records the messages each request sent.
- */
+/** The compatible server streams FIRST, then the rest once `release()` is called. */
 function compatibleServer() {
   let release!: () => void;
   const released = new Promise<void>((resolve) => release = resolve);
-  const requests: Array<{ messages: Array<{ role: string; content: unknown }> }> = [];
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null, usage?: unknown) =>
-    `data: ${
-      JSON.stringify({
-        id: "chatcmpl-pooler",
-        object: "chat.completion.chunk",
-        created: Math.floor(Date.now() / 1000),
-        model: "compatible-model",
-        choices: [{ index: 0, delta, finish_reason: finish }],
-        ...(usage ? { usage } : {}),
-      })
-    }\n\n`;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-    if (request.method !== "POST" || new URL(request.url).pathname !== "/v1/chat/completions") {
-      return new Response("not found", { status: 404 });
-    }
-    requests.push(await request.json());
-    const encoder = new TextEncoder();
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(encoder.encode(chunk({ role: "assistant", content: FIRST })));
-        await released;
-        for (const word of REST) controller.enqueue(encoder.encode(chunk({ content: word })));
-        controller.enqueue(encoder.encode(
-          chunk({}, "stop", { prompt_tokens: 20, completion_tokens: 4, total_tokens: 24 }),
-        ));
-        controller.enqueue(encoder.encode("data: [DONE]\n\n"));
-        controller.close();
-      },
-    });
-    return new Response(body, { headers: { "content-type": "text/event-stream" } });
-  });
-  return {
-    baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
-    requests,
-    release,
-    close: () => server.shutdown(),
-  };
+  const server = openAiCompatibleServer(() => ({
+    text: [FIRST, ...REST],
+    before: (index) => index === 1 ? released : undefined,
+  }));
+  return { ...server, release };
 }
 
 Deno.test({
@@ -128,7 +93,7 @@ Deno.test({
       ]);
       assert.equal(model.requests.length, 1);
       assert.ok(
-        JSON.stringify(model.requests[0].messages).includes("Hello through the pooler"),
+        JSON.stringify(model.requests[0].body.messages).includes("Hello through the pooler"),
         "the model was sent the window with the user's message",
       );
 
