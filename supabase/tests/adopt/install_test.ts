@@ -7,15 +7,13 @@
  * with every one named and nothing written; a second run upgrades, replacing only what it installed.
  */
 import assert from "node:assert/strict";
-// @ts-types="npm:@types/pg@8.23.1"
-import pg from "pg";
 import { bareImports, install, MANIFEST } from "../../../tools/install.ts";
-import { projectRoot, supabaseCli, withLocalSslMode } from "../../../tools/db_migrate.ts";
+import { projectRoot, supabaseCli } from "../../../tools/db_migrate.ts";
+import { databaseUrl, withNewDatabase } from "../database/upgrade_support.ts";
 import { LOCAL_JWT_SECRET, mintToken } from "../../../local/tokens.ts";
 import { type FunctionProcess, serveAlone } from "../deploy/module_graph.ts";
 
 const fixture = new URL("./fixture_app/", import.meta.url).pathname;
-const databaseUrl = Deno.env.get("DATABASE_URL") ?? "";
 const storeFunctions = [...Deno.readDirSync(`${projectRoot}supabase/functions`)]
   .filter((entry) => entry.isDirectory && !entry.name.startsWith("_")).map((entry) => entry.name).sort();
 
@@ -56,26 +54,6 @@ async function installCommand(into: string) {
   return { code: output.code, out: decode(output.stdout) + decode(output.stderr) };
 }
 
-/** A new database in DATABASE_URL's cluster with the local Supabase baseline, dropped afterwards. */
-async function withNewDatabase(body: (url: string, client: pg.Client) => Promise<void>) {
-  const name = `adopt_${crypto.randomUUID().replaceAll("-", "")}`;
-  const admin = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(withLocalSslMode(databaseUrl));
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  try {
-    await client.connect();
-    await client.query(await Deno.readTextFile(`${projectRoot}local/supabase_baseline.sql`));
-    await body(url.toString(), client);
-  } finally {
-    await client.end().catch(() => {});
-    await admin.query(`drop database ${name} with (force)`);
-    await admin.end();
-  }
-}
-
 Deno.test({
   name:
     "an app's supabase folder receives the store, migrates with the Supabase CLI, and both the app and the store work",
@@ -103,7 +81,7 @@ Deno.test({
       assert.equal(again.code, 0, again.out);
       assert.match(again.out, /Nothing to do/);
 
-      await withNewDatabase(async (url, client) => {
+      await withNewDatabase(async (client, url) => {
         const migrated = await supabaseCli(["migration", "up", "--db-url", url, "--workdir", app]);
         assert.ok(migrated.success, migrated.stdout + migrated.stderr);
         const { rows: versions } = await client.query(
@@ -181,7 +159,7 @@ Deno.test({
         } finally {
           await Promise.all(Object.values(served).map((process) => process.stop()));
         }
-      });
+      }, "adopt");
     } finally {
       await Deno.remove(app, { recursive: true });
     }
