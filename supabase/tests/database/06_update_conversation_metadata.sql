@@ -9,9 +9,9 @@ insert into public.conversations (id, user_id, metadata, updated_at) values
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1',
    '{"video": {"step": "script", "draft": 1}, "keep": true, "drop": "me"}', now() - interval '1 hour');
 
-select is(public.jsonb_merge_patch('{"a": 1}', '{"a": null}'), '{}'::jsonb, 'null removes a key');
-select is(public.jsonb_merge_patch('{"a": [1, 2]}', '{"a": [3]}'), '{"a": [3]}'::jsonb, 'arrays are replaced, not merged');
-select is(public.jsonb_merge_patch('{"a": "x"}', '{"a": {"b": null, "c": 1}}'), '{"a": {"c": 1}}'::jsonb,
+select is(conversation_store.jsonb_merge_patch('{"a": 1}', '{"a": null}'), '{}'::jsonb, 'null removes a key');
+select is(conversation_store.jsonb_merge_patch('{"a": [1, 2]}', '{"a": [3]}'), '{"a": [3]}'::jsonb, 'arrays are replaced, not merged');
+select is(conversation_store.jsonb_merge_patch('{"a": "x"}', '{"a": {"b": null, "c": 1}}'), '{"a": {"c": 1}}'::jsonb,
   'an object replaces a scalar, without the nulls it carries');
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
