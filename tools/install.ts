@@ -298,6 +298,11 @@ if (import.meta.main) {
     } else usage();
   }
   if (!options.into) usage();
+  // `deno task` runs in this checkout's root; INIT_CWD is where the command was typed.
+  const typedIn = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  const resolve = (path: string) => path.startsWith("/") ? path : `${typedIn}/${path}`;
+  options.into = resolve(options.into);
+  if (options.from) options.from = resolve(options.from);
   const { clashes, changes } = await install(options as InstallOptions);
   if (clashes.length > 0) {
     console.error(`Stopped: nothing was written. ${clashes.length} clash(es) with ${options.into}:`);
