@@ -39,25 +39,16 @@ as $$
            pg_catalog.jsonb_build_object('sub', p_user_id, 'role', 'authenticated')::text, true);
 $$;
 
--- The service role (a secret key, or the service_role JWT): role service_role, claims {"role": "service_role"}.
-create or replace function tests.authenticate_as_service_role()
+-- A caller without a user: 'service_role' (a secret key, or the service_role JWT) or 'anon' (the anon
+-- key alone): that database role, claims {"role": p_role}.
+create or replace function tests.authenticate_as_role(p_role text)
 returns void
 language sql
 set search_path = ''
 as $$
-  select pg_catalog.set_config('role', 'service_role', true),
-         pg_catalog.set_config('request.jwt.claims', '{"role": "service_role"}', true);
+  select pg_catalog.set_config('role', p_role, true),
+         pg_catalog.set_config('request.jwt.claims', pg_catalog.jsonb_build_object('role', p_role)::text, true);
 $$;
 
--- Nobody signed in (the anon key): role anon, claims {"role": "anon"}.
-create or replace function tests.authenticate_as_anon()
-returns void
-language sql
-set search_path = ''
-as $$
-  select pg_catalog.set_config('role', 'anon', true),
-         pg_catalog.set_config('request.jwt.claims', '{"role": "anon"}', true);
-$$;
-
-grant execute on function tests.authenticate_as(uuid), tests.authenticate_as_service_role(),
-  tests.authenticate_as_anon() to anon, authenticated, service_role;
+grant execute on function tests.authenticate_as(uuid), tests.authenticate_as_role(text)
+  to anon, authenticated, service_role;

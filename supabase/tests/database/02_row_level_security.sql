@@ -146,7 +146,7 @@ select results_eq(
 
 -- ---------------------------------------------------------------- as anon
 reset role;
-select tests.authenticate_as_anon();
+select tests.authenticate_as_role('anon');
 
 select throws_ok('select 1 from public.conversations', '42501', 'permission denied for table conversations',
   'anon cannot read conversations');
@@ -165,7 +165,7 @@ select throws_ok(
 
 -- ---------------------------------------------------------------- as service_role
 reset role;
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 
 select is((select count(*)::int from public.conversations), 3, 'service_role reads every conversation');
 select is((select count(*)::int from public.conversation_messages), 2, 'service_role reads every message');

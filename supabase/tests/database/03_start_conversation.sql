@@ -63,7 +63,7 @@ select throws_ok($$select public.start_conversation()$$, '42501', 'not authentic
 
 -- ---------------------------------------------------------------- as service_role
 reset role;
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 
 select throws_ok($$select public.start_conversation()$$, '22023', 'service_role must name the owner in p_user_id',
   'service_role must say whose conversation it starts');

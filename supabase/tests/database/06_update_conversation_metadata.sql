@@ -40,7 +40,7 @@ select throws_ok(
 
 -- ---------------------------------------------------------------- as service_role
 reset role;
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 
 select is(
   (select metadata -> 'video' from public.update_conversation_metadata('c0000000-0000-4000-8000-0000000000a1',

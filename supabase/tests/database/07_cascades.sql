@@ -33,7 +33,7 @@ select is(
 );
 
 -- ---------------------------------------------------------------- as service_role
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 select lives_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000b1', '[{"role": "user", "content": "bob"}]')$$,
   'Bob has a message too'

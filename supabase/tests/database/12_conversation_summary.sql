@@ -72,7 +72,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as anon
-select tests.authenticate_as_anon();
+select tests.authenticate_as_role('anon');
 select throws_ok(
   $$select public.set_conversation_summary('c0000000-0000-4000-8000-0000000000a1', 'anon', 1)$$,
   '42501', 'permission denied for function set_conversation_summary',
@@ -80,7 +80,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 select is(
   (select summary from public.set_conversation_summary('c0000000-0000-4000-8000-0000000000a1', 'From the agent', 2, 4)),
   'From the agent',

@@ -204,7 +204,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as anon
-select tests.authenticate_as_anon();
+select tests.authenticate_as_role('anon');
 select throws_ok(
   $$select public.get_context('c0000000-0000-4000-8000-00000000000a', 1000)$$,
   '42501', 'permission denied for function get_context',
@@ -212,7 +212,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 select is(pg_temp.window_of('c0000000-0000-4000-8000-00000000000e', 1000),
   'u I was stopp | tokens 10 | earlier false | first 1',
   'the service role reads any conversation''s context');

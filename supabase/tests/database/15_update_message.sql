@@ -143,7 +143,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as anon
-select tests.authenticate_as_anon();
+select tests.authenticate_as_role('anon');
 select throws_ok(
   $$select public.update_message('c0000000-0000-4000-8000-0000000000a1', 3, p_status => 'completed')$$,
   '42501', 'permission denied for function update_message',
@@ -151,7 +151,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 reset role;
 insert into public.conversation_messages (conversation_id, user_id, sequence_order, role, content, status, token_count)
 values ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 4, 'assistant', null, 'in_progress', 3);

@@ -113,7 +113,7 @@ select throws_ok(
 reset role;
 insert into public.conversations (id, user_id, last_sequence) values
   ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1', 100001);
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 select is(
   tests.error_of($$select public.fork_conversation('c0000000-0000-4000-8000-0000000000a2', 100001)$$),
   'PT422 fork_too_large {"max_messages": 100000}',

@@ -164,7 +164,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 select throws_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000a1', '[{"role": "user", "content": "agent"}]')$$,
   'PT404', 'conversation not found',

@@ -96,7 +96,7 @@ select results_eq(
 );
 
 -- ---------------------------------------------------------------- as anon
-select tests.authenticate_as_anon();
+select tests.authenticate_as_role('anon');
 select throws_ok(
   $$select public.delete_all_conversations()$$,
   '42501', 'permission denied for function delete_all_conversations',
@@ -104,7 +104,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 select throws_ok(
   $$select public.delete_all_conversations()$$,
   '22023', 'service_role must name the user in p_user_id',

@@ -137,7 +137,7 @@ select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 select is(pg_temp.found('render'), 'b1', 'Bob never sees Alice''s matches for the same words');
 
 -- ---------------------------------------------------------------- as service_role
-select tests.authenticate_as_service_role();
+select tests.authenticate_as_role('service_role');
 select is(
   (select string_agg(right(r -> 'conversation' ->> 'id', 2), ' ')
    from json_array_elements(public.search_conversations('parlons', 20, null, null, '00000000-0000-4000-8000-0000000000a1') -> 'results') as e(r)),
