@@ -65,7 +65,7 @@ export interface Call {
 }
 
 /** The caller a verified token of `userId` yields (the claims a Supabase access token carries). */
-export function callerOf(userId: string): Caller {
+function callerOf(userId: string): Caller {
   const now = Math.floor(Date.now() / 1000);
   return {
     role: "authenticated",
@@ -79,12 +79,6 @@ export function callStatements(call: Call): { caller: Caller; statements: Sql[] 
   const fn = FUNCTIONS[call.function] as FunctionEntry<z.ZodType>;
   const caller = callerOf(call.userId);
   return { caller, statements: fn.statements(fn.schema.parse(call.input), caller) };
-}
-
-/** The one query message the function sends for the call. */
-export function callSql(call: Call): string {
-  const { caller, statements } = callStatements(call);
-  return requestText(caller, statements);
 }
 
 /** The call over HTTP, with `token` for its user. */

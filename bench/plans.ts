@@ -55,14 +55,14 @@ export function nodes(plan: PlanNode): PlanNode[] {
 }
 
 /** The rows a node produced over all its loops, plus those it read and threw away. */
-export function rowsRead(node: PlanNode): number {
+function rowsRead(node: PlanNode): number {
   return (node["Actual Rows"] ?? 0) * (node["Actual Loops"] ?? 1) + (node["Rows Removed by Filter"] ?? 0) +
     (node["Rows Removed by Index Recheck"] ?? 0);
 }
 
 /** The store's tables, and which of them a node reads (an index scan names only its index). */
 export const TABLES = ["conversations", "conversation_messages"];
-export function tableOf(node: PlanNode): string | undefined {
+function tableOf(node: PlanNode): string | undefined {
   const index = node["Index Name"] ?? "";
   if (node["Relation Name"]) return node["Relation Name"];
   if (index === "conversation_messages_pkey" || index.startsWith("idx_conversation_messages_")) {

@@ -29,6 +29,7 @@ import type {
 } from "openai/resources/responses/responses";
 import type { OpenAIMessage } from "./conversation_store.ts";
 import { fetchableUrl, type ResolveStorageUrl } from "./storage_files.ts";
+import { toolOutputText } from "../supabase/functions/_shared/tool_output.ts";
 
 type Part = UIMessage["parts"][number];
 type ToolPart = Extract<Part, { toolCallId: string }>;
@@ -157,14 +158,12 @@ function isToolPart(part: Part): part is ToolPart {
   return part.type === "dynamic-tool" || part.type.startsWith("tool-");
 }
 
-/** What the model reads as a call's result, as the store's format=openai writes it (tool_output_text). */
+/** What the model reads as a call's result, as the store's format=openai writes it (tool_output.ts). */
 function outputText(part: ToolPart): string | undefined {
-  switch (part.state) {
-    case "output-available":
-      return typeof part.output === "string" ? part.output : JSON.stringify(part.output ?? null);
-    case "output-error":
-      return part.errorText;
-    case "output-denied":
-      return part.approval.reason ?? "denied";
-  }
+  return toolOutputText({
+    state: part.state,
+    output: part.state === "output-available" ? part.output : undefined,
+    errorText: part.state === "output-error" ? part.errorText : undefined,
+    deniedReason: part.state === "output-denied" ? part.approval.reason : undefined,
+  });
 }

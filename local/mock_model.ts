@@ -52,7 +52,7 @@ export function words(text: string): string[] {
 }
 
 /** The text of the last user message of a call's prompt. */
-export function lastUserText(options: LanguageModelV4CallOptions): string {
+function lastUserText(options: LanguageModelV4CallOptions): string {
   const user = options.prompt.findLast((message) => message.role === "user");
   if (!user || typeof user.content === "string") return "";
   return user.content.map((part) => part.type === "text" ? part.text : "").join("");

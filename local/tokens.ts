@@ -19,7 +19,7 @@ export function localProjectUrl(): string {
   return Deno.env.get("SUPABASE_URL") || "http://127.0.0.1:54321";
 }
 
-export async function userIdFor(name: string): Promise<string> {
+async function userIdFor(name: string): Promise<string> {
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`local-user:${name}`)),
   );

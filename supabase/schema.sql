@@ -583,6 +583,47 @@ $$;
 ALTER FUNCTION conversation_store.json_or_text(p_text text) OWNER TO postgres;
 
 --
+-- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case
+    when jsonb_typeof(p_patch) is distinct from 'object' then p_patch
+    else (
+      select coalesce(jsonb_object_agg(merged.key, merged.value), '{}'::jsonb)
+      from (
+        select kept.key, kept.value
+        from jsonb_each(case when jsonb_typeof(p_target) = 'object' then p_target end) as kept
+        where not p_patch ? kept.key
+        union all
+        select patched.key,
+               conversation_store.jsonb_merge_patch(
+                 case when jsonb_typeof(p_target) = 'object' then p_target -> patched.key end,
+                 patched.value
+               )
+        from jsonb_each(p_patch) as patched
+        where jsonb_typeof(patched.value) <> 'null'
+      ) as merged
+    )
+  end
+$$;
+
+ALTER FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: COMMENT; Schema: conversation_store; Owner: postgres
+--
+
+COMMENT ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) IS 'Input: a stored JSON document and a merge patch.
+Guarantees (RFC 7396): objects merge key by key, recursively; a key whose patch value is null is
+  removed; any other patch value replaces the stored one. Work is linear in the sizes of the target
+  and the patch.
+Errors: none.';
+
+--
 -- Name: message_json(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1428,6 +1469,42 @@ $$;
 ALTER FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) OWNER TO postgres;
 
 --
+-- Name: FUNCTION append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) IS 'Input: a conversation id; p_messages, a JSON array of 1..100 message objects with the fields
+  role, content, name, function_call, tool_calls, tool_call_id, client_message_id, status
+  (''in_progress'', ''completed'' default, ''incomplete''), parts and metadata (20261206000200), and
+  token_count and reasoning_token_count (only from a session that counts tokens: the edge
+  functions); optionally the sequence number the caller believes is last. A message with parts
+  sends no content, function_call, tool_calls or tool_call_id: they are derived from its parts.
+Guarantees, under any concurrency:
+  * All or nothing: the batch is stored with consecutive sequence numbers after the current last.
+  * The conversation row is locked before numbers are handed out, so concurrent appends to one
+    conversation queue behind each other; numbering needs no max()+1 and no retries.
+  * A message whose client_message_id is already stored is not stored again; the stored row is
+    returned instead. When every message is such a replay nothing is written and neither the
+    reply rule nor p_expected_last_sequence is checked, so retrying a successful call returns
+    its result. A reply started in_progress replays whatever its content became since.
+  * One reply at a time: only an assistant message may be in_progress, only as the batch''s last.
+    While the conversation holds a reply in progress nothing is appended; a reply silent for
+    conversation_store.stale_reply_after() is first marked incomplete, in this transaction.
+  * Every stored message has a token_count and a reasoning_token_count: the given ones from a
+    session that counts tokens, else estimates (conversation_store.estimate_tokens of the columns
+    plus conversation_store.estimate_part_tokens, and estimate_reasoning_tokens).
+  * A replay compares parts and metadata too.
+  * Returns the batch''s rows (new and replayed) in sequence order, and sets the transaction-local
+    setting conversation_store.appended_count to the number of rows it inserted, so that callers
+    in the same transaction can tell a replay (0) from an append.
+Errors: 42501 not authenticated, or (hint storage_path_forbidden) a file part outside the owner''s
+  Storage folder; 22023 malformed batch or parts; PT404 not found, not live or not the
+  caller''s; PT422 client_message_id reused for a different message; PT409 (hint
+  reply_in_progress) a reply is in progress, DETAIL {"sequence_order": n}; PT409 stale
+  p_expected_last_sequence, DETAIL {"last_sequence": n}; 23514 a message breaks a table rule.
+Security definer because clients have no insert on messages and no update on the counter;
+  ownership is checked against auth.uid() (the service role may append anywhere).';
+
+--
 -- Name: delete_all_conversations(uuid); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -1482,6 +1559,22 @@ $$;
 ALTER FUNCTION public.delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean) OWNER TO postgres;
 
 --
+-- Name: FUNCTION delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean) IS 'Input: p_user_id, whose conversations to delete: required for the service role, optional for a
+  user (own id only).
+Guarantees: marks up to 10,000 of the user''s conversations deleted, so they are gone for clients
+  at once, then reclaims up to 50,000 messages of the user''s deleted conversations (deleting
+  each conversation once its messages are gone). Returns how many conversations this call
+  deleted, how many messages they held, and whether nothing of the user is stored any more;
+  while done is false, call again: each call continues where the last stopped.
+Errors: 22023 the service role names no user; 42501 not authenticated, or p_user_id names
+  someone else.
+Security definer because clients cannot delete messages; the user comes from the verified JWT
+  claims, never from a parameter alone.';
+
+--
 -- Name: delete_conversation(uuid); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -1508,6 +1601,18 @@ end;
 $$;
 
 ALTER FUNCTION public.delete_conversation(p_conversation_id uuid) OWNER TO postgres;
+
+--
+-- Name: FUNCTION delete_conversation(p_conversation_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.delete_conversation(p_conversation_id uuid) IS 'Input: a conversation id.
+Guarantees: the conversation is gone for clients when this returns (marked deleted); when it
+  holds at most 10,000 messages they and the conversation are deleted now, otherwise
+  public.purge_expired_conversations reclaims the rest, newest first, in later calls. Returns
+  how many messages the conversation held (its last_sequence).
+Errors: PT404 not found, not live or not the caller''s.
+Security definer because clients cannot delete messages; ownership is checked against auth.uid().';
 
 --
 -- Name: fork_conversation(uuid, integer, uuid, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -1583,7 +1688,7 @@ begin
   )
   values (
     coalesce(p_id, gen_random_uuid()), v_source.user_id, v_source.video_id,
-    public.jsonb_merge_patch(v_source.metadata, coalesce(p_metadata, '{}'::jsonb)),
+    conversation_store.jsonb_merge_patch(v_source.metadata, coalesce(p_metadata, '{}'::jsonb)),
     p_through_sequence, v_source.retention_seconds,
     case when v_keeps_summary then v_source.summary end,
     case when v_keeps_summary then v_source.summary_through_sequence end,
@@ -1609,6 +1714,27 @@ end;
 $$;
 
 ALTER FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) IS 'Input: the source conversation; the last message to copy (1..its last_sequence); optionally the
+  fork''s id (makes the call idempotent) and a merge patch for its metadata.
+Guarantees: creates a conversation of the source''s owner with the source''s video and retention,
+  the source''s metadata merged with p_metadata, and copies of messages 1..p_through_sequence
+  (same sequence numbers, roles, contents, parts, metadata, token counts, statuses, timestamps
+  and client_message_ids; new ids); last_sequence = p_through_sequence. The source''s summary comes
+  along when it covers no more than p_through_sequence. The same p_id again, for the same source
+  and sequence, returns the stored fork and copies nothing. Sets the transaction-local setting
+  conversation_store.conversation_created to true or false, as start_conversation does.
+  At most 100,000 messages are copied, so a fork always finishes within a request.
+Errors: 22023 arguments out of range or p_metadata not an object; PT404 the source is not found,
+  not live or not the caller''s; PT422 (hint beyond_last_sequence) p_through_sequence after the
+  source''s last message, DETAIL {"last_sequence": n}; PT422 (hint fork_too_large) more than
+  100,000 messages to copy; PT409 (hint reply_in_progress) a reply in progress is among them,
+  DETAIL {"sequence_order": n}; 23505 p_id is taken by another conversation.
+Security definer because clients cannot write messages; ownership is checked against auth.uid().';
 
 --
 -- Name: get_context(uuid, integer, integer, text, boolean); Type: FUNCTION; Schema: public; Owner: postgres
@@ -1864,35 +1990,25 @@ $$;
 ALTER FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) OWNER TO postgres;
 
 --
--- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
+-- Name: FUNCTION get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean); Type: COMMENT; Schema: public; Owner: postgres
 --
 
-CREATE FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-  select case
-    when jsonb_typeof(p_patch) is distinct from 'object' then p_patch
-    else (
-      select coalesce(jsonb_object_agg(merged.key, merged.value), '{}'::jsonb)
-      from (
-        select kept.key, kept.value
-        from jsonb_each(case when jsonb_typeof(p_target) = 'object' then p_target end) as kept
-        where not p_patch ? kept.key
-        union all
-        select patched.key,
-               public.jsonb_merge_patch(
-                 case when jsonb_typeof(p_target) = 'object' then p_target -> patched.key end,
-                 patched.value
-               )
-        from jsonb_each(p_patch) as patched
-        where jsonb_typeof(patched.value) <> 'null'
-      ) as merged
-    )
-  end
-$$;
-
-ALTER FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) OWNER TO postgres;
+COMMENT ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) IS 'Input: a conversation id; a token budget (1..2,000,000); at most how many candidates to choose
+  (1..1000); the format of the messages: ''openai'' (default), ''rows'' or ''ui''; whether reasoning
+  comes along (formats rows and ui only).
+Guarantees: returns { conversation, messages, token_count, has_earlier, first_sequence }, plus
+  summary ({ content, through_sequence, token_count } or null) in the rows format, where the
+  summary is not a message. token_count is the sum over what is returned (reasoning tokens
+  included when reasoning is); first_sequence is the sequence number of the oldest chosen
+  candidate (null when none is); has_earlier says whether candidates older than it were left
+  out, so the agent knows what to summarise next: the messages after the summary and before
+  first_sequence.
+Errors: 22023 arguments out of range, or reasoning asked for in the openai format; PT404 not
+  found, not live or not the caller''s; PT422 (hint context_budget_exceeded) the pinned prompt and
+  the summary alone exceed the budget, DETAIL {"required_tokens": n, "max_bytes": n} (exact,
+  unless the prompt alone is over the byte budget: then what was read of it).
+Security invoker: Row Level Security decides what the caller reaches. JIT is off: its reads are
+  bounded ranges, and compiling their expressions cost more than running them.';
 
 --
 -- Name: keep_reply_alive(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -1938,6 +2054,17 @@ $$;
 ALTER FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
 
 --
+-- Name: FUNCTION keep_reply_alive(p_conversation_id uuid, p_sequence_order integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) IS 'Input: a reply (a message in progress) of the caller''s, by conversation and sequence_order.
+Guarantees: its updated_at becomes now() and nothing else changes; returns it. Locks the
+  conversation before the message, in the order append_messages and update_message lock them.
+Errors: PT404 conversation or message not found, not live or not the caller''s; PT409 (hint
+  message_final) the message is final.
+Security definer because messages have no update grant; ownership is checked against auth.uid().';
+
+--
 -- Name: purge_expired_conversations(integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -1980,6 +2107,20 @@ end;
 $$;
 
 ALTER FUNCTION public.purge_expired_conversations(p_batch_size integer) OWNER TO postgres;
+
+--
+-- Name: FUNCTION purge_expired_conversations(p_batch_size integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.purge_expired_conversations(p_batch_size integer) IS 'Input: how many conversations to delete at most (1..100,000, default 1000).
+Guarantees: deletes expired conversations, oldest expiry first, with their messages: at most
+  p_batch_size conversations and 50 × p_batch_size messages per call, so one call never runs
+  long; a conversation with more messages is finished by later calls. Conversations locked by a
+  writer are skipped (for update skip locked) and taken next time, so purging never waits for an
+  append and never makes one wait. Returns how many conversations it deleted.
+Errors: 22023 p_batch_size out of range.
+Security definer because it deletes messages, which no API role may; executable only by
+  service_role and the database owner (pg_cron runs it as the owner).';
 
 --
 -- Name: search_conversations(text, integer, jsonb, uuid, uuid); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2111,6 +2252,32 @@ $$;
 ALTER FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) OWNER TO postgres;
 
 --
+-- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) IS 'Input: the query (1..256 characters, web-search syntax); how many conversations (1..50); the
+  next_cursor of the previous page; optionally a video id; for the service role, optionally a
+  user id (without one it searches every user''s conversations).
+Guarantees: returns { results, has_more, next_cursor }: live conversations of the caller with a
+  message matching the query (in its text, or its reasoning or file names:
+  conversation_store.part_search_words), by relevance (the best match''s ts_rank_cd), then most
+  recently updated; each result is { conversation, matches }, matches being up to 3 of its
+  messages { sequence_order, role, snippet, highlights }, best first. snippet is plain text
+  around the match in the message''s text, reasoning and file names (never markup) and
+  highlights are [start, end) ranges of the matched words in it, in
+  characters (code points). At most 10,000 matching messages are ranked per call, so a word that
+  is everywhere in a user''s history costs a bounded amount; a page also stops at
+  conversation_store.page_max_bytes().
+Errors: 22023 arguments out of range or a malformed cursor; 42501 not authenticated, or p_user_id
+  naming someone else.
+Security definer, filtering by the caller itself as the policies would (the caller''s own
+  messages, live conversations; the service role everyone''s or one user''s): under Row Level
+  Security a condition holding a function that is not leakproof, such as the words of a message,
+  waits behind the policy, so the index would be read by owner only and every message of the user
+  turned into words again. Plans are made for each call''s values (plan_cache_mode), so a user''s
+  own statistics choose them; JIT is off, since compiling cost more than the search.';
+
+--
 -- Name: set_conversation_summary(uuid, text, integer, integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2158,6 +2325,20 @@ $$;
 ALTER FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) OWNER TO postgres;
 
 --
+-- Name: FUNCTION set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) IS 'Input: a conversation id; the summary''s text and the last sequence number it covers, or both
+  null to clear it; p_token_count, the exact count, honoured only from a session that counts
+  tokens (the edge functions); anyone else gets conversation_store.estimate_tokens.
+Guarantees: sets, replaces or clears the summary in one update and returns the row.
+Errors: 22023 content and through_sequence not given together; PT422 (hint
+  beyond_last_sequence) through_sequence after the last message, DETAIL
+  {"last_sequence": n}; PT404 not found, not live or not the caller''s; 23514 too large or < 1.
+Security definer because clients may not write the summary columns (nor its token count)
+  directly; ownership is checked against auth.uid() (the service role reaches every conversation).';
+
+--
 -- Name: start_conversation(uuid, jsonb, uuid, uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2197,6 +2378,23 @@ $$;
 ALTER FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) OWNER TO postgres;
 
 --
+-- Name: FUNCTION start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) IS 'Input: optional video id, metadata and retention; p_id makes the call idempotent; p_user_id
+  names the owner and is required for the service role (which has no user of its own), optional
+  for a user (own id only).
+Guarantees: returns the stored row; the same p_id by the same owner returns the row stored
+  first, unchanged, and creates nothing. Sets the transaction-local setting
+  conversation_store.conversation_created to true or false, so that callers in the same
+  transaction can tell a new conversation from a replay.
+Errors: 22023 the service role names no owner; 42501 not authenticated or p_user_id names
+  someone else; 23505 the id is taken (by another user, or by a deleted conversation);
+  23503 the owner is not a user; 23514 retention out of range or metadata too large.
+Security definer because clients may not write conversations.user_id; the owner comes from the
+  verified JWT claims, never from a parameter alone.';
+
+--
 -- Name: touch_updated_at(); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2211,6 +2409,15 @@ end;
 $$;
 
 ALTER FUNCTION public.touch_updated_at() OWNER TO postgres;
+
+--
+-- Name: FUNCTION touch_updated_at(); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.touch_updated_at() IS 'Input: none; the trigger function of conversations'' before-update trigger, not callable by any API role.
+Guarantees: updated_at moves to now() on every change to a conversation, including each append (which
+  bumps last_sequence).
+Errors: none.';
 
 --
 -- Name: update_conversation_metadata(uuid, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2232,7 +2439,7 @@ begin
   end if;
 
   update public.conversations c
-  set metadata = public.jsonb_merge_patch(c.metadata, p_patch)
+  set metadata = conversation_store.jsonb_merge_patch(c.metadata, p_patch)
   where c.id = p_conversation_id and (c.expires_at is null or c.expires_at > now())
   returning * into v_conversation;
 
@@ -2244,6 +2451,19 @@ end;
 $$;
 
 ALTER FUNCTION public.update_conversation_metadata(p_conversation_id uuid, p_patch jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION update_conversation_metadata(p_conversation_id uuid, p_patch jsonb); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.update_conversation_metadata(p_conversation_id uuid, p_patch jsonb) IS 'Input: a conversation id and a patch object (JSON merge patch, RFC 7396).
+Guarantees: a patch over 64 KiB is refused before it is merged (check violation
+  conversations_metadata_patch_max_size); otherwise applies the patch to the stored metadata
+  (conversation_store.jsonb_merge_patch) in one atomic update and returns the row.
+Errors: 22023 patch is not an object; 23514 patch or result too large; PT404 not found, not live
+  or not the caller''s.
+Security invoker: Row Level Security limits it to the caller''s own live conversations (the service
+  role reaches every live one).';
 
 --
 -- Name: update_message(uuid, integer, text, text, integer, jsonb, jsonb, text, integer, jsonb, text, integer, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2397,6 +2617,42 @@ end;
 $$;
 
 ALTER FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) IS 'Input: the message (conversation id and sequence number); at most one of p_content (replaces
+  the text) and p_append_content with p_content_offset (adds a delta); p_tool_calls or
+  p_function_call (replace them); p_status (''in_progress'', ''completed'', ''incomplete''). Part
+  operations, instead of content and calls: p_part_index with p_part (replaces the part at that
+  index, or appends it when the index is the number of parts), or p_part_index with
+  p_append_text and p_text_offset (a delta to the text or reasoning part at that index);
+  p_metadata replaces the message''s metadata.
+Guarantees:
+  * Only a reply in progress changes; completed and incomplete are final, for good.
+  * A delta (p_append_content, or p_append_text to a part) is appended when the stored text is
+    exactly its offset long, in code points; when the stored text already ends with this delta
+    at this offset (a retry) the reply stays as it is, its updated_at included; anything else is
+    refused and nothing changes. An empty delta at the end of the text changes only updated_at
+    (a heartbeat that keeps the reply from going stale). Setting a part to what it already is
+    changes nothing either, so a retried part operation is harmless.
+  * A part operation on a message written without parts starts from its derived parts
+    (conversation_store.message_parts), which are stored from then on. The part list must stay
+    conversation_store.check_parts-valid; content and tool_calls follow it.
+  * Stopping a reply (incomplete) before any text or call leaves it final with empty text.
+  * token_count and reasoning_token_count follow the message (the database''s estimates); the
+    edge functions replace them with exact counts once the reply is final
+    (conversation_store.set_exact_token_count).
+  * Finishing a reply is activity: the conversation''s updated_at moves (and so its expires_at).
+  * The conversation is locked before the message, in the order append_messages locks them.
+Errors: 22023 malformed arguments, a part index out of range, a delta to a part without text, a
+  malformed part, content or calls sent to a message written with parts, or a part operation on
+  a message with a function_call; 42501 (hint storage_path_forbidden) a file part outside the
+  owner''s Storage folder; PT404 conversation or message not found, not live or not the caller''s;
+  PT409 (hint message_final) the message is final; PT409 (hint content_offset_mismatch) the
+  offset does not match, DETAIL {"content_length": n}; 23514 the result breaks a table rule.
+Security definer because messages have no update grant; ownership is checked against auth.uid().';
 
 --
 -- Name: storage_objects_to_remove; Type: TABLE; Schema: conversation_store; Owner: postgres
@@ -2770,6 +3026,14 @@ GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO authentica
 GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO service_role;
 
 --
+-- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
+
+--
 -- Name: FUNCTION message_json(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2982,14 +3246,6 @@ GRANT ALL ON FUNCTION public.fork_conversation(p_conversation_id uuid, p_through
 REVOKE ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO authenticated;
 GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO service_role;
-
---
--- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO authenticated;
-GRANT ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
 
 --
 -- Name: FUNCTION keep_reply_alive(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres

@@ -148,7 +148,7 @@ function logRequest(line: Record<string, unknown>): void {
 }
 
 /** Query parameters as an object of strings; a repeated parameter is ambiguous and refused. */
-export function readQuery(url: URL): Record<string, string> {
+function readQuery(url: URL): Record<string, string> {
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
     if (key in query) throw new ApiError("invalid_request", `query parameter ${key} is repeated`);
@@ -188,7 +188,7 @@ async function readJsonBody(request: Request): Promise<unknown> {
 }
 
 /** The nesting depth of a parsed JSON value, without recursion. */
-export function jsonDepth(value: unknown): number {
+function jsonDepth(value: unknown): number {
   let deepest = 0;
   const pending: Array<[unknown, number]> = [[value, 1]];
   while (pending.length > 0) {

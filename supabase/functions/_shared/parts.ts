@@ -16,7 +16,7 @@ export const FILE_TOKEN_ESTIMATE = 1_000;
 
 export const MAX_JSON_DEPTH = 32;
 
-export function storable(value: string): boolean {
+function storable(value: string): boolean {
   return !value.includes("\u0000") && value.isWellFormed();
 }
 

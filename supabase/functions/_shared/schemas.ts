@@ -155,7 +155,7 @@ export const listConversationsRequest = z.strictObject({
   user_id: uuid.optional(),
 });
 
-export const summaryInput = z.strictObject({
+const summaryInput = z.strictObject({
   content: text.min(1),
   through_sequence: integer(1, MAX_SEQUENCE),
 });
@@ -408,7 +408,7 @@ export const deleteAllConversationsResponse = z.object({
   done: z.boolean(),
   storage_objects: z.array(storageObject),
 });
-export const searchMatch = z.object({
+const searchMatch = z.object({
   sequence_order: z.number().int(),
   role: z.enum(ROLES),
   snippet: z.string(),

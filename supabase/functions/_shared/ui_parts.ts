@@ -43,10 +43,13 @@ export type StoreMessageInput = z.output<typeof messageInput> & {
   parts: Part[];
 };
 
-/** UI key → store key, for each kind of part; a key not listed cannot be stored. */
+/**
+ * UI key → store key, for each kind of part; a key not listed cannot be stored. The one table of these
+ * renames: conversation_store.ui_part's is checked against it (tests/database/typescript_sql_agreement_test.ts).
+ */
 const PROVIDER_METADATA = { providerMetadata: "provider_metadata" };
 const TEXT_KEYS = { text: "text", state: "state", ...PROVIDER_METADATA };
-const KEYS: Record<string, Record<string, string>> = {
+export const KEYS: Record<string, Record<string, string>> = {
   text: TEXT_KEYS,
   reasoning: TEXT_KEYS,
   "step-start": {},

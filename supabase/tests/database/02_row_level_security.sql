@@ -32,8 +32,7 @@ select is(
 );
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select results_eq(
   'select id from public.conversations',
@@ -132,7 +131,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 
 select results_eq(
   $$select metadata from public.conversations$$,
@@ -147,8 +146,7 @@ select results_eq(
 
 -- ---------------------------------------------------------------- as anon
 reset role;
-set local role anon;
-set local request.jwt.claims to '{"role": "anon"}';
+select tests.authenticate_as_role('anon');
 
 select throws_ok('select 1 from public.conversations', '42501', 'permission denied for table conversations',
   'anon cannot read conversations');
@@ -167,8 +165,7 @@ select throws_ok(
 
 -- ---------------------------------------------------------------- as service_role
 reset role;
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 
 select is((select count(*)::int from public.conversations), 3, 'service_role reads every conversation');
 select is((select count(*)::int from public.conversation_messages), 2, 'service_role reads every message');

@@ -7,8 +7,7 @@ insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000b1');  -- Bob
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(
   (select user_id from public.start_conversation()),
@@ -48,7 +47,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 
 select throws_ok(
   $$select public.start_conversation(p_id => 'c0000000-0000-4000-8000-0000000000a1')$$,
@@ -64,8 +63,7 @@ select throws_ok($$select public.start_conversation()$$, '42501', 'not authentic
 
 -- ---------------------------------------------------------------- as service_role
 reset role;
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 
 select throws_ok($$select public.start_conversation()$$, '22023', 'service_role must name the owner in p_user_id',
   'service_role must say whose conversation it starts');

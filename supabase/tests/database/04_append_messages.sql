@@ -8,8 +8,7 @@ insert into public.conversations (id, user_id, created_at, updated_at) values
    now() - interval '1 hour', now() - interval '1 hour');
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select results_eq(
   $$select sequence_order, role, content from public.append_messages('c0000000-0000-4000-8000-0000000000a1',

@@ -7,8 +7,7 @@ insert into public.conversations (id, user_id) values
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1');
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select throws_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000a1', '[{"role": "user", "content": "a\u0000b"}]')$$,

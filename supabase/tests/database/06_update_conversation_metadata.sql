@@ -9,14 +9,13 @@ insert into public.conversations (id, user_id, metadata, updated_at) values
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1',
    '{"video": {"step": "script", "draft": 1}, "keep": true, "drop": "me"}', now() - interval '1 hour');
 
-select is(public.jsonb_merge_patch('{"a": 1}', '{"a": null}'), '{}'::jsonb, 'null removes a key');
-select is(public.jsonb_merge_patch('{"a": [1, 2]}', '{"a": [3]}'), '{"a": [3]}'::jsonb, 'arrays are replaced, not merged');
-select is(public.jsonb_merge_patch('{"a": "x"}', '{"a": {"b": null, "c": 1}}'), '{"a": {"c": 1}}'::jsonb,
+select is(conversation_store.jsonb_merge_patch('{"a": 1}', '{"a": null}'), '{}'::jsonb, 'null removes a key');
+select is(conversation_store.jsonb_merge_patch('{"a": [1, 2]}', '{"a": [3]}'), '{"a": [3]}'::jsonb, 'arrays are replaced, not merged');
+select is(conversation_store.jsonb_merge_patch('{"a": "x"}', '{"a": {"b": null, "c": 1}}'), '{"a": {"c": 1}}'::jsonb,
   'an object replaces a scalar, without the nulls it carries');
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(
   (select metadata from public.update_conversation_metadata('c0000000-0000-4000-8000-0000000000a1',
@@ -31,7 +30,7 @@ select is(
 );
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 
 select throws_ok(
   $$select public.update_conversation_metadata('c0000000-0000-4000-8000-0000000000a1', '{"keep": false}')$$,
@@ -41,8 +40,7 @@ select throws_ok(
 
 -- ---------------------------------------------------------------- as service_role
 reset role;
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 
 select is(
   (select metadata -> 'video' from public.update_conversation_metadata('c0000000-0000-4000-8000-0000000000a1',

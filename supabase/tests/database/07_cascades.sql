@@ -12,8 +12,7 @@ insert into public.conversations (id, user_id) values
   ('c0000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000b1');
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 select lives_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000a1', '[{"role": "user", "content": "one"}, {"role": "user", "content": "two"}]')$$,
   'Alice writes to her first conversation'
@@ -34,8 +33,7 @@ select is(
 );
 
 -- ---------------------------------------------------------------- as service_role
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 select lives_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000b1', '[{"role": "user", "content": "bob"}]')$$,
   'Bob has a message too'

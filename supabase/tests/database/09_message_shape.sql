@@ -19,8 +19,7 @@ alter table public.conversation_messages
     check (tool_calls is null or conversation_store.is_tool_call_list(tool_calls)) not valid;
 
 -- ---------------------------------------------------------------- as Alice (authenticated), through supabase.rpc()
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select throws_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000a1',

@@ -22,8 +22,7 @@ select is(
 select is(conversation_store.writer_counts_tokens(), true, 'a session of the tables'' owner counts tokens');
 
 -- ---------------------------------------------------------------- as Alice, through the edge functions (the tables' owner logs in)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select results_eq(
   $$select token_count from public.append_messages('c0000000-0000-4000-8000-0000000000a1',

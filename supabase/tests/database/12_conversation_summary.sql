@@ -10,8 +10,7 @@ insert into public.conversations (id, user_id, last_sequence) values
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 2);
 
 -- ---------------------------------------------------------------- as Alice (authenticated), through the edge functions
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(
   (select (summary, summary_through_sequence, summary_token_count)::text
@@ -65,8 +64,7 @@ reset role;
 reset session authorization;
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 select throws_ok(
   $$select public.set_conversation_summary('c0000000-0000-4000-8000-0000000000a1', 'Bob was here', 1)$$,
   'PT404', 'conversation not found',
@@ -74,8 +72,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as anon
-set local role anon;
-set local request.jwt.claims to '{"role": "anon"}';
+select tests.authenticate_as_role('anon');
 select throws_ok(
   $$select public.set_conversation_summary('c0000000-0000-4000-8000-0000000000a1', 'anon', 1)$$,
   '42501', 'permission denied for function set_conversation_summary',
@@ -83,8 +80,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 select is(
   (select summary from public.set_conversation_summary('c0000000-0000-4000-8000-0000000000a1', 'From the agent', 2, 4)),
   'From the agent',

@@ -67,8 +67,7 @@ grant execute on function pg_temp.window_of(uuid, integer, integer) to authentic
 
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 -- 1. The pinned prompt
 select is(pg_temp.window_of('c0000000-0000-4000-8000-00000000000a', 15),
@@ -197,7 +196,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 select throws_ok(
   $$select public.get_context('c0000000-0000-4000-8000-00000000000a', 1000)$$,
   'PT404', 'conversation not found',
@@ -205,8 +204,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as anon
-set local role anon;
-set local request.jwt.claims to '{"role": "anon"}';
+select tests.authenticate_as_role('anon');
 select throws_ok(
   $$select public.get_context('c0000000-0000-4000-8000-00000000000a', 1000)$$,
   '42501', 'permission denied for function get_context',
@@ -214,8 +212,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 select is(pg_temp.window_of('c0000000-0000-4000-8000-00000000000e', 1000),
   'u I was stopp | tokens 10 | earlier false | first 1',
   'the service role reads any conversation''s context');

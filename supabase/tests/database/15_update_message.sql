@@ -18,8 +18,7 @@ update public.conversation_messages set updated_at = now() - interval '1 hour';
 alter table public.conversation_messages enable trigger conversation_messages_touch_updated_at;
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(
   (public.update_message('c0000000-0000-4000-8000-0000000000a1', 3, p_append_content => 'Hel', p_content_offset => 0)).content,
@@ -136,7 +135,7 @@ select ok(
 );
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 select throws_ok(
   $$select public.update_message('c0000000-0000-4000-8000-0000000000a1', 3, p_status => 'completed')$$,
   'PT404', 'conversation not found',
@@ -144,8 +143,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as anon
-set local role anon;
-set local request.jwt.claims to '{"role": "anon"}';
+select tests.authenticate_as_role('anon');
 select throws_ok(
   $$select public.update_message('c0000000-0000-4000-8000-0000000000a1', 3, p_status => 'completed')$$,
   '42501', 'permission denied for function update_message',
@@ -153,8 +151,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 reset role;
 insert into public.conversation_messages (conversation_id, user_id, sequence_order, role, content, status, token_count)
 values ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 4, 'assistant', null, 'in_progress', 3);

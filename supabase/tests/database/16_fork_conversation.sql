@@ -11,8 +11,7 @@ insert into public.conversations (id, user_id, video_id, metadata, retention_sec
    'f0000000-0000-4000-8000-000000000001', '{"step": "script", "style": {"tone": "warm"}}', 3600);
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select lives_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000a1',
@@ -103,7 +102,7 @@ select is(
 );
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 select throws_ok(
   $$select public.fork_conversation('c0000000-0000-4000-8000-0000000000a1', 2)$$,
   'PT404', 'conversation not found',
@@ -114,8 +113,7 @@ select throws_ok(
 reset role;
 insert into public.conversations (id, user_id, last_sequence) values
   ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1', 100001);
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 select is(
   tests.error_of($$select public.fork_conversation('c0000000-0000-4000-8000-0000000000a2', 100001)$$),
   'PT422 fork_too_large {"max_messages": 100000}',

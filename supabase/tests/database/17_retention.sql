@@ -62,8 +62,7 @@ end;
 $$;
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(
   (select expires_at - updated_at from public.start_conversation(p_id => 'c0000000-0000-4000-8000-0000000000a1', p_retention_seconds => 3600)),
@@ -165,8 +164,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 select throws_ok(
   $$select public.append_messages('c0000000-0000-4000-8000-0000000000a1', '[{"role": "user", "content": "agent"}]')$$,
   'PT404', 'conversation not found',

@@ -23,8 +23,7 @@ insert into public.conversation_messages (conversation_id, user_id, sequence_ord
 select id, user_id, 1, 'user', 'hello', 4 from public.conversations where user_id = '00000000-0000-4000-8000-0000000000c1';
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(public.delete_conversation('c0000000-0000-4000-8000-0000000000a1'), 3,
   'deleting a conversation reports the messages it held');
@@ -55,7 +54,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 select throws_ok(
   $$select public.delete_conversation('c0000000-0000-4000-8000-0000000000a2')$$,
   'PT404', 'conversation not found',
@@ -79,7 +78,7 @@ select results_eq(
 );
 
 -- ---------------------------------------------------------------- as Dave (authenticated)
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000d1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000d1');
 select lives_ok(
   $$select public.start_conversation(p_id => ('d0000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid)
     from generate_series(0, 10) as n$$,
@@ -97,8 +96,7 @@ select results_eq(
 );
 
 -- ---------------------------------------------------------------- as anon
-set local role anon;
-set local request.jwt.claims to '{"role": "anon"}';
+select tests.authenticate_as_role('anon');
 select throws_ok(
   $$select public.delete_all_conversations()$$,
   '42501', 'permission denied for function delete_all_conversations',
@@ -106,8 +104,7 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as service_role
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 select throws_ok(
   $$select public.delete_all_conversations()$$,
   '22023', 'service_role must name the user in p_user_id',

@@ -54,8 +54,7 @@ end;
 $$;
 
 -- ---------------------------------------------------------------- as Alice (authenticated)
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(pg_temp.found('render'), 'a1 a2',
   'English word forms match ("render" finds "rendering"), most relevant first; never Bob''s, an expired one, a reply in progress or a system prompt');
@@ -134,12 +133,11 @@ select throws_ok(
 );
 
 -- ---------------------------------------------------------------- as Bob (authenticated)
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 select is(pg_temp.found('render'), 'b1', 'Bob never sees Alice''s matches for the same words');
 
 -- ---------------------------------------------------------------- as service_role
-set local role service_role;
-set local request.jwt.claims to '{"role": "service_role"}';
+select tests.authenticate_as_role('service_role');
 select is(
   (select string_agg(right(r -> 'conversation' ->> 'id', 2), ' ')
    from json_array_elements(public.search_conversations('parlons', 20, null, null, '00000000-0000-4000-8000-0000000000a1') -> 'results') as e(r)),
@@ -170,8 +168,7 @@ select matches(
   'Bitmap Index Scan on idx_conversation_messages_search[^\n]*\n\s+Index Cond: \(\(user_id = [^)]*\) AND \(conversation_store\.search_words',
   'a user with a thousand messages is searched through the owner and the words together'
 );
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 select is(pg_temp.found('banana'), '', 'and Alice finds none of the 20,000 other users'' messages');
 
 select * from finish();

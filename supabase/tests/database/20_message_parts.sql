@@ -63,8 +63,7 @@ select ok(not conversation_store.is_part_list(
   '00000000-0000-4000-8000-0000000000a1'), 'refused: an inline file over 65,536 characters');
 
 -- ---------------------------------------------------------------- as Alice, through append_messages
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(
   tests.error_of($$select public.append_messages('c0000000-0000-4000-8000-0000000000a1',

@@ -10,8 +10,7 @@ insert into public.conversation_messages (conversation_id, user_id, sequence_ord
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 1, 'user', 'Hi', '[{"type": "text", "text": "Hi"}]', 'completed', 5),
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 2, 'assistant', null, null, 'in_progress', 3);
 
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(
   (public.update_message('c0000000-0000-4000-8000-0000000000a1', 2, p_part_index => 0,

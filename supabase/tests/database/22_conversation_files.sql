@@ -26,8 +26,7 @@ select ok(not has_table_privilege('anon', 'conversation_store.storage_objects_to
   'anon cannot read it');
 
 -- ---------------------------------------------------------------- as Alice
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(array(select name from storage.objects order by name), array['00000000-0000-4000-8000-0000000000a1/a.png'],
   'Alice sees her own object rows and not Bob''s');
@@ -78,8 +77,7 @@ select is(
 
 insert into conversation_store.storage_objects_to_remove (bucket, path, user_id) values
   ('conversation-files', '00000000-0000-4000-8000-0000000000b1/b.png', '00000000-0000-4000-8000-0000000000b1');
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 select is(
   array(select q.path from conversation_store.storage_objects_to_remove q order by q.path),
   array['00000000-0000-4000-8000-0000000000a1/a.png', '00000000-0000-4000-8000-0000000000a1/old.png'],

@@ -38,8 +38,7 @@ from (values
 ) as kind(label, part, ui);
 
 -- ---------------------------------------------------------------- as Alice
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(
   (select count(*) from public.append_messages('c0000000-0000-4000-8000-0000000000a1', $$[
@@ -219,8 +218,7 @@ insert into public.conversation_messages (conversation_id, user_id, sequence_ord
   ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1', 4, 'tool', 'noon', null, null, null, 'k2', 9),
   ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1', 5, 'assistant', 'Looking', null, '{"name": "lookup", "arguments": "{}"}', null, null, 9),
   ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1', 6, 'function', '42', 'lookup', null, null, null, 9);
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 create temporary table old_ui on commit drop as
 select s.sequence_order, s.message::jsonb - 'id' as message

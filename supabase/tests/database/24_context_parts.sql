@@ -10,8 +10,7 @@ insert into public.conversations (id, user_id) values
   ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1'),
   ('c0000000-0000-4000-8000-0000000000a3', '00000000-0000-4000-8000-0000000000a1');
 
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 -- Token counts are given, so that every budget below is exact.
 select is(

@@ -8,8 +8,7 @@ insert into public.conversations (id, user_id) values
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1'),
   ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1');
 
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 
 select is(
   (select count(*) from public.append_messages('c0000000-0000-4000-8000-0000000000a1', $$[

@@ -21,15 +21,14 @@ alter table public.conversation_messages enable trigger conversation_messages_to
 create temporary table before_beat on commit drop as select * from public.conversation_messages where sequence_order = 3;
 grant select on before_beat to authenticated;
 
-set local role authenticated;
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000b1');
 select is(
   tests.error_of($$select public.keep_reply_alive('c0000000-0000-4000-8000-0000000000a1', 3)$$),
   'PT404',
   'another user''s reply is not found'
 );
 
-set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
+select tests.authenticate_as('00000000-0000-4000-8000-0000000000a1');
 select is(
   (public.keep_reply_alive('c0000000-0000-4000-8000-0000000000a1', 3)).updated_at,
   now(),

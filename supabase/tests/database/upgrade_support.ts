@@ -45,6 +45,32 @@ export async function migrateWith(url: string, workdir?: string): Promise<void> 
 }
 
 /**
+ * Runs `body` on a new database of DATABASE_URL's cluster holding the local Supabase baseline,
+ * connected as `client`; `url` is its address. The database is dropped afterwards.
+ */
+export async function withNewDatabase(
+  body: (client: pg.Client, url: string) => Promise<void>,
+  prefix = "upgrade",
+): Promise<void> {
+  const name = `${prefix}_${crypto.randomUUID().replaceAll("-", "")}`;
+  const admin = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(withLocalSslMode(databaseUrl));
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  try {
+    await client.connect();
+    await client.query(await Deno.readTextFile(`${projectRoot}/local/supabase_baseline.sql`));
+    await body(client, url.toString());
+  } finally {
+    await client.end().catch(() => {});
+    await admin.query(`drop database ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+/**
  * Runs `body` on a new database migrated up to `last` (the local baseline first), connected as
  * `client`; `url` is its address, for migrating it on. The database is dropped afterwards.
  */
@@ -52,23 +78,13 @@ export async function withDatabaseAt(
   last: string,
   body: (client: pg.Client, url: string) => Promise<void>,
 ): Promise<void> {
-  const name = `upgrade_${crypto.randomUUID().replaceAll("-", "")}`;
-  const admin = new pg.Client({ connectionString: withLocalSslMode(databaseUrl) });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(withLocalSslMode(databaseUrl));
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
   const project = await projectUpTo(last);
   try {
-    await client.connect();
-    await client.query(await Deno.readTextFile(`${projectRoot}/local/supabase_baseline.sql`));
-    await migrateWith(url.toString(), project);
-    await body(client, url.toString());
+    await withNewDatabase(async (client, url) => {
+      await migrateWith(url, project);
+      await body(client, url);
+    });
   } finally {
-    await client.end().catch(() => {});
-    await admin.query(`drop database ${name} with (force)`);
-    await admin.end();
     await Deno.remove(project, { recursive: true });
   }
 }
