@@ -29,7 +29,7 @@ test("a user creates, reads, replaces and deletes memory entries, each write nam
 
   const replaced = await remember(alice, { key: "name", value: "Alice B.", expected_version: entry.version });
   assert.equal(replaced.status, 200);
-  assert.ok(replaced.body.entry.version > entry.version);
+  assert.ok(replaced.body.entry.version > entry.version!);
   assert.equal(replaced.body.entry.conversation_id, null, "written from no conversation this time");
 
   const deleted = await remember(alice, {
