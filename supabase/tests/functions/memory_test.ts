@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { countText } from "../../functions/_shared/tokens.ts";
 import * as api from "../../functions/_shared/schemas.ts";
-import { call, newUser, serviceRoleToken, startConversation, test, type TestUser } from "./helpers.ts";
+import { call, newUser, pool, serviceRoleToken, startConversation, test, type TestUser } from "./helpers.ts";
 
 function remember(user: TestUser, body: Record<string, unknown>) {
   return call("update-memory", { token: user.token, body });
@@ -186,4 +186,25 @@ test("recall finds passages of the caller's other conversations, never another u
   for (const body of [{ query: "" }, { query: "q".repeat(257) }, { query: "dog", limit: 21 }, {}]) {
     assert.equal((await call("recall", { token: alice.token, body })).status, 400, JSON.stringify(body));
   }
+});
+
+test("where the vector extension is absent, the semantic migration leaves nothing behind and recall is full text", async () => {
+  const { rows: [{ available }] } = await pool.query(
+    "select exists (select from pg_available_extensions where name = 'vector') as available",
+  );
+  if (available) {
+    console.log("skipped: this database has pgvector; semantic_recall_test.ts covers it (on PGlite)");
+    return;
+  }
+  const { rows: [schema] } = await pool.query(`select
+    to_regclass('conversation_store.message_embeddings') as embeddings,
+    to_regclass('conversation_store.embedding_jobs') as jobs,
+    to_regprocedure('public.claim_embedding_jobs(text, integer, integer)') as claim,
+    conversation_store.semantic_recall_ready('text-embedding-3-small', 1536) as ready`);
+  assert.deepEqual(schema, { embeddings: null, jobs: null, claim: null, ready: false });
+  const alice = await newUser();
+  await startConversation(alice, { messages: [{ role: "user", content: "I play the cello." }] });
+  const found = await call("recall", { token: alice.token, body: { query: "cello" } });
+  assert.equal(found.body.mode, "full_text");
+  assert.equal(found.body.passages.length, 1);
 });
