@@ -71,7 +71,9 @@ revoke all on function conversation_store.any_word_query(text) from public, anon
 --   conversation_store.search_words and part_search_words (any word of the query matches), semantic
 --   candidates by distance, merged by reciprocal rank fusion (score = Σ 1 / (60 + rank), each list
 --   taking its best 50). snippet is plain text around the match (at most 400 characters). At most
---   10,000 matching messages are ranked per call. Never another user's messages.
+--   2,000 matching messages are ranked per call (a question's common words match much of a
+--   history, and ranking recomputes each message's words: bench/memory.ts). Never another user's
+--   messages.
 -- Errors: 22023 arguments out of range, or the service role names no user; 42501 not
 --   authenticated, or p_user_id naming someone else.
 -- Security definer for the same reason as public.search_conversations: the index is read for the
@@ -94,7 +96,7 @@ set jit = off
 as $$
 declare
   c_candidates constant integer := 50;
-  c_ranked_matches constant integer := 10000;
+  c_ranked_matches constant integer := 2000;
   c_less_than constant text := U&'\E002';
   v_user uuid := conversation_store.acting_user(p_user_id);
   v_query tsquery;
