@@ -208,3 +208,30 @@ test("where the vector extension is absent, the semantic migration leaves nothin
   assert.equal(found.body.mode, "full_text");
   assert.equal(found.body.passages.length, 1);
 });
+
+test("the limits the functions check are the database's: a key of 100 and a value of 4,000 characters fit, one more does not", async () => {
+  const alice = await newUser();
+  const key = "k".repeat(api.MEMORY_KEY_MAX_CHARS);
+  const value = "word ".repeat(api.MEMORY_VALUE_MAX_CHARS / 5);
+  assert.equal(value.length, api.MEMORY_VALUE_MAX_CHARS);
+  const stored = await remember(alice, { key, value });
+  assert.equal(stored.status, 200, JSON.stringify(stored.body));
+  // The database refuses one more character by itself (supabase.rpc reaches it without the schemas).
+  const client = await pool.connect();
+  try {
+    for (const [longerKey, longerValue] of [[`${key}k`, "v"], ["other", `${value}w`]]) {
+      await client.query("begin");
+      await client.query(
+        "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)",
+        [JSON.stringify({ sub: alice.id, role: "authenticated" })],
+      );
+      await assert.rejects(
+        client.query("select public.write_memory($1, $2)", [longerKey, longerValue]),
+        (error: { code?: string }) => error.code === "22023",
+      );
+      await client.query("rollback");
+    }
+  } finally {
+    client.release();
+  }
+});
