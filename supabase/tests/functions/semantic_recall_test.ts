@@ -56,6 +56,10 @@ const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnecti
 await socket.start();
 const databaseUrl = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
 await migrate(databaseUrl);
+// The functions' pool reads DATABASE_URL and DB_POOL_MAX once, on import. The environment is the
+// whole test process's: they are put back at once, so that the test files after this one reach the
+// database they were given, not this PGlite.
+const given = { DATABASE_URL: Deno.env.get("DATABASE_URL"), DB_POOL_MAX: Deno.env.get("DB_POOL_MAX") };
 Deno.env.set("DATABASE_URL", databaseUrl);
 Deno.env.set("DB_POOL_MAX", "1");
 Deno.env.set("SUPABASE_JWT_SECRET", LOCAL_JWT_SECRET);
@@ -64,6 +68,10 @@ Deno.env.set("REQUEST_LOG", "off");
 const { localApi, pool } = await import("../../../local/api.ts");
 const { createChatHandler } = await import("../../functions/chat/handler.ts");
 const { createRecallHandler } = await import("../../functions/recall/handler.ts");
+for (const [name, value] of Object.entries(given)) {
+  if (value === undefined) Deno.env.delete(name);
+  else Deno.env.set(name, value);
+}
 
 let embedder: Embedder = testEmbedder();
 const model = new ScriptedModel();
