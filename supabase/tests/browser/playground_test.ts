@@ -483,10 +483,10 @@ test("the playground chats through the chat function: reasoning collapsed, a too
   }
 });
 
-test("the playground's memory panel shows, writes and forgets entries, and refuses to overwrite a change made meanwhile", async () => {
+test("the playground's memory panel shows what chat's model remembered, writes and forgets entries, and refuses to overwrite a change made meanwhile", async () => {
   const alice = await newUser();
   const bob = await newUser();
-  const api = apiOrigin();
+  const api = apiOrigin(createChatHandler({ tools, model: demoModel(5) }));
   const site = await pageOrigin({
     apiUrl: api.url,
     anonKey: "local-anon-key",
@@ -499,6 +499,21 @@ test("the playground's memory panel shows, writes and forgets entries, and refus
   try {
     await page.goto(site.url);
     await page.waitForSelector("#memory-empty:not([hidden])");
+    // The demo model keeps a message that says "remember" with the built-in memory tool.
+    await page.click("#start");
+    await page.waitForSelector("#conversation:not([hidden])");
+    await page.fill("#chat-input", "Remember that I like tea");
+    await page.click("#chat-send");
+    await page.waitForFunction(`document.getElementById("chat-status").textContent === "ready" &&
+      document.querySelectorAll("#chat-messages li").length === 2`);
+    await page.click("#memory-refresh");
+    await page.waitForSelector('#memory-entries li[data-key="note"]');
+    assert.match((await entries())[0], /^note: Remember that I like tea v\d+ · \d+ tok · from [0-9a-f]{8}$/);
+    await page.click('#memory-entries li[data-key="note"]');
+    await page.fill("#memory-value", "");
+    await page.click("#memory-save");
+    await page.waitForSelector("#memory-empty:not([hidden])");
+
     await page.fill("#memory-key", "diet");
     await page.fill("#memory-value", "vegan");
     await page.click("#memory-save");
