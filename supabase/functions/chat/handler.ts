@@ -21,10 +21,10 @@ import type { Caller } from "../_shared/auth.ts";
 import { withBuiltInTools } from "../_shared/chat/builtin_tools.ts";
 import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
 import {
+  memoryForTurn,
   type MemorySettings,
   memorySettings,
-  type TurnMemory,
-  turnMemory,
+  type TurnRecall,
   windowBudget,
   withMemory,
 } from "../_shared/chat/memory.ts";
@@ -95,10 +95,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       signedIn(caller);
       const settings = settingsNow();
       const model = modelNow();
-      const memorySettings = memorySettingsNow();
-      const embedder = embedderNow();
-      const memory = await turnMemory(caller, memorySettings);
-      const contextTokens = windowBudget(settings.contextTokens, memory);
+      const recall = await memoryForTurn(caller, memorySettingsNow(), embedderNow());
+      const contextTokens = windowBudget(settings.contextTokens, recall.memory);
       const replyId = crypto.randomUUID();
       let turn: Turn;
       if (request.trigger === "regenerate-message") {
@@ -128,12 +126,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const token = httpRequest.headers.get("authorization")?.replace(/^Bearer /i, "") ?? "";
       const resolveStorageUrl = (options.storageUrls ?? signedStorageUrls)(token);
       return streamResponse(
-        generate(
-          caller,
-          turn,
-          { model, settings, resolveStorageUrl, memory, memorySettings, embedder },
-          httpRequest.signal,
-        ),
+        generate(caller, turn, { model, settings, resolveStorageUrl, recall }, httpRequest.signal),
         turn.reply,
       );
     },
@@ -165,13 +158,11 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   function generate(
     caller: Caller,
     turn: Turn,
-    { model, settings, resolveStorageUrl, memory, memorySettings, embedder }: {
+    { model, settings, resolveStorageUrl, recall }: {
       model: LanguageModel;
       settings: ChatSettings;
       resolveStorageUrl: ResolveStorageUrl;
-      memory: TurnMemory | null;
-      memorySettings: MemorySettings;
-      embedder: Embedder | null;
+      recall: TurnRecall;
     },
     disconnected: AbortSignal,
   ): ReadableStream<UIMessageChunk> {
@@ -197,16 +188,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       }
     };
 
-    const tools = withBuiltInTools(options.tools, {
-      caller,
-      conversationId: turn.reply.conversationId,
-      settings: memorySettings,
-      memory,
-      embedder,
-    });
+    const tools = withBuiltInTools(options.tools, caller, turn.reply.conversationId, recall);
 
     async function modelChunks(): Promise<AsyncIterable<UIMessageChunk>> {
-      const instructions = withMemory(instructionsFor(settings.systemPrompt, turn.metadata), memory);
+      const instructions = withMemory(instructionsFor(settings.systemPrompt, turn.metadata), recall.memory);
       const prompt = await promptOf(instructions, turn.window, { tools, resolveStorageUrl });
       const result = streamText({
         model,
@@ -264,7 +249,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       }
       if (connected) browser.close();
       // After the reply, never before it: the turn's messages are queued for semantic recall.
-      await drainEmbeddings(caller, embedder);
+      await drainEmbeddings(caller, recall.embedder);
     }
 
     return new ReadableStream<UIMessageChunk>({

@@ -15,22 +15,18 @@ import { tool, type ToolSet } from "ai";
 import { z } from "zod";
 import type { Caller } from "../auth.ts";
 import { queryEmbedding } from "../embedding_queue.ts";
-import type { Embedder } from "../embeddings.ts";
 import { ApiError, fromDatabaseError, isDatabaseError } from "../errors.ts";
 import { readMemory, writeMemory } from "../memory.ts";
 import { recall } from "../recall.ts";
 import { memoryKey, memoryValue } from "../schemas.ts";
-import type { MemorySettings, TurnMemory } from "./memory.ts";
+import type { TurnMemory, TurnRecall } from "./memory.ts";
 
 /** How many passages the recall tool gives the model. */
 export const RECALL_TOOL_PASSAGES = 5;
 
-export interface BuiltInToolsContext {
+interface BuiltInToolsContext extends TurnRecall {
   caller: Caller;
   conversationId: string;
-  settings: MemorySettings;
-  memory: TurnMemory | null;
-  embedder: Embedder | null;
 }
 
 function apiErrorOf(error: unknown): ApiError | null {
@@ -91,11 +87,14 @@ function recallTool({ caller, conversationId, embedder }: BuiltInToolsContext) {
   });
 }
 
-/** The app's tools with the built-in ones the settings turn on. */
+/** The app's tools with the built-in ones the settings turn on, for a turn of `conversationId`. */
 export function withBuiltInTools(
   tools: ToolSet | undefined,
-  context: BuiltInToolsContext,
+  caller: Caller,
+  conversationId: string,
+  turn: TurnRecall,
 ): ToolSet | undefined {
+  const context = { ...turn, caller, conversationId };
   const builtIn: ToolSet = {
     ...(context.memory ? { memory: memoryTool({ ...context, memory: context.memory }) } : {}),
     ...(context.settings.recall ? { recall: recallTool(context) } : {}),

@@ -13,6 +13,7 @@
  */
 import type { Caller } from "../auth.ts";
 import { ConfigurationError, setting } from "../config.ts";
+import type { Embedder } from "../embeddings.ts";
 import { type Memory, readMemory } from "../memory.ts";
 import { countText } from "../tokens.ts";
 
@@ -49,13 +50,24 @@ export function memorySection(memory: Memory): string {
     `personalize your answers.\n\n${remembered}`;
 }
 
-/** The caller's memory for this turn, or null when memory is off. */
-export async function turnMemory(caller: Caller, settings: MemorySettings): Promise<TurnMemory | null> {
-  if (!settings.memory) return null;
+/** What a turn knows of memory and recall: the settings, the memory (null when off), the embedder. */
+export interface TurnRecall {
+  settings: MemorySettings;
+  memory: TurnMemory | null;
+  embedder: Embedder | null;
+}
+
+/** Reads the caller's memory for this turn, when memory is on. */
+export async function memoryForTurn(
+  caller: Caller,
+  settings: MemorySettings,
+  embedder: Embedder | null,
+): Promise<TurnRecall> {
+  if (!settings.memory) return { settings, memory: null, embedder };
   const memory = await readMemory(caller);
   const section = memorySection(memory);
   // The two newlines that join it to the instructions count too.
-  return { memory, section, tokens: countText(`\n\n${section}`) };
+  return { settings, memory: { memory, section, tokens: countText(`\n\n${section}`) }, embedder };
 }
 
 /** The instructions with the Memory section last (after the conversation state). */
