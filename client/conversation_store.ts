@@ -55,6 +55,11 @@ export type UIContext = z.output<typeof uiContext>;
 export type ForkResponse = z.output<typeof api.forkConversationResponse>;
 export type SearchResponse = z.output<typeof api.searchConversationsResponse>;
 export type DeleteAllResponse = z.output<typeof api.deleteAllConversationsResponse>;
+export type MemoryResponse = z.output<typeof api.getMemoryResponse>;
+export type MemoryEntry = z.output<typeof api.memoryEntry>;
+export type MemoryWriteOptions = Omit<z.input<typeof api.updateMemoryRequest>, "key" | "value">;
+export type RecallOptions = Omit<z.input<typeof api.recallRequest>, "query">;
+export type RecallResponse = z.output<typeof api.recallResponse>;
 export type {
   Conversation,
   Message,
@@ -293,6 +298,31 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
         yield page;
         cursor = page.next_cursor ?? undefined;
       } while (cursor !== undefined);
+    },
+
+    /** What the assistant remembers about the user: every entry, with the bounds memory is held to. */
+    memory(options: { user_id?: string } = {}): Promise<MemoryResponse> {
+      return invoke("get-memory", options, api.getMemoryResponse);
+    },
+
+    /**
+     * Creates, replaces or deletes (`value` null) one memory entry, if it is still at
+     * `expected_version` (omitted: it must not exist yet); 409 memory_conflict otherwise, with
+     * `details.current_version`. A retry after a lost answer is refused the same way, never applied
+     * twice: read the memory again and decide.
+     */
+    async remember(
+      key: string,
+      value: string | null,
+      options: MemoryWriteOptions = {},
+    ): Promise<MemoryEntry> {
+      const { entry } = await invoke("update-memory", { ...options, key, value }, api.updateMemoryResponse);
+      return entry;
+    },
+
+    /** Passages of the user's conversations most relevant to `query`: full text, and semantic where set up. */
+    recall(query: string, options: RecallOptions = {}): Promise<RecallResponse> {
+      return invoke("recall", { ...options, query }, api.recallResponse);
     },
 
     /**

@@ -15,10 +15,13 @@ import { deleteConversation } from "../supabase/functions/delete-conversation/ha
 import { forkConversation } from "../supabase/functions/fork-conversation/handler.ts";
 import { getContext } from "../supabase/functions/get-context/handler.ts";
 import { getHistory } from "../supabase/functions/get-history/handler.ts";
+import { getMemory } from "../supabase/functions/get-memory/handler.ts";
 import { listConversations } from "../supabase/functions/list-conversations/handler.ts";
+import { recallPassages } from "../supabase/functions/recall/handler.ts";
 import { searchConversations } from "../supabase/functions/search-conversations/handler.ts";
 import { startConversation } from "../supabase/functions/start-conversation/handler.ts";
 import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
+import { updateMemory } from "../supabase/functions/update-memory/handler.ts";
 import { updateMessage } from "../supabase/functions/update-message/handler.ts";
 import type { Caller } from "../supabase/functions/_shared/auth.ts";
 import { configuredPool, pool, unavailable } from "../supabase/functions/_shared/db.ts";
@@ -37,6 +40,9 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "fork-conversation": forkConversation,
   "delete-all-conversations": deleteAllConversations,
   "search-conversations": searchConversations,
+  "get-memory": getMemory,
+  "update-memory": updateMemory,
+  recall: recallPassages,
   chat,
 };
 

@@ -60,9 +60,16 @@ function lastUserText(options: LanguageModelV4CallOptions): string {
 
 const hasToolResult = (options: LanguageModelV4CallOptions) => options.prompt.at(-1)?.role === "tool";
 
+/** The name of the tool whose result ends the prompt. */
+function lastToolName(options: LanguageModelV4CallOptions): string {
+  const last = options.prompt.at(-1);
+  const result = last?.role === "tool" ? last.content.find((part) => part.type === "tool-result") : undefined;
+  return result?.type === "tool-result" ? result.toolName : "get_time";
+}
+
 /**
- * The local server's demo model: thinks briefly, calls get_time when the message mentions the time,
- * and answers with a canned reply streamed word by word every `chunkDelayMs`.
+ * The local server's demo model: thinks briefly, calls get_time when the message mentions the time
+ * (memory, with the message as the note, when it says "remember"), and answers with a canned reply streamed word by word every `chunkDelayMs`.
  */
 export function demoModel(chunkDelayMs = 40): MockLanguageModelV4 {
   return new MockLanguageModelV4({
@@ -74,9 +81,14 @@ export function demoModel(chunkDelayMs = 40): MockLanguageModelV4 {
       if (/\btime\b/i.test(said) && !hasToolResult(options)) {
         parts.push(...reasoningParts("The user asks about the time: I will call get_time."));
         parts.push(...toolCallParts("get_time", {}));
+      } else if (/\bremember\b/i.test(said) && !hasToolResult(options)) {
+        parts.push(...reasoningParts("The user asks me to remember something: I will call memory."));
+        parts.push(...toolCallParts("memory", { key: "note", value: said.slice(0, 4000) }));
       } else {
         const reply = hasToolResult(options)
-          ? "The get_time tool answered; its result is shown above. This is the local demo model."
+          ? `The ${
+            lastToolName(options)
+          } tool answered; its result is shown above. This is the local demo model.`
           : `This is the local demo model (set CHAT_MODEL and OPENAI_API_KEY for a real one). You said: "${said}". ` +
             "It streams this reply word by word, so you can try Stop, reload in the middle, and Regenerate.";
         parts.push(...reasoningParts("A canned reply will do."), ...textParts(words(reply)), finishPart());

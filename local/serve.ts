@@ -19,6 +19,7 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
+import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { migrate } from "../tools/db_migrate.ts";
 import { LOCAL_JWT_SECRET, localProjectUrl, localSecretKey, mintToken, tokenForUser } from "./tokens.ts";
@@ -57,8 +58,9 @@ function isOnThisMachine(url: string): boolean {
 
 if (!databaseUrl) {
   await Deno.mkdir(dataDir, { recursive: true });
-  // Supabase offers btree_gin; the search index needs it (owner first, then words).
-  const db = await PGlite.create(dataDir, { extensions: { btree_gin } });
+  // Supabase offers btree_gin; the search index needs it (owner first, then words). pgvector too:
+  // with it, recall ranks by meaning as well (when EMBEDDING_MODEL names an embedder).
+  const db = await PGlite.create(dataDir, { extensions: { btree_gin, vector } });
   const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: databasePort, maxConnections: 2 });
   await socket.start();
   embedded = { db, socket };

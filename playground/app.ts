@@ -13,6 +13,7 @@ import {
   type Message,
 } from "../client/conversation_store.ts";
 import { Chat, StoreChatTransport } from "../client/chat.ts";
+import { mountMemoryPanel } from "./memory.ts";
 import type { UIMessage } from "ai";
 
 interface PlaygroundConfig {
@@ -548,6 +549,9 @@ userSelect.onchange = action(async () => {
   $("context-panel").hidden = true;
   $("search-results").replaceChildren();
   await loadConversations();
+  await memoryPanel.refresh();
 });
 signIn(config.users[0].name);
 action(loadConversations)();
+const memoryPanel = mountMemoryPanel($("conversations").parentElement!.parentElement!, () => store, action);
+action(memoryPanel.refresh)();

@@ -190,6 +190,26 @@ $$;
 ALTER FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) OWNER TO postgres;
 
 --
+-- Name: any_word_query(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.any_word_query(p_text text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.string_agg('(' || word.query::text || ')', ' | ')::tsquery
+  from (
+    select pg_catalog.plainto_tsquery('simple'::regconfig, v.lexeme) as query
+    from pg_catalog.unnest(pg_catalog.to_tsvector('english'::regconfig, p_text)) as v
+    order by (v.positions)[1]
+    limit 32
+  ) as word
+  where pg_catalog.numnode(word.query) > 0
+$$;
+
+ALTER FUNCTION conversation_store.any_word_query(p_text text) OWNER TO postgres;
+
+--
 -- Name: caller_is_service_role(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -624,6 +644,90 @@ Guarantees (RFC 7396): objects merge key by key, recursively; a key whose patch 
 Errors: none.';
 
 --
+-- Name: memory_entries; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.memory_entries (
+    user_id uuid NOT NULL,
+    key text NOT NULL,
+    value text NOT NULL,
+    version bigint NOT NULL,
+    token_count integer NOT NULL,
+    conversation_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT memory_entries_key_shape CHECK ((((char_length(key) >= 1) AND (char_length(key) <= 100)) AND (key !~ '[[:cntrl:]]'::text))),
+    CONSTRAINT memory_entries_token_count_range CHECK (((token_count >= 1) AND (token_count <= 100000))),
+    CONSTRAINT memory_entries_value_shape CHECK (((char_length(value) >= 1) AND (char_length(value) <= 4000))),
+    CONSTRAINT memory_entries_version_positive CHECK ((version > 0))
+);
+
+ALTER TABLE public.memory_entries OWNER TO postgres;
+
+--
+-- Name: TABLE memory_entries; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.memory_entries IS 'What the assistant remembers about a user across conversations. Written only by public.write_memory (versioned, bounded).';
+
+--
+-- Name: COLUMN memory_entries.version; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.memory_entries.version IS 'Changes on every write, never repeats (one sequence): a writer names the version it read.';
+
+--
+-- Name: COLUMN memory_entries.token_count; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.memory_entries.token_count IS 'Tokens of "key: value" plus 3: exact (o200k_base) when written through the edge functions, a byte-based upper bound otherwise.';
+
+--
+-- Name: COLUMN memory_entries.conversation_id; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.memory_entries.conversation_id IS 'The conversation the entry was last written from, if any; null once that conversation is deleted.';
+
+--
+-- Name: memory_entry_json(public.memory_entries); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) RETURNS json
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select json_build_object(
+    'key', p_entry.key, 'value', p_entry.value, 'version', p_entry.version,
+    'token_count', p_entry.token_count, 'conversation_id', p_entry.conversation_id,
+    'updated_at', p_entry.updated_at
+  )
+$$;
+
+ALTER FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) OWNER TO postgres;
+
+--
+-- Name: memory_max_entries(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.memory_max_entries() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select 100 $$;
+
+ALTER FUNCTION conversation_store.memory_max_entries() OWNER TO postgres;
+
+--
+-- Name: memory_max_tokens(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.memory_max_tokens() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select 2000 $$;
+
+ALTER FUNCTION conversation_store.memory_max_tokens() OWNER TO postgres;
+
+--
 -- Name: message_json(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1016,6 +1120,30 @@ CREATE FUNCTION conversation_store.search_words(p_content text) RETURNS tsvector
 $$;
 
 ALTER FUNCTION conversation_store.search_words(p_content text) OWNER TO postgres;
+
+--
+-- Name: semantic_candidates(uuid, real[], uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer) RETURNS TABLE(message_id uuid, rank bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select null::uuid, null::bigint where false
+$$;
+
+ALTER FUNCTION conversation_store.semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer) OWNER TO postgres;
+
+--
+-- Name: semantic_recall_ready(text, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select false $$;
+
+ALTER FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) OWNER TO postgres;
 
 --
 -- Name: set_exact_token_count(uuid, integer, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1523,6 +1651,10 @@ begin
     raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
   end if;
 
+  -- Memory is the user's, not a conversation's: erasing everything erases it too, at once (it is
+  -- bounded: conversation_store.memory_max_entries() rows).
+  delete from public.memory_entries e where e.user_id = v_owner;
+
   with marked as (
     update public.conversations c set deleted_at = now()
     where c.id in (
@@ -2011,6 +2143,35 @@ Security invoker: Row Level Security decides what the caller reaches. JIT is off
   bounded ranges, and compiling their expressions cost more than running them.';
 
 --
+-- Name: get_memory(uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.get_memory(p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := conversation_store.acting_user(p_user_id);
+  v_memory json;
+begin
+  if v_user is null then
+    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+  end if;
+  select json_build_object(
+           'entries', coalesce(json_agg(conversation_store.memory_entry_json(e) order by e.key), '[]'::json),
+           'total_tokens', coalesce(sum(e.token_count), 0),
+           'max_entries', conversation_store.memory_max_entries(),
+           'max_tokens', conversation_store.memory_max_tokens())
+  into v_memory
+  from public.memory_entries e
+  where e.user_id = v_user;
+  return v_memory;
+end;
+$$;
+
+ALTER FUNCTION public.get_memory(p_user_id uuid) OWNER TO postgres;
+
+--
 -- Name: keep_reply_alive(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2121,6 +2282,97 @@ Guarantees: deletes expired conversations, oldest expiry first, with their messa
 Errors: 22023 p_batch_size out of range.
 Security definer because it deletes messages, which no API role may; executable only by
   service_role and the database owner (pg_cron runs it as the owner).';
+
+--
+-- Name: recall_messages(text, integer, uuid, real[], text, uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.recall_messages(p_query text, p_limit integer DEFAULT 8, p_exclude_conversation_id uuid DEFAULT NULL::uuid, p_query_embedding real[] DEFAULT NULL::real[], p_embedding_model text DEFAULT NULL::text, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
+    AS $$
+declare
+  c_candidates constant integer := 50;
+  c_ranked_matches constant integer := 2000;
+  c_less_than constant text := U&'\E002';
+  v_user uuid := conversation_store.acting_user(p_user_id);
+  v_query tsquery;
+  v_semantic boolean;
+  v_result json;
+begin
+  if v_user is null then
+    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+  end if;
+  if p_query is null or char_length(p_query) not between 1 and 256 then
+    raise exception 'p_query must be 1 to 256 characters' using errcode = '22023';
+  end if;
+  if p_limit is null or p_limit not between 1 and 20 then
+    raise exception 'p_limit must be between 1 and 20' using errcode = '22023';
+  end if;
+  v_query := conversation_store.any_word_query(p_query);
+  v_semantic := p_query_embedding is not null
+    and conversation_store.semantic_recall_ready(p_embedding_model, cardinality(p_query_embedding));
+
+  with found as (
+    select m.id, ts_rank_cd(case when m.parts is null then conversation_store.search_words(m.content)
+                                 else conversation_store.search_words(m.content) || conversation_store.part_search_words(m.parts)
+                            end, v_query) as rank
+    from public.conversation_messages m
+    where v_query is not null
+      and m.user_id = v_user
+      and (conversation_store.search_words(m.content) @@ v_query
+           or m.parts is not null and conversation_store.part_search_words(m.parts) @@ v_query)
+      and m.role in ('user', 'assistant') and m.status <> 'in_progress'
+      and m.conversation_id is distinct from p_exclude_conversation_id
+    limit c_ranked_matches
+  ),
+  words as (
+    select f.id, row_number() over (order by f.rank desc, f.id) as rank
+    from found f
+    order by f.rank desc, f.id
+    limit c_candidates
+  ),
+  meaning as (
+    select s.message_id as id, s.rank
+    from conversation_store.semantic_candidates(v_user, p_query_embedding, p_exclude_conversation_id, c_candidates) s
+    where v_semantic
+  ),
+  fused as (
+    select both_lists.id, sum(1.0 / (60 + both_lists.rank)) as score
+    from (select * from words union all select * from meaning) as both_lists
+    group by both_lists.id
+  ),
+  passages as (
+    select m.conversation_id, m.sequence_order, m.role, m.created_at, fused.score,
+           left(coalesce(
+             case when v_query is not null then
+               translate(ts_headline('english', translate(concat_ws(E'\n', m.content, conversation_store.part_search_text(m.parts)), '<', c_less_than),
+                                     v_query, 'StartSel="", StopSel="", MaxWords=50, MinWords=20'),
+                         c_less_than, '<')
+             end,
+             m.content, ''), 400) as snippet
+    from fused
+    join public.conversation_messages m on m.id = fused.id
+    join public.conversations c on c.id = m.conversation_id
+    where c.user_id = v_user and (c.expires_at is null or c.expires_at > now())
+    order by fused.score desc, m.created_at desc
+    limit p_limit
+  )
+  select json_build_object(
+           'mode', case when v_semantic then 'hybrid' else 'full_text' end,
+           'passages', coalesce(json_agg(json_build_object(
+             'conversation_id', p.conversation_id, 'sequence_order', p.sequence_order, 'role', p.role,
+             'snippet', p.snippet, 'created_at', p.created_at, 'score', round(p.score, 6)
+           ) order by p.score desc, p.created_at desc), '[]'::json))
+  into v_result
+  from passages p;
+  return v_result;
+end;
+$$;
+
+ALTER FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) OWNER TO postgres;
 
 --
 -- Name: search_conversations(text, integer, jsonb, uuid, uuid); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2655,6 +2907,95 @@ Errors: 22023 malformed arguments, a part index out of range, a delta to a part 
 Security definer because messages have no update grant; ownership is checked against auth.uid().';
 
 --
+-- Name: write_memory(text, text, bigint, uuid, integer, uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint DEFAULT NULL::bigint, p_conversation_id uuid DEFAULT NULL::uuid, p_token_count integer DEFAULT NULL::integer, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := conversation_store.acting_user(p_user_id);
+  v_current public.memory_entries;
+  v_tokens integer;
+  v_others record;
+  v_entry public.memory_entries;
+begin
+  if v_user is null then
+    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+  end if;
+  if p_key is null or char_length(p_key) not between 1 and 100 or p_key ~ '[[:cntrl:]]' then
+    raise exception 'key must be 1 to 100 characters without control characters' using errcode = '22023';
+  end if;
+  if p_value is not null and char_length(p_value) not between 1 and 4000 then
+    raise exception 'value must be 1 to 4000 characters, or null to delete' using errcode = '22023';
+  end if;
+  if p_conversation_id is not null and not exists (
+    select from public.conversations c
+    where c.id = p_conversation_id and c.user_id = v_user
+      and (c.expires_at is null or c.expires_at > now())
+  ) then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+
+  -- One writer per user at a time: the version check and the bounds below read what every earlier
+  -- writer committed.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memory_entries ' || v_user::text, 0));
+
+  select * into v_current from public.memory_entries e where e.user_id = v_user and e.key = p_key;
+  if v_current.version is distinct from p_expected_version then
+    raise exception 'memory entry % changed since it was read', p_key
+      using errcode = 'PT409', hint = 'memory_conflict',
+            detail = json_build_object('key', p_key, 'current_version', v_current.version)::text;
+  end if;
+
+  if p_value is null then
+    delete from public.memory_entries e where e.user_id = v_user and e.key = p_key;
+    return json_build_object('key', p_key, 'value', null, 'version', null, 'token_count', 0,
+                             'conversation_id', p_conversation_id, 'updated_at', now());
+  end if;
+
+  v_tokens := case when p_token_count is not null and conversation_store.writer_counts_tokens()
+                   then p_token_count
+                   else conversation_store.estimate_tokens(p_key || ': ' || p_value, null, null, null, null) end;
+  select count(*) as entries, coalesce(sum(e.token_count), 0) as tokens into v_others
+  from public.memory_entries e where e.user_id = v_user and e.key <> p_key;
+  if v_others.entries + 1 > conversation_store.memory_max_entries()
+     or v_others.tokens + v_tokens > conversation_store.memory_max_tokens() then
+    raise exception 'memory is full: at most % entries of % tokens in all',
+        conversation_store.memory_max_entries(), conversation_store.memory_max_tokens()
+      using errcode = 'PT422', hint = 'memory_full',
+            detail = json_build_object('max_entries', conversation_store.memory_max_entries(),
+                                       'max_tokens', conversation_store.memory_max_tokens(),
+                                       'used_tokens', v_others.tokens, 'entry_tokens', v_tokens)::text;
+  end if;
+
+  insert into public.memory_entries as e (user_id, key, value, version, token_count, conversation_id)
+  values (v_user, p_key, p_value, nextval('conversation_store.memory_versions'), v_tokens, p_conversation_id)
+  on conflict (user_id, key) do update
+    set value = excluded.value, version = excluded.version, token_count = excluded.token_count,
+        conversation_id = excluded.conversation_id, updated_at = now()
+  returning e.* into v_entry;
+  return conversation_store.memory_entry_json(v_entry);
+end;
+$$;
+
+ALTER FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) OWNER TO postgres;
+
+--
+-- Name: memory_versions; Type: SEQUENCE; Schema: conversation_store; Owner: postgres
+--
+
+CREATE SEQUENCE conversation_store.memory_versions
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE conversation_store.memory_versions OWNER TO postgres;
+
+--
 -- Name: storage_objects_to_remove; Type: TABLE; Schema: conversation_store; Owner: postgres
 --
 
@@ -2716,6 +3057,13 @@ ALTER TABLE ONLY public.conversation_messages
     ADD CONSTRAINT idx_conversation_messages_sequence_order UNIQUE (conversation_id, sequence_order);
 
 --
+-- Name: memory_entries memory_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.memory_entries
+    ADD CONSTRAINT memory_entries_pkey PRIMARY KEY (user_id, key);
+
+--
 -- Name: idx_conversation_messages_conversation_id; Type: INDEX; Schema: public; Owner: postgres
 --
 
@@ -2764,6 +3112,12 @@ CREATE INDEX idx_conversations_user_id ON public.conversations USING btree (user
 CREATE INDEX idx_conversations_video_id ON public.conversations USING btree (video_id, updated_at DESC, id DESC) WHERE (video_id IS NOT NULL);
 
 --
+-- Name: idx_memory_entries_conversation_id; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_memory_entries_conversation_id ON public.memory_entries USING btree (conversation_id) WHERE (conversation_id IS NOT NULL);
+
+--
 -- Name: conversation_messages conversation_messages_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 --
 
@@ -2803,6 +3157,20 @@ ALTER TABLE ONLY public.conversations
     ADD CONSTRAINT conversations_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 --
+-- Name: memory_entries memory_entries_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.memory_entries
+    ADD CONSTRAINT memory_entries_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE SET NULL;
+
+--
+-- Name: memory_entries memory_entries_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.memory_entries
+    ADD CONSTRAINT memory_entries_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
 -- Name: storage_objects_to_remove; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
 --
 
@@ -2827,6 +3195,12 @@ ALTER TABLE public.conversation_messages ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: memory_entries; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.memory_entries ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: conversations owners delete their conversations; Type: POLICY; Schema: public; Owner: postgres
 --
 
@@ -2843,6 +3217,12 @@ CREATE POLICY "owners edit their conversations" ON public.conversations FOR UPDA
 --
 
 CREATE POLICY "owners read their conversations" ON public.conversations FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) AND ((expires_at IS NULL) OR (expires_at > now()))));
+
+--
+-- Name: memory_entries owners read their memory; Type: POLICY; Schema: public; Owner: postgres
+--
+
+CREATE POLICY "owners read their memory" ON public.memory_entries FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: conversation_messages owners read their messages; Type: POLICY; Schema: public; Owner: postgres
@@ -2887,6 +3267,12 @@ GRANT SELECT ON TABLE public.conversation_messages TO service_role;
 REVOKE ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) TO service_role;
+
+--
+-- Name: FUNCTION any_word_query(p_text text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.any_word_query(p_text text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION caller_is_service_role(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3034,6 +3420,37 @@ GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_pat
 GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
 
 --
+-- Name: TABLE memory_entries; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.memory_entries TO authenticated;
+GRANT SELECT ON TABLE public.memory_entries TO service_role;
+
+--
+-- Name: FUNCTION memory_entry_json(p_entry public.memory_entries); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) TO service_role;
+
+--
+-- Name: FUNCTION memory_max_entries(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.memory_max_entries() FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.memory_max_entries() TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.memory_max_entries() TO service_role;
+
+--
+-- Name: FUNCTION memory_max_tokens(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.memory_max_tokens() FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.memory_max_tokens() TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.memory_max_tokens() TO service_role;
+
+--
 -- Name: FUNCTION message_json(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -3128,6 +3545,20 @@ GRANT ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) TO serv
 REVOKE ALL ON FUNCTION conversation_store.search_words(p_content text) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.search_words(p_content text) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.search_words(p_content text) TO service_role;
+
+--
+-- Name: FUNCTION semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION semantic_recall_ready(p_model text, p_dimensions integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) TO service_role;
 
 --
 -- Name: FUNCTION set_exact_token_count(p_message_id uuid, p_token_count integer, p_reasoning_token_count integer); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3248,6 +3679,14 @@ GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens in
 GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO service_role;
 
 --
+-- Name: FUNCTION get_memory(p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.get_memory(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_memory(p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.get_memory(p_user_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION keep_reply_alive(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -3261,6 +3700,14 @@ GRANT ALL ON FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence
 
 REVOKE ALL ON FUNCTION public.purge_expired_conversations(p_batch_size integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.purge_expired_conversations(p_batch_size integer) TO service_role;
+
+--
+-- Name: FUNCTION recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
@@ -3307,6 +3754,14 @@ GRANT ALL ON FUNCTION public.update_conversation_metadata(p_conversation_id uuid
 REVOKE ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) TO authenticated;
 GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) TO service_role;
+
+--
+-- Name: FUNCTION write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) TO service_role;
 
 --
 -- Name: TABLE storage_objects_to_remove; Type: ACL; Schema: conversation_store; Owner: postgres

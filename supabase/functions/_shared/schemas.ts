@@ -257,6 +257,35 @@ export const searchConversationsRequest = z.strictObject({
   user_id: uuid.optional(),
 });
 
+/** Memory (migration 20261207000600_user_memory.sql holds the same limits). */
+export const MEMORY_KEY_MAX_CHARS = 100;
+export const MEMORY_VALUE_MAX_CHARS = 4000;
+export const memoryKey = text.min(1).max(MEMORY_KEY_MAX_CHARS).refine((key) => !/\p{Cc}/u.test(key), {
+  error: "a key may not hold control characters",
+});
+export const memoryValue = text.min(1).max(MEMORY_VALUE_MAX_CHARS);
+
+export const getMemoryRequest = z.strictObject({ user_id: uuid.optional() });
+
+/**
+ * update-memory: create, replace or delete (`value: null`) one entry, if it is still at
+ * `expected_version` (omitted or null: the entry must not exist yet).
+ */
+export const updateMemoryRequest = z.strictObject({
+  key: memoryKey,
+  value: memoryValue.nullable(),
+  expected_version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+  conversation_id: uuid.optional(),
+  user_id: uuid.optional(),
+});
+
+export const recallRequest = z.strictObject({
+  query: text.min(1).max(256),
+  limit: integer(1, 20).default(8),
+  exclude_conversation_id: uuid.optional(),
+  user_id: uuid.optional(),
+});
+
 /**
  * A UIMessage as the AI SDK's Chat sends it and format=ui returns it. Parts are checked by the
  * store's part rules once they are converted (ui_parts.ts); here only their envelope.
@@ -418,6 +447,33 @@ export const searchConversationsResponse = z.object({
   results: z.array(z.object({ conversation, matches: z.array(searchMatch) })),
   has_more: z.boolean(),
   next_cursor: z.string().nullable(),
+});
+export const memoryEntry = z.object({
+  key: z.string(),
+  value: z.string().nullable(),
+  version: z.number().int().nullable(),
+  token_count: z.number().int(),
+  conversation_id: z.string().nullable(),
+  updated_at: z.string(),
+});
+export const getMemoryResponse = z.object({
+  entries: z.array(memoryEntry),
+  total_tokens: z.number().int(),
+  max_entries: z.number().int(),
+  max_tokens: z.number().int(),
+});
+export const updateMemoryResponse = z.object({ entry: memoryEntry });
+export const recallPassage = z.object({
+  conversation_id: z.string(),
+  sequence_order: z.number().int(),
+  role: z.enum(ROLES),
+  snippet: z.string(),
+  created_at: z.string(),
+  score: z.number(),
+});
+export const recallResponse = z.object({
+  mode: z.enum(["full_text", "hybrid"]),
+  passages: z.array(recallPassage),
 });
 export const errorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),

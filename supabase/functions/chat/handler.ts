@@ -18,7 +18,16 @@ import {
   type UIMessageChunk,
 } from "ai";
 import type { Caller } from "../_shared/auth.ts";
+import { withBuiltInTools } from "../_shared/chat/builtin_tools.ts";
 import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
+import {
+  memoryForTurn,
+  type MemorySettings,
+  memorySettings,
+  type TurnRecall,
+  windowBudget,
+  withMemory,
+} from "../_shared/chat/memory.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
 import { instructionsFor, promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
 import { signedStorageUrls } from "../_shared/chat/storage.ts";
@@ -32,6 +41,8 @@ import {
   userMessageOf,
 } from "../_shared/chat/reply_store.ts";
 import { type ChatSettings, chatSettings, modelFromSettings } from "../_shared/chat/settings.ts";
+import { drainEmbeddings } from "../_shared/embedding_queue.ts";
+import { type Embedder, embedderFromSettings } from "../_shared/embeddings.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { chatRequest, chatResumeRequest } from "../_shared/schemas.ts";
@@ -49,6 +60,10 @@ export interface ChatHandlerOptions {
   storageUrls?: (accessToken: string) => ResolveStorageUrl;
   /** Settings that win over the environment's (tests, the local server). */
   settings?: Partial<ChatSettings>;
+  /** Memory and recall settings that win over CHAT_MEMORY and CHAT_RECALL (see chat/memory.ts). */
+  memory?: Partial<MemorySettings>;
+  /** The embedder for semantic recall (default: from the secrets, see embeddings.ts). */
+  embedder?: () => Embedder | null;
 }
 
 /** The Edge Runtime's way to keep a worker alive for work after the response, where there is one. */
@@ -67,6 +82,8 @@ function errorText(error: unknown): string {
 
 export function createChatHandler(options: ChatHandlerOptions = {}): (request: Request) => Promise<Response> {
   const settingsNow = () => ({ ...chatSettings(), ...options.settings });
+  const memorySettingsNow = () => ({ ...memorySettings(), ...options.memory });
+  const embedderNow = options.embedder ?? embedderFromSettings;
   const modelNow = () =>
     typeof options.model === "function" ? options.model() : options.model ?? modelFromSettings();
 
@@ -78,6 +95,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       signedIn(caller);
       const settings = settingsNow();
       const model = modelNow();
+      const recall = await memoryForTurn(caller, memorySettingsNow(), embedderNow());
+      const contextTokens = windowBudget(settings.contextTokens, recall.memory);
       const replyId = crypto.randomUUID();
       let turn: Turn;
       if (request.trigger === "regenerate-message") {
@@ -86,7 +105,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           request.id,
           request.messageId,
           replyId,
-          settings.contextTokens,
+          contextTokens,
         );
       } else {
         const start = await startTurn(
@@ -94,7 +113,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           request.id,
           userMessageOf(request.last),
           replyId,
-          settings.contextTokens,
+          contextTokens,
         );
         if (start.kind === "answered") {
           return streamResponse(
@@ -107,7 +126,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const token = httpRequest.headers.get("authorization")?.replace(/^Bearer /i, "") ?? "";
       const resolveStorageUrl = (options.storageUrls ?? signedStorageUrls)(token);
       return streamResponse(
-        generate(caller, turn, { model, settings, resolveStorageUrl }, httpRequest.signal),
+        generate(caller, turn, { model, settings, resolveStorageUrl, recall }, httpRequest.signal),
         turn.reply,
       );
     },
@@ -139,10 +158,11 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   function generate(
     caller: Caller,
     turn: Turn,
-    { model, settings, resolveStorageUrl }: {
+    { model, settings, resolveStorageUrl, recall }: {
       model: LanguageModel;
       settings: ChatSettings;
       resolveStorageUrl: ResolveStorageUrl;
+      recall: TurnRecall;
     },
     disconnected: AbortSignal,
   ): ReadableStream<UIMessageChunk> {
@@ -168,14 +188,14 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       }
     };
 
+    const tools = withBuiltInTools(options.tools, caller, turn.reply.conversationId, recall);
+
     async function modelChunks(): Promise<AsyncIterable<UIMessageChunk>> {
-      const prompt = await promptOf(instructionsFor(settings.systemPrompt, turn.metadata), turn.window, {
-        tools: options.tools,
-        resolveStorageUrl,
-      });
+      const instructions = withMemory(instructionsFor(settings.systemPrompt, turn.metadata), recall.memory);
+      const prompt = await promptOf(instructions, turn.window, { tools, resolveStorageUrl });
       const result = streamText({
         model,
-        tools: options.tools,
+        tools,
         ...prompt,
         maxOutputTokens: settings.maxOutputTokens,
         stopWhen: isStepCount(settings.maxSteps),
@@ -183,7 +203,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       });
       return toUIMessageStream({
         stream: result.stream,
-        tools: options.tools,
+        tools,
         sendStart: false,
         onError: errorText,
       });
@@ -228,6 +248,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         });
       }
       if (connected) browser.close();
+      // After the reply, never before it: the turn's messages are queued for semantic recall.
+      await drainEmbeddings(caller, recall.embedder);
     }
 
     return new ReadableStream<UIMessageChunk>({

@@ -482,3 +482,79 @@ test("the playground chats through the chat function: reasoning collapsed, a too
     await api.close();
   }
 });
+
+test("the playground's memory panel shows what chat's model remembered, writes and forgets entries, and refuses to overwrite a change made meanwhile", async () => {
+  const alice = await newUser();
+  const bob = await newUser();
+  const api = apiOrigin(createChatHandler({ tools, model: demoModel(5) }));
+  const site = await pageOrigin({
+    apiUrl: api.url,
+    anonKey: "local-anon-key",
+    users: [{ name: "alice", token: alice.token }, { name: "bob", token: bob.token }],
+  });
+  const browser = await launch();
+  const { page, problems } = await watchedPage(browser);
+  const entries = () =>
+    page.$$eval("#memory-entries li", (items) => items.map((item) => item.textContent ?? ""));
+  try {
+    await page.goto(site.url);
+    await page.waitForSelector("#memory-empty:not([hidden])");
+    // The demo model keeps a message that says "remember" with the built-in memory tool.
+    await page.click("#start");
+    await page.waitForSelector("#conversation:not([hidden])");
+    await page.fill("#chat-input", "Remember that I like tea");
+    await page.click("#chat-send");
+    await page.waitForFunction(`document.getElementById("chat-status").textContent === "ready" &&
+      document.querySelectorAll("#chat-messages li").length === 2`);
+    await page.click("#memory-refresh");
+    await page.waitForSelector('#memory-entries li[data-key="note"]');
+    assert.match((await entries())[0], /^note: Remember that I like tea v\d+ · \d+ tok · from [0-9a-f]{8}$/);
+    await page.click('#memory-entries li[data-key="note"]');
+    await page.fill("#memory-value", "");
+    await page.click("#memory-save");
+    await page.waitForSelector("#memory-empty:not([hidden])");
+
+    await page.fill("#memory-key", "diet");
+    await page.fill("#memory-value", "vegan");
+    await page.click("#memory-save");
+    await page.waitForSelector('#memory-entries li[data-key="diet"]');
+    assert.match((await entries())[0], /^diet: vegan v\d+ · \d+ tok$/);
+
+    // Chat's model (here: a direct write) changes the entry after the panel showed it.
+    const { rows: [shown] } = await pool.query(
+      "select version from public.memory_entries where user_id = $1 and key = 'diet'",
+      [alice.id],
+    );
+    await pool.query(
+      `select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role": "service_role"}', true),
+              public.write_memory('diet', 'vegetarian', $1, null, null, $2)`,
+      [shown.version, alice.id],
+    );
+    await page.fill("#memory-value", "pescatarian");
+    await page.click("#memory-save");
+    await page.waitForFunction(
+      `document.getElementById("error").textContent.startsWith("409 memory_conflict")`,
+    );
+    await page.click("#memory-refresh");
+    await page.waitForFunction(
+      `document.querySelector("#memory-entries li").textContent.startsWith("diet: vegetarian")`,
+    );
+
+    await page.click('#memory-entries li[data-key="diet"]');
+    await page.fill("#memory-value", "");
+    await page.click("#memory-save");
+    await page.waitForSelector("#memory-empty:not([hidden])");
+
+    await page.selectOption("#user", "bob");
+    await page.waitForFunction(`document.getElementById("memory-usage").textContent.startsWith("0 of")`);
+    assert.deepEqual(await entries(), []);
+    assert.deepEqual(problems.pageErrors, []);
+    assert.deepEqual(problems.failedResponses, ["409 /functions/v1/update-memory"], "only the refused write");
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nin the browser: ${JSON.stringify(problems, null, 2)}`);
+  } finally {
+    await browser.close();
+    await site.close();
+    await api.close();
+  }
+});

@@ -247,6 +247,58 @@ Deno.test({
             "forbidden",
           );
         },
+        "update-memory": async () => {
+          const created = await expect(
+            "update-memory",
+            as.ana,
+            { body: { key: "city", value: "Lyon" } },
+            200,
+          );
+          const version = created.entry.version;
+          await expect(
+            "update-memory",
+            as.ana,
+            { body: { key: "city", value: "Oslo" } },
+            409,
+            "memory_conflict",
+          );
+          await expect(
+            "update-memory",
+            as.service,
+            { body: { key: "city", value: "Paris", expected_version: version, user_id: ana.id } },
+            200,
+          );
+          await expect(
+            "update-memory",
+            as.ana,
+            { body: { key: "x", value: "y", user_id: ben.id } },
+            403,
+            "forbidden",
+          );
+        },
+        "get-memory": async () => {
+          await expect("update-memory", as.ben, { body: { key: "diet", value: "vegan" } }, 200);
+          const own = await expect("get-memory", as.ben, {}, 200);
+          assert.deepEqual(own.entries.map((entry: { key: string }) => entry.key), ["diet"]);
+          await expect("get-memory", as.secret, { query: { user_id: ben.id } }, 200);
+          await expect("get-memory", as.ana, { query: { user_id: ben.id } }, 403, "forbidden");
+        },
+        recall: async () => {
+          await conversation([message("The lighthouse keeper's name is Odile")]);
+          const found = await expect("recall", as.ana, { body: { query: "lighthouse keeper" } }, 200);
+          assert.equal(found.mode, "full_text");
+          assert.ok(found.passages.length >= 1);
+          const none = await expect("recall", as.ben, { body: { query: "lighthouse keeper" } }, 200);
+          assert.deepEqual(none.passages, []);
+          await expect("recall", as.service, { body: { query: "lighthouse", user_id: ana.id } }, 200);
+          await expect(
+            "recall",
+            as.ana,
+            { body: { query: "lighthouse", user_id: ben.id } },
+            403,
+            "forbidden",
+          );
+        },
         chat: async () => {
           // Deployed without CHAT_MODEL: the store side of chat answers, the model side says so.
           const id = await conversation();

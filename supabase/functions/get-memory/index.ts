@@ -1,0 +1,3 @@
+import { getMemory } from "./handler.ts";
+
+Deno.serve(getMemory);

@@ -1,0 +1,3 @@
+import { recallPassages } from "./handler.ts";
+
+Deno.serve(recallPassages);

@@ -1,0 +1,3 @@
+import { updateMemory } from "./handler.ts";
+
+Deno.serve(updateMemory);
