@@ -15,11 +15,13 @@ import { deleteConversation } from "../supabase/functions/delete-conversation/ha
 import { forkConversation } from "../supabase/functions/fork-conversation/handler.ts";
 import { getContext } from "../supabase/functions/get-context/handler.ts";
 import { getHistory } from "../supabase/functions/get-history/handler.ts";
+import { getUsage } from "../supabase/functions/get-usage/handler.ts";
 import { listConversations } from "../supabase/functions/list-conversations/handler.ts";
 import { searchConversations } from "../supabase/functions/search-conversations/handler.ts";
 import { startConversation } from "../supabase/functions/start-conversation/handler.ts";
 import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
 import { updateMessage } from "../supabase/functions/update-message/handler.ts";
+import { updateUsageLimits } from "../supabase/functions/update-usage-limits/handler.ts";
 import type { Caller } from "../supabase/functions/_shared/auth.ts";
 import { configuredPool, pool, unavailable } from "../supabase/functions/_shared/db.ts";
 import { ApiError, isDatabaseError } from "../supabase/functions/_shared/errors.ts";
@@ -37,6 +39,8 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "fork-conversation": forkConversation,
   "delete-all-conversations": deleteAllConversations,
   "search-conversations": searchConversations,
+  "get-usage": getUsage,
+  "update-usage-limits": updateUsageLimits,
   chat,
 };
 

@@ -261,6 +261,37 @@ export const searchConversationsRequest = z.strictObject({
  * A UIMessage as the AI SDK's Chat sends it and format=ui returns it. Parts are checked by the
  * store's part rules once they are converted (ui_parts.ts); here only their envelope.
  */
+/** A limit: a whole number of requests or tokens (cost_per_month: any amount), or null for unlimited. */
+const limit = (max: number) => z.number().int().min(0).max(max).nullable();
+export const usageLimits = z.strictObject({
+  requests_per_hour: limit(2_147_483_647).optional(),
+  requests_per_day: limit(2_147_483_647).optional(),
+  tokens_per_day: limit(1e15).optional(),
+  cost_per_month: z.number().min(0).max(1e8).nullable().optional(),
+});
+
+export const getUsageRequest = z.strictObject({
+  user_id: uuid.optional(),
+  days: integer(1, 366).default(30),
+});
+
+const planName = z.string().regex(/^[a-z0-9_-]{1,50}$/, { error: "1 to 50 of a-z, 0-9, _ and -" });
+const price = z.number().min(0).max(1e8);
+
+/** One of: a plan's limits; a user's plan (null: back to default); a model's prices (null: none). */
+export const updateUsageLimitsRequest = z.union([
+  z.strictObject({ plan: planName, limits: usageLimits }),
+  z.strictObject({ user_id: uuid, plan: planName.nullable() }),
+  z.strictObject({
+    model: z.string().min(1).max(200),
+    prices: z.strictObject({
+      input_per_million: price.optional(),
+      cached_input_per_million: price.optional(),
+      output_per_million: price.optional(),
+    }).nullable(),
+  }),
+]);
+
 export const uiMessage = z.strictObject({
   id: text.min(1).max(128),
   role: z.enum(["system", "user", "assistant"]),

@@ -32,6 +32,16 @@ import {
   userMessageOf,
 } from "../_shared/chat/reply_store.ts";
 import { type ChatSettings, chatSettings, modelFromSettings } from "../_shared/chat/settings.ts";
+import {
+  currentLimits,
+  modelIdOf,
+  rateLimitHeaders,
+  type Reservation,
+  reservationOf,
+  reserveUsage,
+  settleUsage,
+  UsageMeter,
+} from "../_shared/chat/usage.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { chatRequest, chatResumeRequest } from "../_shared/schemas.ts";
@@ -49,6 +59,11 @@ export interface ChatHandlerOptions {
   storageUrls?: (accessToken: string) => ResolveStorageUrl;
   /** Settings that win over the environment's (tests, the local server). */
   settings?: Partial<ChatSettings>;
+  /**
+   * false: no usage is checked, reserved or recorded (the benchmark's baseline). Default true: each
+   * reply is reserved against the caller's plan and its usage recorded (docs/CHAT.md).
+   */
+  usageLimits?: boolean;
 }
 
 /** The Edge Runtime's way to keep a worker alive for work after the response, where there is one. */
@@ -66,6 +81,8 @@ function errorText(error: unknown): string {
 }
 
 export function createChatHandler(options: ChatHandlerOptions = {}): (request: Request) => Promise<Response> {
+  const limited = options.usageLimits ?? true;
+  const limitHeaders = async (caller: Caller) => limited ? rateLimitHeaders(await currentLimits(caller)) : {};
   const settingsNow = () => ({ ...chatSettings(), ...options.settings });
   const modelNow = () =>
     typeof options.model === "function" ? options.model() : options.model ?? modelFromSettings();
@@ -79,6 +96,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const settings = settingsNow();
       const model = modelNow();
       const replyId = crypto.randomUUID();
+      const reserve = limited
+        ? (conversationId: string) =>
+          reserveUsage(conversationId, replyId, modelIdOf(model), settings.maxOutputTokens)
+        : undefined;
       let turn: Turn;
       if (request.trigger === "regenerate-message") {
         turn = await startRegeneration(
@@ -87,6 +108,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           request.messageId,
           replyId,
           settings.contextTokens,
+          reserve,
         );
       } else {
         const start = await startTurn(
@@ -95,20 +117,24 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           userMessageOf(request.last),
           replyId,
           settings.contextTokens,
+          reserve,
         );
         if (start.kind === "answered") {
           return streamResponse(
             followReply(caller, start.reply, settings.resumePollMs, httpRequest.signal),
             start.reply,
+            await limitHeaders(caller),
           );
         }
         turn = start.turn;
       }
       const token = httpRequest.headers.get("authorization")?.replace(/^Bearer /i, "") ?? "";
       const resolveStorageUrl = (options.storageUrls ?? signedStorageUrls)(token);
+      const reservation = turn.reservation ? reservationOf(turn.reservation) : undefined;
       return streamResponse(
-        generate(caller, turn, { model, settings, resolveStorageUrl }, httpRequest.signal),
+        generate(caller, turn, { model, settings, resolveStorageUrl, reservation }, httpRequest.signal),
         turn.reply,
+        rateLimitHeaders(reservation?.limits ?? []),
       );
     },
   });
@@ -124,10 +150,11 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     async handle(request, caller, httpRequest) {
       signedIn(caller);
       const reply = await replyInProgressOf(caller, request.conversation_id);
-      if (!reply) return new Response(null, { status: 204 });
+      if (!reply) return new Response(null, { status: 204, headers: await limitHeaders(caller) });
       return streamResponse(
         followReply(caller, reply, settingsNow().resumePollMs, httpRequest.signal),
         reply,
+        await limitHeaders(caller),
       );
     },
   });
@@ -139,14 +166,16 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   function generate(
     caller: Caller,
     turn: Turn,
-    { model, settings, resolveStorageUrl }: {
+    { model, settings, resolveStorageUrl, reservation }: {
       model: LanguageModel;
       settings: ChatSettings;
       resolveStorageUrl: ResolveStorageUrl;
+      reservation?: Reservation;
     },
     disconnected: AbortSignal,
   ): ReadableStream<UIMessageChunk> {
     const parts = new ReplyParts();
+    const meter = new UsageMeter(modelIdOf(model));
     const writer = new ReplyWriter(caller, turn.reply, parts, settings.flushMs);
     const stop = new AbortController();
     const stopNow = () => stop.abort();
@@ -177,12 +206,13 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         model,
         tools: options.tools,
         ...prompt,
-        maxOutputTokens: settings.maxOutputTokens,
+        // At most what the caller's token budget has left (reserve_usage granted it).
+        maxOutputTokens: reservation?.max_output_tokens ?? settings.maxOutputTokens,
         stopWhen: isStepCount(settings.maxSteps),
         abortSignal: stop.signal,
       });
       return toUIMessageStream({
-        stream: result.stream,
+        stream: result.stream.pipeThrough(meter.transform()),
         tools: options.tools,
         sendStart: false,
         onError: errorText,
@@ -220,7 +250,17 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       disconnected.removeEventListener("abort", onDisconnect);
       try {
         const stored = await writer.finish(ended);
-        toBrowser({ type: "finish", finishReason, messageMetadata: replyMetadata(stored, stored.status) });
+        const used = meter.result(parts.parts, turn.window);
+        if (reservation) await settleUsage(reservation.reservation_id, meter.modelId, used);
+        toBrowser({
+          type: "finish",
+          finishReason,
+          messageMetadata: {
+            ...replyMetadata(stored, stored.status),
+            model: meter.modelId,
+            usage: used.usage,
+          },
+        });
       } catch (error) {
         toBrowser({
           type: "error",
@@ -248,8 +288,15 @@ function signedIn(caller: Caller): void {
   }
 }
 
-function streamResponse(stream: ReadableStream<UIMessageChunk>, reply: StoredReply): Response {
-  return createUIMessageStreamResponse({ stream, headers: { "x-conversation-id": reply.conversationId } });
+function streamResponse(
+  stream: ReadableStream<UIMessageChunk>,
+  reply: StoredReply,
+  headers: Record<string, string>,
+): Response {
+  return createUIMessageStreamResponse({
+    stream,
+    headers: { ...headers, "x-conversation-id": reply.conversationId },
+  });
 }
 
 /** The deployed function: the model and settings from the project's secrets, the app's tools. */
