@@ -258,7 +258,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           messageMetadata: {
             ...replyMetadata(stored, stored.status),
             model: meter.modelId,
-            usage: used.usage,
+            usage: used.estimated ? { ...used.usage, estimated: true } : used.usage,
           },
         });
       } catch (error) {
