@@ -10,21 +10,15 @@
  *   settle chat's replies, so cannot report less than the provider did).
  * - rateLimitHeaders: the IETF RateLimit / RateLimit-Policy fields of what is left.
  */
-import type { LanguageModel, LanguageModelUsage, TextStreamPart, ToolSet, UIMessage } from "ai";
+import type { LanguageModel, TextStreamPart, ToolSet, UIMessage } from "ai";
 import { type Caller, SECRET_KEY_CALLER } from "../auth.ts";
 import { asCaller, type Sql, sql } from "../db.ts";
 import type { RawJson } from "../json.ts";
 import type { Part } from "../parts.ts";
 import { countMessageTokens, countReasoningTokens, countText } from "../tokens.ts";
+import { addUsage, type ReplyUsage, usageOf } from "../usage_counts.ts";
 
-/** The usage of a reply in the AI SDK's names, as the ledger records it and get-history returns it. */
-export type ReplyUsage = {
-  inputTokens?: number;
-  outputTokens?: number;
-  totalTokens?: number;
-  reasoningTokens?: number;
-  cachedInputTokens?: number;
-};
+export type { ReplyUsage };
 
 /** One limit as the SQL functions report it (get_usage_limits, reserve_usage). */
 export interface UsageLimit {
@@ -73,34 +67,6 @@ export function reservationOf(row: Record<string, unknown>): Reservation {
 export async function currentLimits(caller: Caller): Promise<UsageLimit[]> {
   const [[row]] = await asCaller(caller, [sql`select public.get_usage_limits() as limits`]);
   return JSON.parse((row.limits as RawJson).text).limits;
-}
-
-const toCount = (
-  value: number | undefined,
-) => (value === undefined ? undefined : Math.max(0, Math.round(value)));
-
-/** LanguageModelUsage in the ledger's names (undefined where the provider said nothing). */
-export function usageOf(usage: LanguageModelUsage): ReplyUsage {
-  return {
-    inputTokens: toCount(usage.inputTokens),
-    outputTokens: toCount(usage.outputTokens),
-    totalTokens: toCount(usage.totalTokens),
-    reasoningTokens: toCount(usage.outputTokenDetails?.reasoningTokens),
-    cachedInputTokens: toCount(usage.inputTokenDetails?.cacheReadTokens),
-  };
-}
-
-/** The sum of two usages; a count one of them lacks counts as 0 once the other has it. */
-export function addUsage(a: ReplyUsage, b: ReplyUsage): ReplyUsage {
-  const sum = (x: number | undefined, y: number | undefined) =>
-    x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0);
-  return {
-    inputTokens: sum(a.inputTokens, b.inputTokens),
-    outputTokens: sum(a.outputTokens, b.outputTokens),
-    totalTokens: sum(a.totalTokens, b.totalTokens),
-    reasoningTokens: sum(a.reasoningTokens, b.reasoningTokens),
-    cachedInputTokens: sum(a.cachedInputTokens, b.cachedInputTokens),
-  };
 }
 
 /** Rough input tokens of a window (its text), for a reply that ended before any step reported. */
