@@ -47,7 +47,7 @@ async function rpcAsUser(user: TestUser, fn: string, args: Record<string, unknow
 
 function storeWithRpc(user: TestUser) {
   return storeFor(user, {
-    fetch: async (input, init) => {
+    fetch: (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
       const fn = url.pathname.match(/^\/rest\/v1\/rpc\/([a-z_]+)$/)?.[1];
       if (!fn) return fetch(input, init);
