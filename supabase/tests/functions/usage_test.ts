@@ -9,7 +9,8 @@ import type { LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { finishPart, textParts, toolCallParts } from "../../../local/mock_model.ts";
 import { tools } from "../../functions/chat/tools.ts";
 import { allChunks, chatServer, history, postChat, userMessage } from "./chat_support.ts";
-import { call, es256Token, newUser, pool, serviceRoleToken, test, type TestUser } from "./helpers.ts";
+import { call, es256Token, newUser, serviceRoleToken, test, type TestUser } from "./helpers.ts";
+import { onPlan } from "./usage_support.ts";
 
 const server = chatServer({ tools });
 addEventListener("unload", () => server.close());
@@ -29,15 +30,6 @@ function finishWith(
       outputTokens: { total: output, text: output - reasoning, reasoning },
     },
   };
-}
-
-/** Puts `user` (made known to Auth first) on a plan of its own with `limits`, through update-usage-limits. */
-async function onPlan(user: TestUser, limits: Record<string, number | null>): Promise<void> {
-  await pool.query("insert into auth.users (id) values ($1) on conflict (id) do nothing", [user.id]);
-  const token = await serviceRoleToken();
-  const plan = `plan-${user.id.slice(0, 8)}`;
-  assert.equal((await call("update-usage-limits", { token, body: { plan, limits } })).status, 200);
-  assert.equal((await call("update-usage-limits", { token, body: { user_id: user.id, plan } })).status, 200);
 }
 
 /** One chat turn answered with `text` by a model reporting 10 input and 10 output tokens. */

@@ -16,21 +16,14 @@ import {
   until,
   userMessage,
 } from "../functions/chat_support.ts";
-import { call, newUser, pool, serviceRoleToken, test, type TestUser } from "../functions/helpers.ts";
+import { newUser, pool, test } from "../functions/helpers.ts";
+import { onPlan } from "../functions/usage_support.ts";
 import { asUserDirectly } from "./checks.ts";
 
 const server = chatServer();
 addEventListener("unload", () => server.close());
 
 const PARALLEL = 20;
-
-async function onPlan(user: TestUser, limits: Record<string, number | null>): Promise<void> {
-  await pool.query("insert into auth.users (id) values ($1) on conflict (id) do nothing", [user.id]);
-  const token = await serviceRoleToken();
-  const plan = `hostile-${user.id.slice(0, 8)}`;
-  assert.equal((await call("update-usage-limits", { token, body: { plan, limits } })).status, 200);
-  assert.equal((await call("update-usage-limits", { token, body: { user_id: user.id, plan } })).status, 200);
-}
 
 async function ledgerOf(userId: string) {
   const { rows } = await pool.query(
@@ -57,7 +50,7 @@ async function answerAll(responses: Response[]): Promise<number[]> {
 
 test("20 simultaneous chat requests with 3 requests left start exactly 3 replies", async () => {
   const alice = await newUser();
-  await onPlan(alice, { requests_per_hour: 3 });
+  await onPlan(alice, { requests_per_hour: 3 }, "hostile");
   const responses = await Promise.all(
     Array.from(
       { length: PARALLEL },
@@ -76,7 +69,7 @@ test("20 simultaneous chat requests with 3 requests left start exactly 3 replies
 
 test("20 simultaneous regenerates of one reply with 3 requests left make 3 model calls", async () => {
   const alice = await newUser();
-  await onPlan(alice, { requests_per_hour: 4 });
+  await onPlan(alice, { requests_per_hour: 4 }, "hostile");
   const conversationId = crypto.randomUUID();
   const sent = userMessage("Pick one");
   await answerAll([await postChat(server.url, alice, { id: conversationId, messages: [sent] })]);
@@ -98,7 +91,7 @@ test("20 simultaneous regenerates of one reply with 3 requests left make 3 model
 
 test("the same message sent again is replayed, never charged again, even with no request left", async () => {
   const alice = await newUser();
-  await onPlan(alice, { requests_per_hour: 1 });
+  await onPlan(alice, { requests_per_hour: 1 }, "hostile");
   const conversationId = crypto.randomUUID();
   const sent = userMessage("Once");
   await answerAll([await postChat(server.url, alice, { id: conversationId, messages: [sent] })]);
