@@ -310,6 +310,38 @@ $$;
 ALTER FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) OWNER TO postgres;
 
 --
+-- Name: check_numbers(jsonb, text, text[], text[], numeric, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_key text;
+  v_value jsonb;
+begin
+  if jsonb_typeof(p_value) is distinct from 'object' then
+    raise exception '% must be an object of numbers', p_name using errcode = '22023';
+  end if;
+  for v_key, v_value in select * from jsonb_each(p_value) loop
+    if not v_key = any(p_keys) then
+      raise exception '% has an unknown key %', p_name, v_key using errcode = '22023';
+    end if;
+    continue when v_value = 'null'::jsonb and p_nullable;
+    if jsonb_typeof(v_value) <> 'number' or v_value::numeric not between 0 and p_max
+       or (v_key = any(p_whole_keys) and v_value::numeric <> trunc(v_value::numeric)) then
+      raise exception '%.% must be a % from 0 to %', p_name, v_key,
+        case when v_key = any(p_whole_keys) then 'whole number' else 'number' end, p_max
+        using errcode = '22023';
+    end if;
+  end loop;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) OWNER TO postgres;
+
+--
 -- Name: check_parts(jsonb, text, uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -2294,8 +2326,6 @@ CREATE FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_mode
 declare
   v_service boolean := conversation_store.caller_is_service_role();
   v_entry public.usage_ledger;
-  v_key text;
-  v_value jsonb;
   v_input integer;
   v_cached integer;
   v_output integer;
@@ -2304,18 +2334,9 @@ begin
   if not v_service and auth.uid() is null then
     raise exception 'not authenticated' using errcode = '42501';
   end if;
-  if jsonb_typeof(p_usage) is distinct from 'object' then
-    raise exception 'p_usage must be an object of token counts' using errcode = '22023';
-  end if;
-  for v_key, v_value in select * from jsonb_each(p_usage) loop
-    if v_key not in ('inputTokens', 'outputTokens', 'totalTokens', 'reasoningTokens', 'cachedInputTokens') then
-      raise exception 'p_usage has an unknown key %', v_key using errcode = '22023';
-    end if;
-    if v_value <> 'null'::jsonb and (jsonb_typeof(v_value) <> 'number' or v_value::numeric < 0
-       or v_value::numeric > 2147483647 or v_value::numeric <> trunc(v_value::numeric)) then
-      raise exception 'p_usage.% must be a whole number from 0 to 2147483647', v_key using errcode = '22023';
-    end if;
-  end loop;
+  perform conversation_store.check_numbers(
+    p_usage, 'p_usage', c.counts, c.counts, 2147483647, true)
+  from (select array['inputTokens', 'outputTokens', 'totalTokens', 'reasoningTokens', 'cachedInputTokens'] as counts) as c;
   if char_length(p_model) > 200 then
     raise exception 'p_model is longer than 200 characters' using errcode = '22023';
   end if;
@@ -2660,8 +2681,6 @@ CREATE FUNCTION public.set_model_price(p_model text, p_prices jsonb) RETURNS pub
     SET search_path TO ''
     AS $$
 declare
-  v_key text;
-  v_value jsonb;
   v_price public.model_prices;
 begin
   if not conversation_store.caller_is_service_role() then
@@ -2674,17 +2693,8 @@ begin
     delete from public.model_prices as p where p.model = p_model returning * into v_price;
     return v_price;
   end if;
-  if jsonb_typeof(p_prices) <> 'object' then
-    raise exception 'p_prices must be an object of prices' using errcode = '22023';
-  end if;
-  for v_key, v_value in select * from jsonb_each(p_prices) loop
-    if v_key not in ('input_per_million', 'cached_input_per_million', 'output_per_million') then
-      raise exception 'p_prices has an unknown key %', v_key using errcode = '22023';
-    end if;
-    if jsonb_typeof(v_value) <> 'number' or v_value::numeric not between 0 and 1e8 then
-      raise exception 'p_prices.% must be a number from 0 to 100000000', v_key using errcode = '22023';
-    end if;
-  end loop;
+  perform conversation_store.check_numbers(p_prices, 'p_prices',
+    array['input_per_million', 'cached_input_per_million', 'output_per_million'], '{}', 1e8, false);
   insert into public.model_prices as p (model, input_per_million, cached_input_per_million, output_per_million)
   values (p_model, coalesce((p_prices ->> 'input_per_million')::numeric, 0),
           coalesce((p_prices ->> 'cached_input_per_million')::numeric, 0),
@@ -2737,8 +2747,6 @@ CREATE FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) RETURNS publi
     SET search_path TO ''
     AS $_$
 declare
-  v_key text;
-  v_value jsonb;
   v_plan public.usage_plans;
 begin
   if not conversation_store.caller_is_service_role() then
@@ -2747,21 +2755,10 @@ begin
   if p_plan is null or p_plan !~ '^[a-z0-9_-]{1,50}$' then
     raise exception 'a plan name is 1 to 50 of a-z, 0-9, _ and -' using errcode = '22023';
   end if;
-  if jsonb_typeof(p_limits) is distinct from 'object' then
-    raise exception 'p_limits must be an object of limits' using errcode = '22023';
-  end if;
-  for v_key, v_value in select * from jsonb_each(p_limits) loop
-    if v_key not in ('requests_per_hour', 'requests_per_day', 'tokens_per_day', 'cost_per_month') then
-      raise exception 'p_limits has an unknown key %', v_key using errcode = '22023';
-    end if;
-    if v_value <> 'null'::jsonb and (jsonb_typeof(v_value) <> 'number' or v_value::numeric < 0
-       or (v_key <> 'cost_per_month' and v_value::numeric <> trunc(v_value::numeric))
-       or v_value::numeric > case v_key when 'tokens_per_day' then 1e15 when 'cost_per_month' then 1e8
-                                        else 2147483647 end) then
-      raise exception 'p_limits.% must be null or a number from 0 (a whole number but for cost_per_month)', v_key
-        using errcode = '22023';
-    end if;
-  end loop;
+  -- A request limit past an integer fails its cast below (22003), a cost past numeric(14, 6) its column.
+  perform conversation_store.check_numbers(p_limits, 'p_limits',
+    array['requests_per_hour', 'requests_per_day', 'tokens_per_day', 'cost_per_month'],
+    array['requests_per_hour', 'requests_per_day', 'tokens_per_day'], 1e15, true);
 
   insert into public.usage_plans as p (name, requests_per_hour, requests_per_day, tokens_per_day, cost_per_month)
   values (p_plan, (p_limits ->> 'requests_per_hour')::integer, (p_limits ->> 'requests_per_day')::integer,
@@ -3474,6 +3471,13 @@ GRANT INSERT(retention_seconds),UPDATE(retention_seconds) ON TABLE public.conver
 --
 
 REVOKE ALL ON FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) TO service_role;
 
 --
 -- Name: FUNCTION check_parts(p_parts jsonb, p_role text, p_owner uuid); Type: ACL; Schema: conversation_store; Owner: postgres

@@ -289,6 +289,50 @@ $$;
 revoke all on function public.reserve_usage(integer, uuid, uuid, text, boolean) from public, anon, authenticated, service_role;
 grant execute on function public.reserve_usage(integer, uuid, uuid, text, boolean) to authenticated;
 
+-- Input: a JSON argument (named p_name in messages), the keys it may have, those whose values must
+--   be whole numbers, the largest value allowed, and whether a value may be null.
+-- Guarantees: returns when p_value is an object of those keys with numbers from 0 to p_max.
+-- Errors: 22023 naming the argument and the key, otherwise.
+create function conversation_store.check_numbers(
+  p_value jsonb,
+  p_name text,
+  p_keys text[],
+  p_whole_keys text[],
+  p_max numeric,
+  p_nullable boolean
+)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v_key text;
+  v_value jsonb;
+begin
+  if jsonb_typeof(p_value) is distinct from 'object' then
+    raise exception '% must be an object of numbers', p_name using errcode = '22023';
+  end if;
+  for v_key, v_value in select * from jsonb_each(p_value) loop
+    if not v_key = any(p_keys) then
+      raise exception '% has an unknown key %', p_name, v_key using errcode = '22023';
+    end if;
+    continue when v_value = 'null'::jsonb and p_nullable;
+    if jsonb_typeof(v_value) <> 'number' or v_value::numeric not between 0 and p_max
+       or (v_key = any(p_whole_keys) and v_value::numeric <> trunc(v_value::numeric)) then
+      raise exception '%.% must be a % from 0 to %', p_name, v_key,
+        case when v_key = any(p_whole_keys) then 'whole number' else 'number' end, p_max
+        using errcode = '22023';
+    end if;
+  end loop;
+end;
+$$;
+
+revoke all on function conversation_store.check_numbers(jsonb, text, text[], text[], numeric, boolean)
+  from public, anon, authenticated, service_role;
+-- set_usage_plan and set_model_price run as the service role.
+grant execute on function conversation_store.check_numbers(jsonb, text, text[], text[], numeric, boolean) to service_role;
+
 -- Input: a reservation (reserve_usage's reservation_id); the usage the provider reported, in the AI
 --   SDK's names: `{ inputTokens?, outputTokens?, totalTokens?, reasoningTokens?, cachedInputTokens? }`
 --   (whole numbers from 0 to 2^31-1; totalTokens defaults to input + output); the model id (else
@@ -318,8 +362,6 @@ as $$
 declare
   v_service boolean := conversation_store.caller_is_service_role();
   v_entry public.usage_ledger;
-  v_key text;
-  v_value jsonb;
   v_input integer;
   v_cached integer;
   v_output integer;
@@ -328,18 +370,9 @@ begin
   if not v_service and auth.uid() is null then
     raise exception 'not authenticated' using errcode = '42501';
   end if;
-  if jsonb_typeof(p_usage) is distinct from 'object' then
-    raise exception 'p_usage must be an object of token counts' using errcode = '22023';
-  end if;
-  for v_key, v_value in select * from jsonb_each(p_usage) loop
-    if v_key not in ('inputTokens', 'outputTokens', 'totalTokens', 'reasoningTokens', 'cachedInputTokens') then
-      raise exception 'p_usage has an unknown key %', v_key using errcode = '22023';
-    end if;
-    if v_value <> 'null'::jsonb and (jsonb_typeof(v_value) <> 'number' or v_value::numeric < 0
-       or v_value::numeric > 2147483647 or v_value::numeric <> trunc(v_value::numeric)) then
-      raise exception 'p_usage.% must be a whole number from 0 to 2147483647', v_key using errcode = '22023';
-    end if;
-  end loop;
+  perform conversation_store.check_numbers(
+    p_usage, 'p_usage', c.counts, c.counts, 2147483647, true)
+  from (select array['inputTokens', 'outputTokens', 'totalTokens', 'reasoningTokens', 'cachedInputTokens'] as counts) as c;
   if char_length(p_model) > 200 then
     raise exception 'p_model is longer than 200 characters' using errcode = '22023';
   end if;

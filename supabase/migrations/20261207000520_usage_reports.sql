@@ -111,8 +111,6 @@ volatile
 set search_path = ''
 as $$
 declare
-  v_key text;
-  v_value jsonb;
   v_plan public.usage_plans;
 begin
   if not conversation_store.caller_is_service_role() then
@@ -121,21 +119,10 @@ begin
   if p_plan is null or p_plan !~ '^[a-z0-9_-]{1,50}$' then
     raise exception 'a plan name is 1 to 50 of a-z, 0-9, _ and -' using errcode = '22023';
   end if;
-  if jsonb_typeof(p_limits) is distinct from 'object' then
-    raise exception 'p_limits must be an object of limits' using errcode = '22023';
-  end if;
-  for v_key, v_value in select * from jsonb_each(p_limits) loop
-    if v_key not in ('requests_per_hour', 'requests_per_day', 'tokens_per_day', 'cost_per_month') then
-      raise exception 'p_limits has an unknown key %', v_key using errcode = '22023';
-    end if;
-    if v_value <> 'null'::jsonb and (jsonb_typeof(v_value) <> 'number' or v_value::numeric < 0
-       or (v_key <> 'cost_per_month' and v_value::numeric <> trunc(v_value::numeric))
-       or v_value::numeric > case v_key when 'tokens_per_day' then 1e15 when 'cost_per_month' then 1e8
-                                        else 2147483647 end) then
-      raise exception 'p_limits.% must be null or a number from 0 (a whole number but for cost_per_month)', v_key
-        using errcode = '22023';
-    end if;
-  end loop;
+  -- A request limit past an integer fails its cast below (22003), a cost past numeric(14, 6) its column.
+  perform conversation_store.check_numbers(p_limits, 'p_limits',
+    array['requests_per_hour', 'requests_per_day', 'tokens_per_day', 'cost_per_month'],
+    array['requests_per_hour', 'requests_per_day', 'tokens_per_day'], 1e15, true);
 
   insert into public.usage_plans as p (name, requests_per_hour, requests_per_day, tokens_per_day, cost_per_month)
   values (p_plan, (p_limits ->> 'requests_per_hour')::integer, (p_limits ->> 'requests_per_day')::integer,
@@ -202,8 +189,6 @@ volatile
 set search_path = ''
 as $$
 declare
-  v_key text;
-  v_value jsonb;
   v_price public.model_prices;
 begin
   if not conversation_store.caller_is_service_role() then
@@ -216,17 +201,8 @@ begin
     delete from public.model_prices as p where p.model = p_model returning * into v_price;
     return v_price;
   end if;
-  if jsonb_typeof(p_prices) <> 'object' then
-    raise exception 'p_prices must be an object of prices' using errcode = '22023';
-  end if;
-  for v_key, v_value in select * from jsonb_each(p_prices) loop
-    if v_key not in ('input_per_million', 'cached_input_per_million', 'output_per_million') then
-      raise exception 'p_prices has an unknown key %', v_key using errcode = '22023';
-    end if;
-    if jsonb_typeof(v_value) <> 'number' or v_value::numeric not between 0 and 1e8 then
-      raise exception 'p_prices.% must be a number from 0 to 100000000', v_key using errcode = '22023';
-    end if;
-  end loop;
+  perform conversation_store.check_numbers(p_prices, 'p_prices',
+    array['input_per_million', 'cached_input_per_million', 'output_per_million'], '{}', 1e8, false);
   insert into public.model_prices as p (model, input_per_million, cached_input_per_million, output_per_million)
   values (p_model, coalesce((p_prices ->> 'input_per_million')::numeric, 0),
           coalesce((p_prices ->> 'cached_input_per_million')::numeric, 0),

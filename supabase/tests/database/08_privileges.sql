@@ -13,7 +13,7 @@ select is(
 );
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'conversation_store'::regnamespace order by 1),
-  array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'caller_reaches', 'check_parts',
+  array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'caller_reaches', 'check_numbers', 'check_parts',
         'context_messages', 'conversation_json', 'estimate_part_tokens', 'estimate_reasoning_tokens',
         'estimate_tokens', 'file_token_estimate', 'inline_file_max_chars', 'is_function_call', 'is_part_list',
         'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts', 'openai_message',
