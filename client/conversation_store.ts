@@ -18,6 +18,9 @@ import type { UIMessage } from "ai";
 import { z } from "zod";
 import * as api from "../supabase/functions/_shared/schemas.ts";
 import type { Message } from "../supabase/functions/_shared/schemas.ts";
+import { fromDatabaseError } from "../supabase/functions/_shared/errors.ts";
+import { type ReplyUsage, usageOf } from "../supabase/functions/_shared/usage_counts.ts";
+import type { LanguageModelUsage } from "ai";
 import { ConversationStoreError } from "./errors.ts";
 import { createReplyWriter, type MessagePatch, type ReplyOptions, type ReplyWriter } from "./reply_writer.ts";
 
@@ -60,6 +63,29 @@ export type MemoryEntry = z.output<typeof api.memoryEntry>;
 export type MemoryWriteOptions = Omit<z.input<typeof api.updateMemoryRequest>, "key" | "value">;
 export type RecallOptions = Omit<z.input<typeof api.recallRequest>, "query">;
 export type RecallResponse = z.output<typeof api.recallResponse>;
+export type UsageOptions = z.input<typeof api.getUsageRequest>;
+export type UsageReport = z.output<typeof api.getUsageResponse>;
+export type UsageCounts = ReplyUsage;
+export type UsageReservation = z.output<typeof api.usageReservation>;
+export type UsageEntry = z.output<typeof api.usageEntry>;
+
+export interface ReserveUsageRequest {
+  /** The most output the model call may produce; the reservation may grant less (the token budget left). */
+  maxOutputTokens: number;
+  conversationId?: string;
+  /** The message the call answers (public.conversation_messages.id), when it is stored already. */
+  messageId?: string;
+  model?: string;
+}
+
+export interface RecordUsageOptions {
+  /** The model that answered (default: the one reserved). */
+  model?: string;
+  /** The counts are an estimate (a stream stopped before the provider reported). */
+  estimated?: boolean;
+  /** The message the call produced, when the reservation named none. */
+  messageId?: string;
+}
 export type {
   Conversation,
   Message,
@@ -117,6 +143,25 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
         const delay = backoffMs * 2 ** attempt;
         await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * delay / 2));
       }
+    }
+  }
+
+  /**
+   * A SQL function through supabase.rpc() (PostgREST), its errors mapped as the edge functions map
+   * them (errors.ts), so that a 429 has the same code and details either way.
+   */
+  async function rpc<T>(fn: string, args: Record<string, unknown>, schema: z.ZodType<T>, retry: boolean) {
+    for (let attempt = 0;; attempt++) {
+      const { data, error } = await supabase.rpc(fn, args);
+      if (!error) return schema.parse(data);
+      const failure = /^[0-9A-Z]{5}$/.test(error.code ?? "")
+        ? fromDatabaseError({ ...error, detail: error.details, severity: "ERROR" })
+        : null;
+      const storeError = failure
+        ? new ConversationStoreError(failure.code, failure.message, failure.status, failure.details)
+        : new ConversationStoreError("network_error", error.message, 0);
+      if (!retry || !storeError.transient || attempt >= retries) throw storeError;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** attempt));
     }
   }
 
@@ -283,6 +328,58 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
         through_sequence: throughSequence,
         id: options.id ?? crypto.randomUUID(),
       }, api.forkConversationResponse);
+    },
+
+    /**
+     * The caller's usage: requests, tokens and cost this hour, day and month, per model, with the
+     * plan's limits and what remains (the service role: `user_id`'s, or totals per day and model).
+     */
+    usage(options: UsageOptions = {}): Promise<UsageReport> {
+      return invoke("get-usage", options, api.getUsageResponse);
+    },
+
+    /**
+     * For an app's own chat route: before the model call, checks the caller's limits and reserves
+     * the call (public.reserve_usage). Pass `max_output_tokens` of the answer to the model. Over a
+     * limit it throws 429 rate_limited or quota_exceeded (`retryAfter` seconds). Not retried: a
+     * retry would count another request.
+     */
+    reserveUsage(request: ReserveUsageRequest): Promise<UsageReservation> {
+      return rpc(
+        "reserve_usage",
+        {
+          p_max_output_tokens: request.maxOutputTokens,
+          p_conversation_id: request.conversationId ?? null,
+          p_message_id: request.messageId ?? null,
+          p_model: request.model ?? null,
+        },
+        api.usageReservation,
+        false,
+      );
+    },
+
+    /**
+     * After the model call: records the usage the provider reported (the AI SDK's `totalUsage` as it
+     * is, or its counts in the ledger's names) against a reservation (public.record_usage). Once: a
+     * retry returns the entry as first recorded.
+     */
+    recordUsage(
+      reservationId: string,
+      usage: LanguageModelUsage | UsageCounts,
+      options: RecordUsageOptions = {},
+    ): Promise<UsageEntry> {
+      return rpc(
+        "record_usage",
+        {
+          p_reservation_id: reservationId,
+          p_usage: api.usageCounts.parse(usageOf(usage)),
+          p_model: options.model ?? null,
+          p_estimated: options.estimated ?? false,
+          p_message_id: options.messageId ?? null,
+        },
+        api.usageEntry,
+        true,
+      );
     },
 
     /** One page of the caller's conversations matching `q` (web-search syntax), most relevant first. */

@@ -17,6 +17,11 @@ export class ConversationStoreError extends Error {
     return (this.details as { last_sequence?: number } | undefined)?.last_sequence;
   }
 
+  /** On a 429 (rate_limited, quota_exceeded), the seconds until the limit resets. */
+  get retryAfter(): number | undefined {
+    return (this.details as { retry_after?: number } | undefined)?.retry_after;
+  }
+
   /** Worth another attempt with the same request: the network failed, or the service was unavailable. */
   get transient(): boolean {
     return this.status === 0 || this.status === 503;

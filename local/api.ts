@@ -16,6 +16,7 @@ import { forkConversation } from "../supabase/functions/fork-conversation/handle
 import { getContext } from "../supabase/functions/get-context/handler.ts";
 import { getHistory } from "../supabase/functions/get-history/handler.ts";
 import { getMemory } from "../supabase/functions/get-memory/handler.ts";
+import { getUsage } from "../supabase/functions/get-usage/handler.ts";
 import { listConversations } from "../supabase/functions/list-conversations/handler.ts";
 import { recallPassages } from "../supabase/functions/recall/handler.ts";
 import { searchConversations } from "../supabase/functions/search-conversations/handler.ts";
@@ -23,6 +24,7 @@ import { startConversation } from "../supabase/functions/start-conversation/hand
 import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
 import { updateMemory } from "../supabase/functions/update-memory/handler.ts";
 import { updateMessage } from "../supabase/functions/update-message/handler.ts";
+import { updateUsageLimits } from "../supabase/functions/update-usage-limits/handler.ts";
 import type { Caller } from "../supabase/functions/_shared/auth.ts";
 import { configuredPool, pool, unavailable } from "../supabase/functions/_shared/db.ts";
 import { ApiError, isDatabaseError } from "../supabase/functions/_shared/errors.ts";
@@ -43,6 +45,8 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "get-memory": getMemory,
   "update-memory": updateMemory,
   recall: recallPassages,
+  "get-usage": getUsage,
+  "update-usage-limits": updateUsageLimits,
   chat,
 };
 

@@ -15,6 +15,7 @@ import {
 import { Chat, StoreChatTransport } from "../client/chat.ts";
 import { mountMemoryPanel } from "./memory.ts";
 import type { UIMessage } from "ai";
+import { allowanceText, limitMessage, usageLine } from "./usage.ts";
 
 interface PlaygroundConfig {
   apiUrl: string;
@@ -55,11 +56,12 @@ function element<K extends keyof HTMLElementTagNameMap>(
 function showError(error: unknown): void {
   const box = $("error");
   box.style.display = "block";
-  box.textContent = error instanceof ConversationStoreError
-    ? `${error.status} ${error.code}: ${error.message}${
-      error.details ? ` ${JSON.stringify(error.details)}` : ""
-    }`
-    : String(error);
+  box.textContent = limitMessage(error) ??
+    (error instanceof ConversationStoreError
+      ? `${error.status} ${error.code}: ${error.message}${
+        error.details ? ` ${JSON.stringify(error.details)}` : ""
+      }`
+      : String(error));
 }
 
 /** Runs a UI action, showing what the API answers when it fails. */
@@ -236,6 +238,8 @@ function renderChat(): void {
     const item = element("li", {}, element("span", { className: "role" }, message.role));
     item.dataset.role = message.role;
     item.append(...message.parts.map(chatPart).filter((node): node is Node => node !== null));
+    const usage = usageLine(message);
+    if (usage) item.append(element("div", { className: "usage muted" }, usage));
     return item;
   }));
   const busy = chat.status === "submitted" || chat.status === "streaming";
@@ -274,10 +278,16 @@ async function openChat(conversationId: string): Promise<void> {
   });
   renderChat();
   void chat.resumeStream();
+  await showAllowance();
 }
 
-/** The history shows what the chat stored, once its request is over. */
-const refreshHistory = () => current ? open(current) : Promise.resolve();
+/** What the caller's plan has left (get-usage), under the chat. */
+async function showAllowance(): Promise<void> {
+  $("chat-allowance").textContent = allowanceText(await store.usage());
+}
+
+/** The history shows what the chat stored, once its request is over; the allowance what is left. */
+const refreshHistory = () => Promise.all([current ? open(current) : Promise.resolve(), showAllowance()]);
 
 $("chat-send").onclick = action(async () => {
   const input = $<HTMLInputElement>("chat-input");

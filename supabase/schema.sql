@@ -330,6 +330,38 @@ $$;
 ALTER FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) OWNER TO postgres;
 
 --
+-- Name: check_numbers(jsonb, text, text[], text[], numeric, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_key text;
+  v_value jsonb;
+begin
+  if jsonb_typeof(p_value) is distinct from 'object' then
+    raise exception '% must be an object of numbers', p_name using errcode = '22023';
+  end if;
+  for v_key, v_value in select * from jsonb_each(p_value) loop
+    if not v_key = any(p_keys) then
+      raise exception '% has an unknown key %', p_name, v_key using errcode = '22023';
+    end if;
+    continue when v_value = 'null'::jsonb and p_nullable;
+    if jsonb_typeof(v_value) <> 'number' or v_value::numeric not between 0 and p_max
+       or (v_key = any(p_whole_keys) and v_value::numeric <> trunc(v_value::numeric)) then
+      raise exception '%.% must be a % from 0 to %', p_name, v_key,
+        case when v_key = any(p_whole_keys) then 'whole number' else 'number' end, p_max
+        using errcode = '22023';
+    end if;
+  end loop;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) OWNER TO postgres;
+
+--
 -- Name: check_parts(jsonb, text, uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1096,6 +1128,26 @@ $$;
 ALTER FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) OWNER TO postgres;
 
 --
+-- Name: reply_usage(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.reply_usage(p_message_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_strip_nulls(jsonb_build_object(
+    'model', l.model,
+    'usage', case when l.status = 'settled' then jsonb_strip_nulls(jsonb_build_object(
+      'inputTokens', l.input_tokens, 'outputTokens', l.output_tokens, 'totalTokens', l.total_tokens,
+      'reasoningTokens', l.reasoning_tokens, 'cachedInputTokens', l.cached_input_tokens,
+      'estimated', case when l.estimated then true end)) end))
+  from public.usage_ledger as l
+  where l.message_id = p_message_id
+$$;
+
+ALTER FUNCTION conversation_store.reply_usage(p_message_id uuid) OWNER TO postgres;
+
+--
 -- Name: result_is_error(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1185,6 +1237,36 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.set_expires_at() OWNER TO postgres;
+
+--
+-- Name: settle_abandoned_usage(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  with abandoned as (
+    select l.id, coalesce(m.token_count, l.reserved_tokens) as output_tokens, l.model
+    from public.usage_ledger as l
+    left join public.conversation_messages as m on m.id = l.message_id
+    where l.user_id = p_user_id and l.status = 'reserved'
+      and case
+        when l.message_id is null then l.created_at < now() - interval '1 hour'
+        else m.id is null
+          or (m.status <> 'in_progress' and m.updated_at < now() - conversation_store.stale_reply_after())
+      end
+  )
+  update public.usage_ledger as l
+  set status = 'settled', settled_at = now(), estimated = true,
+      output_tokens = a.output_tokens, total_tokens = a.output_tokens,
+      cost = c.cost, priced = c.priced
+  from abandoned as a
+  cross join lateral conversation_store.usage_cost(a.model, null, null, a.output_tokens) as c
+  where l.id = a.id
+$$;
+
+ALTER FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) OWNER TO postgres;
 
 --
 -- Name: stale_reply_after(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1366,6 +1448,92 @@ $$;
 ALTER FUNCTION conversation_store.ui_part(p_part jsonb) OWNER TO postgres;
 
 --
+-- Name: usage_allowance(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.usage_allowance(p_user_id uuid) RETURNS TABLE(plan text, policy text, code text, quota numeric, used numeric, remaining numeric, window_seconds integer, reset_seconds integer)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_plan public.usage_plans;
+  v_hour timestamptz := date_trunc('hour', now(), 'UTC');
+  v_day timestamptz := date_trunc('day', now(), 'UTC');
+  v_month timestamptz := date_trunc('month', now(), 'UTC');
+  v_used record;
+begin
+  select * into v_plan from public.usage_plans as p where p.name = conversation_store.usage_plan_of(p_user_id);
+  select count(*) filter (where l.created_at >= v_hour) as hour_requests,
+         count(*) filter (where l.created_at >= v_day) as day_requests,
+         coalesce(sum(case when l.status = 'reserved' then l.reserved_tokens else coalesce(l.total_tokens, 0) end)
+                    filter (where l.created_at >= v_day), 0) as day_tokens,
+         coalesce(sum(l.cost), 0) as month_cost
+  into v_used
+  from public.usage_ledger as l
+  where l.user_id = p_user_id
+    -- The month is read only when a cost budget needs it.
+    and l.created_at >= case when v_plan.cost_per_month is null then v_day else v_month end;
+
+  return query
+  select v_plan.name, w.policy, w.code, w.quota, w.used,
+         case when w.quota is null then null else greatest(w.quota - w.used, 0) end,
+         extract(epoch from w.length)::integer,
+         greatest(ceil(extract(epoch from w.starts + w.length - now())), 1)::integer
+  from (values
+    ('requests_per_hour', 'rate_limited', v_plan.requests_per_hour::numeric, v_used.hour_requests::numeric,
+     v_hour, interval '1 hour'),
+    ('requests_per_day', 'rate_limited', v_plan.requests_per_day::numeric, v_used.day_requests::numeric,
+     v_day, interval '1 day'),
+    ('tokens_per_day', 'quota_exceeded', v_plan.tokens_per_day::numeric, v_used.day_tokens::numeric,
+     v_day, interval '1 day'),
+    ('cost_per_month', 'quota_exceeded', v_plan.cost_per_month, v_used.month_cost,
+     v_month, (v_month + interval '1 month') - v_month)
+  ) as w(policy, code, quota, used, starts, length);
+end;
+$$;
+
+ALTER FUNCTION conversation_store.usage_allowance(p_user_id uuid) OWNER TO postgres;
+
+--
+-- Name: usage_cost(text, integer, integer, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce((greatest(coalesce(p_input_tokens, 0) - coalesce(p_cached_input_tokens, 0), 0) * p.input_per_million
+                   + coalesce(p_cached_input_tokens, 0) * p.cached_input_per_million
+                   + coalesce(p_output_tokens, 0) * p.output_per_million) / 1000000, 0),
+         p.model is not null
+  from (select) as one
+  left join public.model_prices as p on p.model = p_model
+$$;
+
+ALTER FUNCTION conversation_store.usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean) OWNER TO postgres;
+
+--
+-- Name: usage_plan_of(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.usage_plan_of(p_user_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(
+    (select a.plan from public.usage_plan_assignments as a where a.user_id = p_user_id),
+    case
+      when (p_user_id = auth.uid() and auth.jwt() ->> 'is_anonymous' = 'true')
+        -- to_jsonb: the column is Supabase Auth's, and absent from a bare auth.users.
+        or exists (select from auth.users as u where u.id = p_user_id and to_jsonb(u) ->> 'is_anonymous' = 'true')
+      then 'guest'
+      else 'default'
+    end)
+$$;
+
+ALTER FUNCTION conversation_store.usage_plan_of(p_user_id uuid) OWNER TO postgres;
+
+--
 -- Name: with_derived_columns(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1386,6 +1554,26 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: with_reply_usage(json, public.conversation_messages, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) RETURNS json
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case
+    -- A tool message that an assistant row also stands for (format openai) gets nothing.
+    when p_message.role is distinct from 'assistant' or u.usage is null
+      or (p_json ->> 'role') is distinct from 'assistant' then p_json
+    when p_in_metadata then jsonb_set(p_json::jsonb, '{metadata}', coalesce(p_json::jsonb -> 'metadata', '{}') || u.usage)::json
+    else (p_json::jsonb || u.usage)::json
+  end
+  from (select conversation_store.reply_usage(p_message.id) as usage) as u
+$$;
+
+ALTER FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) OWNER TO postgres;
 
 --
 -- Name: without_reasoning(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1633,6 +1821,37 @@ Security definer because clients have no insert on messages and no update on the
   ownership is checked against auth.uid() (the service role may append anywhere).';
 
 --
+-- Name: assign_usage_plan(uuid, text); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if not conversation_store.caller_is_service_role() then
+    raise exception 'only the service role assigns plans' using errcode = '42501';
+  end if;
+  if p_user_id is null then
+    raise exception 'name the user in p_user_id' using errcode = '22023';
+  end if;
+  if p_plan is null then
+    delete from public.usage_plan_assignments as a where a.user_id = p_user_id;
+  else
+    perform from public.usage_plans as p where p.name = p_plan;
+    if not found then
+      raise exception 'plan % not found', p_plan using errcode = 'PT404';
+    end if;
+    insert into public.usage_plan_assignments as a (user_id, plan) values (p_user_id, p_plan)
+    on conflict (user_id) do update set plan = excluded.plan, assigned_at = now();
+  end if;
+  return p_plan;
+end;
+$$;
+
+ALTER FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) OWNER TO postgres;
+
+--
 -- Name: delete_all_conversations(uuid); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -1654,6 +1873,9 @@ begin
   -- Memory is the user's, not a conversation's: erasing everything erases it too, at once (it is
   -- bounded: conversation_store.memory_max_entries() rows).
   delete from public.memory_entries e where e.user_id = v_owner;
+  -- The ledger is bounded like the rest: at most 50,000 entries a call.
+  delete from public.usage_ledger as l
+  where l.id in (select e.id from public.usage_ledger as e where e.user_id = v_owner limit 50000);
 
   with marked as (
     update public.conversations c set deleted_at = now()
@@ -1684,7 +1906,8 @@ begin
     v_budget := v_budget - v_reclaimed.reclaimed_messages;
   end loop;
 
-  done := not exists (select from public.conversations c where c.user_id = v_owner);
+  done := not exists (select from public.conversations c where c.user_id = v_owner)
+    and not exists (select from public.usage_ledger as l where l.user_id = v_owner);
 end;
 $$;
 
@@ -1694,17 +1917,18 @@ ALTER FUNCTION public.delete_all_conversations(p_user_id uuid, OUT deleted_conve
 -- Name: FUNCTION delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean); Type: COMMENT; Schema: public; Owner: postgres
 --
 
-COMMENT ON FUNCTION public.delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean) IS 'Input: p_user_id, whose conversations to delete: required for the service role, optional for a
-  user (own id only).
-Guarantees: marks up to 10,000 of the user''s conversations deleted, so they are gone for clients
-  at once, then reclaims up to 50,000 messages of the user''s deleted conversations (deleting
-  each conversation once its messages are gone). Returns how many conversations this call
-  deleted, how many messages they held, and whether nothing of the user is stored any more;
-  while done is false, call again: each call continues where the last stopped.
-Errors: 22023 the service role names no user; 42501 not authenticated, or p_user_id names
-  someone else.
-Security definer because clients cannot delete messages; the user comes from the verified JWT
-  claims, never from a parameter alone.';
+COMMENT ON FUNCTION public.delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean) IS 'Input: p_user_id, whose data to erase: required for the service role, optional for a user (own
+  id only).
+Guarantees: erases the user''s memory entries and up to 50,000 of their usage ledger entries, marks
+  up to 10,000 of the user''s conversations deleted, so they are gone for clients at once, then
+  reclaims up to 50,000 messages of the user''s deleted conversations (deleting each conversation
+  once its messages are gone). Returns how many conversations this call deleted, how many messages
+  they held, and whether nothing of the user is stored any more; while done is false, call again:
+  each call continues where the last stopped.
+Errors: 22023 the service role names no user; 42501 not authenticated, or p_user_id names someone
+  else.
+Security definer because clients cannot delete messages or ledger entries; the user comes from the
+  verified JWT claims, never from a parameter alone.';
 
 --
 -- Name: delete_conversation(uuid); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2172,6 +2396,116 @@ $$;
 ALTER FUNCTION public.get_memory(p_user_id uuid) OWNER TO postgres;
 
 --
+-- Name: get_usage(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.get_usage(p_user_id uuid DEFAULT NULL::uuid, p_days integer DEFAULT 30) RETURNS json
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := conversation_store.acting_user(p_user_id);
+  v_hour timestamptz := date_trunc('hour', now(), 'UTC');
+  v_day timestamptz := date_trunc('day', now(), 'UTC');
+  v_month timestamptz := date_trunc('month', now(), 'UTC');
+begin
+  if p_days is null or p_days not between 1 and 366 then
+    raise exception 'p_days must be from 1 to 366' using errcode = '22023';
+  end if;
+  if v_user is null then
+    return json_build_object('days', coalesce((
+      select json_agg(json_build_object(
+               'day', t.day, 'model', t.model, 'requests', t.requests, 'users', t.users,
+               'input_tokens', t.input_tokens, 'cached_input_tokens', t.cached_input_tokens,
+               'output_tokens', t.output_tokens, 'reasoning_tokens', t.reasoning_tokens,
+               'total_tokens', t.total_tokens, 'reserved_tokens', t.reserved_tokens, 'cost', t.cost)
+             order by t.day desc, t.model nulls last)
+      from (
+        select (date_trunc('day', l.created_at, 'UTC') at time zone 'UTC')::date as day, l.model,
+               count(*) as requests, count(distinct l.user_id) as users,
+               coalesce(sum(l.input_tokens), 0) as input_tokens,
+               coalesce(sum(l.cached_input_tokens), 0) as cached_input_tokens,
+               coalesce(sum(l.output_tokens), 0) as output_tokens,
+               coalesce(sum(l.reasoning_tokens), 0) as reasoning_tokens,
+               coalesce(sum(l.total_tokens), 0) as total_tokens,
+               coalesce(sum(l.reserved_tokens) filter (where l.status = 'reserved'), 0) as reserved_tokens,
+               sum(l.cost) as cost
+        from public.usage_ledger as l
+        where l.created_at >= v_day - (p_days - 1) * interval '1 day'
+        group by 1, 2
+      ) as t), '[]'));
+  end if;
+
+  return (
+    with allowance as (select * from conversation_store.usage_allowance(v_user)),
+    month as (select * from public.usage_ledger as l where l.user_id = v_user and l.created_at >= v_month),
+    windows as (
+      select w.name, count(m.id) as requests, coalesce(sum(m.total_tokens), 0) as tokens,
+             coalesce(sum(m.reserved_tokens) filter (where m.status = 'reserved'), 0) as reserved_tokens,
+             coalesce(sum(m.cost), 0) as cost
+      from (values ('hour', v_hour), ('day', v_day), ('month', v_month)) as w(name, starts)
+      left join month as m on m.created_at >= w.starts
+      group by w.name
+    )
+    select json_build_object(
+      'user_id', v_user,
+      'plan', (select min(a.plan) from allowance as a),
+      'limits', (select json_object_agg(a.policy, a.quota) from allowance as a),
+      'remaining', (select json_object_agg(a.policy, a.remaining) from allowance as a),
+      'reset_seconds', (select json_object_agg(a.policy, a.reset_seconds) from allowance as a),
+      'usage', (select json_object_agg(w.name, json_build_object(
+                  'requests', w.requests, 'tokens', w.tokens, 'reserved_tokens', w.reserved_tokens, 'cost', w.cost))
+                from windows as w),
+      'models', coalesce((
+        select json_agg(json_build_object(
+                 'model', t.model, 'requests', t.requests, 'input_tokens', t.input_tokens,
+                 'cached_input_tokens', t.cached_input_tokens, 'output_tokens', t.output_tokens,
+                 'reasoning_tokens', t.reasoning_tokens, 'total_tokens', t.total_tokens,
+                 'cost', t.cost, 'priced', t.priced)
+               order by t.requests desc, t.model nulls last)
+        from (
+          select m.model, count(*) as requests,
+                 coalesce(sum(m.input_tokens), 0) as input_tokens,
+                 coalesce(sum(m.cached_input_tokens), 0) as cached_input_tokens,
+                 coalesce(sum(m.output_tokens), 0) as output_tokens,
+                 coalesce(sum(m.reasoning_tokens), 0) as reasoning_tokens,
+                 coalesce(sum(m.total_tokens), 0) as total_tokens,
+                 sum(m.cost) as cost, bool_and(m.priced) filter (where m.status = 'settled') as priced
+          from month as m
+          group by m.model
+        ) as t), '[]')));
+end;
+$$;
+
+ALTER FUNCTION public.get_usage(p_user_id uuid, p_days integer) OWNER TO postgres;
+
+--
+-- Name: get_usage_limits(); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.get_usage_limits() RETURNS json
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := auth.uid();
+begin
+  if v_user is null or conversation_store.caller_is_service_role() then
+    raise exception 'get_usage_limits answers a signed-in user' using errcode = '42501';
+  end if;
+  return (
+    select json_build_object(
+      'plan', min(a.plan),
+      'limits', coalesce(json_agg(json_build_object(
+        'policy', a.policy, 'quota', a.quota, 'remaining', a.remaining,
+        'window_seconds', a.window_seconds, 'reset_seconds', a.reset_seconds)) filter (where a.quota is not null), '[]'))
+    from conversation_store.usage_allowance(v_user) as a);
+end;
+$$;
+
+ALTER FUNCTION public.get_usage_limits() OWNER TO postgres;
+
+--
 -- Name: keep_reply_alive(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2373,6 +2707,163 @@ end;
 $$;
 
 ALTER FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) OWNER TO postgres;
+
+--
+-- Name: record_usage(uuid, jsonb, text, boolean, uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text DEFAULT NULL::text, p_estimated boolean DEFAULT false, p_message_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_service boolean := conversation_store.caller_is_service_role();
+  v_entry public.usage_ledger;
+  v_input integer;
+  v_cached integer;
+  v_output integer;
+  v_cost record;
+begin
+  if not v_service and auth.uid() is null then
+    raise exception 'not authenticated' using errcode = '42501';
+  end if;
+  perform conversation_store.check_numbers(
+    p_usage, 'p_usage', c.counts, c.counts, 2147483647, true)
+  from (select array['inputTokens', 'outputTokens', 'totalTokens', 'reasoningTokens', 'cachedInputTokens'] as counts) as c;
+  if char_length(p_model) > 200 then
+    raise exception 'p_model is longer than 200 characters' using errcode = '22023';
+  end if;
+
+  select * into v_entry from public.usage_ledger as l
+  where l.id = p_reservation_id
+    and (v_service or (l.user_id = auth.uid() and not l.service_records))
+  for update;
+  if not found then
+    raise exception 'usage reservation not found' using errcode = 'PT404';
+  end if;
+  if v_entry.status = 'settled' and not (v_service and v_entry.estimated) then
+    return row_to_json(v_entry);
+  end if;
+  if p_message_id is not null and p_message_id is distinct from v_entry.message_id then
+    if v_entry.message_id is not null or not exists (
+      select from public.conversation_messages as m where m.id = p_message_id and m.user_id = v_entry.user_id
+    ) then
+      raise exception 'message not found' using errcode = 'PT404';
+    end if;
+  end if;
+
+  v_input := (p_usage ->> 'inputTokens')::integer;
+  v_cached := (p_usage ->> 'cachedInputTokens')::integer;
+  v_output := (p_usage ->> 'outputTokens')::integer;
+  select * into v_cost
+  from conversation_store.usage_cost(coalesce(p_model, v_entry.model), v_input, v_cached, v_output);
+
+  update public.usage_ledger as l
+  set status = 'settled', settled_at = now(), estimated = coalesce(p_estimated, false),
+      model = coalesce(p_model, l.model),
+      message_id = coalesce(l.message_id, p_message_id),
+      conversation_id = coalesce(l.conversation_id,
+                                 (select m.conversation_id from public.conversation_messages as m
+                                  where m.id = p_message_id)),
+      input_tokens = v_input, cached_input_tokens = v_cached, output_tokens = v_output,
+      reasoning_tokens = (p_usage ->> 'reasoningTokens')::integer,
+      total_tokens = least(coalesce((p_usage ->> 'totalTokens')::bigint,
+                                    coalesce(v_input, 0)::bigint + coalesce(v_output, 0)), 2147483647),
+      cost = v_cost.cost, priced = v_cost.priced
+  where l.id = v_entry.id
+  returning * into v_entry;
+  return row_to_json(v_entry);
+end;
+$$;
+
+ALTER FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) OWNER TO postgres;
+
+--
+-- Name: reserve_usage(integer, uuid, uuid, text, boolean); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid DEFAULT NULL::uuid, p_message_id uuid DEFAULT NULL::uuid, p_model text DEFAULT NULL::text, p_service_records boolean DEFAULT false) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := auth.uid();
+  v_conversation uuid := p_conversation_id;
+  v_existing public.usage_ledger;
+  v_limit record;
+  v_grant integer := p_max_output_tokens;
+  v_limits json[] := '{}';
+  v_plan text;
+  v_id uuid;
+begin
+  if v_user is null or conversation_store.caller_is_service_role() then
+    raise exception 'reserve_usage is called as the signed-in user' using errcode = '42501';
+  end if;
+  if p_max_output_tokens is null or p_max_output_tokens not between 1 and 100000000 then
+    raise exception 'p_max_output_tokens must be from 1 to 100000000' using errcode = '22023';
+  end if;
+  if char_length(p_model) > 200 then
+    raise exception 'p_model is longer than 200 characters' using errcode = '22023';
+  end if;
+  if p_message_id is not null then
+    select m.conversation_id into v_conversation
+    from public.conversation_messages as m
+    where m.id = p_message_id and m.user_id = v_user
+      and (p_conversation_id is null or m.conversation_id = p_conversation_id);
+    if not found then
+      raise exception 'message not found' using errcode = 'PT404';
+    end if;
+  elsif p_conversation_id is not null then
+    perform from public.conversations as c
+    where c.id = p_conversation_id and conversation_store.caller_reaches(c);
+    if not found then
+      raise exception 'conversation not found' using errcode = 'PT404';
+    end if;
+  end if;
+
+  -- One transaction at a time per user from here to its commit: the next one counts this one's entry.
+  perform pg_advisory_xact_lock(hashtextextended('conversation_store.usage:' || v_user::text, 0));
+
+  if p_message_id is not null then
+    select * into v_existing from public.usage_ledger as l where l.message_id = p_message_id;
+    if found then
+      return json_build_object('reservation_id', v_existing.id, 'max_output_tokens', v_existing.reserved_tokens,
+                               'plan', conversation_store.usage_plan_of(v_user), 'limits', '[]'::json);
+    end if;
+  end if;
+
+  perform conversation_store.settle_abandoned_usage(v_user);
+
+  for v_limit in select * from conversation_store.usage_allowance(v_user) as a order by a.window_seconds loop
+    v_plan := v_limit.plan;
+    continue when v_limit.quota is null;
+    if v_limit.code = 'rate_limited' and v_limit.remaining < 1
+       or v_limit.code = 'quota_exceeded' and v_limit.remaining <= 0 then
+      raise exception 'over the % limit of the plan %', v_limit.policy, v_limit.plan
+        using errcode = 'PT429', hint = v_limit.code,
+              detail = json_build_object('limit', v_limit.policy, 'quota', v_limit.quota,
+                                         'retry_after', v_limit.reset_seconds)::text;
+    end if;
+    if v_limit.policy = 'tokens_per_day' then
+      v_grant := least(v_grant, v_limit.remaining)::integer;
+    end if;
+    v_limits := v_limits || json_build_object(
+      'policy', v_limit.policy, 'quota', v_limit.quota,
+      'remaining', v_limit.remaining - case v_limit.policy when 'tokens_per_day' then v_grant
+                                                          when 'cost_per_month' then 0 else 1 end,
+      'window_seconds', v_limit.window_seconds, 'reset_seconds', v_limit.reset_seconds);
+  end loop;
+
+  insert into public.usage_ledger (user_id, conversation_id, message_id, model, reserved_tokens, service_records)
+  values (v_user, v_conversation, p_message_id, p_model, v_grant, coalesce(p_service_records, false))
+  returning id into v_id;
+
+  return json_build_object('reservation_id', v_id, 'max_output_tokens', v_grant, 'plan', v_plan,
+                           'limits', array_to_json(v_limits));
+end;
+$$;
+
+ALTER FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) OWNER TO postgres;
 
 --
 -- Name: search_conversations(text, integer, jsonb, uuid, uuid); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2589,6 +3080,136 @@ Errors: 22023 content and through_sequence not given together; PT422 (hint
   {"last_sequence": n}; PT404 not found, not live or not the caller''s; 23514 too large or < 1.
 Security definer because clients may not write the summary columns (nor its token count)
   directly; ownership is checked against auth.uid() (the service role reaches every conversation).';
+
+--
+-- Name: model_prices; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.model_prices (
+    model text NOT NULL,
+    input_per_million numeric(14,6) DEFAULT 0 NOT NULL,
+    cached_input_per_million numeric(14,6) DEFAULT 0 NOT NULL,
+    output_per_million numeric(14,6) DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT model_prices_cached_input_per_million_check CHECK ((cached_input_per_million >= (0)::numeric)),
+    CONSTRAINT model_prices_input_per_million_check CHECK ((input_per_million >= (0)::numeric)),
+    CONSTRAINT model_prices_model_check CHECK (((char_length(model) >= 1) AND (char_length(model) <= 200))),
+    CONSTRAINT model_prices_output_per_million_check CHECK ((output_per_million >= (0)::numeric))
+);
+
+ALTER TABLE public.model_prices OWNER TO postgres;
+
+--
+-- Name: TABLE model_prices; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.model_prices IS 'Price per million tokens of each model (the provider''s list price, in the app''s currency). Service role only.';
+
+--
+-- Name: set_model_price(text, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.set_model_price(p_model text, p_prices jsonb) RETURNS public.model_prices
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_price public.model_prices;
+begin
+  if not conversation_store.caller_is_service_role() then
+    raise exception 'only the service role sets prices' using errcode = '42501';
+  end if;
+  if p_model is null or char_length(p_model) not between 1 and 200 then
+    raise exception 'a model id is 1 to 200 characters' using errcode = '22023';
+  end if;
+  if p_prices is null then
+    delete from public.model_prices as p where p.model = p_model returning * into v_price;
+    return v_price;
+  end if;
+  perform conversation_store.check_numbers(p_prices, 'p_prices',
+    array['input_per_million', 'cached_input_per_million', 'output_per_million'], '{}', 1e8, false);
+  insert into public.model_prices as p (model, input_per_million, cached_input_per_million, output_per_million)
+  values (p_model, coalesce((p_prices ->> 'input_per_million')::numeric, 0),
+          coalesce((p_prices ->> 'cached_input_per_million')::numeric, 0),
+          coalesce((p_prices ->> 'output_per_million')::numeric, 0))
+  on conflict (model) do update
+  set input_per_million = coalesce((p_prices ->> 'input_per_million')::numeric, p.input_per_million),
+      cached_input_per_million = coalesce((p_prices ->> 'cached_input_per_million')::numeric,
+                                          p.cached_input_per_million),
+      output_per_million = coalesce((p_prices ->> 'output_per_million')::numeric, p.output_per_million),
+      updated_at = now()
+  returning * into v_price;
+  return v_price;
+end;
+$$;
+
+ALTER FUNCTION public.set_model_price(p_model text, p_prices jsonb) OWNER TO postgres;
+
+--
+-- Name: usage_plans; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.usage_plans (
+    name text NOT NULL,
+    requests_per_hour integer,
+    requests_per_day integer,
+    tokens_per_day bigint,
+    cost_per_month numeric(14,6),
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT usage_plans_cost_per_month_check CHECK ((cost_per_month >= (0)::numeric)),
+    CONSTRAINT usage_plans_name_check CHECK ((name ~ '^[a-z0-9_-]{1,50}$'::text)),
+    CONSTRAINT usage_plans_requests_per_day_check CHECK ((requests_per_day >= 0)),
+    CONSTRAINT usage_plans_requests_per_hour_check CHECK ((requests_per_hour >= 0)),
+    CONSTRAINT usage_plans_tokens_per_day_check CHECK ((tokens_per_day >= 0))
+);
+
+ALTER TABLE public.usage_plans OWNER TO postgres;
+
+--
+-- Name: TABLE usage_plans; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.usage_plans IS 'Limits per plan; null is unlimited. Hours, days and months are UTC calendar windows. Service role only.';
+
+--
+-- Name: set_usage_plan(text, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) RETURNS public.usage_plans
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+declare
+  v_plan public.usage_plans;
+begin
+  if not conversation_store.caller_is_service_role() then
+    raise exception 'only the service role manages plans' using errcode = '42501';
+  end if;
+  if p_plan is null or p_plan !~ '^[a-z0-9_-]{1,50}$' then
+    raise exception 'a plan name is 1 to 50 of a-z, 0-9, _ and -' using errcode = '22023';
+  end if;
+  -- A request limit past an integer fails its cast below (22003), a cost past numeric(14, 6) its column.
+  perform conversation_store.check_numbers(p_limits, 'p_limits',
+    array['requests_per_hour', 'requests_per_day', 'tokens_per_day', 'cost_per_month'],
+    array['requests_per_hour', 'requests_per_day', 'tokens_per_day'], 1e15, true);
+
+  insert into public.usage_plans as p (name, requests_per_hour, requests_per_day, tokens_per_day, cost_per_month)
+  values (p_plan, (p_limits ->> 'requests_per_hour')::integer, (p_limits ->> 'requests_per_day')::integer,
+          (p_limits ->> 'tokens_per_day')::bigint, (p_limits ->> 'cost_per_month')::numeric)
+  on conflict (name) do update
+  set requests_per_hour = case when p_limits ? 'requests_per_hour' then excluded.requests_per_hour
+                               else p.requests_per_hour end,
+      requests_per_day = case when p_limits ? 'requests_per_day' then excluded.requests_per_day
+                              else p.requests_per_day end,
+      tokens_per_day = case when p_limits ? 'tokens_per_day' then excluded.tokens_per_day else p.tokens_per_day end,
+      cost_per_month = case when p_limits ? 'cost_per_month' then excluded.cost_per_month else p.cost_per_month end,
+      updated_at = now()
+  returning * into v_plan;
+  return v_plan;
+end;
+$_$;
+
+ALTER FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) OWNER TO postgres;
 
 --
 -- Name: start_conversation(uuid, jsonb, uuid, uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -3015,6 +3636,67 @@ ALTER TABLE conversation_store.storage_objects_to_remove OWNER TO postgres;
 COMMENT ON TABLE conversation_store.storage_objects_to_remove IS 'Storage objects referenced by deleted messages, for a job to remove through the Storage API (oldest queued_at first).';
 
 --
+-- Name: usage_ledger; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.usage_ledger (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    conversation_id uuid,
+    message_id uuid,
+    model text,
+    status text DEFAULT 'reserved'::text NOT NULL,
+    reserved_tokens integer NOT NULL,
+    service_records boolean DEFAULT false NOT NULL,
+    input_tokens integer,
+    cached_input_tokens integer,
+    output_tokens integer,
+    reasoning_tokens integer,
+    total_tokens integer,
+    cost numeric(20,10) DEFAULT 0 NOT NULL,
+    priced boolean DEFAULT false NOT NULL,
+    estimated boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    settled_at timestamp with time zone,
+    CONSTRAINT usage_ledger_cached_input_tokens_check CHECK ((cached_input_tokens >= 0)),
+    CONSTRAINT usage_ledger_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT usage_ledger_input_tokens_check CHECK ((input_tokens >= 0)),
+    CONSTRAINT usage_ledger_model_check CHECK ((char_length(model) <= 200)),
+    CONSTRAINT usage_ledger_output_tokens_check CHECK ((output_tokens >= 0)),
+    CONSTRAINT usage_ledger_reasoning_tokens_check CHECK ((reasoning_tokens >= 0)),
+    CONSTRAINT usage_ledger_reserved_tokens_check CHECK (((reserved_tokens >= 0) AND (reserved_tokens <= 100000000))),
+    CONSTRAINT usage_ledger_settled CHECK (((status = 'settled'::text) = (settled_at IS NOT NULL))),
+    CONSTRAINT usage_ledger_status_check CHECK ((status = ANY (ARRAY['reserved'::text, 'settled'::text]))),
+    CONSTRAINT usage_ledger_total_tokens_check CHECK ((total_tokens >= 0))
+);
+
+ALTER TABLE public.usage_ledger OWNER TO postgres;
+
+--
+-- Name: TABLE usage_ledger; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.usage_ledger IS 'One entry per model call: reserved before the call, settled with the reported usage. Users read their own; the functions write.';
+
+--
+-- Name: usage_plan_assignments; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.usage_plan_assignments (
+    user_id uuid NOT NULL,
+    plan text NOT NULL,
+    assigned_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.usage_plan_assignments OWNER TO postgres;
+
+--
+-- Name: TABLE usage_plan_assignments; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.usage_plan_assignments IS 'Users on a plan other than default (or guest, for anonymous users). Service role only.';
+
+--
 -- Name: storage_objects_to_remove storage_objects_to_remove_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
 --
 
@@ -3062,6 +3744,34 @@ ALTER TABLE ONLY public.conversation_messages
 
 ALTER TABLE ONLY public.memory_entries
     ADD CONSTRAINT memory_entries_pkey PRIMARY KEY (user_id, key);
+
+--
+-- Name: model_prices model_prices_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.model_prices
+    ADD CONSTRAINT model_prices_pkey PRIMARY KEY (model);
+
+--
+-- Name: usage_ledger usage_ledger_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_ledger
+    ADD CONSTRAINT usage_ledger_pkey PRIMARY KEY (id);
+
+--
+-- Name: usage_plan_assignments usage_plan_assignments_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_plan_assignments
+    ADD CONSTRAINT usage_plan_assignments_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: usage_plans usage_plans_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_plans
+    ADD CONSTRAINT usage_plans_pkey PRIMARY KEY (name);
 
 --
 -- Name: idx_conversation_messages_conversation_id; Type: INDEX; Schema: public; Owner: postgres
@@ -3118,6 +3828,30 @@ CREATE INDEX idx_conversations_video_id ON public.conversations USING btree (vid
 CREATE INDEX idx_memory_entries_conversation_id ON public.memory_entries USING btree (conversation_id) WHERE (conversation_id IS NOT NULL);
 
 --
+-- Name: idx_usage_ledger_created; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_usage_ledger_created ON public.usage_ledger USING btree (created_at);
+
+--
+-- Name: idx_usage_ledger_message; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE UNIQUE INDEX idx_usage_ledger_message ON public.usage_ledger USING btree (message_id) WHERE (message_id IS NOT NULL);
+
+--
+-- Name: idx_usage_ledger_user_created; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_usage_ledger_user_created ON public.usage_ledger USING btree (user_id, created_at);
+
+--
+-- Name: idx_usage_plan_assignments_plan; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_usage_plan_assignments_plan ON public.usage_plan_assignments USING btree (plan);
+
+--
 -- Name: conversation_messages conversation_messages_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 --
 
@@ -3171,6 +3905,27 @@ ALTER TABLE ONLY public.memory_entries
     ADD CONSTRAINT memory_entries_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 --
+-- Name: usage_ledger usage_ledger_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_ledger
+    ADD CONSTRAINT usage_ledger_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: usage_plan_assignments usage_plan_assignments_plan_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_plan_assignments
+    ADD CONSTRAINT usage_plan_assignments_plan_fkey FOREIGN KEY (plan) REFERENCES public.usage_plans(name) ON UPDATE CASCADE;
+
+--
+-- Name: usage_plan_assignments usage_plan_assignments_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_plan_assignments
+    ADD CONSTRAINT usage_plan_assignments_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
 -- Name: storage_objects_to_remove; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
 --
 
@@ -3199,6 +3954,12 @@ ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.memory_entries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: model_prices; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.model_prices ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: conversations owners delete their conversations; Type: POLICY; Schema: public; Owner: postgres
@@ -3233,10 +3994,34 @@ CREATE POLICY "owners read their messages" ON public.conversation_messages FOR S
   WHERE (c.id = conversation_messages.conversation_id)))));
 
 --
+-- Name: usage_ledger; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.usage_ledger ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: usage_plan_assignments; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.usage_plan_assignments ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: usage_plans; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.usage_plans ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: conversations users create their own conversations; Type: POLICY; Schema: public; Owner: postgres
 --
 
 CREATE POLICY "users create their own conversations" ON public.conversations FOR INSERT TO authenticated WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: usage_ledger users read their usage; Type: POLICY; Schema: public; Owner: postgres
+--
+
+CREATE POLICY "users read their usage" ON public.usage_ledger FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: SCHEMA conversation_store; Type: ACL; Schema: -; Owner: postgres
@@ -3328,6 +4113,13 @@ GRANT INSERT(retention_seconds),UPDATE(retention_seconds) ON TABLE public.conver
 --
 
 REVOKE ALL ON FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) TO service_role;
 
 --
 -- Name: FUNCTION check_parts(p_parts jsonb, p_role text, p_owner uuid); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3531,6 +4323,14 @@ REVOKE ALL ON FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) FROM P
 REVOKE ALL ON FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION reply_usage(p_message_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.reply_usage(p_message_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.reply_usage(p_message_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.reply_usage(p_message_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION result_is_error(p_result jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -3573,6 +4373,12 @@ GRANT ALL ON FUNCTION conversation_store.set_exact_token_count(p_message_id uuid
 --
 
 REVOKE ALL ON FUNCTION conversation_store.set_expires_at() FROM PUBLIC;
+
+--
+-- Name: FUNCTION settle_abandoned_usage(p_user_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION stale_reply_after(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3619,10 +4425,36 @@ GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO service_role;
 
 --
+-- Name: FUNCTION usage_allowance(p_user_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.usage_allowance(p_user_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION usage_plan_of(p_user_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.usage_plan_of(p_user_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION with_derived_columns(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) FROM PUBLIC;
+
+--
+-- Name: FUNCTION with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) TO service_role;
 
 --
 -- Name: FUNCTION without_reasoning(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3645,6 +4477,13 @@ REVOKE ALL ON FUNCTION conversation_store.writer_counts_tokens() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) TO authenticated;
 GRANT ALL ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) TO service_role;
+
+--
+-- Name: FUNCTION assign_usage_plan(p_user_id uuid, p_plan text); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) TO service_role;
 
 --
 -- Name: FUNCTION delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean); Type: ACL; Schema: public; Owner: postgres
@@ -3687,6 +4526,21 @@ GRANT ALL ON FUNCTION public.get_memory(p_user_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.get_memory(p_user_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION get_usage(p_user_id uuid, p_days integer); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) TO authenticated;
+GRANT ALL ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) TO service_role;
+
+--
+-- Name: FUNCTION get_usage_limits(); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.get_usage_limits() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_usage_limits() TO authenticated;
+
+--
 -- Name: FUNCTION keep_reply_alive(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -3710,6 +4564,21 @@ GRANT ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_ex
 GRANT ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) TO authenticated;
+
+--
 -- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -3724,6 +4593,32 @@ GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer,
 REVOKE ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) TO authenticated;
 GRANT ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) TO service_role;
+
+--
+-- Name: TABLE model_prices; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.model_prices TO service_role;
+
+--
+-- Name: FUNCTION set_model_price(p_model text, p_prices jsonb); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.set_model_price(p_model text, p_prices jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_model_price(p_model text, p_prices jsonb) TO service_role;
+
+--
+-- Name: TABLE usage_plans; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.usage_plans TO service_role;
+
+--
+-- Name: FUNCTION set_usage_plan(p_plan text, p_limits jsonb); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) TO service_role;
 
 --
 -- Name: FUNCTION start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer); Type: ACL; Schema: public; Owner: postgres
@@ -3768,6 +4663,19 @@ GRANT ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_v
 --
 
 GRANT SELECT ON TABLE conversation_store.storage_objects_to_remove TO authenticated;
+
+--
+-- Name: TABLE usage_ledger; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.usage_ledger TO authenticated;
+GRANT SELECT ON TABLE public.usage_ledger TO service_role;
+
+--
+-- Name: TABLE usage_plan_assignments; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.usage_plan_assignments TO service_role;
 
 --
 -- PostgreSQL database dump complete

@@ -6,7 +6,8 @@
 --    public it was part of the Data API, callable with supabase.rpc() and listed in its OpenAPI. The
 --    function is the same (RFC 7396 in linear time, 20261125000900_linear_merge_patch.sql); its two
 --    callers are replaced with their bodies unchanged but for the helper's new name.
--- 2. comment on function for every public function: the Input/Guarantees/Errors contract written
+-- 2. comment on function for every public function (delete_all_conversations has its own, in
+--    20261207000800_erase_all.sql, where its current body is): the Input/Guarantees/Errors contract written
 --    above its current body in the migrations, so that supabase/schema.sql, Supabase Studio and the
 --    Data API's OpenAPI description carry it. supabase/tests/database/function_contracts_test.ts
 --    fails when a public function has no such comment.
@@ -238,18 +239,6 @@ Errors: 42501 not authenticated, or (hint storage_path_forbidden) a file part ou
   p_expected_last_sequence, DETAIL {"last_sequence": n}; 23514 a message breaks a table rule.
 Security definer because clients have no insert on messages and no update on the counter;
   ownership is checked against auth.uid() (the service role may append anywhere).$contract$;
-
-comment on function public.delete_all_conversations(uuid) is $contract$Input: p_user_id, whose conversations to delete: required for the service role, optional for a
-  user (own id only).
-Guarantees: marks up to 10,000 of the user's conversations deleted, so they are gone for clients
-  at once, then reclaims up to 50,000 messages of the user's deleted conversations (deleting
-  each conversation once its messages are gone). Returns how many conversations this call
-  deleted, how many messages they held, and whether nothing of the user is stored any more;
-  while done is false, call again: each call continues where the last stopped.
-Errors: 22023 the service role names no user; 42501 not authenticated, or p_user_id names
-  someone else.
-Security definer because clients cannot delete messages; the user comes from the verified JWT
-  claims, never from a parameter alone.$contract$;
 
 comment on function public.delete_conversation(uuid) is $contract$Input: a conversation id.
 Guarantees: the conversation is gone for clients when this returns (marked deleted); when it

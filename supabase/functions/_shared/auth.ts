@@ -132,7 +132,8 @@ async function isOneOf(candidate: string, digests: Promise<KeyDigests>): Promise
 
 const unauthorized = (message: string) => new ApiError("unauthorized", message);
 
-const SECRET_KEY_CALLER: Caller = Object.freeze({
+/** The service role, as a secret key acts (also what chat settles a reply's usage as). */
+export const SECRET_KEY_CALLER: Caller = Object.freeze({
   role: "service_role",
   userId: null,
   claims: Object.freeze({ role: "service_role" }),

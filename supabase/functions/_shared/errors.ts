@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
   context_budget_exceeded: 422,
   fork_too_large: 422,
   memory_full: 422,
+  rate_limited: 429,
+  quota_exceeded: 429,
   internal_error: 500,
   service_unavailable: 503,
   model_not_configured: 503,
@@ -67,7 +69,19 @@ const DEFAULT_FOR_STATUS: Record<string, ErrorCode> = {
   PT404: "not_found",
   PT409: "sequence_conflict",
   PT422: "idempotency_conflict",
+  PT429: "rate_limited",
 };
+
+/**
+ * The headers an error's details call for: `Retry-After` (seconds) for a limit that resets
+ * (`retry_after` in the DETAIL of PT429, see reserve_usage).
+ */
+function headersFor(details: unknown): Record<string, string> {
+  const retryAfter = (details as { retry_after?: unknown } | undefined)?.retry_after;
+  return typeof retryAfter === "number" && Number.isInteger(retryAfter) && retryAfter >= 0
+    ? { "retry-after": String(retryAfter) }
+    : {};
+}
 
 /**
  * SQLSTATEs raised by the migrations and by PostgreSQL itself, turned into API errors.
@@ -83,7 +97,8 @@ export function fromDatabaseError(error: DatabaseError): ApiError {
     const code = named && ERROR_STATUS[named] === Number(error.code.slice(2))
       ? named
       : DEFAULT_FOR_STATUS[error.code];
-    return new ApiError(code, error.message, parseDetail(error.detail));
+    const details = parseDetail(error.detail);
+    return new ApiError(code, error.message, details, headersFor(details));
   }
   switch (error.code) {
     case "23505":

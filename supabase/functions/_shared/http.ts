@@ -23,7 +23,8 @@ export const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
   "access-control-allow-headers": "authorization, x-client-info, apikey, content-type",
   "access-control-allow-methods": "GET, POST, PATCH, DELETE, OPTIONS",
-  "access-control-expose-headers": "x-request-id, x-conversation-id",
+  "access-control-expose-headers":
+    "x-request-id, x-conversation-id, retry-after, ratelimit, ratelimit-policy",
   "access-control-max-age": "86400",
 };
 

@@ -290,6 +290,37 @@ export const recallRequest = z.strictObject({
  * A UIMessage as the AI SDK's Chat sends it and format=ui returns it. Parts are checked by the
  * store's part rules once they are converted (ui_parts.ts); here only their envelope.
  */
+/** A limit: a whole number of requests or tokens (cost_per_month: any amount), or null for unlimited. */
+const limit = (max: number) => z.number().int().min(0).max(max).nullable();
+export const usageLimits = z.strictObject({
+  requests_per_hour: limit(2_147_483_647).optional(),
+  requests_per_day: limit(2_147_483_647).optional(),
+  tokens_per_day: limit(1e15).optional(),
+  cost_per_month: z.number().min(0).max(1e8).nullable().optional(),
+});
+
+export const getUsageRequest = z.strictObject({
+  user_id: uuid.optional(),
+  days: integer(1, 366).default(30),
+});
+
+const planName = z.string().regex(/^[a-z0-9_-]{1,50}$/, { error: "1 to 50 of a-z, 0-9, _ and -" });
+const price = z.number().min(0).max(1e8);
+
+/** One of: a plan's limits; a user's plan (null: back to default); a model's prices (null: none). */
+export const updateUsageLimitsRequest = z.union([
+  z.strictObject({ plan: planName, limits: usageLimits }),
+  z.strictObject({ user_id: uuid, plan: planName.nullable() }),
+  z.strictObject({
+    model: z.string().min(1).max(200),
+    prices: z.strictObject({
+      input_per_million: price.optional(),
+      cached_input_per_million: price.optional(),
+      output_per_million: price.optional(),
+    }).nullable(),
+  }),
+]);
+
 export const uiMessage = z.strictObject({
   id: text.min(1).max(128),
   role: z.enum(["system", "user", "assistant"]),
@@ -475,6 +506,80 @@ export const recallResponse = z.object({
   mode: z.enum(["full_text", "hybrid"]),
   passages: z.array(recallPassage),
 });
+const tokenCount = z.number().int().min(0).max(2_147_483_647).optional();
+/** A model call's usage in the AI SDK's names (record_usage's p_usage; a reply's `usage`). */
+export const usageCounts = z.strictObject({
+  inputTokens: tokenCount,
+  outputTokens: tokenCount,
+  totalTokens: tokenCount,
+  reasoningTokens: tokenCount,
+  cachedInputTokens: tokenCount,
+});
+
+const limitState = z.object({
+  policy: z.string(),
+  quota: z.number(),
+  remaining: z.number(),
+  window_seconds: z.number().int(),
+  reset_seconds: z.number().int(),
+});
+/** reserve_usage's answer. */
+export const usageReservation = z.object({
+  reservation_id: z.string(),
+  max_output_tokens: z.number().int(),
+  plan: z.string(),
+  limits: z.array(limitState),
+});
+/** record_usage's answer: the ledger entry as settled. */
+export const usageEntry = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  conversation_id: z.string().nullable(),
+  message_id: z.string().nullable(),
+  model: z.string().nullable(),
+  status: z.enum(["reserved", "settled"]),
+  reserved_tokens: z.number().int(),
+  input_tokens: z.number().int().nullable(),
+  cached_input_tokens: z.number().int().nullable(),
+  output_tokens: z.number().int().nullable(),
+  reasoning_tokens: z.number().int().nullable(),
+  total_tokens: z.number().int().nullable(),
+  cost: z.number(),
+  priced: z.boolean(),
+  estimated: z.boolean(),
+});
+const windowUsage = z.object({
+  requests: z.number(),
+  tokens: z.number(),
+  reserved_tokens: z.number(),
+  cost: z.number(),
+});
+const modelTotals = z.object({
+  model: z.string().nullable(),
+  requests: z.number(),
+  input_tokens: z.number(),
+  cached_input_tokens: z.number(),
+  output_tokens: z.number(),
+  reasoning_tokens: z.number(),
+  total_tokens: z.number(),
+  cost: z.number(),
+});
+/** get-usage: one user's usage and limits, or (the service role, no user_id) totals per day and model. */
+export const getUsageResponse = z.union([
+  z.object({
+    user_id: z.string(),
+    plan: z.string(),
+    limits: z.record(z.string(), z.number().nullable()),
+    remaining: z.record(z.string(), z.number().nullable()),
+    reset_seconds: z.record(z.string(), z.number()),
+    usage: z.object({ hour: windowUsage, day: windowUsage, month: windowUsage }),
+    models: z.array(modelTotals.extend({ priced: z.boolean().nullable() })),
+  }),
+  z.object({
+    days: z.array(modelTotals.extend({ day: z.string(), users: z.number(), reserved_tokens: z.number() })),
+  }),
+]);
+
 export const errorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });

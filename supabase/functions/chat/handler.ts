@@ -43,6 +43,16 @@ import {
 import { type ChatSettings, chatSettings, modelFromSettings } from "../_shared/chat/settings.ts";
 import { drainEmbeddings } from "../_shared/embedding_queue.ts";
 import { type Embedder, embedderFromSettings } from "../_shared/embeddings.ts";
+import {
+  currentLimits,
+  modelIdOf,
+  rateLimitHeaders,
+  type Reservation,
+  reservationOf,
+  reserveUsage,
+  settleUsage,
+  UsageMeter,
+} from "../_shared/chat/usage.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { chatRequest, chatResumeRequest } from "../_shared/schemas.ts";
@@ -64,6 +74,11 @@ export interface ChatHandlerOptions {
   memory?: Partial<MemorySettings>;
   /** The embedder for semantic recall (default: from the secrets, see embeddings.ts). */
   embedder?: () => Embedder | null;
+  /**
+   * false: no usage is checked, reserved or recorded (the benchmark's baseline). Default true: each
+   * reply is reserved against the caller's plan and its usage recorded (docs/CHAT.md).
+   */
+  usageLimits?: boolean;
 }
 
 /** The Edge Runtime's way to keep a worker alive for work after the response, where there is one. */
@@ -81,6 +96,8 @@ function errorText(error: unknown): string {
 }
 
 export function createChatHandler(options: ChatHandlerOptions = {}): (request: Request) => Promise<Response> {
+  const limited = options.usageLimits ?? true;
+  const limitHeaders = async (caller: Caller) => limited ? rateLimitHeaders(await currentLimits(caller)) : {};
   const settingsNow = () => ({ ...chatSettings(), ...options.settings });
   const memorySettingsNow = () => ({ ...memorySettings(), ...options.memory });
   const embedderNow = options.embedder ?? embedderFromSettings;
@@ -98,6 +115,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const recall = await memoryForTurn(caller, memorySettingsNow(), embedderNow());
       const contextTokens = windowBudget(settings.contextTokens, recall.memory);
       const replyId = crypto.randomUUID();
+      const reserve = limited
+        ? (conversationId: string) =>
+          reserveUsage(conversationId, replyId, modelIdOf(model), settings.maxOutputTokens)
+        : undefined;
       let turn: Turn;
       if (request.trigger === "regenerate-message") {
         turn = await startRegeneration(
@@ -106,6 +127,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           request.messageId,
           replyId,
           contextTokens,
+          reserve,
         );
       } else {
         const start = await startTurn(
@@ -114,20 +136,29 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           userMessageOf(request.last),
           replyId,
           contextTokens,
+          reserve,
         );
         if (start.kind === "answered") {
           return streamResponse(
             followReply(caller, start.reply, settings.resumePollMs, httpRequest.signal),
             start.reply,
+            await limitHeaders(caller),
           );
         }
         turn = start.turn;
       }
       const token = httpRequest.headers.get("authorization")?.replace(/^Bearer /i, "") ?? "";
       const resolveStorageUrl = (options.storageUrls ?? signedStorageUrls)(token);
+      const reservation = turn.reservation ? reservationOf(turn.reservation) : undefined;
       return streamResponse(
-        generate(caller, turn, { model, settings, resolveStorageUrl, recall }, httpRequest.signal),
+        generate(
+          caller,
+          turn,
+          { model, settings, resolveStorageUrl, recall, reservation },
+          httpRequest.signal,
+        ),
         turn.reply,
+        rateLimitHeaders(reservation?.limits ?? []),
       );
     },
   });
@@ -143,10 +174,11 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     async handle(request, caller, httpRequest) {
       signedIn(caller);
       const reply = await replyInProgressOf(caller, request.conversation_id);
-      if (!reply) return new Response(null, { status: 204 });
+      if (!reply) return new Response(null, { status: 204, headers: await limitHeaders(caller) });
       return streamResponse(
         followReply(caller, reply, settingsNow().resumePollMs, httpRequest.signal),
         reply,
+        await limitHeaders(caller),
       );
     },
   });
@@ -158,15 +190,17 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   function generate(
     caller: Caller,
     turn: Turn,
-    { model, settings, resolveStorageUrl, recall }: {
+    { model, settings, resolveStorageUrl, recall, reservation }: {
       model: LanguageModel;
       settings: ChatSettings;
       resolveStorageUrl: ResolveStorageUrl;
       recall: TurnRecall;
+      reservation?: Reservation;
     },
     disconnected: AbortSignal,
   ): ReadableStream<UIMessageChunk> {
     const parts = new ReplyParts();
+    const meter = new UsageMeter(modelIdOf(model));
     const writer = new ReplyWriter(caller, turn.reply, parts, settings.flushMs);
     const stop = new AbortController();
     const stopNow = () => stop.abort();
@@ -197,12 +231,13 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         model,
         tools,
         ...prompt,
-        maxOutputTokens: settings.maxOutputTokens,
+        // At most what the caller's token budget has left (reserve_usage granted it).
+        maxOutputTokens: reservation?.max_output_tokens ?? settings.maxOutputTokens,
         stopWhen: isStepCount(settings.maxSteps),
         abortSignal: stop.signal,
       });
       return toUIMessageStream({
-        stream: result.stream,
+        stream: result.stream.pipeThrough(meter.transform()),
         tools,
         sendStart: false,
         onError: errorText,
@@ -240,7 +275,17 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       disconnected.removeEventListener("abort", onDisconnect);
       try {
         const stored = await writer.finish(ended);
-        toBrowser({ type: "finish", finishReason, messageMetadata: replyMetadata(stored, stored.status) });
+        const used = meter.result(parts.parts, turn.window);
+        if (reservation) await settleUsage(reservation.reservation_id, meter.modelId, used);
+        toBrowser({
+          type: "finish",
+          finishReason,
+          messageMetadata: {
+            ...replyMetadata(stored, stored.status),
+            model: meter.modelId,
+            usage: used.estimated ? { ...used.usage, estimated: true } : used.usage,
+          },
+        });
       } catch (error) {
         toBrowser({
           type: "error",
@@ -270,8 +315,15 @@ function signedIn(caller: Caller): void {
   }
 }
 
-function streamResponse(stream: ReadableStream<UIMessageChunk>, reply: StoredReply): Response {
-  return createUIMessageStreamResponse({ stream, headers: { "x-conversation-id": reply.conversationId } });
+function streamResponse(
+  stream: ReadableStream<UIMessageChunk>,
+  reply: StoredReply,
+  headers: Record<string, string>,
+): Response {
+  return createUIMessageStreamResponse({
+    stream,
+    headers: { ...headers, "x-conversation-id": reply.conversationId },
+  });
 }
 
 /** The deployed function: the model and settings from the project's secrets, the app's tools. */

@@ -36,18 +36,23 @@ export function statements(request: z.output<typeof getHistoryRequest>, caller: 
                     where exists (select from conversation) ${ownedBy(caller, "m")}`;
   // The messages of the page with the unit each is read in (a row; in format ui, the message a
   // result was folded into, the result itself with message null) and its position in the unit
-  // (format openai: a row may stand for several chat messages).
+  // (format openai: a row may stand for several chat messages). A reply carries its model and usage
+  // from the ledger (conversation_store.with_reply_usage).
   const messages = {
-    rows: sql`select (r.m).sequence_order, conversation_store.message_json(r.m) as message,
+    rows: sql`select (r.m).sequence_order,
+                     conversation_store.with_reply_usage(conversation_store.message_json(r.m), r.m, false) as message,
                      (r.m).sequence_order as unit, 1 as position
               from rows as r`,
-    openai: sql`select (r.m).sequence_order, chat.message, (r.m).sequence_order as unit, chat.position
+    openai:
+      sql`select (r.m).sequence_order, conversation_store.with_reply_usage(chat.message, r.m, false) as message,
+                       (r.m).sequence_order as unit, chat.position
                 from rows as r,
                      json_array_elements(conversation_store.openai_messages(r.m)) with ordinality
                        as chat(message, position)`,
-    ui:
-      sql`select u.sequence_order, u.message, coalesce(u.folded_into, u.sequence_order) as unit, 1 as position
-            from conversation_store.ui_messages((select array_agg(r.m) from rows as r), true) as u`,
+    ui: sql`select u.sequence_order, conversation_store.with_reply_usage(u.message, r.m, true) as message,
+                 coalesce(u.folded_into, u.sequence_order) as unit, 1 as position
+            from conversation_store.ui_messages((select array_agg(r.m) from rows as r), true) as u
+            left join rows as r on (r.m).sequence_order = u.sequence_order`,
   }[request.format];
   const byUnit = sql`order by page.unit ${direction(request.order)}`;
   return [

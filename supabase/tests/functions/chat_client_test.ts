@@ -43,7 +43,12 @@ test("Chat sends a message, streams the reply and ends with the store's reply id
   assert.ok(changes() > 2, "the reply arrived in pieces");
   const stored = await history(alice, conversationId);
   assert.deepEqual(stored.map((m) => m.client_message_id), chat.messages.map((m) => m.id));
-  assert.deepEqual(chat.messages[1].metadata, { conversation_id: conversationId, status: "completed" });
+  assert.deepEqual(chat.messages[1].metadata, {
+    conversation_id: conversationId,
+    status: "completed",
+    model: "mock-model-id",
+    usage: { inputTokens: 10, outputTokens: 10, totalTokens: 20 },
+  });
 });
 
 test("Chat's stop ends the reply incomplete, with what was streamed", async () => {

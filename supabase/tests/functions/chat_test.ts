@@ -55,6 +55,8 @@ test("a message streams a reply in the UI message stream protocol, stored as it 
   assert.deepEqual(finish.type === "finish" && finish.messageMetadata, {
     conversation_id: conversationId,
     status: "completed",
+    model: "mock-model-id",
+    usage: { inputTokens: 10, outputTokens: 10, totalTokens: 20 },
   });
 
   const messages = await history(alice, conversationId);
@@ -160,10 +162,16 @@ test("the owner's incomplete update stops the model; the reply keeps what was st
   await model.aborted;
   const chunks = await allChunks(await response);
   const finish = chunks.at(-1)!;
-  assert.deepEqual(finish.type === "finish" && finish.messageMetadata, {
+  const { usage, ...metadata } = (finish.type === "finish" && finish.messageMetadata) as Record<
+    string,
+    unknown
+  >;
+  assert.deepEqual(metadata, {
     conversation_id: conversationId,
     status: "incomplete",
+    model: "mock-model-id",
   });
+  assert.equal((usage as { estimated?: boolean }).estimated, true, "a stopped reply's usage is an estimate");
   const reply = await storedReply(conversationId);
   assert.deepEqual([reply.content, reply.status], ["Kept", "incomplete"]);
 });

@@ -299,6 +299,32 @@ Deno.test({
             "forbidden",
           );
         },
+        "get-usage": async () => {
+          const mine = await expect("get-usage", as.ana, {}, 200);
+          assert.equal(mine.plan, "default");
+          await expect("get-usage", as.service, { query: { user_id: ana.id } }, 200);
+          await expect("get-usage", as.secret, { query: { days: 1 } }, 200);
+          await expect("get-usage", as.ana, { query: { user_id: ben.id } }, 403, "forbidden");
+        },
+        "update-usage-limits": async () => {
+          const limits = { requests_per_hour: 50, tokens_per_day: null };
+          await expect("update-usage-limits", as.service, { body: { plan: "hosted", limits } }, 200);
+          await expect("update-usage-limits", as.secret, { body: { user_id: ben.id, plan: "hosted" } }, 200);
+          await expect(
+            "update-usage-limits",
+            as.ana,
+            { body: { user_id: ana.id, plan: "hosted" } },
+            403,
+            "forbidden",
+          );
+          await expect(
+            "update-usage-limits",
+            as.service,
+            { body: { plan: "hosted" } },
+            400,
+            "invalid_request",
+          );
+        },
         chat: async () => {
           // Deployed without CHAT_MODEL: the store side of chat answers, the model side says so.
           const id = await conversation();

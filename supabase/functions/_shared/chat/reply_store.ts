@@ -37,7 +37,12 @@ export interface Turn {
   reply: StoredReply;
   window: UIMessage[];
   metadata: Record<string, unknown>;
+  /** The row of the turn's `reserve` statement (usage.ts), when one was given. */
+  reservation?: Row;
 }
+
+/** A statement run last in the transaction that stores a turn (its reply in the conversation given). */
+export type TurnStatement = (conversationId: string) => Sql;
 
 /**
  * A UIMessage from the browser as the store's message, every part kept (text, files, data…): its
@@ -115,6 +120,7 @@ export async function startTurn(
   user: StoreMessageInput,
   replyId: string,
   contextTokens: number,
+  reserve?: TurnStatement,
 ): Promise<TurnStart> {
   const { conversation, found } = await lookUp(caller, conversationId, user.client_message_id);
   if (found?.role === "assistant") return { kind: "answered", reply: toReply(found) };
@@ -123,18 +129,19 @@ export async function startTurn(
     throw new ApiError("invalid_request", "this message is stored, and is not the conversation's last one");
   }
   const messages = found ? [] : withTokenCounts([user]);
-  const [[reply], [context]] = await asCaller(
-    caller,
-    appendAndWindow(conversationId, [...messages, replyInProgress(replyId)], contextTokens),
-  );
-  return { kind: "started", turn: turnOf(reply, context) };
+  const [[reply], [context], reserved] = await asCaller(caller, [
+    ...appendAndWindow(conversationId, [...messages, replyInProgress(replyId)], contextTokens),
+    ...(reserve ? [reserve(conversationId)] : []),
+  ]);
+  return { kind: "started", turn: turnOf(reply, context, reserved?.[0]) };
 }
 
-function turnOf(reply: Row, context: Row): Turn {
+function turnOf(reply: Row, context: Row, reservation?: Row): Turn {
   return {
     reply: toReply(reply),
     window: parseJson(context.context).messages,
     metadata: context.metadata as Record<string, unknown>,
+    reservation,
   };
 }
 
@@ -148,6 +155,7 @@ export async function startRegeneration(
   messageId: string | undefined,
   replyId: string,
   contextTokens: number,
+  reserve?: TurnStatement,
 ): Promise<Turn> {
   const [[target]] = await asCaller(caller, [
     sql`select m.sequence_order from public.conversation_messages as m
@@ -159,11 +167,12 @@ export async function startRegeneration(
   const forkId = crypto.randomUUID();
   const throughSequence = (target.sequence_order as number) - 1;
   if (throughSequence < 1) throw new ApiError("invalid_request", "the reply to regenerate answers nothing");
-  const [, [reply], [context]] = await asCaller(caller, [
+  const [, [reply], [context], reserved] = await asCaller(caller, [
     sql`select from public.fork_conversation(${conversationId}, ${throughSequence}, ${forkId})`,
     ...appendAndWindow(forkId, [replyInProgress(replyId)], contextTokens),
+    ...(reserve ? [reserve(forkId)] : []),
   ]);
-  return turnOf(reply, context);
+  return turnOf(reply, context, reserved?.[0]);
 }
 
 /** The reply in progress of a conversation, or null. */

@@ -1,0 +1,3 @@
+import { getUsage } from "./handler.ts";
+
+Deno.serve(getUsage);

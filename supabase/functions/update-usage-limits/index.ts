@@ -1,0 +1,3 @@
+import { updateUsageLimits } from "./handler.ts";
+
+Deno.serve(updateUsageLimits);
