@@ -20,7 +20,9 @@ import {
 import type { Caller } from "../_shared/auth.ts";
 import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
-import { instructionsFor, promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
+import { type GuardedDownloadOptions, guardedDownload } from "../_shared/chat/download.ts";
+import { promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
+import { type Provenance, toolProvenance } from "../_shared/chat/provenance.ts";
 import { signedStorageUrls } from "../_shared/chat/storage.ts";
 import {
   replyInProgressOf,
@@ -49,6 +51,10 @@ export interface ChatHandlerOptions {
   storageUrls?: (accessToken: string) => ResolveStorageUrl;
   /** Settings that win over the environment's (tests, the local server). */
   settings?: Partial<ChatSettings>;
+  /** How tool results are stamped and checked (default: from the secrets, see provenance.ts). */
+  provenance?: Provenance;
+  /** The file downloader's limits, resolver and fetch (default: download.ts's). */
+  download?: Omit<GuardedDownloadOptions, "trustedUrls">;
 }
 
 /** The Edge Runtime's way to keep a worker alive for work after the response, where there is one. */
@@ -119,7 +125,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     schema: chatResumeRequest,
     input: (_request, url) => {
       const id = url.pathname.match(STREAM_PATH)?.[1];
-      return id === undefined ? null : { conversation_id: decodeURIComponent(id) };
+      return id === undefined ? null : { conversation_id: decodedSegment(id) };
     },
     async handle(request, caller, httpRequest) {
       signedIn(caller);
@@ -146,7 +152,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     },
     disconnected: AbortSignal,
   ): ReadableStream<UIMessageChunk> {
-    const parts = new ReplyParts();
+    const provenance = options.provenance ?? toolProvenance();
+    const parts = new ReplyParts(provenance);
     const writer = new ReplyWriter(caller, turn.reply, parts, settings.flushMs);
     const stop = new AbortController();
     const stopNow = () => stop.abort();
@@ -169,14 +176,17 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     };
 
     async function modelChunks(): Promise<AsyncIterable<UIMessageChunk>> {
-      const prompt = await promptOf(instructionsFor(settings.systemPrompt, turn.metadata), turn.window, {
+      const { signedUrls, ...prompt } = await promptOf(settings.systemPrompt, turn.window, {
         tools: options.tools,
         resolveStorageUrl,
+        metadata: turn.metadata,
+        provenance,
       });
       const result = streamText({
         model,
         tools: options.tools,
         ...prompt,
+        experimental_download: guardedDownload({ ...options.download, trustedUrls: signedUrls }),
         maxOutputTokens: settings.maxOutputTokens,
         stopWhen: isStepCount(settings.maxSteps),
         abortSignal: stop.signal,
@@ -240,6 +250,15 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   }
 
   return (request) => (request.method === "GET" ? resume(request) : send(request));
+}
+
+/** A path segment as text; a malformed escape (`%`, `%ZZ`) is a bad request, not a URIError. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError("invalid_request", "the conversation id in the path is not a valid escaped string");
+  }
 }
 
 function signedIn(caller: Caller): void {
