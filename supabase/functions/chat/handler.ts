@@ -20,7 +20,7 @@ import {
 import type { Caller } from "../_shared/auth.ts";
 import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
-import { type GuardedDownloadOptions, guardedDownload } from "../_shared/chat/download.ts";
+import { guardedDownload, type GuardedDownloadOptions } from "../_shared/chat/download.ts";
 import { promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
 import { type Provenance, toolProvenance } from "../_shared/chat/provenance.ts";
 import { signedStorageUrls } from "../_shared/chat/storage.ts";

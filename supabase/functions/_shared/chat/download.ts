@@ -95,7 +95,8 @@ function v6Groups(address: string): number[] {
   const v4Tail = text.match(/(\d+\.\d+\.\d+\.\d+)$/);
   if (v4Tail) {
     const value = v4Number(v4Tail[1]);
-    text = text.slice(0, -v4Tail[1].length) + `${(value >>> 16).toString(16)}:${(value & 0xffff).toString(16)}`;
+    text = text.slice(0, -v4Tail[1].length) +
+      `${(value >>> 16).toString(16)}:${(value & 0xffff).toString(16)}`;
   }
   const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
   const headGroups = head ? head.split(":") : [];
@@ -144,7 +145,9 @@ export function guardedDownload(options: GuardedDownloadOptions = {}): DownloadF
     if (url.protocol !== "https:") {
       throw new DownloadRefused(`the file at ${url.host || url.protocol} is not an https: URL`);
     }
-    if (url.username || url.password) throw new DownloadRefused(`the file at ${url.host} has credentials in its URL`);
+    if (url.username || url.password) {
+      throw new DownloadRefused(`the file at ${url.host} has credentials in its URL`);
+    }
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     const addresses = isIP(host) ? [host] : await resolve(host).catch(() => []);
     if (addresses.length === 0) throw new DownloadRefused(`the file's host ${url.host} does not resolve`);
@@ -178,7 +181,9 @@ export function guardedDownload(options: GuardedDownloadOptions = {}): DownloadF
   }
 
   const tooLarge = (url: URL) =>
-    new DownloadRefused(`the files of this message are larger than ${limits.maxBytes} bytes (at ${url.host})`);
+    new DownloadRefused(
+      `the files of this message are larger than ${limits.maxBytes} bytes (at ${url.host})`,
+    );
 
   async function downloadOne(start: URL, signal: AbortSignal) {
     let url = start;
@@ -221,7 +226,9 @@ export function guardedDownload(options: GuardedDownloadOptions = {}): DownloadF
         results.push(await downloadOne(request.url, signal));
       } catch (error) {
         if (timeout.aborted) {
-          throw new DownloadRefused(`the files of this message took longer than ${limits.timeoutMs} ms to download`);
+          throw new DownloadRefused(
+            `the files of this message took longer than ${limits.timeoutMs} ms to download`,
+          );
         }
         throw error;
       }

@@ -171,7 +171,11 @@ export class ReplyParts {
       });
     }
     const part = this.parts[index] as ToolPart;
-    const changed = storePart({ ...part, ...change, preliminary: change.preliminary || undefined }) as ToolPart;
+    const changed = storePart({
+      ...part,
+      ...change,
+      preliminary: change.preliminary || undefined,
+    }) as ToolPart;
     this.parts[index] = this.stamped(changed);
     return [{ kind: "set", index }];
   }

@@ -89,7 +89,11 @@ function readablePart(part: UIPart, provenance: Provenance): UIPart {
 }
 
 /** Storage files (url storage://bucket/path) with the URLs `resolve` gives them, noted in `signed`. */
-async function withFetchableFile(part: UIPart, resolve: ResolveStorageUrl, signed: Set<string>): Promise<UIPart> {
+async function withFetchableFile(
+  part: UIPart,
+  resolve: ResolveStorageUrl,
+  signed: Set<string>,
+): Promise<UIPart> {
   const location = part.type === "file" ? storageLocation(part.url) : undefined;
   if (!location) return part;
   const url = await resolve(location.bucket, location.path);

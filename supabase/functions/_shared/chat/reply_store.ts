@@ -15,6 +15,7 @@ import type { UIMessage } from "ai";
 import type { Part } from "../parts.ts";
 import { type StoreMessageInput, toStoreMessage } from "../ui_parts.ts";
 import type { ReplyParts } from "./parts.ts";
+import { canonicalJson } from "./provenance.ts";
 
 /** conversation_store.stale_reply_after(): a reply silent this long is taken over by the next message. */
 export const STALE_REPLY_SECONDS = 60;
@@ -68,14 +69,15 @@ function toReply(row: Row): StoredReply {
 }
 
 /**
- * What is known of a user message before a turn: the conversation exists afterwards (created for
- * the caller when it did not), and whether the message is stored and already has its reply.
+ * What is known of a user message before a turn: the conversation (none yet: startTurn creates it
+ * with the message, so a refused message leaves no empty conversation), and whether the message is
+ * stored, as what, and already has its reply.
  */
 async function lookUp(caller: Caller, conversationId: string, clientMessageId: string) {
-  const [, [conversation], found] = await asCaller(caller, [
-    sql`select from public.start_conversation(null, '{}'::jsonb, ${conversationId})`,
+  const [[conversation], found] = await asCaller(caller, [
     sql`select c.metadata, c.last_sequence from public.conversations as c where c.id = ${conversationId}`,
-    sql`select u.sequence_order as user_sequence, ${REPLY_COLUMNS}, m.role
+    sql`select u.sequence_order as user_sequence, u.role as user_role, u.parts as user_parts,
+               u.metadata as user_metadata, ${REPLY_COLUMNS}, m.role
         from public.conversation_messages as u
         left join public.conversation_messages as m
           on m.conversation_id = u.conversation_id and m.sequence_order = u.sequence_order + 1
@@ -116,18 +118,40 @@ export async function startTurn(
   replyId: string,
   contextTokens: number,
 ): Promise<TurnStart> {
+  const required = countMessageTokens(user);
+  if (required > contextTokens) {
+    // Refused before anything is stored: the model would be called with a window without it.
+    throw new ApiError(
+      "context_budget_exceeded",
+      `the message needs ${required} tokens, more than the window's ${contextTokens} (CHAT_CONTEXT_TOKENS)`,
+      { required_tokens: required, max_tokens: contextTokens },
+    );
+  }
   const { conversation, found } = await lookUp(caller, conversationId, user.client_message_id);
+  if (found && !sameMessage(found, user)) {
+    throw new ApiError(
+      "idempotency_conflict",
+      `message ${user.client_message_id} is already stored with other content: send a new id for a new message`,
+    );
+  }
   if (found?.role === "assistant") return { kind: "answered", reply: toReply(found) };
-  const isLast = found && found.user_sequence === conversation.last_sequence;
+  const isLast = found && found.user_sequence === conversation?.last_sequence;
   if (found && !isLast) {
     throw new ApiError("invalid_request", "this message is stored, and is not the conversation's last one");
   }
   const messages = found ? [] : withTokenCounts([user]);
-  const [[reply], [context]] = await asCaller(
-    caller,
-    appendAndWindow(conversationId, [...messages, replyInProgress(replyId)], contextTokens),
-  );
+  const [, [reply], [context]] = await asCaller(caller, [
+    sql`select from public.start_conversation(null, '{}'::jsonb, ${conversationId})`,
+    ...appendAndWindow(conversationId, [...messages, replyInProgress(replyId)], contextTokens),
+  ]);
   return { kind: "started", turn: turnOf(reply, context) };
+}
+
+/** Whether the stored message `found` (lookUp) is `user` sent again: same role, parts and metadata. */
+function sameMessage(found: Row, user: StoreMessageInput): boolean {
+  return found.user_role === user.role &&
+    canonicalJson(found.user_parts) === canonicalJson(user.parts) &&
+    canonicalJson(found.user_metadata) === canonicalJson(user.metadata ?? null);
 }
 
 function turnOf(reply: Row, context: Row): Turn {
@@ -159,7 +183,9 @@ export async function startRegeneration(
   const forkId = crypto.randomUUID();
   const throughSequence = (target.sequence_order as number) - 1;
   if (throughSequence < 1) throw new ApiError("invalid_request", "the reply to regenerate answers nothing");
-  const [, [reply], [context]] = await asCaller(caller, [
+  // claim_regeneration: of concurrent regenerations of one conversation, one forks; the rest 409.
+  const [, , [reply], [context]] = await asCaller(caller, [
+    sql`select from conversation_store.claim_regeneration(${conversationId})`,
     sql`select from public.fork_conversation(${conversationId}, ${throughSequence}, ${forkId})`,
     ...appendAndWindow(forkId, [replyInProgress(replyId)], contextTokens),
   ]);
