@@ -14,17 +14,19 @@
 -- Constraints on existing columns are added NOT VALID: rows stored before are not rechecked (an
 -- upgrade never fails on old data), every new or changed row is.
 
--- Input: any JSON value (or null). Guarantees: true when an object or array in it is nested more
---   than 32 levels deep (the value itself is level 1; MAX_JSON_DEPTH in parts.ts), false
---   otherwise (null for null). The walk stops at that level, so a deeper value costs no more.
-create function conversation_store.too_deep(p_value jsonb)
+-- Input: any JSON value (or null); a depth (default 32, MAX_JSON_DEPTH in parts.ts). Guarantees:
+--   true when an object or array in it is nested more than p_depth levels deep (the value itself
+--   is level 1), false otherwise (null for null). The walk stops at that level, so a deeper value
+--   costs no more.
+create function conversation_store.too_deep(p_value jsonb, p_depth integer default 32)
 returns boolean
 language sql
 immutable
 set search_path = ''
 as $$
-  -- .**{32} is the items 32 levels below the root: a container there is at depth 33.
-  select jsonb_path_exists(p_value, 'strict $.**{32} ? (@.type() == "object" || @.type() == "array")')
+  -- .**{n} is the items n levels below the root: a container there is at depth n + 1.
+  select jsonb_path_exists(p_value,
+    format('strict $.**{%s} ? (@.type() == "object" || @.type() == "array")', p_depth)::jsonpath)
 $$;
 
 -- The most file parts one message may hold (MAX_FILE_PARTS in parts.ts): each counts
@@ -52,7 +54,8 @@ alter table public.conversations
   add constraint conversations_metadata_max_depth check (not conversation_store.too_deep(metadata)) not valid;
 alter table public.conversation_messages
   add constraint conversation_messages_metadata_max_depth check (not conversation_store.too_deep(metadata)) not valid,
-  add constraint conversation_messages_parts_max_depth check (not conversation_store.too_deep(parts)) not valid;
+  -- The list and a part are two levels above a part's fields, which may be 32 deep.
+  add constraint conversation_messages_parts_max_depth check (not conversation_store.too_deep(parts, 34)) not valid;
 
 -- Input: any JSON value (one part). Guarantees: as before (20261206000200), and also: a storage
 --   bucket matches ^[a-z0-9_-]{1,100}$; a source's url, when given, is http: or https:; no field
@@ -486,11 +489,11 @@ begin
 end;
 $$;
 
-revoke all on function conversation_store.too_deep(jsonb) from public, anon, authenticated, service_role;
+revoke all on function conversation_store.too_deep(jsonb, integer) from public, anon, authenticated, service_role;
 revoke all on function conversation_store.max_file_parts() from public, anon, authenticated, service_role;
 revoke all on function conversation_store.max_batch_bytes() from public, anon, authenticated, service_role;
 revoke all on function conversation_store.claim_regeneration(uuid) from public, anon, authenticated, service_role;
 grant execute on function conversation_store.claim_regeneration(uuid) to authenticated, service_role;
 -- The metadata constraints run as whoever writes the row (an owner may update a conversation's
 -- metadata directly).
-grant execute on function conversation_store.too_deep(jsonb) to authenticated, service_role;
+grant execute on function conversation_store.too_deep(jsonb, integer) to authenticated, service_role;
