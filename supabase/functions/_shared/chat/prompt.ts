@@ -104,14 +104,18 @@ async function withFetchableFile(
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * A data: URL whose payload is not plain base64, as bytes: the SDK hands a payload on as a string,
- * and a provider reads a string such as `file-…` as a reference to a file of the app's account
- * (OpenAI's file_id). Base64 has no "-", so a payload that is base64 is safe as it is.
+ * Inline file data (a data: URL, or its payload) that is not plain base64, as bytes: the SDK hands a
+ * payload on as a string, and a provider reads a string such as `file-…` as a reference to a file of
+ * the app's account (OpenAI's file_id). Base64 has no "-", so a payload that is base64 is safe as it is.
  */
-function dataUrlBytes(url: string): Uint8Array | undefined {
-  const match = url.match(/^data:[^,]*,(.*)$/s);
-  if (!match || BASE64.test(match[1])) return undefined;
-  return new TextEncoder().encode(match[1]);
+function unsafeInlineBytes(data: unknown): Uint8Array | undefined {
+  const tagged = data as { type?: string; data?: unknown; url?: unknown } | null;
+  const value = tagged?.type === "data" ? tagged.data : tagged?.type === "url" ? tagged.url : data;
+  const text = value instanceof URL ? value.href : value;
+  if (typeof text !== "string") return undefined;
+  const payload = text.startsWith("data:") ? text.slice(text.indexOf(",") + 1) : text;
+  if (/^https?:/.test(text) || BASE64.test(payload)) return undefined;
+  return new TextEncoder().encode(payload);
 }
 
 function withInlineBytes(messages: ModelMessage[]): ModelMessage[] {
@@ -120,9 +124,9 @@ function withInlineBytes(messages: ModelMessage[]): ModelMessage[] {
     return {
       ...message,
       content: message.content.map((part) => {
-        if (part.type !== "file" || typeof part.data !== "string") return part;
-        const bytes = dataUrlBytes(part.data);
-        return bytes ? { ...part, data: bytes } : part;
+        if (part.type !== "file") return part;
+        const bytes = unsafeInlineBytes(part.data);
+        return bytes ? { ...part, data: { type: "data" as const, data: bytes } } : part;
       }),
     };
   });
