@@ -24,7 +24,7 @@ import { ApiError } from "../errors.ts";
 export type Resolve = (host: string) => Promise<string[]>;
 
 export interface DownloadLimits {
-  /** Files downloaded per request (default 4). */
+  /** Files downloaded per request (default 8): every file of the window the model cannot fetch counts. */
   maxFiles: number;
   /** Bytes downloaded per request, all files together (default 20 MiB). */
   maxBytes: number;
@@ -33,7 +33,7 @@ export interface DownloadLimits {
 }
 
 export const DEFAULT_DOWNLOAD_LIMITS: DownloadLimits = {
-  maxFiles: 4,
+  maxFiles: 8,
   maxBytes: 20 * 1024 * 1024,
   timeoutMs: 15_000,
 };

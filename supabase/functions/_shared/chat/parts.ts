@@ -108,6 +108,8 @@ export class ReplyParts {
       case "tool-output-denied":
         return this.tool(chunk.toolCallId, undefined, { state: "output-denied" });
       case "source-url":
+        // The store keeps http(s) sources only (part_problem); another scheme is not a link to show.
+        if (!/^https?:\/\//i.test(chunk.url)) return [];
         return this.add(storePart({
           type: "source",
           source_type: "url",
