@@ -1107,11 +1107,12 @@ ALTER FUNCTION conversation_store.stale_reply_after() OWNER TO postgres;
 CREATE FUNCTION conversation_store.storage_objects(p_parts jsonb) RETURNS TABLE(bucket text, path text)
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
-    AS $$
+    AS $_$
   select distinct part.value -> 'storage' ->> 'bucket', part.value -> 'storage' ->> 'path'
   from jsonb_array_elements(p_parts) as part(value)
   where part.value ->> 'type' = 'file' and part.value ? 'storage'
-$$;
+    and (part.value -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
+$_$;
 
 ALTER FUNCTION conversation_store.storage_objects(p_parts jsonb) OWNER TO postgres;
 

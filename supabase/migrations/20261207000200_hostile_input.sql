@@ -10,7 +10,8 @@
 --   * every part costs at least one token, so get_context's token budget bounds the parts it
 --     reads per call as well as the text (300 messages of 999 data parts cost 2 s a turn);
 --   * append_messages takes at most what one HTTP request may carry, and 1,000 parts in all;
---   * a conversation is regenerated once at a time: conversation_store.claim_regeneration.
+--   * a conversation is regenerated once at a time: conversation_store.claim_regeneration;
+--   * a file part stored before with such a bucket is never answered or queued for removal.
 -- Constraints on existing columns are added NOT VALID: rows stored before are not rechecked (an
 -- upgrade never fails on old data), every new or changed row is.
 
@@ -449,6 +450,22 @@ begin
   where s.conversation_id = p_conversation_id
   order by sequence_order;
 end;
+$$;
+
+-- Input: parts (or null). Guarantees: the distinct {bucket, path} of their Storage file parts whose
+--   bucket is a bucket id (^[a-z0-9_-]{1,100}$). A part stored before that rule, whose "bucket" held
+--   a "/" and so named a path in another bucket or folder, is left out: the delete functions never
+--   answer it for removal, nor queue it.
+create or replace function conversation_store.storage_objects(p_parts jsonb)
+returns table (bucket text, path text)
+language sql
+immutable
+set search_path = ''
+as $$
+  select distinct part.value -> 'storage' ->> 'bucket', part.value -> 'storage' ->> 'path'
+  from jsonb_array_elements(p_parts) as part(value)
+  where part.value ->> 'type' = 'file' and part.value ? 'storage'
+    and (part.value -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
 $$;
 
 -- Input: the conversation to regenerate a reply of. Guarantees: locks it (regenerations of one

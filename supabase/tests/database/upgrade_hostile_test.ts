@@ -52,6 +52,11 @@ Deno.test({
         select public.get_context('${CONVERSATION}', 16000, 1000, 'ui') as context;
         commit;`) as unknown as Array<{ rows: Array<{ context: { messages: unknown[] } }> }>;
       assert.equal(context[2].rows[0].context.messages.length, 2, "the old rows still make a window");
+      const { rows: files } = await client.query(`
+        select file.bucket, file.path from public.conversation_messages m
+        cross join lateral conversation_store.storage_objects(m.parts) as file
+        where m.conversation_id = '${CONVERSATION}'`);
+      assert.deepEqual(files, [], "the old file part whose bucket held a slash is never named for removal");
 
       const refused = async (statement: string) => {
         await client.query("begin");
