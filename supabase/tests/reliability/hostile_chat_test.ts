@@ -11,7 +11,7 @@ import { dataBlock } from "../../functions/_shared/chat/prompt.ts";
 import { tools } from "../../functions/chat/tools.ts";
 import { DEFAULT_SYSTEM_PROMPT } from "../../functions/_shared/chat/settings.ts";
 import { allChunks, chatServer, history, postChat, userMessage } from "../functions/chat_support.ts";
-import { call, newUser, pool, test, type TestUser } from "../functions/helpers.ts";
+import { call, newUser, pool, startConversation, test, type TestUser } from "../functions/helpers.ts";
 
 /** Every fetch the downloader makes in these tests; none may leave this list unchecked. */
 const fetched: string[] = [];
@@ -114,6 +114,29 @@ test("a message larger than the window is refused with 422 and the budget, and n
   assert.equal(body.error.details.max_tokens, 50);
   assert.ok(body.error.details.required_tokens > 50);
   assert.equal(await conversationCount(alice.id), 0, "no conversation, no message, no empty reply");
+});
+
+test("a message that fits the window only without the pinned prompt is refused with 422 too, and not stored", async () => {
+  const alice = await newUser();
+  const conversationId = await startConversation(alice);
+  const pinned = await call("append-message", {
+    token: alice.token,
+    body: {
+      conversation_id: conversationId,
+      message: { role: "system", content: "Answer briefly. ".repeat(12) },
+    },
+  });
+  assert.equal(pinned.status, 201);
+  assert.ok(pinned.body.messages[0].token_count < 50, "the pinned prompt alone fits");
+  const response = await postChat(small.url, alice, {
+    id: conversationId,
+    messages: [userMessage("Tell me about the weather in Paris today, please. I am planning a long walk.")],
+  });
+  assert.equal(response.status, 422);
+  const body = await response.json();
+  assert.equal(body.error.code, "context_budget_exceeded");
+  assert.ok(body.error.details.required_tokens > 50);
+  assert.deepEqual((await history(alice, conversationId)).map((m) => m.role), ["system"], "nothing stored");
 });
 
 test("a refused chat POST (403 storage path, 413 inline file) creates no conversation", async () => {

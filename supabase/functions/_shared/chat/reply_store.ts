@@ -75,7 +75,15 @@ function toReply(row: Row): StoredReply {
  */
 async function lookUp(caller: Caller, conversationId: string, clientMessageId: string) {
   const [[conversation], found] = await asCaller(caller, [
-    sql`select c.metadata, c.last_sequence from public.conversations as c where c.id = ${conversationId}`,
+    // pinned_tokens: what every window holds before any turn (get_context's pinned prompt and summary).
+    sql`select c.metadata, c.last_sequence,
+               coalesce(c.summary_token_count, 0) + coalesce((
+                 select sum(p.token_count) from public.conversation_messages as p
+                 where p.conversation_id = c.id and p.role = 'system'
+                   and p.sequence_order < coalesce((
+                     select min(o.sequence_order) from public.conversation_messages as o
+                     where o.conversation_id = c.id and o.role <> 'system'), 2147483647)), 0)::int as pinned_tokens
+        from public.conversations as c where c.id = ${conversationId}`,
     sql`select u.sequence_order as user_sequence, u.role as user_role, u.parts as user_parts,
                u.metadata as user_metadata, ${REPLY_COLUMNS}, m.role
         from public.conversation_messages as u
@@ -118,16 +126,17 @@ export async function startTurn(
   replyId: string,
   contextTokens: number,
 ): Promise<TurnStart> {
-  const required = countMessageTokens(user);
-  if (required > contextTokens) {
-    // Refused before anything is stored: the model would be called with a window without it.
+  const { conversation, found } = await lookUp(caller, conversationId, user.client_message_id);
+  const required = countMessageTokens(user) + ((conversation?.pinned_tokens as number | undefined) ?? 0);
+  if (!found && required > contextTokens) {
+    // Refused before anything is stored: the window would not hold it, and the model would be called
+    // without the message it answers.
     throw new ApiError(
       "context_budget_exceeded",
-      `the message needs ${required} tokens, more than the window's ${contextTokens} (CHAT_CONTEXT_TOKENS)`,
+      `the message needs ${required} tokens with the conversation's pinned prompt and summary, more than the window's ${contextTokens} (CHAT_CONTEXT_TOKENS)`,
       { required_tokens: required, max_tokens: contextTokens },
     );
   }
-  const { conversation, found } = await lookUp(caller, conversationId, user.client_message_id);
   if (found && !sameMessage(found, user)) {
     throw new ApiError(
       "idempotency_conflict",
