@@ -393,6 +393,11 @@ begin
   if v_problem is not null then
     raise exception '%', v_problem using errcode = '22023';
   end if;
+  if (select count(*) from jsonb_array_elements(p_parts) as part(value) where part.value ->> 'type' = 'file')
+     > conversation_store.max_file_parts() then
+    raise exception 'a message holds at most % file parts', conversation_store.max_file_parts()
+      using errcode = '22023';
+  end if;
   if p_role = 'tool' and jsonb_array_length(p_parts) <> 1 then
     raise exception 'a tool message is exactly one tool-result part' using errcode = '22023';
   end if;
@@ -414,6 +419,40 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) OWNER TO postgres;
+
+--
+-- Name: claim_regeneration(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_fork uuid;
+  v_sequence integer;
+begin
+  perform from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
+  for no key update;
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+  select m.conversation_id, m.sequence_order into v_fork, v_sequence
+  from public.conversations f
+  join public.conversation_messages m on m.conversation_id = f.id
+  where f.forked_from_conversation_id = p_conversation_id
+    and m.status = 'in_progress' and m.updated_at >= now() - conversation_store.stale_reply_after()
+  limit 1;
+  if found then
+    raise exception 'a regeneration of this conversation is still replying' using errcode = 'PT409',
+      hint = 'reply_in_progress',
+      detail = jsonb_build_object('conversation_id', v_fork, 'sequence_order', v_sequence)::text;
+  end if;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) OWNER TO postgres;
 
 --
 -- Name: context_messages(public.conversation_messages[], text, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -485,13 +524,15 @@ CREATE FUNCTION conversation_store.estimate_part_tokens(p_parts jsonb) RETURNS i
     SET search_path TO ''
     AS $$
   select coalesce(sum(case part.value ->> 'type'
+    when 'text' then case when part.value ->> 'text' = '' then 1 else 0 end
+    when 'reasoning' then case when part.value ->> 'text' = '' then 1 else 0 end
     when 'file' then conversation_store.file_token_estimate()
     when 'tool-call' then coalesce(octet_length((part.value -> 'output')::text), 0)
       + coalesce(octet_length(part.value ->> 'error_text'), 0)
       + case when part.value -> 'provider_executed' = 'true'::jsonb
              then octet_length(part.value ->> 'tool_name') + coalesce(octet_length((part.value -> 'input')::text), 0)
              else 0 end
-    else 0
+    else 1
   end), 0)::integer
   from jsonb_array_elements(p_parts) as part(value)
 $$;
@@ -674,6 +715,32 @@ Guarantees (RFC 7396): objects merge key by key, recursively; a key whose patch 
   removed; any other patch value replaces the stored one. Work is linear in the sizes of the target
   and the patch.
 Errors: none.';
+
+--
+-- Name: max_batch_bytes(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.max_batch_bytes() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select 1048576
+$$;
+
+ALTER FUNCTION conversation_store.max_batch_bytes() OWNER TO postgres;
+
+--
+-- Name: max_file_parts(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.max_file_parts() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select 100
+$$;
+
+ALTER FUNCTION conversation_store.max_file_parts() OWNER TO postgres;
 
 --
 -- Name: memory_entries; Type: TABLE; Schema: public; Owner: postgres
@@ -941,6 +1008,8 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
         else false -- input, raw_input, output, data: any JSON
       end
     ) then 'has a field of the wrong type'
+    when exists (select from jsonb_each(p_part) as field(key, value) where conversation_store.too_deep(field.value))
+      then 'has a value nested more than 32 levels deep'
     when p_part ->> 'type' in ('text', 'reasoning') then case
       when not p_part ? 'text' then 'needs a text'
       when p_part ->> 'state' not in ('streaming', 'done') then 'has a state that is not streaming or done'
@@ -951,11 +1020,11 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
       when p_part ->> 'url' !~ '^(https?|data):' then 'has a url that is not http:, https: or data:'
       when p_part ? 'storage' and not coalesce(
           jsonb_typeof(p_part -> 'storage' -> 'bucket') = 'string'
-          and char_length(p_part -> 'storage' ->> 'bucket') between 1 and 100
+          and (p_part -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
           and jsonb_typeof(p_part -> 'storage' -> 'path') = 'string'
           and char_length(p_part -> 'storage' ->> 'path') between 1 and 1024
           and (p_part -> 'storage') - 'bucket' - 'path' = '{}'::jsonb, false)
-        then 'has a storage that is not {bucket, path}'
+        then 'has a storage that is not {bucket, path} with a bucket of 1-100 lowercase letters, digits, _ or -'
       -- Folder names are compared as written: no empty, "." or ".." segment may hide another folder.
       when ('/' || (p_part -> 'storage' ->> 'path') || '/') ~ '/(\.{0,2})/' then 'has a storage path with an empty, . or .. segment'
     end
@@ -979,6 +1048,7 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
       when p_part ->> 'source_type' is null or p_part ->> 'source_type' not in ('url', 'document')
         then 'needs a source_type of url or document'
       when not p_part ? 'source_id' then 'needs a source_id'
+      when p_part ->> 'url' !~* '^https?://' then 'has a url that is not http: or https:'
     end
     when p_part ->> 'type' = 'data' then case
       when coalesce(p_part ->> 'name' !~ '^[A-Za-z0-9_-]{1,64}$', true) then 'needs a name of 1-64 letters, digits, _ or -'
@@ -1288,13 +1358,29 @@ ALTER FUNCTION conversation_store.stale_reply_after() OWNER TO postgres;
 CREATE FUNCTION conversation_store.storage_objects(p_parts jsonb) RETURNS TABLE(bucket text, path text)
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
-    AS $$
+    AS $_$
   select distinct part.value -> 'storage' ->> 'bucket', part.value -> 'storage' ->> 'path'
   from jsonb_array_elements(p_parts) as part(value)
   where part.value ->> 'type' = 'file' and part.value ? 'storage'
-$$;
+    and (part.value -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
+$_$;
 
 ALTER FUNCTION conversation_store.storage_objects(p_parts jsonb) OWNER TO postgres;
+
+--
+-- Name: too_deep(jsonb, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer DEFAULT 32) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+  -- .**{n} is the items n levels below the root: a container there is at depth n + 1.
+  select jsonb_path_exists(p_value,
+    format('strict $.**{%s} ? (@.type() == "object" || @.type() == "array")', p_depth)::jsonpath)
+$_$;
+
+ALTER FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) OWNER TO postgres;
 
 --
 -- Name: tool_output_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1635,6 +1721,17 @@ begin
   if jsonb_array_length(p_messages) not between 1 and 100 then
     raise exception 'p_messages must hold 1 to 100 messages, not %', jsonb_array_length(p_messages)
       using errcode = '22023';
+  end if;
+  -- What one HTTP request may carry (MAX_BODY_BYTES), and no more parts than one message may hold:
+  -- the checks below cost time per part, so supabase.rpc() gets the same bound as append-message.
+  if octet_length(p_messages::text) > conversation_store.max_batch_bytes() then
+    raise exception 'p_messages is larger than % bytes', conversation_store.max_batch_bytes()
+      using errcode = '54000', hint = 'payload_too_large';
+  end if;
+  if (select sum(jsonb_array_length(m.message -> 'parts'))
+      from jsonb_array_elements(p_messages) as m(message)
+      where jsonb_typeof(m.message -> 'parts') = 'array') > 1000 then
+    raise exception 'p_messages holds more than 1000 parts in all' using errcode = '54000', hint = 'payload_too_large';
   end if;
 
   -- Check JSON types before reading the messages as rows, which would quietly turn 42 into '42'.
@@ -3711,6 +3808,20 @@ ALTER TABLE public.conversation_messages
     ADD CONSTRAINT conversation_messages_function_call_shape CHECK (((function_call IS NULL) OR conversation_store.is_function_call(function_call))) NOT VALID;
 
 --
+-- Name: conversation_messages conversation_messages_metadata_max_depth; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversation_messages
+    ADD CONSTRAINT conversation_messages_metadata_max_depth CHECK ((NOT conversation_store.too_deep(metadata))) NOT VALID;
+
+--
+-- Name: conversation_messages conversation_messages_parts_max_depth; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversation_messages
+    ADD CONSTRAINT conversation_messages_parts_max_depth CHECK ((NOT conversation_store.too_deep(parts, 34))) NOT VALID;
+
+--
 -- Name: conversation_messages conversation_messages_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 --
 
@@ -3723,6 +3834,13 @@ ALTER TABLE ONLY public.conversation_messages
 
 ALTER TABLE public.conversation_messages
     ADD CONSTRAINT conversation_messages_tool_calls_shape CHECK (((tool_calls IS NULL) OR conversation_store.is_tool_call_list(tool_calls))) NOT VALID;
+
+--
+-- Name: conversations conversations_metadata_max_depth; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversations
+    ADD CONSTRAINT conversations_metadata_max_depth CHECK ((NOT conversation_store.too_deep(metadata))) NOT VALID;
 
 --
 -- Name: conversations conversations_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
@@ -4128,6 +4246,14 @@ GRANT ALL ON FUNCTION conversation_store.check_numbers(p_value jsonb, p_name tex
 REVOKE ALL ON FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION claim_regeneration(p_conversation_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -4210,6 +4336,18 @@ GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO service_ro
 REVOKE ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
+
+--
+-- Name: FUNCTION max_batch_bytes(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.max_batch_bytes() FROM PUBLIC;
+
+--
+-- Name: FUNCTION max_file_parts(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.max_file_parts() FROM PUBLIC;
 
 --
 -- Name: TABLE memory_entries; Type: ACL; Schema: public; Owner: postgres
@@ -4391,6 +4529,14 @@ REVOKE ALL ON FUNCTION conversation_store.stale_reply_after() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.storage_objects(p_parts jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION too_deep(p_value jsonb, p_depth integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) TO service_role;
 
 --
 -- Name: FUNCTION tool_output_text(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres

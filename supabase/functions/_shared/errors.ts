@@ -115,6 +115,8 @@ export function fromDatabaseError(error: DatabaseError): ApiError {
         });
     case "22023": // invalid_parameter_value: raised by our functions with a message for the caller
       return new ApiError("invalid_request", error.message);
+    case "54000": // program_limit_exceeded: raised by our functions for an argument over a size limit
+      return new ApiError("payload_too_large", error.message);
     case "54001": // statement_too_complex (JSON nested too deeply)
       return new ApiError("invalid_request", "a value cannot be stored");
     case "42501":

@@ -15,6 +15,10 @@ export const INLINE_FILE_MAX_CHARS = 65_536;
 export const FILE_TOKEN_ESTIMATE = 1_000;
 
 export const MAX_JSON_DEPTH = 32;
+/** The most file parts one message may hold (conversation_store.max_file_parts). */
+export const MAX_FILE_PARTS = 100;
+/** A Storage bucket id: no "/" or "." that could name a path inside another bucket or folder. */
+export const BUCKET_ID = /^[a-z0-9_-]{1,100}$/;
 
 function storable(value: string): boolean {
   return !value.includes("\u0000") && value.isWellFormed();
@@ -77,7 +81,10 @@ const filePart = z.strictObject({
   media_type: text.min(1).max(255),
   filename: text.optional(),
   url: text.regex(/^(https?|data):/, { error: "must be an http:, https: or data: URL" }).optional(),
-  storage: z.strictObject({ bucket: text.min(1).max(100), path: storagePath }).optional(),
+  storage: z.strictObject({
+    bucket: z.string().regex(BUCKET_ID, { error: "must be 1-100 lowercase letters, digits, _ or -" }),
+    path: storagePath,
+  }).optional(),
   provider_metadata: jsonObject.optional(),
 }).refine((part) => (part.url === undefined) !== (part.storage === undefined), {
   error: "a file part needs exactly one of url and storage",
@@ -113,7 +120,7 @@ const sourcePart = z.strictObject({
   type: z.literal("source"),
   source_type: z.enum(["url", "document"]),
   source_id: text,
-  url: text.optional(),
+  url: text.regex(/^https?:\/\//i, { error: "must be an http: or https: URL" }).optional(),
   title: text.optional(),
   media_type: text.optional(),
   filename: text.optional(),
@@ -140,7 +147,10 @@ export const part = z.discriminatedUnion("type", [
   stepStartPart,
 ]);
 
-export const parts = z.array(part).min(1).max(MAX_PARTS);
+export const parts = z.array(part).min(1).max(MAX_PARTS).refine(
+  (list) => list.filter((item) => item.type === "file").length <= MAX_FILE_PARTS,
+  { error: `a message holds at most ${MAX_FILE_PARTS} file parts` },
+);
 
 export type Part = z.infer<typeof part>;
 export type TextPart = z.infer<typeof textPart>;

@@ -321,10 +321,27 @@ export const updateUsageLimitsRequest = z.union([
   }),
 ]);
 
+/**
+ * A UI part's envelope. A `__proto__` key is refused here, on the input: copying the part into zod's
+ * output would set the copy's prototype instead, and the key would be gone before ui_parts.ts could
+ * name it.
+ */
+const uiPartEnvelope = z.preprocess((part, context) => {
+  if (part !== null && typeof part === "object" && Object.hasOwn(part, "__proto__")) {
+    context.issues.push({
+      code: "custom",
+      message: "the store has no field for its __proto__",
+      input: part,
+      path: ["__proto__"],
+    });
+  }
+  return part;
+}, z.looseObject({ type: z.string().min(1).max(128) }));
+
 export const uiMessage = z.strictObject({
   id: text.min(1).max(128),
   role: z.enum(["system", "user", "assistant"]),
-  parts: z.array(z.looseObject({ type: z.string().min(1).max(128) })).max(1000),
+  parts: z.array(uiPartEnvelope).max(1000),
   metadata: z.record(z.string(), z.json()).optional(),
 });
 

@@ -55,13 +55,17 @@ function countJson(value: unknown): number {
 
 /**
  * What a model reads of parts, reasoning aside: text, tool names, inputs, outputs and error texts,
- * and FILE_TOKEN_ESTIMATE per file. Data, source and step-start parts are not sent to models.
+ * and FILE_TOKEN_ESTIMATE per file. No part counts nothing (conversation_store.estimate_part_tokens):
+ * data, source and step-start parts, which are not sent to models, and empty text or reasoning
+ * count 1, so that a window's token budget also bounds how many parts are read for it.
  */
 function countParts(parts: Part[]): number {
   return parts.reduce((sum, part) => {
     switch (part.type) {
       case "text":
-        return sum + countText(part.text);
+        return sum + Math.max(1, countText(part.text));
+      case "reasoning":
+        return sum + (part.text === "" ? 1 : 0);
       case "file":
         return sum + FILE_TOKEN_ESTIMATE;
       case "tool-call":
@@ -70,7 +74,7 @@ function countParts(parts: Part[]): number {
       case "tool-result":
         return sum + countText(part.tool_call_id) + countJson(part.output) + countText(part.error_text);
       default:
-        return sum;
+        return sum + 1;
     }
   }, 0);
 }

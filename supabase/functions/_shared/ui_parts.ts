@@ -96,12 +96,12 @@ export function toStorePart(part: UIPart, index = 0): Part {
   }
   const kind = kindOf(part.type);
   if (kind === undefined) throw unstorable(index, part.type, `the store has no ${part.type} part`);
-  const renames = KEYS[kind.keys];
+  const renames = KEYS[kind.keys]; // kindOf names only own keys of KEYS
   const stored: Record<string, unknown> = { ...kind.fixed };
   for (const [key, value] of Object.entries(part)) {
     // JSON drops undefined values, and so does the store.
-    if (key === "type" || value === undefined || SPECIAL_KEYS[part.type]?.includes(key)) continue;
-    const storeKey = renames[key];
+    if (key === "type" || value === undefined || ownValue(SPECIAL_KEYS, part.type)?.includes(key)) continue;
+    const storeKey = ownValue(renames, key);
     if (storeKey === undefined) {
       throw unstorable(index, part.type, `the store has no field for its ${key}`);
     }
@@ -155,7 +155,7 @@ function kindOf(type: string): { keys: string; fixed: Record<string, unknown> } 
   if (type === "source-url" || type === "source-document") {
     return { keys: type, fixed: { type: "source", source_type: type.slice(7) } };
   }
-  if (type in KEYS && type !== "tool" && type !== "data") return { keys: type, fixed: { type } };
+  if (Object.hasOwn(KEYS, type) && type !== "tool" && type !== "data") return { keys: type, fixed: { type } };
   return undefined;
 }
 
@@ -171,6 +171,14 @@ export function storageLocation(url: string): { bucket: string; path: string } |
   const location = url.slice(STORAGE_URL_PREFIX.length);
   const slash = location.indexOf("/");
   return { bucket: location.slice(0, Math.max(slash, 0)), path: location.slice(slash + 1) };
+}
+
+/**
+ * A table's entry for a key the user chose, never one inherited from Object.prototype: a part type
+ * "constructor" or a key "__proto__" is unknown, not a function or the prototype.
+ */
+function ownValue<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 function unstorable(index: number, type: string, reason: string): ApiError {

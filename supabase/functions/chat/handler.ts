@@ -26,10 +26,11 @@ import {
   memorySettings,
   type TurnRecall,
   windowBudget,
-  withMemory,
 } from "../_shared/chat/memory.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
-import { instructionsFor, promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
+import { guardedDownload, type GuardedDownloadOptions } from "../_shared/chat/download.ts";
+import { promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
+import { type Provenance, toolProvenance } from "../_shared/chat/provenance.ts";
 import { signedStorageUrls } from "../_shared/chat/storage.ts";
 import {
   replyInProgressOf,
@@ -79,6 +80,10 @@ export interface ChatHandlerOptions {
    * reply is reserved against the caller's plan and its usage recorded (docs/CHAT.md).
    */
   usageLimits?: boolean;
+  /** How tool results are stamped and checked (default: from the secrets, see provenance.ts). */
+  provenance?: Provenance;
+  /** The file downloader's limits, resolver and fetch (default: download.ts's). */
+  download?: Omit<GuardedDownloadOptions, "trustedUrls">;
 }
 
 /** The Edge Runtime's way to keep a worker alive for work after the response, where there is one. */
@@ -169,7 +174,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     schema: chatResumeRequest,
     input: (_request, url) => {
       const id = url.pathname.match(STREAM_PATH)?.[1];
-      return id === undefined ? null : { conversation_id: decodeURIComponent(id) };
+      return id === undefined ? null : { conversation_id: decodedSegment(id) };
     },
     async handle(request, caller, httpRequest) {
       signedIn(caller);
@@ -199,7 +204,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     },
     disconnected: AbortSignal,
   ): ReadableStream<UIMessageChunk> {
-    const parts = new ReplyParts();
+    const provenance = options.provenance ?? toolProvenance();
+    const parts = new ReplyParts(provenance);
     const meter = new UsageMeter(modelIdOf(model));
     const writer = new ReplyWriter(caller, turn.reply, parts, settings.flushMs);
     const stop = new AbortController();
@@ -225,12 +231,18 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     const tools = withBuiltInTools(options.tools, caller, turn.reply.conversationId, recall);
 
     async function modelChunks(): Promise<AsyncIterable<UIMessageChunk>> {
-      const instructions = withMemory(instructionsFor(settings.systemPrompt, turn.metadata), recall.memory);
-      const prompt = await promptOf(instructions, turn.window, { tools, resolveStorageUrl });
+      const { signedUrls, ...prompt } = await promptOf(settings.systemPrompt, turn.window, {
+        tools,
+        resolveStorageUrl,
+        metadata: turn.metadata,
+        provenance,
+        memorySection: recall.memory?.section,
+      });
       const result = streamText({
         model,
         tools,
         ...prompt,
+        experimental_download: guardedDownload({ ...options.download, trustedUrls: signedUrls }),
         // At most what the caller's token budget has left (reserve_usage granted it).
         maxOutputTokens: reservation?.max_output_tokens ?? settings.maxOutputTokens,
         stopWhen: isStepCount(settings.maxSteps),
@@ -307,6 +319,15 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   }
 
   return (request) => (request.method === "GET" ? resume(request) : send(request));
+}
+
+/** A path segment as text; a malformed escape (`%`, `%ZZ`) is a bad request, not a URIError. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError("invalid_request", "the conversation id in the path is not a valid escaped string");
+  }
 }
 
 function signedIn(caller: Caller): void {

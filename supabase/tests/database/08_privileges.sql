@@ -15,15 +15,15 @@ select is(
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'conversation_store'::regnamespace order by 1),
   array['acting_user', 'answered_call_ids', 'any_word_query', 'caller_is_service_role', 'caller_reaches',
-        'check_numbers', 'check_parts', 'context_messages', 'conversation_json', 'estimate_part_tokens',
-        'estimate_reasoning_tokens',
-        'estimate_tokens', 'file_token_estimate', 'inline_file_max_chars', 'is_function_call', 'is_part_list',
-        'is_tool_call_list', 'json_or_text', 'jsonb_merge_patch', 'memory_entry_json', 'memory_max_entries',
-        'memory_max_tokens', 'message_json', 'message_parts', 'openai_message',
-        'openai_messages', 'page_max_bytes', 'part_problem', 'part_search_text', 'part_search_words',
-        'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'reply_usage', 'result_is_error',
-        'search_words', 'semantic_candidates', 'semantic_recall_ready', 'set_exact_token_count',
-        'set_expires_at', 'settle_abandoned_usage', 'stale_reply_after', 'storage_objects', 'tool_output_text',
+        'check_numbers', 'check_parts', 'claim_regeneration', 'context_messages', 'conversation_json',
+        'estimate_part_tokens', 'estimate_reasoning_tokens', 'estimate_tokens', 'file_token_estimate',
+        'inline_file_max_chars', 'is_function_call', 'is_part_list', 'is_tool_call_list', 'json_or_text',
+        'jsonb_merge_patch', 'max_batch_bytes', 'max_file_parts', 'memory_entry_json', 'memory_max_entries',
+        'memory_max_tokens', 'message_json', 'message_parts', 'openai_message', 'openai_messages',
+        'page_max_bytes', 'part_problem', 'part_search_text', 'part_search_words', 'parts_content',
+        'parts_tool_calls', 'reclaim_conversation', 'reply_usage', 'result_is_error', 'search_words',
+        'semantic_candidates', 'semantic_recall_ready', 'set_exact_token_count', 'set_expires_at',
+        'settle_abandoned_usage', 'stale_reply_after', 'storage_objects', 'too_deep', 'tool_output_text',
         'ui_message', 'ui_messages', 'ui_part', 'usage_allowance', 'usage_cost', 'usage_plan_of',
         'with_derived_columns', 'with_reply_usage', 'without_reasoning', 'writer_counts_tokens'],
   'the private schema holds exactly the helpers'
@@ -65,12 +65,13 @@ select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace = 'conversation_store'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
-  array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'context_messages', 'conversation_json',
-        'is_function_call', 'is_tool_call_list', 'json_or_text', 'jsonb_merge_patch', 'memory_entry_json',
-        'memory_max_entries', 'memory_max_tokens', 'message_json', 'message_parts', 'openai_message',
-        'openai_messages', 'page_max_bytes', 'part_search_text', 'part_search_words', 'reply_usage',
-        'result_is_error', 'search_words', 'semantic_recall_ready', 'set_exact_token_count',
-        'tool_output_text', 'ui_message', 'ui_messages', 'ui_part', 'with_reply_usage', 'without_reasoning'],
+  array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'claim_regeneration', 'context_messages',
+        'conversation_json', 'is_function_call', 'is_tool_call_list', 'json_or_text', 'jsonb_merge_patch',
+        'memory_entry_json', 'memory_max_entries', 'memory_max_tokens', 'message_json', 'message_parts',
+        'openai_message', 'openai_messages', 'page_max_bytes', 'part_search_text', 'part_search_words',
+        'reply_usage', 'result_is_error', 'search_words', 'semantic_recall_ready', 'set_exact_token_count',
+        'too_deep', 'tool_output_text', 'ui_message', 'ui_messages', 'ui_part', 'with_reply_usage',
+        'without_reasoning'],
   'authenticated may use the helpers that policies, shapes and the edge functions need, and no other'
 );
 select ok(not has_function_privilege('authenticated', 'conversation_store.reclaim_conversation(uuid, integer)', 'execute'),
@@ -127,10 +128,11 @@ select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
         order by 1),
-  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_usage',
-        'get_usage_limits', 'keep_reply_alive', 'purge_expired_conversations', 'recall_messages',
-        'record_usage', 'reserve_usage', 'search_conversations', 'set_conversation_summary',
-        'set_exact_token_count', 'start_conversation', 'update_message', 'write_memory'],
+  array['append_messages', 'claim_regeneration', 'delete_all_conversations', 'delete_conversation',
+        'fork_conversation', 'get_usage', 'get_usage_limits', 'keep_reply_alive',
+        'purge_expired_conversations', 'recall_messages', 'record_usage', 'reserve_usage',
+        'search_conversations', 'set_conversation_summary', 'set_exact_token_count', 'start_conversation',
+        'update_message', 'write_memory'],
   'only the functions that write what clients may not, and search and recall (whose words must reach the index), are security definer'
 );
 select is(

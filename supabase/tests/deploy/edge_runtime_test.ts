@@ -16,6 +16,12 @@ const names = await functionNames();
 const NODE_PROCESS_MODULES =
   /(\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'](node:)?(child_process|worker_threads|cluster)["']/;
 
+/**
+ * The Node built-ins the functions import, each supported by the Edge Runtime's Node compatibility:
+ * chat's HMAC of tool results (crypto) and its downloader's address checks (dns, net).
+ */
+const NODE_BUILTINS = ["node:crypto", "node:dns/promises", "node:net"];
+
 /** What a module of the project may not use, by what it is. */
 const FORBIDDEN_IN_PROJECT: Array<[string, RegExp]> = [
   ["a subprocess (Deno.Command, Deno.run)", /\bDeno\s*\.\s*(Command|run)\b/],
@@ -105,6 +111,11 @@ Deno.test("every function's own modules use only what the Edge Runtime offers, a
       }
     }
     for (const specifier of graph.remote) findings.push(`${name}: ${specifier} is neither a file nor npm`);
+    for (const specifier of graph.builtins) {
+      if (!NODE_BUILTINS.includes(specifier)) {
+        findings.push(`${name}: ${specifier} is not a Node built-in used on purpose`);
+      }
+    }
   }
   assert.deepEqual(findings, []);
 });

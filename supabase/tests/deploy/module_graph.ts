@@ -31,7 +31,9 @@ export interface ModuleGraph {
   /** Absolute paths of the project's own modules. */
   files: string[];
   npmPackages: NpmPackage[];
-  /** Anything neither a file nor npm (a remote module), by specifier. */
+  /** Node built-ins (`node:crypto`), which the Edge Runtime provides. */
+  builtins: string[];
+  /** Anything neither a file, npm nor a Node built-in (a remote module), by specifier. */
   remote: string[];
 }
 
@@ -49,12 +51,14 @@ export async function moduleGraph(name: string): Promise<ModuleGraph> {
   const info = JSON.parse(await deno(["info", "--json", "--no-config", "--import-map", importMap, entry]));
   const files: string[] = [];
   const remote: string[] = [];
+  const builtins: string[] = [];
   for (const module of info.modules as Array<{ specifier: string; local?: string; error?: string }>) {
     if (module.error) throw new Error(`${name}: ${module.specifier}: ${module.error}`);
     if (module.specifier.startsWith("file://")) files.push(module.local!);
+    else if (module.specifier.startsWith("node:")) builtins.push(module.specifier);
     else if (!module.specifier.startsWith("npm:")) remote.push(module.specifier);
   }
-  return { entry, files, npmPackages: Object.values(info.npmPackages ?? {}), remote };
+  return { entry, files, npmPackages: Object.values(info.npmPackages ?? {}), builtins, remote };
 }
 
 /** Where Deno keeps downloaded dependencies, for a process that runs without a HOME. */

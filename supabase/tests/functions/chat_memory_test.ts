@@ -33,17 +33,20 @@ async function toolParts(user: TestUser, conversationId: string) {
   return parts.filter((part) => part.type === "tool-call");
 }
 
-test("every turn shows the user's memory in a Memory section after the conversation state", async () => {
+test("every turn shows the user's memory as data in the instructions' last section, the conversation state as data too", async () => {
   const alice = await newUser();
   await call("update-memory", { token: alice.token, body: { key: "name", value: "Alice" } });
   const conversationId = await startConversation(alice, { metadata: { step: "script" } });
   const response = postChat(server.url, alice, { id: conversationId, messages: [userMessage("Hi")] });
   const model = await server.model.nextCall();
   const instructions = instructionsOf(model.options);
-  const state = instructions.indexOf("## Conversation state");
-  const memory = instructions.indexOf("## Memory");
-  assert.ok(state > 0 && memory > state, instructions);
-  assert.ok(instructions.endsWith(`\`\`\`json\n{\n  "name": "Alice"\n}\n\`\`\``), instructions);
+  assert.ok(instructions.indexOf("## Memory") > 0, instructions);
+  assert.ok(
+    instructions.endsWith('<conversation_data>{"memory":{"name":"Alice"}}</conversation_data>'),
+    instructions,
+  );
+  const state = JSON.stringify(model.options.prompt[1]);
+  assert.match(state, /conversation_state.*step.*script/, "the conversation state reaches the model as data");
   assert.deepEqual(model.options.tools?.map((tool) => tool.name), ["memory", "recall"]);
   model.send(...textParts(["Hello Alice"]), finishPart());
   model.end();

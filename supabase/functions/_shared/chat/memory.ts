@@ -8,14 +8,15 @@
  * - CHAT_MEMORY: `on` (default) or `off`: the Memory section and the built-in memory tool.
  * - CHAT_RECALL: `on` (default) or `off`: the built-in recall tool.
  *
- * The entries are shown as one JSON object (key → value), in a fenced block: values are data the
- * user or the model wrote, and JSON keeps them from reading as headings or instructions.
+ * The entries are shown as one JSON object (key → value) in a <conversation_data> block (prompt.ts):
+ * values are data the user or the model wrote, never instructions.
  */
 import type { Caller } from "../auth.ts";
 import { ConfigurationError, setting } from "../config.ts";
 import type { Embedder } from "../embeddings.ts";
 import { type Memory, readMemory } from "../memory.ts";
 import { countText } from "../tokens.ts";
+import { dataBlock } from "./prompt.ts";
 
 export interface MemorySettings {
   memory: boolean;
@@ -42,9 +43,7 @@ export interface TurnMemory {
 export function memorySection(memory: Memory): string {
   const remembered = memory.entries.length === 0
     ? "Nothing yet."
-    : `\`\`\`json\n${
-      JSON.stringify(Object.fromEntries(memory.entries.map((e) => [e.key, e.value])), null, 2)
-    }\n\`\`\``;
+    : dataBlock({ memory: Object.fromEntries(memory.entries.map((entry) => [entry.key, entry.value])) });
   return "## Memory\n\nWhat you remember about the user from earlier conversations. Keep it current with " +
     "the memory tool (a short key, the fact as its value; value null forgets it); use it to " +
     `personalize your answers.\n\n${remembered}`;
@@ -68,11 +67,6 @@ export async function memoryForTurn(
   const section = memorySection(memory);
   // The two newlines that join it to the instructions count too.
   return { settings, memory: { memory, section, tokens: countText(`\n\n${section}`) }, embedder };
-}
-
-/** The instructions with the Memory section last (after the conversation state). */
-export function withMemory(instructions: string, memory: TurnMemory | null): string {
-  return memory ? `${instructions}\n\n${memory.section}` : instructions;
 }
 
 /** get_context's budget once the Memory section has its share (at least 1 token). */

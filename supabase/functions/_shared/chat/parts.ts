@@ -8,6 +8,7 @@
  */
 import type { ProviderMetadata, UIMessageChunk } from "ai";
 import type { Part, TOOL_STATES } from "../parts.ts";
+import { type Provenance, PROVENANCE_NAMESPACE } from "./provenance.ts";
 
 type ToolState = typeof TOOL_STATES[number];
 
@@ -31,11 +32,16 @@ function defined<T extends Record<string, unknown>>(value: T): T {
 
 type ToolPart = Extract<Part, { type: "tool-call" }>;
 
-/** The parts of one reply as its chunks arrive. */
+/**
+ * The parts of one reply as its chunks arrive. With `provenance`, a tool result the reply's own
+ * model call produced (a tool run in the function, or by the provider) is stamped as such.
+ */
 export class ReplyParts {
   readonly parts: Part[] = [];
   private readonly blocks = new Map<string, number>();
   private readonly tools = new Map<string, number>();
+
+  constructor(private readonly provenance?: Provenance) {}
 
   /** Applies one chunk; returns what changed in the stored parts (nothing for most control chunks). */
   apply(chunk: UIMessageChunk): PartChange[] {
@@ -102,6 +108,8 @@ export class ReplyParts {
       case "tool-output-denied":
         return this.tool(chunk.toolCallId, undefined, { state: "output-denied" });
       case "source-url":
+        // The store keeps http(s) sources only (part_problem); another scheme is not a link to show.
+        if (!/^https?:\/\//i.test(chunk.url)) return [];
         return this.add(storePart({
           type: "source",
           source_type: "url",
@@ -165,8 +173,25 @@ export class ReplyParts {
       });
     }
     const part = this.parts[index] as ToolPart;
-    this.parts[index] = storePart({ ...part, ...change, preliminary: change.preliminary || undefined });
+    const changed = storePart({
+      ...part,
+      ...change,
+      preliminary: change.preliminary || undefined,
+    }) as ToolPart;
+    this.parts[index] = this.stamped(changed);
     return [{ kind: "set", index }];
+  }
+
+  private stamped(part: ToolPart): ToolPart {
+    if (!this.provenance || (part.state !== "output-available" && part.state !== "output-error")) return part;
+    const stamp = this.provenance.stamp(part);
+    return {
+      ...part,
+      result_provider_metadata: {
+        ...part.result_provider_metadata,
+        [PROVENANCE_NAMESPACE]: { provenance: stamp },
+      },
+    };
   }
 }
 

@@ -15,6 +15,7 @@ import type { UIMessage } from "ai";
 import type { Part } from "../parts.ts";
 import { type StoreMessageInput, toStoreMessage } from "../ui_parts.ts";
 import type { ReplyParts } from "./parts.ts";
+import { canonicalJson } from "./provenance.ts";
 
 /** conversation_store.stale_reply_after(): a reply silent this long is taken over by the next message. */
 export const STALE_REPLY_SECONDS = 60;
@@ -73,14 +74,23 @@ function toReply(row: Row): StoredReply {
 }
 
 /**
- * What is known of a user message before a turn: the conversation exists afterwards (created for
- * the caller when it did not), and whether the message is stored and already has its reply.
+ * What is known of a user message before a turn: the conversation (none yet: startTurn creates it
+ * with the message, so a refused message leaves no empty conversation), and whether the message is
+ * stored, as what, and already has its reply.
  */
 async function lookUp(caller: Caller, conversationId: string, clientMessageId: string) {
-  const [, [conversation], found] = await asCaller(caller, [
-    sql`select from public.start_conversation(null, '{}'::jsonb, ${conversationId})`,
-    sql`select c.metadata, c.last_sequence from public.conversations as c where c.id = ${conversationId}`,
-    sql`select u.sequence_order as user_sequence, ${REPLY_COLUMNS}, m.role
+  const [[conversation], found] = await asCaller(caller, [
+    // pinned_tokens: what every window holds before any turn (get_context's pinned prompt and summary).
+    sql`select c.metadata, c.last_sequence,
+               coalesce(c.summary_token_count, 0) + coalesce((
+                 select sum(p.token_count) from public.conversation_messages as p
+                 where p.conversation_id = c.id and p.role = 'system'
+                   and p.sequence_order < coalesce((
+                     select min(o.sequence_order) from public.conversation_messages as o
+                     where o.conversation_id = c.id and o.role <> 'system'), 2147483647)), 0)::int as pinned_tokens
+        from public.conversations as c where c.id = ${conversationId}`,
+    sql`select u.sequence_order as user_sequence, u.role as user_role, u.parts as user_parts,
+               u.metadata as user_metadata, ${REPLY_COLUMNS}, m.role
         from public.conversation_messages as u
         left join public.conversation_messages as m
           on m.conversation_id = u.conversation_id and m.sequence_order = u.sequence_order + 1
@@ -123,17 +133,41 @@ export async function startTurn(
   reserve?: TurnStatement,
 ): Promise<TurnStart> {
   const { conversation, found } = await lookUp(caller, conversationId, user.client_message_id);
+  const required = countMessageTokens(user) + ((conversation?.pinned_tokens as number | undefined) ?? 0);
+  if (!found && required > contextTokens) {
+    // Refused before anything is stored: the window would not hold it, and the model would be called
+    // without the message it answers.
+    throw new ApiError(
+      "context_budget_exceeded",
+      `the message needs ${required} tokens with the conversation's pinned prompt and summary, more than the window's ${contextTokens} (CHAT_CONTEXT_TOKENS)`,
+      { required_tokens: required, max_tokens: contextTokens },
+    );
+  }
+  if (found && !sameMessage(found, user)) {
+    throw new ApiError(
+      "idempotency_conflict",
+      `message ${user.client_message_id} is already stored with other content: send a new id for a new message`,
+    );
+  }
   if (found?.role === "assistant") return { kind: "answered", reply: toReply(found) };
-  const isLast = found && found.user_sequence === conversation.last_sequence;
+  const isLast = found && found.user_sequence === conversation?.last_sequence;
   if (found && !isLast) {
     throw new ApiError("invalid_request", "this message is stored, and is not the conversation's last one");
   }
   const messages = found ? [] : withTokenCounts([user]);
-  const [[reply], [context], reserved] = await asCaller(caller, [
+  const [, [reply], [context], reserved] = await asCaller(caller, [
+    sql`select from public.start_conversation(null, '{}'::jsonb, ${conversationId})`,
     ...appendAndWindow(conversationId, [...messages, replyInProgress(replyId)], contextTokens),
     ...(reserve ? [reserve(conversationId)] : []),
   ]);
   return { kind: "started", turn: turnOf(reply, context, reserved?.[0]) };
+}
+
+/** Whether the stored message `found` (lookUp) is `user` sent again: same role, parts and metadata. */
+function sameMessage(found: Row, user: StoreMessageInput): boolean {
+  return found.user_role === user.role &&
+    canonicalJson(found.user_parts) === canonicalJson(user.parts) &&
+    canonicalJson(found.user_metadata) === canonicalJson(user.metadata ?? null);
 }
 
 function turnOf(reply: Row, context: Row, reservation?: Row): Turn {
@@ -167,7 +201,9 @@ export async function startRegeneration(
   const forkId = crypto.randomUUID();
   const throughSequence = (target.sequence_order as number) - 1;
   if (throughSequence < 1) throw new ApiError("invalid_request", "the reply to regenerate answers nothing");
-  const [, [reply], [context], reserved] = await asCaller(caller, [
+  // claim_regeneration: of concurrent regenerations of one conversation, one forks; the rest 409.
+  const [, , [reply], [context], reserved] = await asCaller(caller, [
+    sql`select from conversation_store.claim_regeneration(${conversationId})`,
     sql`select from public.fork_conversation(${conversationId}, ${throughSequence}, ${forkId})`,
     ...appendAndWindow(forkId, [replyInProgress(replyId)], contextTokens),
     ...(reserve ? [reserve(forkId)] : []),
