@@ -229,12 +229,21 @@ function chatPart(part: UIMessage["parts"][number]): Node | null {
   return null;
 }
 
+/** A reply that did not complete, as its metadata tells (get-history format=ui, the stream's finish). */
+function replyState(metadata: unknown): string | null {
+  const { status, reason } = (metadata ?? {}) as { status?: string; reason?: string };
+  if (status !== "incomplete") return null;
+  return reason === "model_error" ? "failed, retry" : reason === "time_limit" ? "cut at the time limit" : "stopped";
+}
+
 function renderChat(): void {
   if (!chat) return;
   $("chat-messages").replaceChildren(...chat.messages.map((message) => {
     const item = element("li", {}, element("span", { className: "role" }, message.role));
     item.dataset.role = message.role;
     item.append(...message.parts.map(chatPart).filter((node): node is Node => node !== null));
+    const state = replyState(message.metadata);
+    if (state) item.append(element("em", { className: "reply-state" }, state));
     return item;
   }));
   const busy = chat.status === "submitted" || chat.status === "streaming";

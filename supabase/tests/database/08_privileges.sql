@@ -5,19 +5,21 @@ select plan(41);
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
-        'jsonb_merge_patch', 'keep_reply_alive', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary',
-        'start_conversation', 'touch_updated_at', 'update_conversation_metadata', 'update_message'],
+        'jsonb_merge_patch', 'keep_reply_alive', 'purge_expired_conversations',
+        'release_reply', 'reply_release_state', 'resume_reply',
+        'search_conversations', 'set_conversation_summary', 'set_reply_outcome',
+        'start_conversation', 'stop_released_reply', 'touch_updated_at', 'update_conversation_metadata', 'update_message'],
   'the public schema defines exactly the documented functions'
 );
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'conversation_store'::regnamespace order by 1),
-  array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'caller_reaches', 'check_parts',
+  array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'caller_reaches', 'callers_reply_in_progress', 'check_parts',
         'context_messages', 'conversation_json', 'estimate_part_tokens', 'estimate_reasoning_tokens',
         'estimate_tokens', 'file_token_estimate', 'inline_file_max_chars', 'is_function_call', 'is_part_list',
         'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts', 'openai_message',
         'openai_messages', 'page_max_bytes', 'part_problem', 'part_search_text', 'part_search_words',
         'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'result_is_error', 'search_words',
-        'set_exact_token_count', 'set_expires_at', 'stale_reply_after', 'storage_objects', 'tool_output_text',
+        'set_exact_token_count', 'set_expires_at', 'settle_reply_outcome', 'stale_reply_after', 'storage_objects', 'tool_output_text',
         'ui_message', 'ui_messages', 'ui_part', 'with_derived_columns', 'without_reasoning',
         'writer_counts_tokens'],
   'the private schema holds exactly the helpers'
@@ -50,8 +52,10 @@ select is(
         where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
-        'jsonb_merge_patch', 'keep_reply_alive', 'search_conversations', 'set_conversation_summary', 'start_conversation',
-        'update_conversation_metadata', 'update_message'],
+        'jsonb_merge_patch', 'keep_reply_alive',
+        'release_reply', 'reply_release_state', 'resume_reply',
+        'search_conversations', 'set_conversation_summary', 'set_reply_outcome', 'start_conversation',
+        'stop_released_reply', 'update_conversation_metadata', 'update_message'],
   'authenticated may call every API function, and neither the purge nor the trigger function'
 );
 select is(
@@ -120,8 +124,10 @@ select is(
         where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation',
-        'keep_reply_alive', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
-        'start_conversation', 'update_message'],
+        'keep_reply_alive', 'purge_expired_conversations',
+        'release_reply', 'reply_release_state', 'resume_reply',
+        'search_conversations', 'set_conversation_summary', 'set_exact_token_count', 'set_reply_outcome',
+        'start_conversation', 'stop_released_reply', 'update_message'],
   'only the functions that write what clients may not, and search (whose words must reach its index), are security definer'
 );
 select is(
