@@ -233,7 +233,11 @@ function chatPart(part: UIMessage["parts"][number]): Node | null {
 function replyState(metadata: unknown): string | null {
   const { status, reason } = (metadata ?? {}) as { status?: string; reason?: string };
   if (status !== "incomplete") return null;
-  return reason === "model_error" ? "failed, retry" : reason === "time_limit" ? "cut at the time limit" : "stopped";
+  return reason === "model_error"
+    ? "failed, retry"
+    : reason === "time_limit"
+    ? "cut at the time limit"
+    : "stopped";
 }
 
 function renderChat(): void {

@@ -25,7 +25,7 @@ import type { Caller } from "../_shared/auth.ts";
 import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
 import { failureText, type ModelFailure, modelFailure } from "../_shared/chat/model_error.ts";
 import { type EndReason, setReplyOutcome } from "../_shared/chat/outcome.ts";
-import { releaseReply, releasingOnCancel, ReleaseWatch } from "../_shared/chat/release.ts";
+import { releaseReply, ReleaseWatch, releasingOnCancel } from "../_shared/chat/release.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
 import { instructionsFor, promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
 import { signedStorageUrls } from "../_shared/chat/storage.ts";
@@ -189,7 +189,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     let connected = true;
     let finished = false;
     const failed = (error: unknown): string => {
-      console.error("chat: the model call failed", error);
+      if (!failure) console.error("chat: the model call failed", error);
       failure ??= modelFailure(error);
       reason ??= "model_error";
       return failureText(failure);

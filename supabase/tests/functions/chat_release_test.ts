@@ -54,15 +54,28 @@ const waitReleased = (conversationId: string) =>
 
 /** The last message of a conversation as get-history format=ui answers it. */
 async function lastUiMessage(user: TestUser, conversationId: string) {
-  const ui = await call("get-history", { token: user.token, query: { conversation_id: conversationId, format: "ui" } });
+  const ui = await call("get-history", {
+    token: user.token,
+    query: { conversation_id: conversationId, format: "ui" },
+  });
   assert.equal(ui.status, 200, JSON.stringify(ui.body));
   return ui.body.messages.at(-1);
 }
 
 /** A message whose reply streams "So far" and is stored, its request closed by `abort`. */
-async function replyStreaming(url: string, model: typeof server.model, user: TestUser, conversationId: string) {
+async function replyStreaming(
+  url: string,
+  model: typeof server.model,
+  user: TestUser,
+  conversationId: string,
+) {
   const abort = new AbortController();
-  const response = await postChat(url, user, { id: conversationId, messages: [userMessage("Go")] }, abort.signal);
+  const response = await postChat(
+    url,
+    user,
+    { id: conversationId, messages: [userMessage("Go")] },
+    abort.signal,
+  );
   const call = await model.nextCall();
   call.send({ type: "text-start", id: "t" }, { type: "text-delta", id: "t", delta: "So far" });
   await until(chunksOf(response), (chunk) => chunk.type === "text-delta");
@@ -77,8 +90,16 @@ test("a closed request that a page resumes within the grace period goes on to it
   await waitReleased(conversationId);
   const resumed = await resume(otherInstance.url, alice, conversationId);
   assert.equal(resumed.status, 200);
-  await eventually(() => marks(conversationId), (mark) => !releasedSinceResume(mark), "the resume to be recorded");
-  model.send({ type: "text-delta", id: "t", delta: " and the rest." }, { type: "text-end", id: "t" }, finishPart());
+  await eventually(
+    () => marks(conversationId),
+    (mark) => !releasedSinceResume(mark),
+    "the resume to be recorded",
+  );
+  model.send(
+    { type: "text-delta", id: "t", delta: " and the rest." },
+    { type: "text-end", id: "t" },
+    finishPart(),
+  );
   model.end();
   const chunks = await allChunks(resumed);
   assert.equal(streamedText(chunks), "So far and the rest.", "the stored text replayed once, then the rest");
@@ -149,11 +170,19 @@ test("a page that resumed a reply and then closes releases it again; not resumed
   const closeResumed = new AbortController();
   const resumed = await resume(otherInstance.url, alice, conversationId, closeResumed.signal);
   await until(chunksOf(resumed), (chunk) => chunk.type === "text-delta");
-  await eventually(() => marks(conversationId), (mark) => !releasedSinceResume(mark), "the resume to be recorded");
+  await eventually(
+    () => marks(conversationId),
+    (mark) => !releasedSinceResume(mark),
+    "the resume to be recorded",
+  );
   closeResumed.abort();
   await waitReleased(conversationId);
   await model.aborted;
-  const reply = await eventually(() => storedReply(conversationId), (r) => r.status !== "in_progress", "the end");
+  const reply = await eventually(
+    () => storedReply(conversationId),
+    (r) => r.status !== "in_progress",
+    "the end",
+  );
   assert.deepEqual([reply.content, reply.status], ["So far", "incomplete"]);
 });
 
@@ -161,10 +190,12 @@ test("resume answers 204 for a conversation not stored yet, another user's and o
   const [alice, bob] = [await newUser(), await newUser()];
   const conversationId = crypto.randomUUID();
   const { call: model } = await replyStreaming(server.url, server.model, alice, conversationId);
-  for (const [user, id, what] of [
-    [bob, crypto.randomUUID(), "a conversation not stored yet"],
-    [bob, conversationId, "another user's conversation with a reply in progress"],
-  ] as const) {
+  for (
+    const [user, id, what] of [
+      [bob, crypto.randomUUID(), "a conversation not stored yet"],
+      [bob, conversationId, "another user's conversation with a reply in progress"],
+    ] as const
+  ) {
     const answer = await resume(otherInstance.url, user, id);
     assert.equal(answer.status, 204, what);
     assert.equal(await answer.text(), "");
@@ -176,7 +207,9 @@ test("resume answers 204 for a conversation not stored yet, another user's and o
   const finished = await resume(otherInstance.url, alice, conversationId);
   assert.equal(finished.status, 204, "a conversation without a reply in progress");
   for (const path of ["%E0%A4%A/stream", "%/stream", "not-a-uuid/stream"]) {
-    const answer = await fetch(`${otherInstance.url}/${path}`, { headers: { authorization: `Bearer ${alice.token}` } });
+    const answer = await fetch(`${otherInstance.url}/${path}`, {
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
     assert.equal(answer.status, 400, path);
     assert.equal((await answer.json()).error.code, "invalid_request");
   }
@@ -208,7 +241,10 @@ function compatibleChat(baseURL: string) {
     model: createOpenAI({ apiKey: "sk-test-secret", baseURL }).chat("compatible-model"),
     settings: { flushMs: 10, resumePollMs: 20 },
   });
-  const api = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, localApi({ functions: { chat } }));
+  const api = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    localApi({ functions: { chat } }),
+  );
   return { url: `http://127.0.0.1:${api.addr.port}/functions/v1/chat`, close: () => api.shutdown() };
 }
 
@@ -239,7 +275,10 @@ for (
 ) {
   test(`${what}: the browser gets a code, the provider's status and whether to retry, never a URL or key; the reply keeps it`, async () => {
     const model = openAiCompatibleServer(() => ({
-      fail: { status: 400, message: "bad request to https://internal.model.example/v1 with key sk-test-secret" },
+      fail: {
+        status: 400,
+        message: "bad request to https://internal.model.example/v1 with key sk-test-secret",
+      },
     }));
     const baseURL = failing ? model.baseUrl : `http://127.0.0.1:${freePort()}/v1`;
     const chat = compatibleChat(baseURL);

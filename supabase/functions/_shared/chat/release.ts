@@ -79,7 +79,7 @@ export class ReleaseWatch {
 
   private setHeld(held: boolean): void {
     this.held = held;
-    if (!held) for (const resolve of this.waiting.splice(0)) resolve();
+    if (!held) { for (const resolve of this.waiting.splice(0)) resolve(); }
   }
 
   private async watch(): Promise<void> {
