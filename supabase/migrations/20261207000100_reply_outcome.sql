@@ -69,8 +69,8 @@ create trigger conversation_messages_reply_outcome
 
 -- Input: a reply of the caller's (conversation and sequence_order); the reason it is about to end
 --   with (stopped, model_error, time_limit, taken_over); for model_error, the error as the browser
---   was told it: an object {code, message, provider_status?, rate_limited?, retryable?}, message up
---   to 500 characters.
+--   was told it: an object {code, message, provider_status?, rate_limited?, retryable?} (strings,
+--   a number, booleans), the code up to 64 characters, the message up to 500.
 -- Guarantees: while the reply is in progress, records the reason (and error) that the trigger
 --   settles when the reply becomes final (and, as any write, moves updated_at). Returns whether it was recorded: false when the reply is already final (its outcome
 --   stays what it was).
@@ -101,6 +101,9 @@ begin
     or jsonb_typeof(p_error -> 'message') is distinct from 'string'
     or length(p_error ->> 'message') > 500
     or length(p_error ->> 'code') > 64
+    or jsonb_typeof(coalesce(p_error -> 'provider_status', '0')) <> 'number'
+    or jsonb_typeof(coalesce(p_error -> 'rate_limited', 'false')) <> 'boolean'
+    or jsonb_typeof(coalesce(p_error -> 'retryable', 'false')) <> 'boolean'
     or exists (select from jsonb_object_keys(p_error) as k(key)
                where k.key not in ('code', 'message', 'provider_status', 'rate_limited', 'retryable'))
   ) then
