@@ -8,14 +8,13 @@
 import assert from "node:assert/strict";
 import { createOpenAI } from "@ai-sdk/openai";
 import * as esbuild from "esbuild";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "./chromium.ts";
 import { openAiCompatibleServer, type ScriptedAnswer } from "../../../local/openai_compatible_server.ts";
 import { projectRoot } from "../../../tools/db_migrate.ts";
 import { createChatHandler } from "../../functions/chat/handler.ts";
 import { eventually, storedReply } from "../functions/chat_support.ts";
 import { localApi, newUser, pool, test, type TestUser } from "../functions/helpers.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
 
 /** The page and its dependencies as one browser script. */
 async function bundlePage(): Promise<string> {
@@ -90,18 +89,8 @@ async function withStack(
     });
   });
   const pageUrl = `http://127.0.0.1:${site.addr.port}/`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
+
   try {
     await run({ model, user, browser, pageUrl, open: (path = "") => watchedPage(browser, pageUrl + path) });
   } finally {
@@ -156,6 +145,20 @@ const waitWords = (page: Page, count: number) =>
     `(document.querySelector("#messages li[data-role=assistant] .text")?.textContent ?? "").split(" ").length > ${count}`,
   );
 
+/** Waits until the page shows `text`'s reply whole and is ready, then checks it shows it exactly once. */
+async function wholeReplyShown(page: Page, text: string) {
+  await page.waitForFunction(
+    `document.querySelector("#messages li[data-role=assistant] .text")?.textContent === ${
+      JSON.stringify(FULL_TEXT)
+    }`,
+  );
+  await waitStatus(page, "ready");
+  assert.deepEqual(await shown(page), [
+    { role: "user", text, state: "" },
+    { role: "assistant", text: FULL_TEXT, state: "" },
+  ], "the reply once, whole");
+}
+
 async function send(page: Page, text: string) {
   await page.fill("#input", text);
   await page.click("#send");
@@ -186,16 +189,7 @@ test("useChat as the README shows it: a new chat opens without an error (resume 
     await waitStatus(page, "ready");
     assert.equal(await page.textContent("#error"), "");
     await send(page, "Hello");
-    await page.waitForFunction(
-      `document.querySelector("#messages li[data-role=assistant] .text")?.textContent === ${
-        JSON.stringify(FULL_TEXT)
-      }`,
-    );
-    await waitStatus(page, "ready");
-    assert.deepEqual(await shown(page), [
-      { role: "user", text: "Hello", state: "" },
-      { role: "assistant", text: FULL_TEXT, state: "" },
-    ]);
+    await wholeReplyShown(page, "Hello");
     assert.deepEqual(problems, []);
   });
 });
@@ -214,16 +208,7 @@ test("useChat as the README shows it: a reload mid-reply continues the reply to 
       // The reloaded page loaded the history and resumed: the reply is held no more.
       await eventually(() => releaseMark(conversationId), (mark) => mark.resumed, "the reload's resume");
       reloaded.open();
-      await page.waitForFunction(
-        `document.querySelector("#messages li[data-role=assistant] .text")?.textContent === ${
-          JSON.stringify(FULL_TEXT)
-        }`,
-      );
-      await waitStatus(page, "ready");
-      assert.deepEqual(await shown(page), [
-        { role: "user", text: "Tell me 45 words", state: "" },
-        { role: "assistant", text: FULL_TEXT, state: "" },
-      ], "the reply once, whole");
+      await wholeReplyShown(page, "Tell me 45 words");
       const reply = await storedReply(conversationId);
       assert.deepEqual([reply.content, reply.status], [FULL_TEXT, "completed"]);
       assert.equal(model.requests.length, 1, "one model call, never restarted");
@@ -322,16 +307,7 @@ test("useChat as the README shows it: a second tab follows the reply the first o
       await waitWords(second.page, 10);
       followed.open();
       for (const { page } of [first, second]) {
-        await page.waitForFunction(
-          `document.querySelector("#messages li[data-role=assistant] .text")?.textContent === ${
-            JSON.stringify(FULL_TEXT)
-          }`,
-        );
-        await waitStatus(page, "ready");
-        assert.deepEqual(await shown(page), [
-          { role: "user", text: "Tell me 45 words", state: "" },
-          { role: "assistant", text: FULL_TEXT, state: "" },
-        ]);
+        await wholeReplyShown(page, "Tell me 45 words");
       }
       assert.deepEqual([...first.problems, ...second.problems], []);
     },
