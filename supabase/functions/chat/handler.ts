@@ -200,7 +200,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       try {
         browser.enqueue(chunk);
       } catch {
-        connected = false;
+        onDisconnect(); // the stream is gone: as a closed request
       }
     };
 
