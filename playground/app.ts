@@ -232,6 +232,17 @@ function chatPart(part: UIMessage["parts"][number]): Node | null {
   return null;
 }
 
+/** A reply that did not complete, as its metadata tells (get-history format=ui, the stream's finish). */
+function replyState(metadata: unknown): string | null {
+  const { status, reason } = (metadata ?? {}) as { status?: string; reason?: string };
+  if (status !== "incomplete") return null;
+  return reason === "model_error"
+    ? "failed, retry"
+    : reason === "time_limit"
+    ? "cut at the time limit"
+    : "stopped";
+}
+
 function renderChat(): void {
   if (!chat) return;
   $("chat-messages").replaceChildren(...chat.messages.map((message) => {
@@ -240,6 +251,8 @@ function renderChat(): void {
     item.append(...message.parts.map(chatPart).filter((node): node is Node => node !== null));
     const usage = usageLine(message);
     if (usage) item.append(element("div", { className: "usage muted" }, usage));
+    const state = replyState(message.metadata);
+    if (state) item.append(element("em", { className: "reply-state" }, state));
     return item;
   }));
   const busy = chat.status === "submitted" || chat.status === "streaming";

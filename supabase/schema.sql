@@ -92,6 +92,7 @@ CREATE TABLE public.conversation_messages (
     parts jsonb,
     metadata jsonb,
     reasoning_token_count integer DEFAULT 0 NOT NULL,
+    reply_outcome jsonb,
     CONSTRAINT conversation_messages_calls_only_from_assistant CHECK (((role = 'assistant'::text) OR ((function_call IS NULL) AND (tool_calls IS NULL)))),
     CONSTRAINT conversation_messages_client_message_id_length CHECK (((char_length(client_message_id) >= 1) AND (char_length(client_message_id) <= 128))),
     CONSTRAINT conversation_messages_content_max_size CHECK ((char_length(content) <= 100000)),
@@ -106,6 +107,8 @@ CREATE TABLE public.conversation_messages (
     CONSTRAINT conversation_messages_parts_is_array CHECK ((jsonb_typeof(parts) = 'array'::text)),
     CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
     CONSTRAINT conversation_messages_reasoning_token_count_range CHECK (((reasoning_token_count >= 0) AND (reasoning_token_count <= 1000000))),
+    CONSTRAINT conversation_messages_reply_outcome_max_size CHECK (((reply_outcome IS NULL) OR (pg_column_size(reply_outcome) <= 2048))),
+    CONSTRAINT conversation_messages_reply_outcome_shape CHECK (((reply_outcome IS NULL) OR ((jsonb_typeof(reply_outcome) = 'object'::text) AND ((NOT (reply_outcome ? 'reason'::text)) OR ((reply_outcome ->> 'reason'::text) = ANY (ARRAY['stopped'::text, 'model_error'::text, 'time_limit'::text, 'taken_over'::text]))) AND ((NOT (reply_outcome ? 'error'::text)) OR (jsonb_typeof((reply_outcome -> 'error'::text)) = 'object'::text)) AND (((reply_outcome ->> 'reason'::text) IS NULL) OR (status <> 'completed'::text))))),
     CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
     CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
     CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'incomplete'::text]))),
@@ -172,6 +175,12 @@ COMMENT ON COLUMN public.conversation_messages.metadata IS 'The AI SDK UIMessage
 --
 
 COMMENT ON COLUMN public.conversation_messages.reasoning_token_count IS 'Tokens of the reasoning parts, which token_count leaves out (a model reads them only when asked).';
+
+--
+-- Name: COLUMN conversation_messages.reply_outcome; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.reply_outcome IS 'How a reply ended: {} completed, {"reason": …, "error"?: …} incomplete; null for messages not written as a reply in progress.';
 
 --
 -- Name: answered_call_ids(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -328,6 +337,25 @@ CREATE FUNCTION conversation_store.caller_reaches(p_conversation public.conversa
 $$;
 
 ALTER FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) OWNER TO postgres;
+
+--
+-- Name: callers_reply_in_progress(uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer DEFAULT NULL::integer) RETURNS uuid
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select m.id
+  from public.conversation_messages m
+  join public.conversations c on c.id = m.conversation_id
+  where m.conversation_id = p_conversation_id
+    and (p_sequence_order is null or m.sequence_order = p_sequence_order)
+    and m.status = 'in_progress'
+    and conversation_store.caller_reaches(c)
+$$;
+
+ALTER FUNCTION conversation_store.callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
 
 --
 -- Name: check_numbers(jsonb, text, text[], text[], numeric, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1339,6 +1367,30 @@ $$;
 ALTER FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) OWNER TO postgres;
 
 --
+-- Name: settle_reply_outcome(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.settle_reply_outcome() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if new.status = 'completed' then
+    new.reply_outcome := '{}'::jsonb;
+  elsif old.reply_outcome ? 'reason' then
+    new.reply_outcome := old.reply_outcome;
+  else
+    new.reply_outcome := jsonb_build_object('reason',
+      case when old.updated_at < now() - conversation_store.stale_reply_after() then 'taken_over'
+           else 'stopped' end);
+  end if;
+  return new;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.settle_reply_outcome() OWNER TO postgres;
+
+--
 -- Name: stale_reply_after(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1413,6 +1465,7 @@ declare
   v_part jsonb;
   v_result jsonb;
   v_ui jsonb[] := '{}';
+  v_metadata jsonb := p_message.metadata;
 begin
   for i in 0 .. jsonb_array_length(v_parts) - 1 loop
     v_part := v_parts -> i;
@@ -1428,12 +1481,19 @@ begin
     end if;
     v_ui := array_append(v_ui, conversation_store.ui_part(v_part));
   end loop;
+  if p_message.role = 'assistant' and (p_message.reply_outcome is not null or p_message.status <> 'completed') then
+    -- A reason recorded while the reply is in progress is what it is about to end with, not its state.
+    v_metadata := coalesce(v_metadata, '{}'::jsonb)
+      || jsonb_build_object('status', p_message.status)
+      || case when p_message.status = 'incomplete' then coalesce(p_message.reply_outcome, '{}'::jsonb)
+              else '{}'::jsonb end;
+  end if;
   return (jsonb_build_object(
       'id', coalesce(p_message.client_message_id, p_message.id::text),
       'role', case when p_message.role in ('tool', 'function') then 'assistant' else p_message.role end,
       'parts', to_jsonb(v_ui))
-    || case when p_message.metadata is null then '{}'::jsonb
-            else jsonb_build_object('metadata', p_message.metadata) end)::json;
+    || case when v_metadata is null then '{}'::jsonb
+            else jsonb_build_object('metadata', v_metadata) end)::json;
 end;
 $$;
 
@@ -2876,6 +2936,50 @@ $$;
 ALTER FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) OWNER TO postgres;
 
 --
+-- Name: release_reply(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message_id constant uuid := conversation_store.callers_reply_in_progress(p_conversation_id, p_sequence_order);
+begin
+  if v_message_id is null then
+    return false;
+  end if;
+  insert into conversation_store.reply_releases as r (message_id, released_at)
+  values (v_message_id, now())
+  on conflict (message_id) do update set released_at = excluded.released_at;
+  return true;
+end;
+$$;
+
+ALTER FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
+
+--
+-- Name: reply_release_state(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) RETURNS record
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select m.status,
+         case when r.released_at is not null and (r.resumed_at is null or r.resumed_at < r.released_at)
+              then extract(epoch from now() - r.released_at)::float8 end
+  from (select) as one
+  left join public.conversation_messages m
+    on m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order
+   and exists (select from public.conversations c
+               where c.id = m.conversation_id and conversation_store.caller_reaches(c))
+  left join conversation_store.reply_releases r on r.message_id = m.id
+$$;
+
+ALTER FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) OWNER TO postgres;
+
+--
 -- Name: reserve_usage(integer, uuid, uuid, text, boolean); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2961,6 +3065,29 @@ end;
 $$;
 
 ALTER FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) OWNER TO postgres;
+
+--
+-- Name: resume_reply(uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.resume_reply(p_conversation_id uuid) RETURNS SETOF public.conversation_messages
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message_id constant uuid := conversation_store.callers_reply_in_progress(p_conversation_id);
+begin
+  if v_message_id is null then
+    return;
+  end if;
+  insert into conversation_store.reply_releases as r (message_id, resumed_at)
+  values (v_message_id, now())
+  on conflict (message_id) do update set resumed_at = excluded.resumed_at;
+  return query select m.* from public.conversation_messages m where m.id = v_message_id;
+end;
+$$;
+
+ALTER FUNCTION public.resume_reply(p_conversation_id uuid) OWNER TO postgres;
 
 --
 -- Name: search_conversations(text, integer, jsonb, uuid, uuid); Type: FUNCTION; Schema: public; Owner: postgres
@@ -3243,6 +3370,59 @@ $$;
 ALTER FUNCTION public.set_model_price(p_model text, p_prices jsonb) OWNER TO postgres;
 
 --
+-- Name: set_reply_outcome(uuid, integer, text, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb DEFAULT NULL::jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message_id uuid;
+  v_status text;
+begin
+  if p_reason is null or p_reason not in ('stopped', 'model_error', 'time_limit', 'taken_over') then
+    raise exception 'reason must be stopped, model_error, time_limit or taken_over' using errcode = '22023';
+  end if;
+  if p_error is not null and (
+    jsonb_typeof(p_error) <> 'object'
+    or jsonb_typeof(p_error -> 'code') is distinct from 'string'
+    or jsonb_typeof(p_error -> 'message') is distinct from 'string'
+    or length(p_error ->> 'message') > 500
+    or length(p_error ->> 'code') > 64
+    or jsonb_typeof(coalesce(p_error -> 'provider_status', '0')) <> 'number'
+    or jsonb_typeof(coalesce(p_error -> 'rate_limited', 'false')) <> 'boolean'
+    or jsonb_typeof(coalesce(p_error -> 'retryable', 'false')) <> 'boolean'
+    or exists (select from jsonb_object_keys(p_error) as k(key)
+               where k.key not in ('code', 'message', 'provider_status', 'rate_limited', 'retryable'))
+  ) then
+    raise exception 'error must be {code, message, provider_status?, rate_limited?, retryable?}'
+      using errcode = '22023';
+  end if;
+
+  select m.id, m.status into v_message_id, v_status
+  from public.conversation_messages m
+  join public.conversations c on c.id = m.conversation_id
+  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order
+    and conversation_store.caller_reaches(c)
+  for update of m;
+  if not found then
+    raise exception 'message not found' using errcode = 'PT404';
+  end if;
+  if v_status <> 'in_progress' then
+    return false;
+  end if;
+
+  update public.conversation_messages m
+  set reply_outcome = jsonb_strip_nulls(jsonb_build_object('reason', p_reason, 'error', p_error))
+  where m.id = v_message_id;
+  return true;
+end;
+$$;
+
+ALTER FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) OWNER TO postgres;
+
+--
 -- Name: usage_plans; Type: TABLE; Schema: public; Owner: postgres
 --
 
@@ -3363,6 +3543,35 @@ Errors: 22023 the service role names no owner; 42501 not authenticated or p_user
   23503 the owner is not a user; 23514 retention out of range or metadata too large.
 Security definer because clients may not write conversations.user_id; the owner comes from the
   verified JWT claims, never from a parameter alone.';
+
+--
+-- Name: stop_released_reply(uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.stop_released_reply(p_conversation_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
+  for no key update;
+  if not found then
+    return false;
+  end if;
+  update public.conversation_messages m
+  set status = 'incomplete',
+      content = case when m.function_call is null and m.tool_calls is null and m.parts is null
+                     then coalesce(m.content, '') else m.content end
+  from conversation_store.reply_releases r
+  where m.conversation_id = p_conversation_id and m.status = 'in_progress'
+    and r.message_id = m.id and r.released_at is not null
+    and (r.resumed_at is null or r.resumed_at < r.released_at);
+  return found;
+end;
+$$;
+
+ALTER FUNCTION public.stop_released_reply(p_conversation_id uuid) OWNER TO postgres;
 
 --
 -- Name: touch_updated_at(); Type: FUNCTION; Schema: public; Owner: postgres
@@ -3714,6 +3923,24 @@ CREATE SEQUENCE conversation_store.memory_versions
 ALTER TABLE conversation_store.memory_versions OWNER TO postgres;
 
 --
+-- Name: reply_releases; Type: TABLE; Schema: conversation_store; Owner: postgres
+--
+
+CREATE TABLE conversation_store.reply_releases (
+    message_id uuid NOT NULL,
+    released_at timestamp with time zone,
+    resumed_at timestamp with time zone
+);
+
+ALTER TABLE conversation_store.reply_releases OWNER TO postgres;
+
+--
+-- Name: TABLE reply_releases; Type: COMMENT; Schema: conversation_store; Owner: postgres
+--
+
+COMMENT ON TABLE conversation_store.reply_releases IS 'When the last request streaming a reply closed early (released_at) and when a page last resumed it (resumed_at).';
+
+--
 -- Name: storage_objects_to_remove; Type: TABLE; Schema: conversation_store; Owner: postgres
 --
 
@@ -3792,6 +4019,13 @@ ALTER TABLE public.usage_plan_assignments OWNER TO postgres;
 --
 
 COMMENT ON TABLE public.usage_plan_assignments IS 'Users on a plan other than default (or guest, for anonymous users). Service role only.';
+
+--
+-- Name: reply_releases reply_releases_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE ONLY conversation_store.reply_releases
+    ADD CONSTRAINT reply_releases_pkey PRIMARY KEY (message_id);
 
 --
 -- Name: storage_objects_to_remove storage_objects_to_remove_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
@@ -3970,6 +4204,12 @@ CREATE INDEX idx_usage_ledger_user_created ON public.usage_ledger USING btree (u
 CREATE INDEX idx_usage_plan_assignments_plan ON public.usage_plan_assignments USING btree (plan);
 
 --
+-- Name: conversation_messages conversation_messages_reply_outcome; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversation_messages_reply_outcome BEFORE UPDATE OF status ON public.conversation_messages FOR EACH ROW WHEN (((old.status = 'in_progress'::text) AND (new.status <> 'in_progress'::text))) EXECUTE FUNCTION conversation_store.settle_reply_outcome();
+
+--
 -- Name: conversation_messages conversation_messages_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 --
 
@@ -3986,6 +4226,13 @@ CREATE TRIGGER conversations_touch_updated_at BEFORE UPDATE ON public.conversati
 --
 
 CREATE TRIGGER conversations_update_expires_at BEFORE INSERT OR UPDATE ON public.conversations FOR EACH ROW EXECUTE FUNCTION conversation_store.set_expires_at();
+
+--
+-- Name: reply_releases reply_releases_message_id_fkey; Type: FK CONSTRAINT; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE ONLY conversation_store.reply_releases
+    ADD CONSTRAINT reply_releases_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.conversation_messages(id) ON DELETE CASCADE;
 
 --
 -- Name: conversation_messages conversation_messages_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
@@ -4042,6 +4289,12 @@ ALTER TABLE ONLY public.usage_plan_assignments
 
 ALTER TABLE ONLY public.usage_plan_assignments
     ADD CONSTRAINT usage_plan_assignments_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: reply_releases; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE conversation_store.reply_releases ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: storage_objects_to_remove; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
@@ -4231,6 +4484,12 @@ GRANT INSERT(retention_seconds),UPDATE(retention_seconds) ON TABLE public.conver
 --
 
 REVOKE ALL ON FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) FROM PUBLIC;
+
+--
+-- Name: FUNCTION callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -4519,6 +4778,12 @@ REVOKE ALL ON FUNCTION conversation_store.set_expires_at() FROM PUBLIC;
 REVOKE ALL ON FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION settle_reply_outcome(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.settle_reply_outcome() FROM PUBLIC;
+
+--
 -- Name: FUNCTION stale_reply_after(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -4718,11 +4983,35 @@ GRANT ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, 
 GRANT ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION release_reply(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) TO authenticated;
+GRANT ALL ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) TO service_role;
+
+--
+-- Name: FUNCTION reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) TO authenticated;
+GRANT ALL ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) TO service_role;
+
+--
 -- Name: FUNCTION reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean); Type: ACL; Schema: public; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) TO authenticated;
+
+--
+-- Name: FUNCTION resume_reply(p_conversation_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.resume_reply(p_conversation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.resume_reply(p_conversation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.resume_reply(p_conversation_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
@@ -4754,6 +5043,14 @@ REVOKE ALL ON FUNCTION public.set_model_price(p_model text, p_prices jsonb) FROM
 GRANT ALL ON FUNCTION public.set_model_price(p_model text, p_prices jsonb) TO service_role;
 
 --
+-- Name: FUNCTION set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) TO service_role;
+
+--
 -- Name: TABLE usage_plans; Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -4773,6 +5070,14 @@ GRANT ALL ON FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) TO serv
 REVOKE ALL ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) TO authenticated;
 GRANT ALL ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) TO service_role;
+
+--
+-- Name: FUNCTION stop_released_reply(p_conversation_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.stop_released_reply(p_conversation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.stop_released_reply(p_conversation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.stop_released_reply(p_conversation_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION touch_updated_at(); Type: ACL; Schema: public; Owner: postgres

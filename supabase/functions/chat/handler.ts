@@ -5,8 +5,12 @@
  * POST chat `{ id, messages | message, trigger?, messageId? }` → a UI message stream (SSE): the
  * user's message is stored (once, by its id), a reply in progress is started, the model is called
  * on get_context's window, and the reply is written to the store while it streams to the browser.
- * GET chat?conversation_id=… or GET chat/<id>/stream → 204 when no reply is in progress, else the
- * reply replayed from the store and followed until it is final.
+ * GET chat?conversation_id=… or GET chat/<id>/stream → 204 when the caller has no reply in progress
+ * there (a conversation not stored yet and another user's alike), else the reply replayed from the
+ * store and followed until it is final.
+ *
+ * A request streaming a reply that closes early releases the reply: it ends as a Stop unless a page
+ * resumes it within the grace period (a reload), see _shared/chat/release.ts.
  */
 import {
   createUIMessageStreamResponse,
@@ -27,6 +31,9 @@ import {
   type TurnRecall,
   windowBudget,
 } from "../_shared/chat/memory.ts";
+import { failureText, type ModelFailure, modelFailure } from "../_shared/chat/model_error.ts";
+import { type EndReason, setReplyOutcome } from "../_shared/chat/outcome.ts";
+import { releaseReply, ReleaseWatch, releasingOnCancel } from "../_shared/chat/release.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
 import { guardedDownload, type GuardedDownloadOptions } from "../_shared/chat/download.ts";
 import { promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
@@ -95,9 +102,14 @@ function keepAlive(work: Promise<unknown>): void {
 
 const STREAM_PATH = /\/chat\/([^/]+)\/stream\/?$/;
 
-/** What a failed model call tells the browser: the error's message, never a stack. */
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : "the model failed";
+/** The id in a resume URL; a malformed escape stays as it is, and fails the schema's UUID check. */
+function streamPathId(pathname: string): string | undefined {
+  const id = pathname.match(STREAM_PATH)?.[1];
+  try {
+    return id === undefined ? undefined : decodeURIComponent(id);
+  } catch {
+    return id;
+  }
 }
 
 export function createChatHandler(options: ChatHandlerOptions = {}): (request: Request) => Promise<Response> {
@@ -143,13 +155,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           contextTokens,
           reserve,
         );
-        if (start.kind === "answered") {
-          return streamResponse(
-            followReply(caller, start.reply, settings.resumePollMs, httpRequest.signal),
-            start.reply,
-            await limitHeaders(caller),
-          );
-        }
+        if (start.kind === "answered") return follow(caller, start.reply, settings, httpRequest.signal);
         turn = start.turn;
       }
       const token = httpRequest.headers.get("authorization")?.replace(/^Bearer /i, "") ?? "";
@@ -173,20 +179,33 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     methods: ["GET"],
     schema: chatResumeRequest,
     input: (_request, url) => {
-      const id = url.pathname.match(STREAM_PATH)?.[1];
-      return id === undefined ? null : { conversation_id: decodedSegment(id) };
+      const id = streamPathId(url.pathname);
+      return id === undefined ? null : { conversation_id: id };
     },
     async handle(request, caller, httpRequest) {
       signedIn(caller);
       const reply = await replyInProgressOf(caller, request.conversation_id);
       if (!reply) return new Response(null, { status: 204, headers: await limitHeaders(caller) });
-      return streamResponse(
-        followReply(caller, reply, settingsNow().resumePollMs, httpRequest.signal),
-        reply,
-        await limitHeaders(caller),
-      );
+      return follow(caller, reply, settingsNow(), httpRequest.signal);
     },
   });
+
+  /** A stored reply replayed and followed; a reader gone before its end releases it. */
+  async function follow(
+    caller: Caller,
+    reply: StoredReply,
+    settings: ChatSettings,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const followed = followReply(caller, reply, settings.resumePollMs, signal);
+    return streamResponse(
+      settings.onDisconnect === "stop"
+        ? releasingOnCancel(followed, signal, () => releaseReply(caller, reply))
+        : followed,
+      reply,
+      await limitHeaders(caller),
+    );
+  }
 
   /**
    * The reply: the model's stream as UI message chunks, each applied to the stored parts (written in
@@ -209,22 +228,43 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     const meter = new UsageMeter(modelIdOf(model));
     const writer = new ReplyWriter(caller, turn.reply, parts, settings.flushMs);
     const stop = new AbortController();
-    const stopNow = () => stop.abort();
-    writer.stopped.signal.addEventListener("abort", stopNow);
-    const deadline = setTimeout(stopNow, settings.maxDurationMs);
+    let reason: EndReason | undefined;
+    let failure: ModelFailure | undefined;
+    const stopNow = (why?: EndReason) => {
+      if (stop.signal.aborted) return;
+      reason ??= why;
+      stop.abort();
+      watch.end();
+    };
+    writer.stopped.signal.addEventListener("abort", () => stopNow());
+    const deadline = setTimeout(() => stopNow("time_limit"), settings.maxDurationMs);
+    const watch = new ReleaseWatch(
+      caller,
+      turn.reply,
+      { graceMs: settings.resumeGraceMs, pollMs: settings.resumePollMs },
+      (why) => stopNow(why === "stopped" ? "stopped" : undefined),
+    );
     const onDisconnect = () => {
+      if (!connected) return;
       connected = false;
-      if (settings.onDisconnect === "stop") stopNow();
+      if (settings.onDisconnect === "stop" && !finished) watch.start();
     };
     disconnected.addEventListener("abort", onDisconnect);
     let connected = true;
+    let finished = false;
+    const failed = (error: unknown): string => {
+      if (!failure) console.error("chat: the model call failed", error);
+      failure ??= modelFailure(error);
+      reason ??= "model_error";
+      return failureText(failure);
+    };
     let browser: ReadableStreamDefaultController<UIMessageChunk>;
     const toBrowser = (chunk: UIMessageChunk) => {
       if (!connected) return;
       try {
         browser.enqueue(chunk);
       } catch {
-        connected = false;
+        onDisconnect(); // the stream is gone: as a closed request
       }
     };
 
@@ -252,7 +292,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         stream: result.stream.pipeThrough(meter.transform()),
         tools,
         sendStart: false,
-        onError: errorText,
+        onError: failed,
       });
     }
 
@@ -269,6 +309,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       let stored: Promise<void> = Promise.resolve();
       try {
         for await (const chunk of await modelChunks()) {
+          // A released reply reads nothing more from the model until a page resumes it.
+          await watch.ready();
+          if (stop.signal.aborted) break;
           if (chunk.type === "finish") {
             finishReason = chunk.finishReason;
             continue; // sent below, once the reply is final
@@ -279,13 +322,18 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         }
       } catch (error) {
         ended = "incomplete";
-        const text = errorText(error);
-        stored.then(() => toBrowser({ type: "error", errorText: text }));
+        const text = stop.signal.aborted ? undefined : failed(error);
+        if (text) stored.then(() => toBrowser({ type: "error", errorText: text }));
       }
       if (stop.signal.aborted) ended = "incomplete";
+      finished = true;
+      watch.end();
       clearTimeout(deadline);
       disconnected.removeEventListener("abort", onDisconnect);
       try {
+        if (ended === "incomplete" && reason) {
+          await setReplyOutcome(caller, turn.reply, reason, reason === "model_error" ? failure : undefined);
+        }
         const stored = await writer.finish(ended);
         const used = meter.result(parts.parts, turn.window);
         if (reservation) await settleUsage(reservation.reservation_id, meter.modelId, used);
@@ -319,15 +367,6 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   }
 
   return (request) => (request.method === "GET" ? resume(request) : send(request));
-}
-
-/** A path segment as text; a malformed escape (`%`, `%ZZ`) is a bad request, not a URIError. */
-function decodedSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new ApiError("invalid_request", "the conversation id in the path is not a valid escaped string");
-  }
 }
 
 function signedIn(caller: Caller): void {

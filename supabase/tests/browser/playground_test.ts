@@ -7,7 +7,8 @@
  */
 import { Buffer } from "node:buffer";
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium as launch } from "./chromium.ts";
 import { bundlePlayground, type PlaygroundConfig } from "../../../local/playground.ts";
 import { projectRoot } from "../../../tools/db_migrate.ts";
 import { localApi, newUser, pool, test } from "../functions/helpers.ts";
@@ -16,7 +17,6 @@ import { tools } from "../../functions/chat/tools.ts";
 import { demoModel } from "../../../local/mock_model.ts";
 import { eventually } from "../functions/chat_support.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = `${projectRoot}/test-artifacts`;
 
 /** The API on its own origin, counting the preflights it answers. */
@@ -63,20 +63,6 @@ const historyTexts = (page: Page) =>
 /** Waits until the history shows `count` messages. */
 const historyLength = (page: Page, count: number) =>
   page.waitForFunction(`document.querySelectorAll("#history li").length === ${count}`);
-
-const launch = () =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
 
 /**
  * A page in its own browser context that records what went wrong: uncaught errors, console errors,

@@ -114,8 +114,8 @@ select has_trigger('public', 'conversations', 'conversations_touch_updated_at', 
 select is(
   (select count(*)::int from pg_constraint
    where conrelid = 'public.conversation_messages'::regclass and conname like '%\_max\_size'),
-  5,
-  'content, function_call, tool_calls, parts and metadata have size limits'
+  6,
+  'content, function_call, tool_calls, parts, metadata and reply_outcome have size limits'
 );
 select is(
   (select count(*)::int from pg_constraint

@@ -6,26 +6,28 @@ select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1),
   array['append_messages', 'assign_usage_plan', 'delete_all_conversations', 'delete_conversation',
         'fork_conversation', 'get_context', 'get_memory', 'get_usage', 'get_usage_limits', 'keep_reply_alive',
-        'purge_expired_conversations', 'recall_messages', 'record_usage', 'reserve_usage',
-        'search_conversations', 'set_conversation_summary', 'set_model_price', 'set_usage_plan',
-        'start_conversation', 'touch_updated_at', 'update_conversation_metadata', 'update_message',
-        'write_memory'],
+        'purge_expired_conversations', 'recall_messages', 'record_usage', 'release_reply',
+        'reply_release_state', 'reserve_usage', 'resume_reply', 'search_conversations',
+        'set_conversation_summary', 'set_model_price', 'set_reply_outcome', 'set_usage_plan',
+        'start_conversation', 'stop_released_reply', 'touch_updated_at', 'update_conversation_metadata',
+        'update_message', 'write_memory'],
   'the public schema defines exactly the documented functions'
 );
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'conversation_store'::regnamespace order by 1),
   array['acting_user', 'answered_call_ids', 'any_word_query', 'caller_is_service_role', 'caller_reaches',
-        'check_numbers', 'check_parts', 'claim_regeneration', 'context_messages', 'conversation_json',
-        'estimate_part_tokens', 'estimate_reasoning_tokens', 'estimate_tokens', 'file_token_estimate',
-        'inline_file_max_chars', 'is_function_call', 'is_part_list', 'is_tool_call_list', 'json_or_text',
-        'jsonb_merge_patch', 'max_batch_bytes', 'max_file_parts', 'memory_entry_json', 'memory_max_entries',
-        'memory_max_tokens', 'message_json', 'message_parts', 'openai_message', 'openai_messages',
-        'page_max_bytes', 'part_problem', 'part_search_text', 'part_search_words', 'parts_content',
-        'parts_tool_calls', 'reclaim_conversation', 'reply_usage', 'result_is_error', 'search_words',
-        'semantic_candidates', 'semantic_recall_ready', 'set_exact_token_count', 'set_expires_at',
-        'settle_abandoned_usage', 'stale_reply_after', 'storage_objects', 'too_deep', 'tool_output_text',
-        'ui_message', 'ui_messages', 'ui_part', 'usage_allowance', 'usage_cost', 'usage_plan_of',
-        'with_derived_columns', 'with_reply_usage', 'without_reasoning', 'writer_counts_tokens'],
+        'callers_reply_in_progress', 'check_numbers', 'check_parts', 'claim_regeneration', 'context_messages',
+        'conversation_json', 'estimate_part_tokens', 'estimate_reasoning_tokens', 'estimate_tokens',
+        'file_token_estimate', 'inline_file_max_chars', 'is_function_call', 'is_part_list',
+        'is_tool_call_list', 'json_or_text', 'jsonb_merge_patch', 'max_batch_bytes', 'max_file_parts',
+        'memory_entry_json', 'memory_max_entries', 'memory_max_tokens', 'message_json', 'message_parts',
+        'openai_message', 'openai_messages', 'page_max_bytes', 'part_problem', 'part_search_text',
+        'part_search_words', 'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'reply_usage',
+        'result_is_error', 'search_words', 'semantic_candidates', 'semantic_recall_ready',
+        'set_exact_token_count', 'set_expires_at', 'settle_abandoned_usage', 'settle_reply_outcome',
+        'stale_reply_after', 'storage_objects', 'too_deep', 'tool_output_text', 'ui_message', 'ui_messages',
+        'ui_part', 'usage_allowance', 'usage_cost', 'usage_plan_of', 'with_derived_columns',
+        'with_reply_usage', 'without_reasoning', 'writer_counts_tokens'],
   'the private schema holds exactly the helpers'
 );
 
@@ -57,7 +59,8 @@ select is(
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
         'get_memory', 'get_usage', 'get_usage_limits', 'keep_reply_alive', 'recall_messages', 'record_usage',
-        'reserve_usage', 'search_conversations', 'set_conversation_summary', 'start_conversation',
+        'release_reply', 'reply_release_state', 'reserve_usage', 'resume_reply', 'search_conversations',
+        'set_conversation_summary', 'set_reply_outcome', 'start_conversation', 'stop_released_reply',
         'update_conversation_metadata', 'update_message', 'write_memory'],
   'authenticated may call every API function, and neither the purge nor the trigger function'
 );
@@ -130,9 +133,10 @@ select is(
         order by 1),
   array['append_messages', 'claim_regeneration', 'delete_all_conversations', 'delete_conversation',
         'fork_conversation', 'get_usage', 'get_usage_limits', 'keep_reply_alive',
-        'purge_expired_conversations', 'recall_messages', 'record_usage', 'reserve_usage',
-        'search_conversations', 'set_conversation_summary', 'set_exact_token_count', 'start_conversation',
-        'update_message', 'write_memory'],
+        'purge_expired_conversations', 'recall_messages', 'record_usage', 'release_reply',
+        'reply_release_state', 'reserve_usage', 'resume_reply', 'search_conversations',
+        'set_conversation_summary', 'set_exact_token_count', 'set_reply_outcome', 'start_conversation',
+        'stop_released_reply', 'update_message', 'write_memory'],
   'only the functions that write what clients may not, and search and recall (whose words must reach the index), are security definer'
 );
 select is(

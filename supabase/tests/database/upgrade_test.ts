@@ -269,7 +269,8 @@ Deno.test({
         },
         { role: "user", parts: [{ type: "text", text: "Thanks" }] },
         { role: "assistant", parts: [{ type: "text", text: "Done" }] },
-        { role: "assistant", parts: [{ type: "text", text: "" }] },
+        // A reply that ended incomplete says so (without a reason: none was kept then).
+        { role: "assistant", parts: [{ type: "text", text: "" }], metadata: { status: "incomplete" } },
       ], "old rows read correct in format ui: tool and function results folded into their calls");
       assert.equal(ids[1], "u1", "a UIMessage id is the client_message_id where one was set");
 

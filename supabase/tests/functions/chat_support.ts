@@ -20,7 +20,7 @@ export function chatServer(options: Omit<ChatHandlerOptions, "model"> = {}): Cha
   const chat = createChatHandler({
     ...options,
     model: model.model,
-    settings: { flushMs: 10, resumePollMs: 20, ...options.settings },
+    settings: { flushMs: 10, resumePollMs: 20, resumeGraceMs: 300, ...options.settings },
   });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },

@@ -99,7 +99,7 @@ test("a second message while a reply streams is refused with 409 reply_in_progre
   assert.deepEqual((await history(alice, conversationId)).map((m) => m.content), ["First", "Done."]);
 });
 
-test("a model error mid-stream stores the reply incomplete with its text, and the browser gets an error chunk", async () => {
+test("a model error mid-stream stores the reply incomplete with its text, and the browser gets a safe error chunk", async () => {
   const alice = await newUser();
   const conversationId = crypto.randomUUID();
   const response = postChat(server.url, alice, { id: conversationId, messages: [userMessage("Fail")] });
@@ -111,7 +111,8 @@ test("a model error mid-stream stores the reply incomplete with its text, and th
   const after = (await rest(chunks)).map((chunk) =>
     chunk.type === "error" ? `error: ${chunk.errorText}` : chunk.type
   );
-  assert.ok(after.includes("error: the provider hung up"), after.join());
+  assert.ok(after.includes("error: model_error: the model failed"), after.join());
+  assert.ok(!after.join().includes("hung up"), "the provider's own text stays in the log");
   const reply = await storedReply(conversationId);
   assert.deepEqual([reply.content, reply.status], ["Half a", "incomplete"]);
 });
@@ -169,6 +170,7 @@ test("the owner's incomplete update stops the model; the reply keeps what was st
   assert.deepEqual(metadata, {
     conversation_id: conversationId,
     status: "incomplete",
+    reason: "stopped",
     model: "mock-model-id",
   });
   assert.equal((usage as { estimated?: boolean }).estimated, true, "a stopped reply's usage is an estimate");
@@ -183,7 +185,7 @@ test("resume answers 204 without a reply in progress, else replays and follows i
     fetch(`${otherInstance.url}${path}`, { headers: { authorization: `Bearer ${alice.token}` } });
 
   const none = await resume(`?conversation_id=${conversationId}`);
-  assert.equal(none.status, 404, "an unknown conversation");
+  assert.equal(none.status, 204, "a conversation not stored yet");
   await none.body?.cancel();
 
   const writing = postChat(server.url, alice, { id: conversationId, messages: [userMessage("Long one")] });

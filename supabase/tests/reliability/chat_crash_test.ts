@@ -70,6 +70,7 @@ test("a chat process killed mid-stream leaves exactly the streamed text, which t
     assert.deepEqual(finish.type === "finish" && finish.messageMetadata, {
       conversation_id: conversationId,
       status: "incomplete",
+      reason: "taken_over",
     });
 
     const next = await postChat(

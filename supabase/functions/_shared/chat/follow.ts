@@ -13,11 +13,15 @@ import { ApiError } from "../errors.ts";
 import { ReplayCursor } from "./parts.ts";
 import { readReply, STALE_REPLY_SECONDS, type StoredReply } from "./reply_store.ts";
 
-/** The metadata every chat stream carries on its start and finish chunks. */
+/**
+ * The metadata every chat stream carries on its start and finish chunks; on finish, the reply's
+ * status and, when incomplete, why (as get-history format=ui has it).
+ */
 export function replyMetadata(reply: StoredReply, status?: string): Record<string, unknown> {
-  return status === undefined
-    ? { conversation_id: reply.conversationId }
-    : { conversation_id: reply.conversationId, status };
+  if (status === undefined) return { conversation_id: reply.conversationId };
+  // A reply whose writer went silent is taken over by the next message, and then stored so.
+  const outcome = reply.status === "in_progress" ? { reason: "taken_over" } : reply.outcome;
+  return { conversation_id: reply.conversationId, status, ...(status === "incomplete" ? outcome : {}) };
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {

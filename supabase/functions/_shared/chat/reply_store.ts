@@ -14,6 +14,7 @@ import { countMessageTokens, countReasoningTokens, withTokenCounts } from "../to
 import type { UIMessage } from "ai";
 import type { Part } from "../parts.ts";
 import { type StoreMessageInput, toStoreMessage } from "../ui_parts.ts";
+import type { ReplyOutcome } from "./outcome.ts";
 import type { ReplyParts } from "./parts.ts";
 import { canonicalJson } from "./provenance.ts";
 
@@ -31,6 +32,8 @@ export interface StoredReply {
   parts: Part[];
   /** Seconds since the reply last changed. */
   silentSeconds: number;
+  /** How it ended (null: never a reply in progress, or from before outcomes were kept). */
+  outcome: ReplyOutcome | null;
 }
 
 /** What a model call needs: the window (get_context's rules) and the conversation's metadata. */
@@ -57,7 +60,7 @@ const parseJson = (value: unknown) => JSON.parse((value as RawJson).text);
 
 /** The reply columns every read selects, from a message aliased m. */
 const REPLY_COLUMNS = sql`m.conversation_id, m.sequence_order, m.client_message_id, m.status,
-  m.parts, m.content,
+  m.parts, m.content, m.reply_outcome,
   extract(epoch from now() - m.updated_at)::float8 as silent_seconds`;
 
 function toReply(row: Row): StoredReply {
@@ -70,6 +73,7 @@ function toReply(row: Row): StoredReply {
     parts: (row.parts as Part[] | null) ??
       (row.content ? [{ type: "text", text: row.content as string }] : []),
     silentSeconds: row.silent_seconds as number,
+    outcome: row.reply_outcome as ReplyOutcome | null,
   };
 }
 
@@ -79,7 +83,9 @@ function toReply(row: Row): StoredReply {
  * stored, as what, and already has its reply.
  */
 async function lookUp(caller: Caller, conversationId: string, clientMessageId: string) {
-  const [[conversation], found] = await asCaller(caller, [
+  const [, [conversation], found] = await asCaller(caller, [
+    // A reply whose page closed (a Stop) and was not resumed ends here, so Stop then send just works.
+    sql`select public.stop_released_reply(${conversationId})`,
     // pinned_tokens: what every window holds before any turn (get_context's pinned prompt and summary).
     sql`select c.metadata, c.last_sequence,
                coalesce(c.summary_token_count, 0) + coalesce((
@@ -211,15 +217,14 @@ export async function startRegeneration(
   return turnOf(reply, context, reserved?.[0]);
 }
 
-/** The reply in progress of a conversation, or null. */
+/**
+ * The caller's reply in progress in a conversation, recorded as resumed (release.ts), or null: the
+ * same for a conversation that does not exist, is not live or is another user's (no oracle).
+ */
 export async function replyInProgressOf(caller: Caller, conversationId: string): Promise<StoredReply | null> {
-  const [[conversation], [reply]] = await asCaller(caller, [
-    sql`select from public.conversations as c where c.id = ${conversationId}
-          and (c.expires_at is null or c.expires_at > now())`,
-    sql`select ${REPLY_COLUMNS} from public.conversation_messages as m
-        where m.conversation_id = ${conversationId} and m.status = 'in_progress'`,
+  const [[reply]] = await asCaller(caller, [
+    sql`select ${REPLY_COLUMNS} from public.resume_reply(${conversationId}) as m`,
   ]);
-  if (!conversation) throw new ApiError("not_found", "conversation not found");
   return reply ? toReply(reply) : null;
 }
 

@@ -14,9 +14,12 @@
  * - CHAT_RESUME_POLL_MS (default 250): how often a resumed stream reads the reply.
  * - CHAT_MAX_DURATION_MS (default 140000): a reply still streaming then is ended `incomplete` by
  *   the function itself, before the Edge Runtime's wall clock (150 s on the free plan) stops it.
- * - CHAT_ON_DISCONNECT: `stop` (default: a closed request is the user's Stop) or `continue` (the
+ * - CHAT_ON_DISCONNECT: `stop` (default: a closed request releases the reply; unless a page resumes
+ *   it within CHAT_RESUME_GRACE_MS it ends as the user's Stop, see release.ts) or `continue` (the
  *   reply is generated to its end after the browser went away; Stop is then the owner's
  *   update-message `status: "incomplete"`).
+ * - CHAT_RESUME_GRACE_MS (default 5000): how long a released reply waits for a resume (a reload)
+ *   before it ends as a Stop; meanwhile nothing more is read from the model.
  */
 import { createOpenAI } from "@ai-sdk/openai";
 import type { LanguageModel } from "ai";
@@ -34,6 +37,7 @@ export interface ChatSettings {
   resumePollMs: number;
   maxDurationMs: number;
   onDisconnect: "stop" | "continue";
+  resumeGraceMs: number;
 }
 
 function whole(name: string, fallback: number, min: number, max: number): number {
@@ -58,6 +62,7 @@ export function chatSettings(): ChatSettings {
     resumePollMs: whole("CHAT_RESUME_POLL_MS", 250, 10, 10_000),
     maxDurationMs: whole("CHAT_MAX_DURATION_MS", 140_000, 1_000, 3_600_000),
     onDisconnect,
+    resumeGraceMs: whole("CHAT_RESUME_GRACE_MS", 5_000, 0, 60_000),
   };
 }
 

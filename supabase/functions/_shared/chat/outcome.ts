@@ -1,0 +1,32 @@
+/**
+ * How a reply ended, kept with it (supabase/migrations/20261207000100_reply_outcome.sql): the
+ * reason an incomplete reply stopped and, for a failed model call, the error as the browser was
+ * told it. get-history format=ui and the stream's `finish` carry it in the message's metadata.
+ */
+import type { Caller } from "../auth.ts";
+import { asCaller, sql } from "../db.ts";
+import type { ModelFailure } from "./model_error.ts";
+
+export type EndReason = "stopped" | "model_error" | "time_limit" | "taken_over";
+
+/** A reply's `reply_outcome` column: {} completed, the reason (and error) when incomplete. */
+export interface ReplyOutcome {
+  reason?: EndReason;
+  error?: ModelFailure;
+}
+
+/**
+ * Records the reason (and error) a reply in progress is about to end with; the database settles
+ * it when the status becomes final. A reply already final keeps the outcome it has.
+ */
+export async function setReplyOutcome(
+  caller: Caller,
+  reply: { conversationId: string; sequence: number },
+  reason: EndReason,
+  error?: ModelFailure,
+): Promise<void> {
+  await asCaller(caller, [
+    sql`select public.set_reply_outcome(${reply.conversationId}, ${reply.sequence}, ${reason},
+                                        ${error ?? null}::jsonb)`,
+  ]);
+}
