@@ -203,6 +203,21 @@ $$;
 ALTER FUNCTION conversation_store.caller_is_service_role() OWNER TO postgres;
 
 --
+-- Name: tags_are_valid(text[]); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.tags_are_valid(p_tags text[]) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select p_tags = conversation_store.normalize_tags(p_tags)
+     and not exists (select from unnest(p_tags) as tag
+                     where char_length(tag) > 32 or tag ~ '[,[:cntrl:]]')
+$$;
+
+ALTER FUNCTION conversation_store.tags_are_valid(p_tags text[]) OWNER TO postgres;
+
+--
 -- Name: conversations; Type: TABLE; Schema: public; Owner: postgres
 --
 
@@ -222,6 +237,11 @@ CREATE TABLE public.conversations (
     summary_token_count integer,
     forked_from_conversation_id uuid,
     forked_from_sequence integer,
+    title text,
+    title_source text,
+    pinned boolean DEFAULT false NOT NULL,
+    archived boolean DEFAULT false NOT NULL,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT conversations_forked_from_sequence_positive CHECK ((forked_from_sequence >= 1)),
     CONSTRAINT conversations_last_sequence_not_negative CHECK ((last_sequence >= 0)),
     CONSTRAINT conversations_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
@@ -230,7 +250,12 @@ CREATE TABLE public.conversations (
     CONSTRAINT conversations_summary_complete CHECK ((((summary IS NULL) = (summary_through_sequence IS NULL)) AND ((summary IS NULL) = (summary_token_count IS NULL)))),
     CONSTRAINT conversations_summary_max_size CHECK ((char_length(summary) <= 100000)),
     CONSTRAINT conversations_summary_through_sequence_range CHECK (((summary_through_sequence >= 1) AND (summary_through_sequence <= last_sequence))),
-    CONSTRAINT conversations_summary_token_count_range CHECK (((summary_token_count >= 0) AND (summary_token_count <= 1000000)))
+    CONSTRAINT conversations_summary_token_count_range CHECK (((summary_token_count >= 0) AND (summary_token_count <= 1000000))),
+    CONSTRAINT conversations_tags_max_count CHECK ((cardinality(tags) <= 10)),
+    CONSTRAINT conversations_tags_valid CHECK (conversation_store.tags_are_valid(tags)),
+    CONSTRAINT conversations_title_length CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200))),
+    CONSTRAINT conversations_title_one_line CHECK ((title !~ '[[:cntrl:]]'::text)),
+    CONSTRAINT conversations_title_source CHECK ((((title IS NULL) = (title_source IS NULL)) AND ((title_source IS NULL) OR (title_source = ANY (ARRAY['user'::text, 'generated'::text])))))
 );
 
 ALTER TABLE public.conversations OWNER TO postgres;
@@ -294,6 +319,36 @@ COMMENT ON COLUMN public.conversations.forked_from_conversation_id IS 'The conve
 --
 
 COMMENT ON COLUMN public.conversations.forked_from_sequence IS 'The last message copied from the source: messages 1..forked_from_sequence began as copies.';
+
+--
+-- Name: COLUMN conversations.title; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.title IS 'The conversation''s title: at most 200 characters on one line; null when it has none.';
+
+--
+-- Name: COLUMN conversations.title_source; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.title_source IS '''user'' or ''generated'' (by chat); a generated title never replaces a user''s. Null without a title.';
+
+--
+-- Name: COLUMN conversations.pinned; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.pinned IS 'Listed before the others.';
+
+--
+-- Name: COLUMN conversations.archived; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.archived IS 'Left out of lists and searches unless archived ones are asked for.';
+
+--
+-- Name: COLUMN conversations.tags; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.tags IS 'At most 10 distinct normalised labels (1 to 32 characters, lower case), sorted.';
 
 --
 -- Name: caller_reaches(public.conversations); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -412,6 +467,8 @@ CREATE FUNCTION conversation_store.conversation_json(p_conversation public.conve
     AS $$
   select json_build_object(
     'id', p_conversation.id, 'user_id', p_conversation.user_id, 'video_id', p_conversation.video_id,
+    'title', p_conversation.title, 'pinned', p_conversation.pinned, 'archived', p_conversation.archived,
+    'tags', to_json(p_conversation.tags),
     'metadata', p_conversation.metadata, 'last_sequence', p_conversation.last_sequence,
     'created_at', p_conversation.created_at, 'updated_at', p_conversation.updated_at,
     'retention_seconds', p_conversation.retention_seconds, 'expires_at', p_conversation.expires_at,
@@ -641,6 +698,59 @@ CREATE FUNCTION conversation_store.message_parts(p_message public.conversation_m
 $$;
 
 ALTER FUNCTION conversation_store.message_parts(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: normalize_labels(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.normalize_labels() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  new.title := conversation_store.normalize_title(new.title);
+  new.tags := conversation_store.normalize_tags(new.tags);
+  if tg_op = 'INSERT' or new.title is distinct from old.title then
+    if tg_op = 'INSERT' or new.title_source is not distinct from old.title_source then
+      new.title_source := case when new.title is null then null else 'user' end;
+    end if;
+  end if;
+  if new.title is null then
+    new.title_source := null;
+  end if;
+  return new;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.normalize_labels() OWNER TO postgres;
+
+--
+-- Name: normalize_tags(text[]); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.normalize_tags(p_tags text[]) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(array_agg(distinct normalized.tag order by normalized.tag), '{}')
+  from (select lower(conversation_store.normalize_title(tag)) collate "C" as tag from unnest(p_tags) as tag) as normalized
+  where normalized.tag is not null
+$$;
+
+ALTER FUNCTION conversation_store.normalize_tags(p_tags text[]) OWNER TO postgres;
+
+--
+-- Name: normalize_title(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.normalize_title(p_title text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select nullif(regexp_replace(btrim(p_title, E' \t\n\r\f\v'), '\s+', ' ', 'g'), '')
+$$;
+
+ALTER FUNCTION conversation_store.normalize_title(p_title text) OWNER TO postgres;
 
 --
 -- Name: openai_message(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1018,6 +1128,27 @@ $$;
 ALTER FUNCTION conversation_store.set_expires_at() OWNER TO postgres;
 
 --
+-- Name: set_generated_title(uuid, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with written as (
+    update public.conversations as c
+    set title = p_title, title_source = 'generated'
+    where c.id = p_conversation_id and c.title is null and conversation_store.caller_reaches(c)
+    returning c.title
+  )
+  select coalesce((select w.title from written w),
+                  (select c.title from public.conversations c
+                   where c.id = p_conversation_id and conversation_store.caller_reaches(c)))
+$$;
+
+ALTER FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) OWNER TO postgres;
+
+--
 -- Name: stale_reply_after(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1044,6 +1175,30 @@ CREATE FUNCTION conversation_store.storage_objects(p_parts jsonb) RETURNS TABLE(
 $$;
 
 ALTER FUNCTION conversation_store.storage_objects(p_parts jsonb) OWNER TO postgres;
+
+--
+-- Name: sync_conversation_tags(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.sync_conversation_tags() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' and old.tags is distinct from new.tags then
+    delete from public.conversation_tags as t
+    where t.conversation_id = new.id and t.tag <> all (new.tags);
+  end if;
+  insert into public.conversation_tags as t (conversation_id, tag, user_id, archived, pinned, updated_at)
+  select new.id, tag, new.user_id, new.archived, new.pinned, new.updated_at from unnest(new.tags) as tag
+  on conflict (conversation_id, tag) do update
+    set user_id = excluded.user_id, archived = excluded.archived, pinned = excluded.pinned,
+        updated_at = excluded.updated_at;
+  return null;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.sync_conversation_tags() OWNER TO postgres;
 
 --
 -- Name: tool_output_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1982,10 +2137,10 @@ $$;
 ALTER FUNCTION public.purge_expired_conversations(p_batch_size integer) OWNER TO postgres;
 
 --
--- Name: search_conversations(text, integer, jsonb, uuid, uuid); Type: FUNCTION; Schema: public; Owner: postgres
+-- Name: search_conversations(text, integer, jsonb, uuid, uuid, boolean, text); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-CREATE FUNCTION public.search_conversations(p_query text, p_limit integer DEFAULT 20, p_cursor jsonb DEFAULT NULL::jsonb, p_video_id uuid DEFAULT NULL::uuid, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+CREATE FUNCTION public.search_conversations(p_query text, p_limit integer DEFAULT 20, p_cursor jsonb DEFAULT NULL::jsonb, p_video_id uuid DEFAULT NULL::uuid, p_user_id uuid DEFAULT NULL::uuid, p_archived boolean DEFAULT false, p_tag text DEFAULT NULL::text) RETURNS json
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
@@ -2000,6 +2155,7 @@ declare
   c_less_than constant text := U&'\E002';
   v_user uuid;
   v_query tsquery;
+  v_tags text[];
   v_after_rank real;
   v_after_updated_at timestamptz;
   v_after_id uuid;
@@ -2010,6 +2166,15 @@ begin
   end if;
   if p_limit is null or p_limit not between 1 and 50 then
     raise exception 'p_limit must be between 1 and 50' using errcode = '22023';
+  end if;
+  if p_archived is null then
+    raise exception 'p_archived must be true or false' using errcode = '22023';
+  end if;
+  if p_tag is not null then
+    v_tags := conversation_store.normalize_tags(array[p_tag]);
+    if cardinality(v_tags) = 0 then
+      raise exception 'p_tag must hold a character other than whitespace' using errcode = '22023';
+    end if;
   end if;
   v_user := conversation_store.acting_user(p_user_id);
   if p_cursor is not null then
@@ -2039,15 +2204,33 @@ begin
       and m.role in ('user', 'assistant') and m.status <> 'in_progress'
     limit c_ranked_matches
   ),
+  titled as (
+    -- Titles, through idx_conversations_title_search.
+    select c.id as conversation_id, ts_rank_cd(conversation_store.search_words(c.title), v_query) as rank
+    from public.conversations c
+    where (v_user is null or c.user_id = v_user) and c.title is not null
+      and conversation_store.search_words(c.title) @@ v_query
+    limit c_ranked_matches
+  ),
+  best_hits as materialized (
+    -- Each conversation's best match, by title or message: aggregated once, not per conversation.
+    select hit.conversation_id, max(hit.rank) as rank
+    from (select f.conversation_id, f.rank from found f
+          union all
+          select t.conversation_id, t.rank from titled t) as hit
+    group by hit.conversation_id
+  ),
   ranked as (
-    select c, best.rank
-    from (select f.conversation_id, max(f.rank) as rank from found f group by f.conversation_id) as best
-    join public.conversations c on c.id = best.conversation_id
+    select c, best_hits.rank
+    from best_hits
+    join public.conversations c on c.id = best_hits.conversation_id
     where (c.expires_at is null or c.expires_at > now())
       and (v_user is null or c.user_id = v_user)
+      and c.archived = p_archived
+      and (v_tags is null or c.tags @> v_tags)
       and (p_video_id is null or c.video_id = p_video_id)
-      and (p_cursor is null or (best.rank, c.updated_at, c.id) < (v_after_rank, v_after_updated_at, v_after_id))
-    order by best.rank desc, c.updated_at desc, c.id desc
+      and (p_cursor is null or (best_hits.rank, c.updated_at, c.id) < (v_after_rank, v_after_updated_at, v_after_id))
+    order by best_hits.rank desc, c.updated_at desc, c.id desc
     limit p_limit + 1
   ),
   results as (
@@ -2056,10 +2239,10 @@ begin
            json_build_object(
              'conversation', conversation_store.conversation_json(r.c),
              'matches', (
-               select json_agg(json_build_object(
+               select coalesce(json_agg(json_build_object(
                         'sequence_order', best.sequence_order, 'role', best.role,
                         'snippet', marked.snippet, 'highlights', marked.highlights
-                      ) order by best.rank desc, best.sequence_order desc)
+                      ) order by best.rank desc, best.sequence_order desc), '[]'::json)
                from (
                  select f.* from found f where f.conversation_id = (r.c).id
                  order by f.rank desc, f.sequence_order desc limit 3
@@ -2108,7 +2291,7 @@ begin
 end;
 $$;
 
-ALTER FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) OWNER TO postgres;
+ALTER FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) OWNER TO postgres;
 
 --
 -- Name: set_conversation_summary(uuid, text, integer, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2418,6 +2601,27 @@ ALTER TABLE conversation_store.storage_objects_to_remove OWNER TO postgres;
 COMMENT ON TABLE conversation_store.storage_objects_to_remove IS 'Storage objects referenced by deleted messages, for a job to remove through the Storage API (oldest queued_at first).';
 
 --
+-- Name: conversation_tags; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.conversation_tags (
+    conversation_id uuid NOT NULL,
+    tag text NOT NULL,
+    user_id uuid NOT NULL,
+    archived boolean NOT NULL,
+    pinned boolean NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+ALTER TABLE public.conversation_tags OWNER TO postgres;
+
+--
+-- Name: TABLE conversation_tags; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.conversation_tags IS 'One row per tag of a conversation, with a copy of its list order, for paging one tag. Kept by a trigger.';
+
+--
 -- Name: storage_objects_to_remove storage_objects_to_remove_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
 --
 
@@ -2444,6 +2648,13 @@ ALTER TABLE ONLY public.conversation_messages
 
 ALTER TABLE public.conversation_messages
     ADD CONSTRAINT conversation_messages_tool_calls_shape CHECK (((tool_calls IS NULL) OR conversation_store.is_tool_call_list(tool_calls))) NOT VALID;
+
+--
+-- Name: conversation_tags conversation_tags_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.conversation_tags
+    ADD CONSTRAINT conversation_tags_pkey PRIMARY KEY (conversation_id, tag);
 
 --
 -- Name: conversations conversations_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
@@ -2484,6 +2695,12 @@ CREATE INDEX idx_conversation_messages_search ON public.conversation_messages US
 CREATE INDEX idx_conversation_messages_search_parts ON public.conversation_messages USING gin (user_id, conversation_store.part_search_words(parts)) WHERE ((parts IS NOT NULL) AND (role = ANY (ARRAY['user'::text, 'assistant'::text])) AND (status <> 'in_progress'::text));
 
 --
+-- Name: idx_conversation_tags_list; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_conversation_tags_list ON public.conversation_tags USING btree (user_id, tag, archived, pinned DESC, updated_at DESC, conversation_id DESC);
+
+--
 -- Name: idx_conversations_expires_at; Type: INDEX; Schema: public; Owner: postgres
 --
 
@@ -2496,10 +2713,16 @@ CREATE INDEX idx_conversations_expires_at ON public.conversations USING btree (e
 CREATE INDEX idx_conversations_forked_from ON public.conversations USING btree (forked_from_conversation_id) WHERE (forked_from_conversation_id IS NOT NULL);
 
 --
--- Name: idx_conversations_user_id; Type: INDEX; Schema: public; Owner: postgres
+-- Name: idx_conversations_title_search; Type: INDEX; Schema: public; Owner: postgres
 --
 
-CREATE INDEX idx_conversations_user_id ON public.conversations USING btree (user_id, updated_at DESC, id DESC);
+CREATE INDEX idx_conversations_title_search ON public.conversations USING gin (user_id, conversation_store.search_words(title)) WHERE (title IS NOT NULL);
+
+--
+-- Name: idx_conversations_user_list; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_conversations_user_list ON public.conversations USING btree (user_id, archived, pinned DESC, updated_at DESC, id DESC);
 
 --
 -- Name: idx_conversations_video_id; Type: INDEX; Schema: public; Owner: postgres
@@ -2512,6 +2735,24 @@ CREATE INDEX idx_conversations_video_id ON public.conversations USING btree (vid
 --
 
 CREATE TRIGGER conversation_messages_touch_updated_at BEFORE UPDATE ON public.conversation_messages FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
+
+--
+-- Name: conversations conversations_normalize_labels; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversations_normalize_labels BEFORE INSERT OR UPDATE OF title, title_source, tags ON public.conversations FOR EACH ROW EXECUTE FUNCTION conversation_store.normalize_labels();
+
+--
+-- Name: conversations conversations_sync_tags; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversations_sync_tags AFTER UPDATE ON public.conversations FOR EACH ROW WHEN (((new.tags <> '{}'::text[]) OR (old.tags <> '{}'::text[]))) EXECUTE FUNCTION conversation_store.sync_conversation_tags();
+
+--
+-- Name: conversations conversations_sync_tags_on_insert; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversations_sync_tags_on_insert AFTER INSERT ON public.conversations FOR EACH ROW WHEN ((new.tags <> '{}'::text[])) EXECUTE FUNCTION conversation_store.sync_conversation_tags();
 
 --
 -- Name: conversations conversations_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
@@ -2531,6 +2772,13 @@ CREATE TRIGGER conversations_update_expires_at BEFORE INSERT OR UPDATE ON public
 
 ALTER TABLE ONLY public.conversation_messages
     ADD CONSTRAINT conversation_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
+-- Name: conversation_tags conversation_tags_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.conversation_tags
+    ADD CONSTRAINT conversation_tags_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
 
 --
 -- Name: conversations conversations_forked_from_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
@@ -2565,6 +2813,12 @@ CREATE POLICY "users read their own queued files" ON conversation_store.storage_
 ALTER TABLE public.conversation_messages ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: conversation_tags; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversation_tags ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: conversations; Type: ROW SECURITY; Schema: public; Owner: postgres
 --
 
@@ -2587,6 +2841,12 @@ CREATE POLICY "owners edit their conversations" ON public.conversations FOR UPDA
 --
 
 CREATE POLICY "owners read their conversations" ON public.conversations FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) AND ((expires_at IS NULL) OR (expires_at > now()))));
+
+--
+-- Name: conversation_tags owners read their conversations' tags; Type: POLICY; Schema: public; Owner: postgres
+--
+
+CREATE POLICY "owners read their conversations' tags" ON public.conversation_tags FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: conversation_messages owners read their messages; Type: POLICY; Schema: public; Owner: postgres
@@ -2641,6 +2901,14 @@ GRANT ALL ON FUNCTION conversation_store.caller_is_service_role() TO authenticat
 GRANT ALL ON FUNCTION conversation_store.caller_is_service_role() TO service_role;
 
 --
+-- Name: FUNCTION tags_are_valid(p_tags text[]); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.tags_are_valid(p_tags text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.tags_are_valid(p_tags text[]) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.tags_are_valid(p_tags text[]) TO service_role;
+
+--
 -- Name: TABLE conversations; Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -2680,6 +2948,34 @@ GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.conversations TO service
 
 GRANT INSERT(retention_seconds),UPDATE(retention_seconds) ON TABLE public.conversations TO authenticated;
 GRANT INSERT(retention_seconds),UPDATE(retention_seconds) ON TABLE public.conversations TO service_role;
+
+--
+-- Name: COLUMN conversations.title; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT UPDATE(title) ON TABLE public.conversations TO authenticated;
+GRANT UPDATE(title) ON TABLE public.conversations TO service_role;
+
+--
+-- Name: COLUMN conversations.pinned; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT UPDATE(pinned) ON TABLE public.conversations TO authenticated;
+GRANT UPDATE(pinned) ON TABLE public.conversations TO service_role;
+
+--
+-- Name: COLUMN conversations.archived; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT UPDATE(archived) ON TABLE public.conversations TO authenticated;
+GRANT UPDATE(archived) ON TABLE public.conversations TO service_role;
+
+--
+-- Name: COLUMN conversations.tags; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT UPDATE(tags) ON TABLE public.conversations TO authenticated;
+GRANT UPDATE(tags) ON TABLE public.conversations TO service_role;
 
 --
 -- Name: FUNCTION caller_reaches(p_conversation public.conversations); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2786,6 +3082,28 @@ GRANT ALL ON FUNCTION conversation_store.message_parts(p_message public.conversa
 GRANT ALL ON FUNCTION conversation_store.message_parts(p_message public.conversation_messages) TO service_role;
 
 --
+-- Name: FUNCTION normalize_labels(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.normalize_labels() FROM PUBLIC;
+
+--
+-- Name: FUNCTION normalize_tags(p_tags text[]); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.normalize_tags(p_tags text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.normalize_tags(p_tags text[]) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.normalize_tags(p_tags text[]) TO service_role;
+
+--
+-- Name: FUNCTION normalize_title(p_title text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.normalize_title(p_title text) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.normalize_title(p_title text) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.normalize_title(p_title text) TO service_role;
+
+--
 -- Name: FUNCTION openai_message(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2880,6 +3198,14 @@ GRANT ALL ON FUNCTION conversation_store.set_exact_token_count(p_message_id uuid
 REVOKE ALL ON FUNCTION conversation_store.set_expires_at() FROM PUBLIC;
 
 --
+-- Name: FUNCTION set_generated_title(p_conversation_id uuid, p_title text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) TO service_role;
+
+--
 -- Name: FUNCTION stale_reply_after(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2890,6 +3216,12 @@ REVOKE ALL ON FUNCTION conversation_store.stale_reply_after() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.storage_objects(p_parts jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION sync_conversation_tags(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.sync_conversation_tags() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tool_output_text(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3007,12 +3339,12 @@ REVOKE ALL ON FUNCTION public.purge_expired_conversations(p_batch_size integer) 
 GRANT ALL ON FUNCTION public.purge_expired_conversations(p_batch_size integer) TO service_role;
 
 --
--- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) TO authenticated;
+GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) TO service_role;
 
 --
 -- Name: FUNCTION set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer); Type: ACL; Schema: public; Owner: postgres
@@ -3057,6 +3389,13 @@ GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_o
 --
 
 GRANT SELECT ON TABLE conversation_store.storage_objects_to_remove TO authenticated;
+
+--
+-- Name: TABLE conversation_tags; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.conversation_tags TO authenticated;
+GRANT SELECT ON TABLE public.conversation_tags TO service_role;
 
 --
 -- PostgreSQL database dump complete

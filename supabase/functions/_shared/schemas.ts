@@ -147,12 +147,38 @@ export const getHistoryRequest = z.strictObject({
   format: z.enum(["rows", "openai", "ui"]).default("rows"),
 });
 
+/**
+ * A conversation's labels (migration 20261207000700_conversation_labels.sql holds the same bounds
+ * and normalises what is stored: trimmed, whitespace collapsed, tags lower case, distinct, sorted).
+ */
+export const TITLE_MAX_CHARS = 200;
+export const TAGS_MAX = 10;
+export const TAG_MAX_CHARS = 32;
+const oneLine = (max: number) =>
+  // deno-lint-ignore no-control-regex -- control characters (other than whitespace) are what it refuses
+  text.max(max * 4).refine((value) => !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(value), {
+    error: "may not hold control characters",
+  }).refine((value) => [...value.trim().replace(/\s+/g, " ")].length <= max, {
+    error: `must be at most ${max} characters (after trimming)`,
+  });
+export const title = oneLine(TITLE_MAX_CHARS);
+export const tag = oneLine(TAG_MAX_CHARS).refine((value) => value.trim() !== "" && !value.includes(","), {
+  error: "must hold a character other than whitespace, and no comma",
+});
+
+/** The filters list-conversations and search-conversations share. */
+const conversationFilters = {
+  archived: flag().default(false),
+  tag: tag.optional(),
+};
+
 export const listConversationsRequest = z.strictObject({
   limit: integer(1, 100).default(20),
   cursor: z.string().max(200).optional(),
   video_id: uuid.optional(),
   forked_from_conversation_id: uuid.optional(),
   user_id: uuid.optional(),
+  ...conversationFilters,
 });
 
 export const summaryInput = z.strictObject({
@@ -166,12 +192,26 @@ export const updateConversationRequest = z.strictObject({
   video_id: uuid.nullable().optional(),
   summary: summaryInput.nullable().optional(),
   retention_seconds: retentionSeconds.nullable().optional(),
+  title: title.nullable().optional(),
+  pinned: z.boolean({ error: "must be true or false" }).optional(),
+  archived: z.boolean({ error: "must be true or false" }).optional(),
+  tags: z.array(tag).max(TAGS_MAX).nullable().optional(),
 }).refine(
   (request) =>
-    [request.metadata, request.video_id, request.summary, request.retention_seconds].some((field) =>
-      field !== undefined
-    ),
-  { error: "send metadata, video_id, summary, retention_seconds, or several of them" },
+    [
+      request.metadata,
+      request.video_id,
+      request.summary,
+      request.retention_seconds,
+      request.title,
+      request.pinned,
+      request.archived,
+      request.tags,
+    ].some((field) => field !== undefined),
+  {
+    error:
+      "send metadata, video_id, summary, retention_seconds, title, pinned, archived, tags, or several of them",
+  },
 );
 
 export const deleteConversationRequest = z.strictObject({ conversation_id: uuid });
@@ -255,6 +295,7 @@ export const searchConversationsRequest = z.strictObject({
   cursor: z.string().max(300).optional(),
   video_id: uuid.optional(),
   user_id: uuid.optional(),
+  ...conversationFilters,
 });
 
 /**
@@ -319,6 +360,10 @@ export const conversation = z.object({
   id: z.string(),
   user_id: z.string(),
   video_id: z.string().nullable(),
+  title: z.string().nullable(),
+  pinned: z.boolean(),
+  archived: z.boolean(),
+  tags: z.array(z.string()),
   metadata: z.record(z.string(), z.json()),
   last_sequence: z.number().int(),
   created_at: z.string(),

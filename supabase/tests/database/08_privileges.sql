@@ -14,10 +14,16 @@ select is(
   array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'caller_reaches', 'check_parts',
         'context_messages', 'conversation_json', 'estimate_part_tokens', 'estimate_reasoning_tokens',
         'estimate_tokens', 'file_token_estimate', 'inline_file_max_chars', 'is_function_call', 'is_part_list',
-        'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts', 'openai_message',
+        'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts',
+        'normalize_labels', 'normalize_tags', 'normalize_title',
+        'openai_message',
         'openai_messages', 'page_max_bytes', 'part_problem', 'part_search_text', 'part_search_words',
         'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'result_is_error', 'search_words',
-        'set_exact_token_count', 'set_expires_at', 'stale_reply_after', 'storage_objects', 'tool_output_text',
+        'set_exact_token_count', 'set_expires_at',
+        'set_generated_title',
+        'stale_reply_after', 'storage_objects',
+        'sync_conversation_tags', 'tags_are_valid',
+        'tool_output_text',
         'ui_message', 'ui_messages', 'ui_part', 'with_derived_columns', 'without_reasoning',
         'writer_counts_tokens'],
   'the private schema holds exactly the helpers'
@@ -59,9 +65,13 @@ select is(
         where p.pronamespace = 'conversation_store'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
   array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'context_messages', 'conversation_json',
-        'is_function_call', 'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts', 'openai_message',
+        'is_function_call', 'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts',
+        'normalize_tags', 'normalize_title',
+        'openai_message',
         'openai_messages', 'page_max_bytes', 'part_search_text', 'part_search_words', 'result_is_error',
-        'search_words', 'set_exact_token_count', 'tool_output_text', 'ui_message', 'ui_messages', 'ui_part',
+        'search_words', 'set_exact_token_count',
+        'set_generated_title', 'tags_are_valid',
+        'tool_output_text', 'ui_message', 'ui_messages', 'ui_part',
         'without_reasoning'],
   'authenticated may use the helpers that policies, shapes and the edge functions need, and no other'
 );
@@ -121,7 +131,8 @@ select is(
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation',
         'keep_reply_alive', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
-        'start_conversation', 'update_message'],
+        'set_generated_title',
+        'start_conversation', 'sync_conversation_tags', 'update_message'],
   'only the functions that write what clients may not, and search (whose words must reach its index), are security definer'
 );
 select is(
