@@ -16,6 +16,7 @@ import { forkConversation } from "../supabase/functions/fork-conversation/handle
 import { getContext } from "../supabase/functions/get-context/handler.ts";
 import { getHistory } from "../supabase/functions/get-history/handler.ts";
 import { listConversations } from "../supabase/functions/list-conversations/handler.ts";
+import { rateMessage } from "../supabase/functions/rate-message/handler.ts";
 import { searchConversations } from "../supabase/functions/search-conversations/handler.ts";
 import { startConversation } from "../supabase/functions/start-conversation/handler.ts";
 import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
@@ -37,6 +38,7 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "fork-conversation": forkConversation,
   "delete-all-conversations": deleteAllConversations,
   "search-conversations": searchConversations,
+  "rate-message": rateMessage,
   chat,
 };
 

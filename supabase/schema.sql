@@ -1001,6 +1001,55 @@ $$;
 ALTER FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) OWNER TO postgres;
 
 --
+-- Name: message_ratings; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.message_ratings (
+    conversation_id uuid NOT NULL,
+    sequence_order integer NOT NULL,
+    user_id uuid NOT NULL,
+    rating text NOT NULL,
+    reason text,
+    comment text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT message_ratings_comment_max_size CHECK ((char_length(comment) <= 2000)),
+    CONSTRAINT message_ratings_rating CHECK ((rating = ANY (ARRAY['up'::text, 'down'::text]))),
+    CONSTRAINT message_ratings_reason CHECK ((reason ~ '^[a-z0-9_]{1,64}$'::text))
+);
+
+ALTER TABLE public.message_ratings OWNER TO postgres;
+
+--
+-- Name: TABLE message_ratings; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.message_ratings IS 'A user''s rating of an assistant message of their conversation. Written only by public.rate_message.';
+
+--
+-- Name: COLUMN message_ratings.reason; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.message_ratings.reason IS 'A short code chosen by the app (a-z, 0-9, _; at most 64).';
+
+--
+-- Name: rating_json(public.message_ratings, public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) RETURNS json
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select json_build_object(
+    'sequence_order', p_rating.sequence_order, 'message_id', p_message.id,
+    'client_message_id', p_message.client_message_id, 'rating', p_rating.rating, 'reason', p_rating.reason,
+    'comment', p_rating.comment, 'created_at', p_rating.created_at, 'updated_at', p_rating.updated_at
+  )
+$$;
+
+ALTER FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) OWNER TO postgres;
+
+--
 -- Name: reclaim_conversation(uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -2137,6 +2186,58 @@ $$;
 ALTER FUNCTION public.purge_expired_conversations(p_batch_size integer) OWNER TO postgres;
 
 --
+-- Name: rate_message(uuid, integer, text, text, text); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text DEFAULT NULL::text, p_comment text DEFAULT NULL::text) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_owner uuid;
+  v_message public.conversation_messages;
+  v_rating public.message_ratings;
+begin
+  if p_rating is not null and p_rating not in ('up', 'down') then
+    raise exception 'rating must be up, down or null' using errcode = '22023';
+  end if;
+  if p_rating is null and (p_reason is not null or p_comment is not null) then
+    raise exception 'a reason or comment comes with a rating' using errcode = '22023';
+  end if;
+  select c.user_id into v_owner
+  from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c);
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+  select * into v_message
+  from public.conversation_messages m
+  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order;
+  if not found then
+    raise exception 'message not found' using errcode = 'PT404';
+  end if;
+  if v_message.role <> 'assistant' or v_message.status = 'in_progress' then
+    raise exception 'only a finished assistant message can be rated'
+      using errcode = 'PT422', hint = 'message_not_rateable';
+  end if;
+
+  if p_rating is null then
+    delete from public.message_ratings r
+    where r.conversation_id = p_conversation_id and r.sequence_order = p_sequence_order and r.user_id = v_owner;
+    return null;
+  end if;
+  insert into public.message_ratings as r (conversation_id, sequence_order, user_id, rating, reason, comment)
+  values (p_conversation_id, p_sequence_order, v_owner, p_rating, p_reason, p_comment)
+  on conflict (conversation_id, sequence_order, user_id) do update
+    set rating = excluded.rating, reason = excluded.reason, comment = excluded.comment, updated_at = now()
+  returning * into v_rating;
+  return conversation_store.rating_json(v_rating, v_message);
+end;
+$$;
+
+ALTER FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) OWNER TO postgres;
+
+--
 -- Name: search_conversations(text, integer, jsonb, uuid, uuid, boolean, text); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2622,6 +2723,28 @@ ALTER TABLE public.conversation_tags OWNER TO postgres;
 COMMENT ON TABLE public.conversation_tags IS 'One row per tag of a conversation, with a copy of its list order, for paging one tag. Kept by a trigger.';
 
 --
+-- Name: message_rating_evaluations; Type: VIEW; Schema: public; Owner: postgres
+--
+
+CREATE VIEW public.message_rating_evaluations WITH (security_invoker='true') AS
+ SELECT r.conversation_id,
+    r.sequence_order,
+    r.user_id,
+    r.rating,
+    r.reason,
+    r.comment,
+    r.created_at,
+    r.updated_at,
+    (m.metadata ->> 'model'::text) AS model,
+    m.content AS reply,
+    m.parts AS reply_parts,
+    m.created_at AS replied_at
+   FROM (public.message_ratings r
+     JOIN public.conversation_messages m ON (((m.conversation_id = r.conversation_id) AND (m.sequence_order = r.sequence_order))));
+
+ALTER TABLE public.message_rating_evaluations OWNER TO postgres;
+
+--
 -- Name: storage_objects_to_remove storage_objects_to_remove_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
 --
 
@@ -2669,6 +2792,13 @@ ALTER TABLE ONLY public.conversations
 
 ALTER TABLE ONLY public.conversation_messages
     ADD CONSTRAINT idx_conversation_messages_sequence_order UNIQUE (conversation_id, sequence_order);
+
+--
+-- Name: message_ratings message_ratings_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.message_ratings
+    ADD CONSTRAINT message_ratings_pkey PRIMARY KEY (conversation_id, sequence_order, user_id);
 
 --
 -- Name: idx_conversation_messages_conversation_id; Type: INDEX; Schema: public; Owner: postgres
@@ -2795,6 +2925,13 @@ ALTER TABLE ONLY public.conversations
     ADD CONSTRAINT conversations_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 --
+-- Name: message_ratings message_ratings_conversation_id_sequence_order_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.message_ratings
+    ADD CONSTRAINT message_ratings_conversation_id_sequence_order_fkey FOREIGN KEY (conversation_id, sequence_order) REFERENCES public.conversation_messages(conversation_id, sequence_order) ON DELETE CASCADE;
+
+--
 -- Name: storage_objects_to_remove; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
 --
 
@@ -2823,6 +2960,12 @@ ALTER TABLE public.conversation_tags ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: message_ratings; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.message_ratings ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: conversations owners delete their conversations; Type: POLICY; Schema: public; Owner: postgres
@@ -2855,6 +2998,12 @@ CREATE POLICY "owners read their conversations' tags" ON public.conversation_tag
 CREATE POLICY "owners read their messages" ON public.conversation_messages FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) AND (EXISTS ( SELECT
    FROM public.conversations c
   WHERE (c.id = conversation_messages.conversation_id)))));
+
+--
+-- Name: message_ratings owners read their ratings; Type: POLICY; Schema: public; Owner: postgres
+--
+
+CREATE POLICY "owners read their ratings" ON public.message_ratings FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: conversations users create their own conversations; Type: POLICY; Schema: public; Owner: postgres
@@ -3162,6 +3311,21 @@ REVOKE ALL ON FUNCTION conversation_store.parts_content(p_parts jsonb, p_role te
 REVOKE ALL ON FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) FROM PUBLIC;
 
 --
+-- Name: TABLE message_ratings; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.message_ratings TO authenticated;
+GRANT SELECT ON TABLE public.message_ratings TO service_role;
+
+--
+-- Name: FUNCTION rating_json(p_rating public.message_ratings, p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) TO service_role;
+
+--
 -- Name: FUNCTION reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -3339,6 +3503,14 @@ REVOKE ALL ON FUNCTION public.purge_expired_conversations(p_batch_size integer) 
 GRANT ALL ON FUNCTION public.purge_expired_conversations(p_batch_size integer) TO service_role;
 
 --
+-- Name: FUNCTION rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) TO authenticated;
+GRANT ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) TO service_role;
+
+--
 -- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -3396,6 +3568,12 @@ GRANT SELECT ON TABLE conversation_store.storage_objects_to_remove TO authentica
 
 GRANT SELECT ON TABLE public.conversation_tags TO authenticated;
 GRANT SELECT ON TABLE public.conversation_tags TO service_role;
+
+--
+-- Name: TABLE message_rating_evaluations; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.message_rating_evaluations TO service_role;
 
 --
 -- PostgreSQL database dump complete

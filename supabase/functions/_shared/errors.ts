@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   beyond_last_sequence: 422,
   context_budget_exceeded: 422,
   fork_too_large: 422,
+  message_not_rateable: 422,
   internal_error: 500,
   service_unavailable: 503,
   model_not_configured: 503,

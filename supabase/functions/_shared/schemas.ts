@@ -287,6 +287,16 @@ export const forkConversationRequest = z.strictObject({
   metadata: jsonObject.optional(),
 });
 
+export const rateMessageRequest = z.strictObject({
+  conversation_id: uuid,
+  sequence_order: integer(1, MAX_SEQUENCE),
+  rating: z.enum(["up", "down"]).nullable(),
+  reason: z.string().regex(/^[a-z0-9_]{1,64}$/, { error: "must be 1-64 of a-z, 0-9 and _" }).optional(),
+  comment: text.max(2000).optional(),
+}).refine((request) => request.rating !== null || (request.reason ?? request.comment) === undefined, {
+  error: "reason and comment come with a rating",
+});
+
 export const deleteAllConversationsRequest = z.strictObject({ user_id: uuid.optional() });
 
 export const searchConversationsRequest = z.strictObject({
@@ -414,9 +424,22 @@ export const appendMessageResponse = z.object({
   conversation: conversation.pick({ id: true, last_sequence: true, updated_at: true }),
   messages: z.array(message),
 });
+export const rating = z.object({
+  sequence_order: z.number().int(),
+  message_id: z.string(),
+  client_message_id: z.string().nullable(),
+  rating: z.enum(["up", "down"]),
+  reason: z.string().nullable(),
+  comment: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Rating = z.infer<typeof rating>;
+export const rateMessageResponse = z.object({ rating: rating.nullable() });
 export const getHistoryResponse = z.object({
   conversation,
   messages: z.union([z.array(message), z.array(openaiMessage), z.array(uiMessage)]),
+  ratings: z.array(rating),
   has_more: z.boolean(),
   next_cursor: z.number().int().nullable(),
 });

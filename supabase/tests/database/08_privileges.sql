@@ -5,7 +5,9 @@ select plan(41);
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
-        'jsonb_merge_patch', 'keep_reply_alive', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary',
+        'jsonb_merge_patch', 'keep_reply_alive', 'purge_expired_conversations',
+        'rate_message',
+        'search_conversations', 'set_conversation_summary',
         'start_conversation', 'touch_updated_at', 'update_conversation_metadata', 'update_message'],
   'the public schema defines exactly the documented functions'
 );
@@ -18,7 +20,9 @@ select is(
         'normalize_labels', 'normalize_tags', 'normalize_title',
         'openai_message',
         'openai_messages', 'page_max_bytes', 'part_problem', 'part_search_text', 'part_search_words',
-        'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'result_is_error', 'search_words',
+        'parts_content', 'parts_tool_calls',
+        'rating_json',
+        'reclaim_conversation', 'result_is_error', 'search_words',
         'set_exact_token_count', 'set_expires_at',
         'set_generated_title',
         'stale_reply_after', 'storage_objects',
@@ -56,7 +60,9 @@ select is(
         where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
-        'jsonb_merge_patch', 'keep_reply_alive', 'search_conversations', 'set_conversation_summary', 'start_conversation',
+        'jsonb_merge_patch', 'keep_reply_alive',
+        'rate_message',
+        'search_conversations', 'set_conversation_summary', 'start_conversation',
         'update_conversation_metadata', 'update_message'],
   'authenticated may call every API function, and neither the purge nor the trigger function'
 );
@@ -68,7 +74,9 @@ select is(
         'is_function_call', 'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts',
         'normalize_tags', 'normalize_title',
         'openai_message',
-        'openai_messages', 'page_max_bytes', 'part_search_text', 'part_search_words', 'result_is_error',
+        'openai_messages', 'page_max_bytes', 'part_search_text', 'part_search_words',
+        'rating_json',
+        'result_is_error',
         'search_words', 'set_exact_token_count',
         'set_generated_title', 'tags_are_valid',
         'tool_output_text', 'ui_message', 'ui_messages', 'ui_part',
@@ -130,7 +138,9 @@ select is(
         where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation',
-        'keep_reply_alive', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
+        'keep_reply_alive', 'purge_expired_conversations',
+        'rate_message',
+        'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
         'set_generated_title',
         'start_conversation', 'sync_conversation_tags', 'update_message'],
   'only the functions that write what clients may not, and search (whose words must reach its index), are security definer'

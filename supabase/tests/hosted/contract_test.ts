@@ -247,6 +247,41 @@ Deno.test({
             "forbidden",
           );
         },
+        "rate-message": async () => {
+          const id = await conversation([message("Hi"), { role: "assistant", content: "Hello" }]);
+          const rated = await expect("rate-message", as.ana, {
+            body: { conversation_id: id, sequence_order: 2, rating: "up" },
+          }, 200);
+          assert.equal(rated.rating.rating, "up");
+          await expect("rate-message", as.service, {
+            body: { conversation_id: id, sequence_order: 2, rating: null },
+          }, 200);
+          await expect(
+            "rate-message",
+            as.ben,
+            {
+              body: { conversation_id: id, sequence_order: 2, rating: "down" },
+            },
+            404,
+            "not_found",
+          );
+          await expect(
+            "rate-message",
+            as.ana,
+            {
+              body: { conversation_id: id, sequence_order: 1, rating: "down" },
+            },
+            422,
+            "message_not_rateable",
+          );
+          await expect(
+            "rate-message",
+            as.ana,
+            { body: { conversation_id: id, rating: "up" } },
+            400,
+            "invalid_request",
+          );
+        },
         chat: async () => {
           // Deployed without CHAT_MODEL: the store side of chat answers, the model side says so.
           const id = await conversation();
