@@ -15,9 +15,11 @@ import { deleteConversation } from "../supabase/functions/delete-conversation/ha
 import { forkConversation } from "../supabase/functions/fork-conversation/handler.ts";
 import { getContext } from "../supabase/functions/get-context/handler.ts";
 import { getHistory } from "../supabase/functions/get-history/handler.ts";
+import { getSharedConversation } from "../supabase/functions/get-shared-conversation/handler.ts";
 import { listConversations } from "../supabase/functions/list-conversations/handler.ts";
 import { rateMessage } from "../supabase/functions/rate-message/handler.ts";
 import { searchConversations } from "../supabase/functions/search-conversations/handler.ts";
+import { shareConversation } from "../supabase/functions/share-conversation/handler.ts";
 import { startConversation } from "../supabase/functions/start-conversation/handler.ts";
 import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
 import { updateMessage } from "../supabase/functions/update-message/handler.ts";
@@ -39,6 +41,8 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "delete-all-conversations": deleteAllConversations,
   "search-conversations": searchConversations,
   "rate-message": rateMessage,
+  "share-conversation": shareConversation,
+  "get-shared-conversation": getSharedConversation,
   chat,
 };
 

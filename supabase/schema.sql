@@ -1198,6 +1198,32 @@ $$;
 ALTER FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) OWNER TO postgres;
 
 --
+-- Name: share_token_hash(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.share_token_hash(p_token text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+  select case when p_token ~ '^[A-Za-z0-9_-]{43}$' then sha256(convert_to(p_token, 'UTF8')) end
+$_$;
+
+ALTER FUNCTION conversation_store.share_token_hash(p_token text) OWNER TO postgres;
+
+--
+-- Name: shares_per_conversation(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.shares_per_conversation() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select 100
+$$;
+
+ALTER FUNCTION conversation_store.shares_per_conversation() OWNER TO postgres;
+
+--
 -- Name: stale_reply_after(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -2068,6 +2094,72 @@ $$;
 ALTER FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) OWNER TO postgres;
 
 --
+-- Name: get_shared_conversation(text, integer, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.get_shared_conversation(p_token text, p_after integer DEFAULT 0, p_limit integer DEFAULT 100) RETURNS json
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_share public.conversation_shares;
+  v_conversation public.conversations;
+  v_page json;
+begin
+  if p_after is null or p_after < 0 or p_limit is null or p_limit not between 1 and 1000 then
+    raise exception 'p_after must be 0 or more and p_limit between 1 and 1000' using errcode = '22023';
+  end if;
+  select s.* into v_share
+  from public.conversation_shares s
+  where s.token_hash = conversation_store.share_token_hash(p_token)
+    and (s.expires_at is null or s.expires_at > now());
+  if found then
+    select c.* into v_conversation
+    from public.conversations c
+    where c.id = v_share.conversation_id and (c.expires_at is null or c.expires_at > now());
+  end if;
+  if v_conversation.id is null then
+    raise exception 'shared conversation not found' using errcode = 'PT404';
+  end if;
+
+  with rows as (
+    select m from public.conversation_messages m
+    where m.conversation_id = v_share.conversation_id
+      and m.sequence_order between p_after + 1 and least(p_after + p_limit, v_share.through_sequence)
+  ),
+  page as materialized (
+    select u.sequence_order, u.message::jsonb - 'metadata' as message,
+           coalesce(u.folded_into, u.sequence_order) as unit
+    from conversation_store.ui_messages((select array_agg(r.m) from rows r), v_share.include_reasoning) as u
+  ),
+  sized as (
+    select page.*,
+           dense_rank() over (order by page.unit) = 1
+           or sum(coalesce(octet_length(page.message::text), 0)) over (order by page.unit)
+              - sum(coalesce(octet_length(page.message::text), 0)) over (partition by page.unit)
+              < conversation_store.page_max_bytes() as included
+    from page
+  )
+  select json_build_object(
+           'conversation', json_build_object(
+             'title', v_conversation.title, 'created_at', v_conversation.created_at,
+             'through_sequence', v_share.through_sequence, 'shared_at', v_share.created_at,
+             'expires_at', v_share.expires_at),
+           'messages', coalesce(json_agg(s.message order by s.sequence_order)
+                                  filter (where s.included and s.message is not null
+                                                and s.message ->> 'role' <> 'system'), '[]'),
+           'has_more', coalesce(max(s.sequence_order) filter (where s.included), p_after) < v_share.through_sequence,
+           'next_cursor', case when coalesce(max(s.sequence_order) filter (where s.included), p_after) < v_share.through_sequence
+                               then coalesce(max(s.sequence_order) filter (where s.included), p_after) end)
+  into v_page
+  from sized s;
+  return v_page;
+end;
+$$;
+
+ALTER FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) OWNER TO postgres;
+
+--
 -- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2236,6 +2328,26 @@ end;
 $$;
 
 ALTER FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) OWNER TO postgres;
+
+--
+-- Name: revoke_conversation_share(text); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.revoke_conversation_share(p_token text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from public.conversation_shares s
+  where s.token_hash = conversation_store.share_token_hash(p_token)
+    and (conversation_store.caller_is_service_role() or s.user_id = auth.uid());
+  if not found then
+    raise exception 'share link not found' using errcode = 'PT404';
+  end if;
+end;
+$$;
+
+ALTER FUNCTION public.revoke_conversation_share(p_token text) OWNER TO postgres;
 
 --
 -- Name: search_conversations(text, integer, jsonb, uuid, uuid, boolean, text); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2440,6 +2552,59 @@ end;
 $$;
 
 ALTER FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) OWNER TO postgres;
+
+--
+-- Name: share_conversation(uuid, integer, boolean); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer DEFAULT NULL::integer, p_include_reasoning boolean DEFAULT false) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_conversation public.conversations;
+  v_through integer;
+  v_token text;
+  v_share public.conversation_shares;
+begin
+  if p_expires_in_seconds is not null and p_expires_in_seconds not between 60 and 315360000 then
+    raise exception 'p_expires_in_seconds must be between 60 and 315360000' using errcode = '22023';
+  end if;
+  -- Locked, so that two calls at the limit cannot both pass the count below.
+  select * into v_conversation
+  from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
+  for no key update;
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+  -- At most one reply is in progress, and it is the last message.
+  v_through := v_conversation.last_sequence - case when exists (
+      select from public.conversation_messages m
+      where m.conversation_id = p_conversation_id and m.sequence_order = v_conversation.last_sequence
+        and m.status = 'in_progress') then 1 else 0 end;
+  if v_through < 1 then
+    raise exception 'the conversation has no message to share yet'
+      using errcode = 'PT422', hint = 'conversation_empty';
+  end if;
+  if (select count(*) from public.conversation_shares s
+      where s.conversation_id = p_conversation_id and (s.expires_at is null or s.expires_at > now()))
+     >= conversation_store.shares_per_conversation() then
+    raise exception 'the conversation has % live share links; revoke one first', conversation_store.shares_per_conversation()
+      using errcode = 'PT422', hint = 'share_limit_reached';
+  end if;
+
+  v_token := translate(encode(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 'base64'), '+/=', '-_');
+  insert into public.conversation_shares (token_hash, conversation_id, user_id, through_sequence, include_reasoning, expires_at)
+  values (conversation_store.share_token_hash(v_token), p_conversation_id, v_conversation.user_id, v_through,
+          coalesce(p_include_reasoning, false), now() + p_expires_in_seconds * interval '1 second')
+  returning * into v_share;
+  return json_build_object('token', v_token, 'through_sequence', v_share.through_sequence,
+                           'expires_at', v_share.expires_at, 'include_reasoning', v_share.include_reasoning);
+end;
+$$;
+
+ALTER FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) OWNER TO postgres;
 
 --
 -- Name: start_conversation(uuid, jsonb, uuid, uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2702,6 +2867,30 @@ ALTER TABLE conversation_store.storage_objects_to_remove OWNER TO postgres;
 COMMENT ON TABLE conversation_store.storage_objects_to_remove IS 'Storage objects referenced by deleted messages, for a job to remove through the Storage API (oldest queued_at first).';
 
 --
+-- Name: conversation_shares; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.conversation_shares (
+    token_hash bytea NOT NULL,
+    conversation_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    through_sequence integer NOT NULL,
+    include_reasoning boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone,
+    CONSTRAINT conversation_shares_through_sequence_positive CHECK ((through_sequence >= 1)),
+    CONSTRAINT conversation_shares_token_hash_length CHECK ((octet_length(token_hash) = 32))
+);
+
+ALTER TABLE public.conversation_shares OWNER TO postgres;
+
+--
+-- Name: TABLE conversation_shares; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.conversation_shares IS 'Read-only links to a conversation through one message. Only the sha256 of each token is stored.';
+
+--
 -- Name: conversation_tags; Type: TABLE; Schema: public; Owner: postgres
 --
 
@@ -2773,6 +2962,13 @@ ALTER TABLE public.conversation_messages
     ADD CONSTRAINT conversation_messages_tool_calls_shape CHECK (((tool_calls IS NULL) OR conversation_store.is_tool_call_list(tool_calls))) NOT VALID;
 
 --
+-- Name: conversation_shares conversation_shares_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.conversation_shares
+    ADD CONSTRAINT conversation_shares_pkey PRIMARY KEY (token_hash);
+
+--
 -- Name: conversation_tags conversation_tags_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 --
 
@@ -2823,6 +3019,12 @@ CREATE INDEX idx_conversation_messages_search ON public.conversation_messages US
 --
 
 CREATE INDEX idx_conversation_messages_search_parts ON public.conversation_messages USING gin (user_id, conversation_store.part_search_words(parts)) WHERE ((parts IS NOT NULL) AND (role = ANY (ARRAY['user'::text, 'assistant'::text])) AND (status <> 'in_progress'::text));
+
+--
+-- Name: idx_conversation_shares_conversation_id; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_conversation_shares_conversation_id ON public.conversation_shares USING btree (conversation_id);
 
 --
 -- Name: idx_conversation_tags_list; Type: INDEX; Schema: public; Owner: postgres
@@ -2904,6 +3106,13 @@ ALTER TABLE ONLY public.conversation_messages
     ADD CONSTRAINT conversation_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
 
 --
+-- Name: conversation_shares conversation_shares_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.conversation_shares
+    ADD CONSTRAINT conversation_shares_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
 -- Name: conversation_tags conversation_tags_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
 --
 
@@ -2948,6 +3157,12 @@ CREATE POLICY "users read their own queued files" ON conversation_store.storage_
 --
 
 ALTER TABLE public.conversation_messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: conversation_shares; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversation_shares ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: conversation_tags; Type: ROW SECURITY; Schema: public; Owner: postgres
@@ -3004,6 +3219,12 @@ CREATE POLICY "owners read their messages" ON public.conversation_messages FOR S
 --
 
 CREATE POLICY "owners read their ratings" ON public.message_ratings FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: conversation_shares owners read their share links; Type: POLICY; Schema: public; Owner: postgres
+--
+
+CREATE POLICY "owners read their share links" ON public.conversation_shares FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: conversations users create their own conversations; Type: POLICY; Schema: public; Owner: postgres
@@ -3370,6 +3591,18 @@ GRANT ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id u
 GRANT ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) TO service_role;
 
 --
+-- Name: FUNCTION share_token_hash(p_token text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.share_token_hash(p_token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION shares_per_conversation(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.shares_per_conversation() FROM PUBLIC;
+
+--
 -- Name: FUNCTION stale_reply_after(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -3480,6 +3713,15 @@ GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens in
 GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO service_role;
 
 --
+-- Name: FUNCTION get_shared_conversation(p_token text, p_after integer, p_limit integer); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO anon;
+GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO authenticated;
+GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO service_role;
+
+--
 -- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -3511,6 +3753,14 @@ GRANT ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_ord
 GRANT ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) TO service_role;
 
 --
+-- Name: FUNCTION revoke_conversation_share(p_token text); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.revoke_conversation_share(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.revoke_conversation_share(p_token text) TO authenticated;
+GRANT ALL ON FUNCTION public.revoke_conversation_share(p_token text) TO service_role;
+
+--
 -- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -3525,6 +3775,14 @@ GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer,
 REVOKE ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) TO authenticated;
 GRANT ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) TO service_role;
+
+--
+-- Name: FUNCTION share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) TO service_role;
 
 --
 -- Name: FUNCTION start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer); Type: ACL; Schema: public; Owner: postgres
@@ -3561,6 +3819,13 @@ GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_o
 --
 
 GRANT SELECT ON TABLE conversation_store.storage_objects_to_remove TO authenticated;
+
+--
+-- Name: TABLE conversation_shares; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.conversation_shares TO authenticated;
+GRANT SELECT ON TABLE public.conversation_shares TO service_role;
 
 --
 -- Name: TABLE conversation_tags; Type: ACL; Schema: public; Owner: postgres

@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   context_budget_exceeded: 422,
   fork_too_large: 422,
   message_not_rateable: 422,
+  conversation_empty: 422,
+  share_limit_reached: 422,
   internal_error: 500,
   service_unavailable: 503,
   model_not_configured: 503,

@@ -6,7 +6,7 @@
  * `(Request) => Promise<Response>` that Deno.serve, the local server and tests all call.
  */
 import type { z } from "zod";
-import { authenticate, type Caller } from "./auth.ts";
+import { ANONYMOUS_CALLER, authenticate, type Caller } from "./auth.ts";
 import { ApiError, fromDatabaseError, isDatabaseError } from "./errors.ts";
 import { toJson } from "./json.ts";
 
@@ -55,6 +55,12 @@ export interface FunctionDefinition<Schema extends z.ZodType> {
   handle: (input: z.output<Schema>, caller: Caller, request: Request) => Promise<Reply | Response>;
   /** Where the input comes from, when not the query string (GET) or the JSON body (other methods). */
   input?: (request: Request, url: URL) => Record<string, string> | null;
+  /**
+   * Answers without sign-in: every request runs as the anon role, whatever credential it carries
+   * (none, an anon key, a user's token), so that the input alone (a share token) decides. Only
+   * get-shared-conversation.
+   */
+  anonymous?: true;
 }
 
 export function defineFunction<Schema extends z.ZodType>(
@@ -76,7 +82,7 @@ export function defineFunction<Schema extends z.ZodType>(
             allow,
           });
         }
-        const caller = await authenticate(request);
+        const caller = definition.anonymous ? ANONYMOUS_CALLER : await authenticate(request);
         const url = new URL(request.url);
         const raw = definition.input?.(request, url) ??
           (request.method === "GET" ? readQuery(url) : await readJsonBody(request));

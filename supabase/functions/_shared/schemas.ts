@@ -297,6 +297,20 @@ export const rateMessageRequest = z.strictObject({
   error: "reason and comment come with a rating",
 });
 
+export const shareConversationRequest = z.strictObject({
+  conversation_id: uuid,
+  expires_in_seconds: integer(60, 315_360_000).optional(),
+  include_reasoning: z.boolean({ error: "must be true or false" }).optional(),
+});
+/** Any string: a token of the wrong shape is "not found" like any other unknown token. */
+const shareToken = z.string();
+export const revokeShareRequest = z.strictObject({ token: shareToken });
+export const getSharedConversationRequest = z.strictObject({
+  token: shareToken,
+  after: integer(0, MAX_SEQUENCE).default(0),
+  limit: integer(1, 1000).default(100),
+});
+
 export const deleteAllConversationsRequest = z.strictObject({ user_id: uuid.optional() });
 
 export const searchConversationsRequest = z.strictObject({
@@ -436,6 +450,24 @@ export const rating = z.object({
 });
 export type Rating = z.infer<typeof rating>;
 export const rateMessageResponse = z.object({ rating: rating.nullable() });
+export const shareConversationResponse = z.object({
+  token: z.string(),
+  through_sequence: z.number().int(),
+  expires_at: z.string().nullable(),
+  include_reasoning: z.boolean(),
+});
+export const getSharedConversationResponse = z.object({
+  conversation: z.strictObject({
+    title: z.string().nullable(),
+    created_at: z.string(),
+    through_sequence: z.number().int(),
+    shared_at: z.string(),
+    expires_at: z.string().nullable(),
+  }),
+  messages: z.array(uiMessage),
+  has_more: z.boolean(),
+  next_cursor: z.number().int().nullable(),
+});
 export const getHistoryResponse = z.object({
   conversation,
   messages: z.union([z.array(message), z.array(openaiMessage), z.array(uiMessage)]),

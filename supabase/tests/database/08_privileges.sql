@@ -5,9 +5,10 @@ select plan(41);
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
+        'get_shared_conversation',
         'jsonb_merge_patch', 'keep_reply_alive', 'purge_expired_conversations',
-        'rate_message',
-        'search_conversations', 'set_conversation_summary',
+        'rate_message', 'revoke_conversation_share',
+        'search_conversations', 'set_conversation_summary', 'share_conversation',
         'start_conversation', 'touch_updated_at', 'update_conversation_metadata', 'update_message'],
   'the public schema defines exactly the documented functions'
 );
@@ -24,7 +25,7 @@ select is(
         'rating_json',
         'reclaim_conversation', 'result_is_error', 'search_words',
         'set_exact_token_count', 'set_expires_at',
-        'set_generated_title',
+        'set_generated_title', 'share_token_hash', 'shares_per_conversation',
         'stale_reply_after', 'storage_objects',
         'sync_conversation_tags', 'tags_are_valid',
         'tool_output_text',
@@ -42,11 +43,11 @@ select is(
   'no function of the store is executable by PUBLIC'
 );
 select is(
-  (select count(*)::int from pg_proc p
+  array(select p.proname::text from pg_proc p
    where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace)
      and has_function_privilege('anon', p.oid, 'execute')),
-  0,
-  'anon executes no function of the store'
+  array['get_shared_conversation'],
+  'anon executes no function of the store but the reading of a share link'
 );
 select ok(not has_schema_privilege('anon', 'conversation_store', 'usage'), 'anon cannot even look into the private schema');
 select ok(not has_table_privilege('anon', 'public.conversations', 'select, insert, update, delete'),
@@ -60,9 +61,10 @@ select is(
         where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
+        'get_shared_conversation',
         'jsonb_merge_patch', 'keep_reply_alive',
-        'rate_message',
-        'search_conversations', 'set_conversation_summary', 'start_conversation',
+        'rate_message', 'revoke_conversation_share',
+        'search_conversations', 'set_conversation_summary', 'share_conversation', 'start_conversation',
         'update_conversation_metadata', 'update_message'],
   'authenticated may call every API function, and neither the purge nor the trigger function'
 );
@@ -138,10 +140,11 @@ select is(
         where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation',
+        'get_shared_conversation',
         'keep_reply_alive', 'purge_expired_conversations',
-        'rate_message',
+        'rate_message', 'revoke_conversation_share',
         'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
-        'set_generated_title',
+        'set_generated_title', 'share_conversation',
         'start_conversation', 'sync_conversation_tags', 'update_message'],
   'only the functions that write what clients may not, and search (whose words must reach its index), are security definer'
 );

@@ -247,6 +247,22 @@ Deno.test({
             "forbidden",
           );
         },
+        "share-conversation": async () => {
+          const id = await conversation();
+          const link = await expect("share-conversation", as.ana, { body: { conversation_id: id } }, 201);
+          await expect("share-conversation", as.ben, { body: { conversation_id: id } }, 404, "not_found");
+          await expect("share-conversation", as.service, { body: { conversation_id: id } }, 201);
+          await expect("share-conversation", as.ana, { method: "DELETE", body: { token: link.token } }, 200);
+          await expect("share-conversation", as.ana, { method: "DELETE", body: { token: link.token } }, 404);
+        },
+        "get-shared-conversation": async () => {
+          const id = await conversation([message("Shared on the hosted stack")]);
+          const link = await expect("share-conversation", as.ana, { body: { conversation_id: id } }, 201);
+          const page = await expect("get-shared-conversation", {}, { query: { token: link.token } }, 200);
+          assert.equal(page.messages.length, 1);
+          await expect("get-shared-conversation", as.ben, { query: { token: link.token } }, 200);
+          await expect("get-shared-conversation", {}, { query: { token: "A".repeat(43) } }, 404, "not_found");
+        },
         "rate-message": async () => {
           const id = await conversation([message("Hi"), { role: "assistant", content: "Hello" }]);
           const rated = await expect("rate-message", as.ana, {

@@ -100,6 +100,10 @@ const OPERATIONS: Record<string, Operation> = {
         body: { conversation_id: id, title: "taken", pinned: true, archived: true, tags: ["taken"] },
       }),
   },
+  "share-conversation": {
+    expected: { owner: 201, "other user": 404, anon: 401, "no token": 401, service_role: 201 },
+    run: ({ id }, token) => call("share-conversation", { token, body: { conversation_id: id } }),
+  },
   "rate-message (a user message)": {
     expected: { owner: 422, "other user": 404, anon: 401, "no token": 401, service_role: 422 },
     run: ({ id }, token) =>
