@@ -12,10 +12,12 @@ import { appendMessage } from "../supabase/functions/append-message/handler.ts";
 import { chat } from "../supabase/functions/chat/handler.ts";
 import { deleteAllConversations } from "../supabase/functions/delete-all-conversations/handler.ts";
 import { deleteConversation } from "../supabase/functions/delete-conversation/handler.ts";
+import { exportConversations } from "../supabase/functions/export-conversations/handler.ts";
 import { forkConversation } from "../supabase/functions/fork-conversation/handler.ts";
 import { getContext } from "../supabase/functions/get-context/handler.ts";
 import { getHistory } from "../supabase/functions/get-history/handler.ts";
 import { getSharedConversation } from "../supabase/functions/get-shared-conversation/handler.ts";
+import { importConversations } from "../supabase/functions/import-conversations/handler.ts";
 import { listConversations } from "../supabase/functions/list-conversations/handler.ts";
 import { rateMessage } from "../supabase/functions/rate-message/handler.ts";
 import { searchConversations } from "../supabase/functions/search-conversations/handler.ts";
@@ -43,6 +45,8 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   "rate-message": rateMessage,
   "share-conversation": shareConversation,
   "get-shared-conversation": getSharedConversation,
+  "export-conversations": exportConversations,
+  "import-conversations": importConversations,
   chat,
 };
 

@@ -547,6 +547,19 @@ $$;
 ALTER FUNCTION conversation_store.file_token_estimate() OWNER TO postgres;
 
 --
+-- Name: import_id(uuid, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.import_id(p_user_id uuid, p_key text) RETURNS uuid
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select encode(substr(sha256(convert_to(p_user_id::text || '/' || p_key, 'UTF8')), 1, 16), 'hex')::uuid
+$$;
+
+ALTER FUNCTION conversation_store.import_id(p_user_id uuid, p_key text) OWNER TO postgres;
+
+--
 -- Name: inline_file_max_chars(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1740,6 +1753,107 @@ $$;
 ALTER FUNCTION public.delete_conversation(p_conversation_id uuid) OWNER TO postgres;
 
 --
+-- Name: export_conversations(jsonb, integer, uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.export_conversations(p_cursor jsonb DEFAULT NULL::jsonb, p_max_messages integer DEFAULT 5000, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid;
+  v_after_created timestamptz;
+  v_after_id uuid;
+  v_after_sequence integer := 0;
+  v_conversation public.conversations;
+  v_room integer := p_max_messages;
+  v_bytes bigint := conversation_store.page_max_bytes();
+  v_entry record;
+  v_entries json[] := '{}';
+  v_next json;
+begin
+  if p_max_messages is null or p_max_messages not between 1 and 10000 then
+    raise exception 'p_max_messages must be between 1 and 10000' using errcode = '22023';
+  end if;
+  v_user := conversation_store.acting_user(p_user_id);
+  if v_user is null then
+    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+  end if;
+  if p_cursor is not null then
+    if jsonb_typeof(p_cursor) <> 'array' or jsonb_array_length(p_cursor) <> 3 then
+      raise exception 'p_cursor must be the next_cursor of a previous page' using errcode = '22023';
+    end if;
+    v_after_created := (p_cursor ->> 0)::timestamptz;
+    v_after_id := (p_cursor ->> 1)::uuid;
+    v_after_sequence := (p_cursor ->> 2)::integer;
+  end if;
+
+  for v_conversation in
+    select * from public.conversations c
+    where c.user_id = v_user and (c.expires_at is null or c.expires_at > now())
+      and (p_cursor is null or (c.created_at, c.id) >= (v_after_created, v_after_id))
+    order by c.created_at, c.id
+  loop
+    if v_room = 0 or v_bytes <= 0 then
+      v_next := json_build_array(v_conversation.created_at, v_conversation.id, 0);
+      exit;
+    end if;
+    -- A page's messages: as many as fit, the page's first always.
+    with candidates as (
+      select m, octet_length(conversation_store.message_json(m)::text) as size,
+             row_number() over (order by m.sequence_order) as n
+      from public.conversation_messages m
+      where m.conversation_id = v_conversation.id
+        and m.sequence_order > case when v_conversation.id = v_after_id then v_after_sequence else 0 end
+      order by m.sequence_order
+      limit v_room
+    ),
+    taken as (
+      select c.* from (select candidates.*, sum(candidates.size) over (order by candidates.n) as running
+                       from candidates) as c
+      where c.running <= v_bytes or (c.n = 1 and v_room = p_max_messages and cardinality(v_entries) = 0)
+    )
+    select coalesce(min((t.m).sequence_order), v_conversation.last_sequence + 1) as first_sequence,
+           coalesce(max((t.m).sequence_order), case when v_conversation.id = v_after_id then v_after_sequence else 0 end)
+             as last_sequence,
+           count(t.*)::integer as taken,
+           coalesce(sum(t.size), 0) as bytes,
+           coalesce(json_agg(conversation_store.message_json(t.m) order by (t.m).sequence_order), '[]') as messages,
+           (select coalesce(json_agg(conversation_store.rating_json(r, rm) order by r.sequence_order), '[]')
+            from public.message_ratings r
+            join public.conversation_messages rm
+              on rm.conversation_id = r.conversation_id and rm.sequence_order = r.sequence_order
+            where r.conversation_id = v_conversation.id and r.user_id = v_user
+              and r.sequence_order between min((t.m).sequence_order) and max((t.m).sequence_order)) as ratings
+    into v_entry
+    from taken t;
+
+    if v_entry.taken = 0 and v_entry.last_sequence < v_conversation.last_sequence then
+      -- Not one more message fits: the next page starts here.
+      v_next := json_build_array(v_conversation.created_at, v_conversation.id, v_entry.last_sequence);
+      exit;
+    end if;
+    v_entries := v_entries || json_build_object(
+      'conversation', conversation_store.conversation_json(v_conversation),
+      'first_sequence', v_entry.first_sequence,
+      'messages', v_entry.messages,
+      'ratings', v_entry.ratings,
+      'complete', v_entry.last_sequence >= v_conversation.last_sequence);
+    v_room := v_room - v_entry.taken;
+    v_bytes := v_bytes - v_entry.bytes;
+    if v_entry.last_sequence < v_conversation.last_sequence then
+      v_next := json_build_array(v_conversation.created_at, v_conversation.id, v_entry.last_sequence);
+      exit;
+    end if;
+  end loop;
+
+  return json_build_object('conversations', array_to_json(v_entries), 'next_cursor', v_next);
+end;
+$$;
+
+ALTER FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) OWNER TO postgres;
+
+--
 -- Name: fork_conversation(uuid, integer, uuid, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2158,6 +2272,87 @@ end;
 $$;
 
 ALTER FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) OWNER TO postgres;
+
+--
+-- Name: import_conversation(text, jsonb, jsonb, integer, text, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer DEFAULT 1, p_fork_key text DEFAULT NULL::text, p_fork_through integer DEFAULT NULL::integer) RETURNS json
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := auth.uid();
+  v_id uuid;
+  v_created boolean;
+  v_last integer;
+  v_skip integer;
+  v_appended integer := 0;
+  v_batch jsonb;
+  v_rating jsonb;
+begin
+  if v_user is null or conversation_store.caller_is_service_role() then
+    raise exception 'a signed-in user imports their own conversations' using errcode = '42501';
+  end if;
+  if p_key is null or char_length(p_key) not between 1 and 300 then
+    raise exception 'p_key must be 1 to 300 characters' using errcode = '22023';
+  end if;
+  if jsonb_typeof(p_conversation) is distinct from 'object' or jsonb_typeof(p_messages) is distinct from 'array' then
+    raise exception 'p_conversation must be an object and p_messages an array' using errcode = '22023';
+  end if;
+  if p_first_sequence is null or p_first_sequence < 1
+     or (p_fork_key is null) <> (p_fork_through is null)
+     or (p_fork_key is not null and p_first_sequence <> p_fork_through + 1) then
+    raise exception 'p_first_sequence must be 1 or more, and a fork''s must follow p_fork_through' using errcode = '22023';
+  end if;
+  v_id := conversation_store.import_id(v_user, p_key);
+
+  if p_fork_key is null then
+    perform public.start_conversation(p_id => v_id, p_metadata => coalesce(p_conversation -> 'metadata', '{}'));
+  else
+    perform public.fork_conversation(conversation_store.import_id(v_user, p_fork_key), p_fork_through, v_id,
+                                     p_conversation -> 'metadata');
+  end if;
+  v_created := current_setting('conversation_store.conversation_created')::boolean;
+
+  select c.last_sequence into v_last from public.conversations c where c.id = v_id;
+  if v_last < p_first_sequence - 1 then
+    raise exception 'conversation % holds % messages: import the messages before % first', p_key, v_last, p_first_sequence
+      using errcode = 'PT409', hint = 'sequence_conflict', detail = json_build_object('last_sequence', v_last)::text;
+  end if;
+  v_skip := v_last - (p_first_sequence - 1);
+  for v_batch in
+    select jsonb_agg(m.value order by m.position)
+    from jsonb_array_elements(p_messages) with ordinality as m(value, position)
+    where m.position > v_skip
+    group by (m.position - v_skip - 1) / 100
+    order by min(m.position)
+  loop
+    perform public.append_messages(v_id, v_batch, v_last + v_appended);
+    v_appended := v_appended + jsonb_array_length(v_batch);
+  end loop;
+
+  if v_created then
+    update public.conversations as c
+    set title = coalesce(p_conversation ->> 'title', c.title),
+        pinned = coalesce((p_conversation ->> 'pinned')::boolean, c.pinned),
+        archived = coalesce((p_conversation ->> 'archived')::boolean, c.archived),
+        tags = coalesce(array(select jsonb_array_elements_text(p_conversation -> 'tags')), c.tags)
+    where c.id = v_id and p_conversation ?| array['title', 'pinned', 'archived', 'tags'];
+  end if;
+  -- Ratings of the messages this call appended (a page of a conversation carries those of its own).
+  for v_rating in
+    select r.value from jsonb_array_elements(coalesce(p_conversation -> 'ratings', '[]')) as r(value)
+    where (r.value ->> 'sequence_order')::integer > v_last
+  loop
+    perform public.rate_message(v_id, (v_rating ->> 'sequence_order')::integer, v_rating ->> 'rating',
+                                v_rating ->> 'reason', v_rating ->> 'comment');
+  end loop;
+  return json_build_object('id', v_id, 'created', v_created, 'appended', v_appended);
+end;
+$$;
+
+ALTER FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) OWNER TO postgres;
 
 --
 -- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -3400,6 +3595,13 @@ REVOKE ALL ON FUNCTION conversation_store.estimate_tokens(p_content text, p_name
 REVOKE ALL ON FUNCTION conversation_store.file_token_estimate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION import_id(p_user_id uuid, p_key text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.import_id(p_user_id uuid, p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.import_id(p_user_id uuid, p_key text) TO authenticated;
+
+--
 -- Name: FUNCTION inline_file_max_chars(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -3697,6 +3899,14 @@ GRANT ALL ON FUNCTION public.delete_conversation(p_conversation_id uuid) TO auth
 GRANT ALL ON FUNCTION public.delete_conversation(p_conversation_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -3720,6 +3930,13 @@ REVOKE ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after inte
 GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO anon;
 GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO authenticated;
 GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO service_role;
+
+--
+-- Name: FUNCTION import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) TO authenticated;
 
 --
 -- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: public; Owner: postgres

@@ -311,6 +311,17 @@ export const getSharedConversationRequest = z.strictObject({
   limit: integer(1, 1000).default(100),
 });
 
+export const exportConversationsRequest = z.strictObject({
+  cursor: z.string().max(300).optional(),
+  max_messages: integer(1, 10_000).default(5_000),
+  user_id: uuid.optional(),
+});
+/** import-conversations: a file (an export page, or ChatGPT's conversations.json) and where to go on. */
+export const importConversationsRequest = z.strictObject({
+  file: z.unknown().refine((file) => file !== undefined, { error: "is required" }),
+  cursor: z.string().max(300).optional(),
+});
+
 export const deleteAllConversationsRequest = z.strictObject({ user_id: uuid.optional() });
 
 export const searchConversationsRequest = z.strictObject({
@@ -518,6 +529,31 @@ export const searchConversationsResponse = z.object({
   results: z.array(z.object({ conversation, matches: z.array(searchMatch) })),
   has_more: z.boolean(),
   next_cursor: z.string().nullable(),
+});
+/** The export format (docs/EXPORT.md): its name and version, then one page of conversations. */
+export const EXPORT_FORMAT = "conversation-store/export";
+export const EXPORT_VERSION = 1;
+export const exportPage = z.object({
+  format: z.literal(EXPORT_FORMAT),
+  version: z.literal(EXPORT_VERSION),
+  exported_at: z.string(),
+  conversations: z.array(z.object({
+    conversation,
+    first_sequence: z.number().int().min(1),
+    messages: z.array(message),
+    ratings: z.array(rating),
+    complete: z.boolean(),
+  })),
+  next_cursor: z.string().nullable(),
+});
+export type ExportPage = z.infer<typeof exportPage>;
+export const importConversationsResponse = z.object({
+  imported: z.array(
+    z.object({ key: z.string(), id: z.string(), created: z.boolean(), appended: z.number().int() }),
+  ),
+  total: z.number().int(),
+  next_cursor: z.string().nullable(),
+  done: z.boolean(),
 });
 export const errorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),

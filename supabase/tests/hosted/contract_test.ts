@@ -263,6 +263,41 @@ Deno.test({
           await expect("get-shared-conversation", as.ben, { query: { token: link.token } }, 200);
           await expect("get-shared-conversation", {}, { query: { token: "A".repeat(43) } }, 404, "not_found");
         },
+        "export-conversations": async () => {
+          await conversation([message("Exported from the hosted stack")]);
+          const page = await expect("export-conversations", as.ana, {}, 200);
+          assert.equal(page.format, "conversation-store/export");
+          assert.ok(page.conversations.length > 0);
+          await expect("export-conversations", as.service, { query: { user_id: ana.id } }, 200);
+          await expect("export-conversations", as.ana, { query: { user_id: ben.id } }, 403, "forbidden");
+        },
+        "import-conversations": async () => {
+          const file = [{
+            id: "hosted-import",
+            title: "Imported",
+            mapping: {
+              root: { parent: null, children: ["u"], message: null },
+              u: {
+                parent: "root",
+                children: [],
+                message: { author: { role: "user" }, content: { parts: ["hi"] } },
+              },
+            },
+            current_node: "u",
+          }];
+          const first = await expect("import-conversations", as.ben, { body: { file } }, 200);
+          assert.deepEqual([first.done, first.imported[0].appended], [true, 1]);
+          const again = await expect("import-conversations", as.ben, { body: { file } }, 200);
+          assert.equal(again.imported[0].appended, 0);
+          await expect(
+            "import-conversations",
+            as.ben,
+            { body: { file: { not: "a file" } } },
+            400,
+            "invalid_request",
+          );
+          await expect("import-conversations", as.service, { body: { file } }, 403, "forbidden");
+        },
         "rate-message": async () => {
           const id = await conversation([message("Hi"), { role: "assistant", content: "Hello" }]);
           const rated = await expect("rate-message", as.ana, {
