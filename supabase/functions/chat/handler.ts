@@ -22,6 +22,7 @@ import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
 import { instructionsFor, promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
 import { signedStorageUrls } from "../_shared/chat/storage.ts";
+import { titleAfterFirstReply, titleChunk } from "../_shared/chat/title.ts";
 import {
   replyInProgressOf,
   ReplyWriter,
@@ -220,6 +221,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       disconnected.removeEventListener("abort", onDisconnect);
       try {
         const stored = await writer.finish(ended);
+        const titled = await titleAfterFirstReply(caller, stored, turn.window, model);
+        if (titled) toBrowser(titleChunk(titled.title));
         toBrowser({ type: "finish", finishReason, messageMetadata: replyMetadata(stored, stored.status) });
       } catch (error) {
         toBrowser({
