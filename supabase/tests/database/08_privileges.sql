@@ -4,8 +4,11 @@ select plan(41);
 
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1),
-  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
+  array['append_messages', 'delete_all_conversations', 'delete_conversation',
+        'export_conversations',
+        'fork_conversation', 'get_context',
         'get_shared_conversation',
+        'import_conversation',
         'jsonb_merge_patch', 'keep_reply_alive', 'purge_expired_conversations',
         'rate_message', 'revoke_conversation_share',
         'search_conversations', 'set_conversation_summary', 'share_conversation',
@@ -16,7 +19,9 @@ select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'conversation_store'::regnamespace order by 1),
   array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'caller_reaches', 'check_parts',
         'context_messages', 'conversation_json', 'estimate_part_tokens', 'estimate_reasoning_tokens',
-        'estimate_tokens', 'file_token_estimate', 'inline_file_max_chars', 'is_function_call', 'is_part_list',
+        'estimate_tokens', 'file_token_estimate',
+        'import_id',
+        'inline_file_max_chars', 'is_function_call', 'is_part_list',
         'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts',
         'normalize_labels', 'normalize_tags', 'normalize_title',
         'openai_message',
@@ -60,8 +65,11 @@ select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
-  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
+  array['append_messages', 'delete_all_conversations', 'delete_conversation',
+        'export_conversations',
+        'fork_conversation', 'get_context',
         'get_shared_conversation',
+        'import_conversation',
         'jsonb_merge_patch', 'keep_reply_alive',
         'rate_message', 'revoke_conversation_share',
         'search_conversations', 'set_conversation_summary', 'share_conversation', 'start_conversation',
@@ -73,6 +81,7 @@ select is(
         where p.pronamespace = 'conversation_store'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
   array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'context_messages', 'conversation_json',
+        'import_id',
         'is_function_call', 'is_tool_call_list', 'json_or_text', 'message_json', 'message_parts',
         'normalize_tags', 'normalize_title',
         'openai_message',
