@@ -1,0 +1,56 @@
+/// <reference lib="dom" />
+/**
+ * What the playground's pages share: building elements (text always as text, never markup) and
+ * drawing a UIMessage's parts (reasoning collapsed, files, tool states).
+ */
+import type { UIMessage } from "ai";
+
+export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** An element with properties and children; text always goes in as text. */
+export function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  properties: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
+  const node = Object.assign(document.createElement(tag), properties);
+  node.append(...children);
+  return node;
+}
+
+/** One part of a UIMessage as the page shows it, or null for parts it does not show. */
+export function chatPart(part: UIMessage["parts"][number]): Node | null {
+  if (part.type === "text") return element("span", {}, part.text);
+  if (part.type === "reasoning") {
+    const details = element("details", { className: "reasoning" }, element("summary", {}, "Reasoning"));
+    details.append(part.text);
+    return details;
+  }
+  if (part.type === "file") {
+    return part.mediaType.startsWith("image/")
+      ? Object.assign(document.createElement("img"), { src: part.url, alt: part.filename ?? "image" })
+      : element("a", { href: part.url }, part.filename ?? part.mediaType);
+  }
+  if (part.type === "dynamic-tool" || part.type.startsWith("tool-")) {
+    const tool = part as {
+      type: string;
+      toolName?: string;
+      state: string;
+      output?: unknown;
+      errorText?: string;
+    };
+    const name = tool.toolName ?? tool.type.slice(5);
+    const result = tool.state === "output-available"
+      ? ` → ${JSON.stringify(tool.output)}`
+      : tool.errorText
+      ? ` → ${tool.errorText}`
+      : "";
+    return element("div", { className: "tool" }, `${name}: ${tool.state}${result}`);
+  }
+  return null;
+}
+
+/** A message's parts as nodes. */
+export function messageParts(message: UIMessage): Node[] {
+  return message.parts.map(chatPart).filter((node): node is Node => node !== null);
+}
