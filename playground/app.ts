@@ -13,7 +13,7 @@ import {
   type Message,
 } from "../client/conversation_store.ts";
 import { Chat, StoreChatTransport } from "../client/chat.ts";
-import { $, element, messageParts } from "./ui.ts";
+import { $, action, element, messageParts, showError } from "./ui.ts";
 
 interface PlaygroundConfig {
   apiUrl: string;
@@ -38,28 +38,6 @@ let current: Conversation | null = null;
 /** The oldest and newest sequence numbers shown, for paging either way. */
 let olderCursor: number | null = null;
 let newestShown = 0;
-
-function showError(error: unknown): void {
-  const box = $("error");
-  box.style.display = "block";
-  box.textContent = error instanceof ConversationStoreError
-    ? `${error.status} ${error.code}: ${error.message}${
-      error.details ? ` ${JSON.stringify(error.details)}` : ""
-    }`
-    : String(error);
-}
-
-/** Runs a UI action, showing what the API answers when it fails. */
-function action(run: () => Promise<void>) {
-  return async () => {
-    $("error").style.display = "none";
-    try {
-      await run();
-    } catch (error) {
-      showError(error);
-    }
-  };
-}
 
 /** "1–4, 9" from [1, 2, 3, 4, 9]. */
 function ranges(sequences: number[]): string {

@@ -8,7 +8,7 @@
  */
 import type { UIMessage } from "ai";
 import { Chat, StoreChatTransport } from "../client/chat.ts";
-import { $, element, messageParts } from "./ui.ts";
+import { $, action, element, messageParts, showError } from "./ui.ts";
 
 interface Config {
   apiUrl: string;
@@ -34,23 +34,6 @@ let chat: Chat | null = null;
 let open: Conversation | null = null;
 /** UIMessage id → [sequence_order, the user's rating], for the thumbs. */
 let rated = new Map<string, [number, "up" | "down" | null]>();
-
-function showError(error: unknown): void {
-  const box = $("error");
-  box.style.display = "block";
-  box.textContent = error instanceof Error ? error.message : String(error);
-}
-
-function action(run: () => Promise<void>) {
-  return async () => {
-    $("error").style.display = "none";
-    try {
-      await run();
-    } catch (error) {
-      showError(error);
-    }
-  };
-}
 
 /** A function of the API, as the signed-in user (or signed out for a share link). */
 async function api<T = Record<string, unknown>>(

@@ -4,6 +4,7 @@
  * drawing a UIMessage's parts (reasoning collapsed, files, tool states).
  */
 import type { UIMessage } from "ai";
+import { ConversationStoreError } from "../client/conversation_store.ts";
 
 export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -16,6 +17,31 @@ export function element<K extends keyof HTMLElementTagNameMap>(
   const node = Object.assign(document.createElement(tag), properties);
   node.append(...children);
   return node;
+}
+
+/** Shows an error in the page's #error box: an API error by its status and code. */
+export function showError(error: unknown): void {
+  const box = $("error");
+  box.style.display = "block";
+  box.textContent = error instanceof ConversationStoreError
+    ? `${error.status} ${error.code}: ${error.message}${
+      error.details ? ` ${JSON.stringify(error.details)}` : ""
+    }`
+    : error instanceof Error
+    ? error.message
+    : String(error);
+}
+
+/** Runs a UI action, showing what the API answers when it fails. */
+export function action(run: () => Promise<void>) {
+  return async () => {
+    $("error").style.display = "none";
+    try {
+      await run();
+    } catch (error) {
+      showError(error);
+    }
+  };
 }
 
 /** One part of a UIMessage as the page shows it, or null for parts it does not show. */

@@ -13,6 +13,16 @@ async function conversationWithReply(user: TestUser): Promise<string> {
   });
 }
 
+async function ratingsOf(conversationId: string): Promise<number> {
+  const { rows } = await pool.query(
+    "select count(*)::int as n from public.message_ratings where conversation_id = $1",
+    [
+      conversationId,
+    ],
+  );
+  return rows[0].n;
+}
+
 function rate(user: TestUser, body: Record<string, unknown>) {
   return call("rate-message", { token: user.token, body });
 }
@@ -71,13 +81,7 @@ test("only the caller's finished assistant messages can be rated", async () => {
   assert.equal(others.status, 404);
   const forged = await rate(bob, { conversation_id: crypto.randomUUID(), sequence_order: 2, rating: "down" });
   assert.equal(forged.status, 404);
-  const { rows } = await pool.query(
-    "select count(*)::int as n from public.message_ratings where conversation_id = $1",
-    [
-      id,
-    ],
-  );
-  assert.equal(rows[0].n, 0);
+  assert.equal(await ratingsOf(id), 0);
 });
 
 test("malformed ratings are a 400 and store nothing", async () => {
@@ -97,13 +101,7 @@ test("malformed ratings are a 400 and store nothing", async () => {
     const reply = await rate(alice, { conversation_id: id, sequence_order: 2, ...fields });
     assert.equal(reply.status, 400, JSON.stringify(fields));
   }
-  const { rows } = await pool.query(
-    "select count(*)::int as n from public.message_ratings where conversation_id = $1",
-    [
-      id,
-    ],
-  );
-  assert.equal(rows[0].n, 0);
+  assert.equal(await ratingsOf(id), 0);
 });
 
 test("the service role reads every rating with the reply it rates, and a deleted conversation takes its ratings", async () => {
@@ -138,11 +136,5 @@ test("the service role reads every rating with the reply it rates, and a deleted
     (await call("delete-conversation", { token: alice.token, body: { conversation_id: id } })).status,
     200,
   );
-  const { rows } = await pool.query(
-    "select count(*)::int as n from public.message_ratings where conversation_id = $1",
-    [
-      id,
-    ],
-  );
-  assert.equal(rows[0].n, 0);
+  assert.equal(await ratingsOf(id), 0);
 });

@@ -300,31 +300,13 @@ Deno.test({
         },
         "rate-message": async () => {
           const id = await conversation([message("Hi"), { role: "assistant", content: "Hello" }]);
-          const rated = await expect("rate-message", as.ana, {
-            body: { conversation_id: id, sequence_order: 2, rating: "up" },
-          }, 200);
-          assert.equal(rated.rating.rating, "up");
-          await expect("rate-message", as.service, {
-            body: { conversation_id: id, sequence_order: 2, rating: null },
-          }, 200);
-          await expect(
-            "rate-message",
-            as.ben,
-            {
-              body: { conversation_id: id, sequence_order: 2, rating: "down" },
-            },
-            404,
-            "not_found",
-          );
-          await expect(
-            "rate-message",
-            as.ana,
-            {
-              body: { conversation_id: id, sequence_order: 1, rating: "down" },
-            },
-            422,
-            "message_not_rateable",
-          );
+          const rate = (sequence_order: number, rating: string | null) => ({
+            body: { conversation_id: id, sequence_order, rating },
+          });
+          assert.equal((await expect("rate-message", as.ana, rate(2, "up"), 200)).rating.rating, "up");
+          await expect("rate-message", as.service, rate(2, null), 200);
+          await expect("rate-message", as.ben, rate(2, "down"), 404, "not_found");
+          await expect("rate-message", as.ana, rate(1, "down"), 422, "message_not_rateable");
           await expect(
             "rate-message",
             as.ana,
