@@ -6,7 +6,7 @@ import { createChatHandler } from "../../functions/chat/handler.ts";
 import { cleanTitle } from "../../functions/_shared/chat/title.ts";
 import { finishPart, textParts } from "../../../local/mock_model.ts";
 import { allChunks, postChat, userMessage } from "./chat_support.ts";
-import { call, localApi, newUser, pool, startConversation, test, type TestUser } from "./helpers.ts";
+import { call, localApi, newUser, pool, startConversation, test } from "./helpers.ts";
 
 const usage = {
   inputTokens: { total: 30, noCache: 30, cacheRead: 0, cacheWrite: 0 },
