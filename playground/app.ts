@@ -8,7 +8,6 @@ import { createClient } from "@supabase/supabase-js";
 import {
   type Conversation,
   type ConversationStore,
-  ConversationStoreError,
   createConversationStore,
   type Message,
 } from "../client/conversation_store.ts";
