@@ -2300,6 +2300,11 @@ begin
   if jsonb_typeof(p_conversation) is distinct from 'object' or jsonb_typeof(p_messages) is distinct from 'array' then
     raise exception 'p_conversation must be an object and p_messages an array' using errcode = '22023';
   end if;
+  -- One call is one transaction within the statement timeout, through the edge function or rpc alike.
+  if jsonb_array_length(p_messages) > 10000
+     or jsonb_array_length(coalesce(nullif(p_conversation -> 'ratings', 'null'), '[]')) > 10000 then
+    raise exception 'at most 10000 messages and 10000 ratings per call' using errcode = '22023';
+  end if;
   if p_first_sequence is null or p_first_sequence < 1
      or (p_fork_key is null) <> (p_fork_through is null)
      or (p_fork_key is not null and p_first_sequence <> p_fork_through + 1) then

@@ -40,7 +40,7 @@ grant execute on function conversation_store.import_id(uuid, text) to authentica
 --   on messages this call appended.
 --   Returns json { id, created, appended }. A second call with the same arguments appends nothing.
 -- Errors: 42501 not a signed-in user (the service role imports nothing); 22023 a key or arguments
---   out of range; PT409 (hint sequence_conflict) the conversation holds fewer messages than come
+--   out of range (more than 10,000 messages or ratings in one call among them); PT409 (hint sequence_conflict) the conversation holds fewer messages than come
 --   before p_first_sequence (an earlier page of it was not imported); PT404 the fork's source is
 --   not imported; and every error of start_conversation, fork_conversation, append_messages,
 --   rate_message and the labels' checks.
@@ -74,6 +74,11 @@ begin
   end if;
   if jsonb_typeof(p_conversation) is distinct from 'object' or jsonb_typeof(p_messages) is distinct from 'array' then
     raise exception 'p_conversation must be an object and p_messages an array' using errcode = '22023';
+  end if;
+  -- One call is one transaction within the statement timeout, through the edge function or rpc alike.
+  if jsonb_array_length(p_messages) > 10000
+     or jsonb_array_length(coalesce(nullif(p_conversation -> 'ratings', 'null'), '[]')) > 10000 then
+    raise exception 'at most 10000 messages and 10000 ratings per call' using errcode = '22023';
   end if;
   if p_first_sequence is null or p_first_sequence < 1
      or (p_fork_key is null) <> (p_fork_through is null)

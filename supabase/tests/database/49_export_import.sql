@@ -2,7 +2,7 @@
 -- order, forks branches, and leaves labels of an existing conversation alone; export pages split a
 -- conversation where a page ends and continue it.
 begin;
-select plan(17);
+select plan(18);
 
 insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000a1'),  -- Alice
@@ -42,6 +42,9 @@ select is(
    from public.conversations where id = conversation_store.import_id('00000000-0000-4000-8000-0000000000a1', 'src:1:branch')),
   true, 'copying the shared messages and adding its own');
 select is(tests.error_of($$select public.import_conversation('', '{}', '[]')$$), '22023', 'a key is required');
+select is(tests.error_of($$select public.import_conversation('big', '{}',
+            (select jsonb_agg(jsonb_build_object('role', 'user', 'content', 'x')) from generate_series(1, 10001)))$$),
+  '22023', 'more than 10,000 messages in one call are refused, through rpc as over HTTP');
 select is(tests.error_of($$select public.import_conversation('x', '[]', '[]')$$), '22023', 'the conversation is an object');
 select is(tests.error_of($$select public.import_conversation('y', '{}', '[{"role": "user", "content": null}]')$$) like '23514%',
   true, 'messages meet the store''s rules');
