@@ -81,6 +81,12 @@ export function callStatements(call: Call): { caller: Caller; statements: Sql[] 
   return { caller, statements: fn.statements(fn.schema.parse(call.input), caller) };
 }
 
+/** The one query message the function sends for the call. */
+export function callSql(call: Call): string {
+  const { caller, statements } = callStatements(call);
+  return requestText(caller, statements);
+}
+
 /** The call over HTTP, with `token` for its user. */
 export function callHttp(call: Call, token: string): HttpRequest {
   const path = `/functions/v1/${call.function}`;

@@ -86,6 +86,11 @@ export interface RecordUsageOptions {
   /** The message the call produced, when the reservation named none. */
   messageId?: string;
 }
+export type RateResponse = z.output<typeof api.rateMessageResponse>;
+export type ShareOptions = Omit<z.input<typeof api.shareConversationRequest>, "conversation_id">;
+export type ShareResponse = z.output<typeof api.shareConversationResponse>;
+export type ExportPage = z.output<typeof api.exportPage>;
+export type ImportResponse = z.output<typeof api.importConversationsResponse>;
 export type {
   Conversation,
   Message,
@@ -420,6 +425,62 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
     /** Passages of the user's conversations most relevant to `query`: full text, and semantic where set up. */
     recall(query: string, options: RecallOptions = {}): Promise<RecallResponse> {
       return invoke("recall", { ...options, query }, api.recallResponse);
+    },
+
+    /**
+     * The caller's rating of an assistant message ("up" or "down", with an optional reason code and
+     * comment), replacing any earlier one; null removes it.
+     */
+    rate(
+      conversationId: string,
+      sequenceOrder: number,
+      rating: "up" | "down" | null,
+      details: { reason?: string; comment?: string } = {},
+    ): Promise<RateResponse> {
+      return invoke("rate-message", {
+        ...details,
+        conversation_id: conversationId,
+        sequence_order: sequenceOrder,
+        rating,
+      }, api.rateMessageResponse);
+    },
+
+    /** A read-only link to the conversation through its last message; the token is shown this once. */
+    share(conversationId: string, options: ShareOptions = {}): Promise<ShareResponse> {
+      return invoke(
+        "share-conversation",
+        { ...options, conversation_id: conversationId },
+        api.shareConversationResponse,
+        false,
+      );
+    },
+
+    /** Every page of the caller's export (docs/EXPORT.md), following next_cursor. */
+    async *exportPages(options: { maxMessages?: number } = {}) {
+      let cursor: string | undefined;
+      do {
+        const page: ExportPage = await invoke("export-conversations", {
+          max_messages: options.maxMessages,
+          cursor,
+        }, api.exportPage);
+        yield page;
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+    },
+
+    /**
+     * Imports a file (an export page, or ChatGPT's conversations.json), calling import-conversations
+     * until it is done; returns what each call imported. Safe to run again: it stores nothing twice.
+     */
+    async importFile(file: unknown): Promise<ImportResponse["imported"]> {
+      const imported: ImportResponse["imported"] = [];
+      let cursor: string | undefined;
+      do {
+        const step = await invoke("import-conversations", { file, cursor }, api.importConversationsResponse);
+        imported.push(...step.imported);
+        cursor = step.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+      return imported;
     },
 
     /**

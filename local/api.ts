@@ -12,14 +12,19 @@ import { appendMessage } from "../supabase/functions/append-message/handler.ts";
 import { chat } from "../supabase/functions/chat/handler.ts";
 import { deleteAllConversations } from "../supabase/functions/delete-all-conversations/handler.ts";
 import { deleteConversation } from "../supabase/functions/delete-conversation/handler.ts";
+import { exportConversations } from "../supabase/functions/export-conversations/handler.ts";
 import { forkConversation } from "../supabase/functions/fork-conversation/handler.ts";
 import { getContext } from "../supabase/functions/get-context/handler.ts";
 import { getHistory } from "../supabase/functions/get-history/handler.ts";
 import { getMemory } from "../supabase/functions/get-memory/handler.ts";
+import { getSharedConversation } from "../supabase/functions/get-shared-conversation/handler.ts";
 import { getUsage } from "../supabase/functions/get-usage/handler.ts";
+import { importConversations } from "../supabase/functions/import-conversations/handler.ts";
 import { listConversations } from "../supabase/functions/list-conversations/handler.ts";
+import { rateMessage } from "../supabase/functions/rate-message/handler.ts";
 import { recallPassages } from "../supabase/functions/recall/handler.ts";
 import { searchConversations } from "../supabase/functions/search-conversations/handler.ts";
+import { shareConversation } from "../supabase/functions/share-conversation/handler.ts";
 import { startConversation } from "../supabase/functions/start-conversation/handler.ts";
 import { updateConversation } from "../supabase/functions/update-conversation/handler.ts";
 import { updateMemory } from "../supabase/functions/update-memory/handler.ts";
@@ -47,6 +52,11 @@ const FUNCTIONS: Record<string, (request: Request) => Promise<Response>> = {
   recall: recallPassages,
   "get-usage": getUsage,
   "update-usage-limits": updateUsageLimits,
+  "rate-message": rateMessage,
+  "share-conversation": shareConversation,
+  "get-shared-conversation": getSharedConversation,
+  "export-conversations": exportConversations,
+  "import-conversations": importConversations,
   chat,
 };
 

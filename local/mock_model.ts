@@ -97,6 +97,19 @@ export function demoModel(chunkDelayMs = 40): MockLanguageModelV4 {
         stream: simulateReadableStream({ chunks: parts, chunkDelayInMs: chunkDelayMs }),
       });
     },
+    // Asked for a chat's title (chat's title.ts): the first words the user wrote.
+    doGenerate: (options) => {
+      const said = JSON.stringify(options.prompt).match(/User: (.*?)\\n/)?.[1] ?? "a chat";
+      return Promise.resolve({
+        content: [{ type: "text", text: `Demo: ${said.split(/\s+/).slice(0, 4).join(" ")}` }],
+        finishReason: { unified: "stop", raw: "stop" },
+        usage: {
+          inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 },
+          outputTokens: { total: 0, text: 0, reasoning: 0 },
+        },
+        warnings: [],
+      });
+    },
   });
 }
 

@@ -8,14 +8,13 @@ import { createClient } from "@supabase/supabase-js";
 import {
   type Conversation,
   type ConversationStore,
-  ConversationStoreError,
   createConversationStore,
   type Message,
 } from "../client/conversation_store.ts";
 import { Chat, StoreChatTransport } from "../client/chat.ts";
 import { mountMemoryPanel } from "./memory.ts";
-import type { UIMessage } from "ai";
-import { allowanceText, limitMessage, usageLine } from "./usage.ts";
+import { allowanceText } from "./usage.ts";
+import { $, action, element, messageParts, showError } from "./ui.ts";
 
 interface PlaygroundConfig {
   apiUrl: string;
@@ -33,7 +32,6 @@ const CANNED_REPLY = "Here is a short script. Open on a sunlit windowsill where 
 const WORD_DELAY_MS = 60;
 const POLL_MS = 300;
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const config: PlaygroundConfig = await (await fetch("config.json")).json();
 
 let store: ConversationStore;
@@ -41,40 +39,6 @@ let current: Conversation | null = null;
 /** The oldest and newest sequence numbers shown, for paging either way. */
 let olderCursor: number | null = null;
 let newestShown = 0;
-
-/** An element with properties and children; text always goes in as text. */
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  properties: Partial<HTMLElementTagNameMap[K]> = {},
-  ...children: Array<Node | string>
-): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), properties);
-  node.append(...children);
-  return node;
-}
-
-function showError(error: unknown): void {
-  const box = $("error");
-  box.style.display = "block";
-  box.textContent = limitMessage(error) ??
-    (error instanceof ConversationStoreError
-      ? `${error.status} ${error.code}: ${error.message}${
-        error.details ? ` ${JSON.stringify(error.details)}` : ""
-      }`
-      : String(error));
-}
-
-/** Runs a UI action, showing what the API answers when it fails. */
-function action(run: () => Promise<void>) {
-  return async () => {
-    $("error").style.display = "none";
-    try {
-      await run();
-    } catch (error) {
-      showError(error);
-    }
-  };
-}
 
 /** "1–4, 9" from [1, 2, 3, 4, 9]. */
 function ranges(sequences: number[]): string {
@@ -201,58 +165,12 @@ async function open(conversation: Conversation, at?: number): Promise<void> {
 let chat: Chat | null = null;
 let chatTransport: StoreChatTransport | null = null;
 
-function chatPart(part: UIMessage["parts"][number]): Node | null {
-  if (part.type === "text") return element("span", {}, part.text);
-  if (part.type === "reasoning") {
-    const details = element("details", { className: "reasoning" }, element("summary", {}, "Reasoning"));
-    details.append(part.text);
-    return details;
-  }
-  if (part.type === "file") {
-    return part.mediaType.startsWith("image/")
-      ? Object.assign(document.createElement("img"), { src: part.url, alt: part.filename ?? "image" })
-      : element("a", { href: part.url }, part.filename ?? part.mediaType);
-  }
-  if (part.type === "dynamic-tool" || part.type.startsWith("tool-")) {
-    const tool = part as {
-      type: string;
-      toolName?: string;
-      state: string;
-      output?: unknown;
-      errorText?: string;
-    };
-    const name = tool.toolName ?? tool.type.slice(5);
-    const result = tool.state === "output-available"
-      ? ` → ${JSON.stringify(tool.output)}`
-      : tool.errorText
-      ? ` → ${tool.errorText}`
-      : "";
-    return element("div", { className: "tool" }, `${name}: ${tool.state}${result}`);
-  }
-  return null;
-}
-
-/** A reply that did not complete, as its metadata tells (get-history format=ui, the stream's finish). */
-function replyState(metadata: unknown): string | null {
-  const { status, reason } = (metadata ?? {}) as { status?: string; reason?: string };
-  if (status !== "incomplete") return null;
-  return reason === "model_error"
-    ? "failed, retry"
-    : reason === "time_limit"
-    ? "cut at the time limit"
-    : "stopped";
-}
-
 function renderChat(): void {
   if (!chat) return;
   $("chat-messages").replaceChildren(...chat.messages.map((message) => {
     const item = element("li", {}, element("span", { className: "role" }, message.role));
     item.dataset.role = message.role;
-    item.append(...message.parts.map(chatPart).filter((node): node is Node => node !== null));
-    const usage = usageLine(message);
-    if (usage) item.append(element("div", { className: "usage muted" }, usage));
-    const state = replyState(message.metadata);
-    if (state) item.append(element("em", { className: "reply-state" }, state));
+    item.append(...messageParts(message));
     return item;
   }));
   const busy = chat.status === "submitted" || chat.status === "streaming";

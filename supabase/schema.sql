@@ -92,7 +92,6 @@ CREATE TABLE public.conversation_messages (
     parts jsonb,
     metadata jsonb,
     reasoning_token_count integer DEFAULT 0 NOT NULL,
-    reply_outcome jsonb,
     CONSTRAINT conversation_messages_calls_only_from_assistant CHECK (((role = 'assistant'::text) OR ((function_call IS NULL) AND (tool_calls IS NULL)))),
     CONSTRAINT conversation_messages_client_message_id_length CHECK (((char_length(client_message_id) >= 1) AND (char_length(client_message_id) <= 128))),
     CONSTRAINT conversation_messages_content_max_size CHECK ((char_length(content) <= 100000)),
@@ -107,8 +106,6 @@ CREATE TABLE public.conversation_messages (
     CONSTRAINT conversation_messages_parts_is_array CHECK ((jsonb_typeof(parts) = 'array'::text)),
     CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
     CONSTRAINT conversation_messages_reasoning_token_count_range CHECK (((reasoning_token_count >= 0) AND (reasoning_token_count <= 1000000))),
-    CONSTRAINT conversation_messages_reply_outcome_max_size CHECK (((reply_outcome IS NULL) OR (pg_column_size(reply_outcome) <= 2048))),
-    CONSTRAINT conversation_messages_reply_outcome_shape CHECK (((reply_outcome IS NULL) OR ((jsonb_typeof(reply_outcome) = 'object'::text) AND ((NOT (reply_outcome ? 'reason'::text)) OR ((reply_outcome ->> 'reason'::text) = ANY (ARRAY['stopped'::text, 'model_error'::text, 'time_limit'::text, 'taken_over'::text]))) AND ((NOT (reply_outcome ? 'error'::text)) OR (jsonb_typeof((reply_outcome -> 'error'::text)) = 'object'::text)) AND (((reply_outcome ->> 'reason'::text) IS NULL) OR (status <> 'completed'::text))))),
     CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
     CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
     CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'incomplete'::text]))),
@@ -177,12 +174,6 @@ COMMENT ON COLUMN public.conversation_messages.metadata IS 'The AI SDK UIMessage
 COMMENT ON COLUMN public.conversation_messages.reasoning_token_count IS 'Tokens of the reasoning parts, which token_count leaves out (a model reads them only when asked).';
 
 --
--- Name: COLUMN conversation_messages.reply_outcome; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.conversation_messages.reply_outcome IS 'How a reply ended: {} completed, {"reason": …, "error"?: …} incomplete; null for messages not written as a reply in progress.';
-
---
 -- Name: answered_call_ids(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -199,26 +190,6 @@ $$;
 ALTER FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) OWNER TO postgres;
 
 --
--- Name: any_word_query(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.any_word_query(p_text text) RETURNS tsquery
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-  select pg_catalog.string_agg('(' || word.query::text || ')', ' | ')::tsquery
-  from (
-    select pg_catalog.plainto_tsquery('simple'::regconfig, v.lexeme) as query
-    from pg_catalog.unnest(pg_catalog.to_tsvector('english'::regconfig, p_text)) as v
-    order by (v.positions)[1]
-    limit 32
-  ) as word
-  where pg_catalog.numnode(word.query) > 0
-$$;
-
-ALTER FUNCTION conversation_store.any_word_query(p_text text) OWNER TO postgres;
-
---
 -- Name: caller_is_service_role(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -230,6 +201,21 @@ CREATE FUNCTION conversation_store.caller_is_service_role() RETURNS boolean
 $$;
 
 ALTER FUNCTION conversation_store.caller_is_service_role() OWNER TO postgres;
+
+--
+-- Name: tags_are_valid(text[]); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.tags_are_valid(p_tags text[]) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select p_tags = conversation_store.normalize_tags(p_tags)
+     and not exists (select from unnest(p_tags) as tag
+                     where char_length(tag) > 32 or tag ~ '[,[:cntrl:]]')
+$$;
+
+ALTER FUNCTION conversation_store.tags_are_valid(p_tags text[]) OWNER TO postgres;
 
 --
 -- Name: conversations; Type: TABLE; Schema: public; Owner: postgres
@@ -251,6 +237,11 @@ CREATE TABLE public.conversations (
     summary_token_count integer,
     forked_from_conversation_id uuid,
     forked_from_sequence integer,
+    title text,
+    title_source text,
+    pinned boolean DEFAULT false NOT NULL,
+    archived boolean DEFAULT false NOT NULL,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT conversations_forked_from_sequence_positive CHECK ((forked_from_sequence >= 1)),
     CONSTRAINT conversations_last_sequence_not_negative CHECK ((last_sequence >= 0)),
     CONSTRAINT conversations_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
@@ -259,7 +250,12 @@ CREATE TABLE public.conversations (
     CONSTRAINT conversations_summary_complete CHECK ((((summary IS NULL) = (summary_through_sequence IS NULL)) AND ((summary IS NULL) = (summary_token_count IS NULL)))),
     CONSTRAINT conversations_summary_max_size CHECK ((char_length(summary) <= 100000)),
     CONSTRAINT conversations_summary_through_sequence_range CHECK (((summary_through_sequence >= 1) AND (summary_through_sequence <= last_sequence))),
-    CONSTRAINT conversations_summary_token_count_range CHECK (((summary_token_count >= 0) AND (summary_token_count <= 1000000)))
+    CONSTRAINT conversations_summary_token_count_range CHECK (((summary_token_count >= 0) AND (summary_token_count <= 1000000))),
+    CONSTRAINT conversations_tags_max_count CHECK ((cardinality(tags) <= 10)),
+    CONSTRAINT conversations_tags_valid CHECK (conversation_store.tags_are_valid(tags)),
+    CONSTRAINT conversations_title_length CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200))),
+    CONSTRAINT conversations_title_one_line CHECK ((title !~ '[[:cntrl:]]'::text)),
+    CONSTRAINT conversations_title_source CHECK ((((title IS NULL) = (title_source IS NULL)) AND ((title_source IS NULL) OR (title_source = ANY (ARRAY['user'::text, 'generated'::text])))))
 );
 
 ALTER TABLE public.conversations OWNER TO postgres;
@@ -325,6 +321,36 @@ COMMENT ON COLUMN public.conversations.forked_from_conversation_id IS 'The conve
 COMMENT ON COLUMN public.conversations.forked_from_sequence IS 'The last message copied from the source: messages 1..forked_from_sequence began as copies.';
 
 --
+-- Name: COLUMN conversations.title; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.title IS 'The conversation''s title: at most 200 characters on one line; null when it has none.';
+
+--
+-- Name: COLUMN conversations.title_source; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.title_source IS '''user'' or ''generated'' (by chat); a generated title never replaces a user''s. Null without a title.';
+
+--
+-- Name: COLUMN conversations.pinned; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.pinned IS 'Listed before the others.';
+
+--
+-- Name: COLUMN conversations.archived; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.archived IS 'Left out of lists and searches unless archived ones are asked for.';
+
+--
+-- Name: COLUMN conversations.tags; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversations.tags IS 'At most 10 distinct normalised labels (1 to 32 characters, lower case), sorted.';
+
+--
 -- Name: caller_reaches(public.conversations); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -337,57 +363,6 @@ CREATE FUNCTION conversation_store.caller_reaches(p_conversation public.conversa
 $$;
 
 ALTER FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) OWNER TO postgres;
-
---
--- Name: callers_reply_in_progress(uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer DEFAULT NULL::integer) RETURNS uuid
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select m.id
-  from public.conversation_messages m
-  join public.conversations c on c.id = m.conversation_id
-  where m.conversation_id = p_conversation_id
-    and (p_sequence_order is null or m.sequence_order = p_sequence_order)
-    and m.status = 'in_progress'
-    and conversation_store.caller_reaches(c)
-$$;
-
-ALTER FUNCTION conversation_store.callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
-
---
--- Name: check_numbers(jsonb, text, text[], text[], numeric, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-declare
-  v_key text;
-  v_value jsonb;
-begin
-  if jsonb_typeof(p_value) is distinct from 'object' then
-    raise exception '% must be an object of numbers', p_name using errcode = '22023';
-  end if;
-  for v_key, v_value in select * from jsonb_each(p_value) loop
-    if not v_key = any(p_keys) then
-      raise exception '% has an unknown key %', p_name, v_key using errcode = '22023';
-    end if;
-    continue when v_value = 'null'::jsonb and p_nullable;
-    if jsonb_typeof(v_value) <> 'number' or v_value::numeric not between 0 and p_max
-       or (v_key = any(p_whole_keys) and v_value::numeric <> trunc(v_value::numeric)) then
-      raise exception '%.% must be a % from 0 to %', p_name, v_key,
-        case when v_key = any(p_whole_keys) then 'whole number' else 'number' end, p_max
-        using errcode = '22023';
-    end if;
-  end loop;
-end;
-$$;
-
-ALTER FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) OWNER TO postgres;
 
 --
 -- Name: check_parts(jsonb, text, uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -421,11 +396,6 @@ begin
   if v_problem is not null then
     raise exception '%', v_problem using errcode = '22023';
   end if;
-  if (select count(*) from jsonb_array_elements(p_parts) as part(value) where part.value ->> 'type' = 'file')
-     > conversation_store.max_file_parts() then
-    raise exception 'a message holds at most % file parts', conversation_store.max_file_parts()
-      using errcode = '22023';
-  end if;
   if p_role = 'tool' and jsonb_array_length(p_parts) <> 1 then
     raise exception 'a tool message is exactly one tool-result part' using errcode = '22023';
   end if;
@@ -447,40 +417,6 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) OWNER TO postgres;
-
---
--- Name: claim_regeneration(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  v_fork uuid;
-  v_sequence integer;
-begin
-  perform from public.conversations c
-  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
-  for no key update;
-  if not found then
-    raise exception 'conversation not found' using errcode = 'PT404';
-  end if;
-  select m.conversation_id, m.sequence_order into v_fork, v_sequence
-  from public.conversations f
-  join public.conversation_messages m on m.conversation_id = f.id
-  where f.forked_from_conversation_id = p_conversation_id
-    and m.status = 'in_progress' and m.updated_at >= now() - conversation_store.stale_reply_after()
-  limit 1;
-  if found then
-    raise exception 'a regeneration of this conversation is still replying' using errcode = 'PT409',
-      hint = 'reply_in_progress',
-      detail = jsonb_build_object('conversation_id', v_fork, 'sequence_order', v_sequence)::text;
-  end if;
-end;
-$$;
-
-ALTER FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) OWNER TO postgres;
 
 --
 -- Name: context_messages(public.conversation_messages[], text, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -531,6 +467,8 @@ CREATE FUNCTION conversation_store.conversation_json(p_conversation public.conve
     AS $$
   select json_build_object(
     'id', p_conversation.id, 'user_id', p_conversation.user_id, 'video_id', p_conversation.video_id,
+    'title', p_conversation.title, 'pinned', p_conversation.pinned, 'archived', p_conversation.archived,
+    'tags', to_json(p_conversation.tags),
     'metadata', p_conversation.metadata, 'last_sequence', p_conversation.last_sequence,
     'created_at', p_conversation.created_at, 'updated_at', p_conversation.updated_at,
     'retention_seconds', p_conversation.retention_seconds, 'expires_at', p_conversation.expires_at,
@@ -552,15 +490,13 @@ CREATE FUNCTION conversation_store.estimate_part_tokens(p_parts jsonb) RETURNS i
     SET search_path TO ''
     AS $$
   select coalesce(sum(case part.value ->> 'type'
-    when 'text' then case when part.value ->> 'text' = '' then 1 else 0 end
-    when 'reasoning' then case when part.value ->> 'text' = '' then 1 else 0 end
     when 'file' then conversation_store.file_token_estimate()
     when 'tool-call' then coalesce(octet_length((part.value -> 'output')::text), 0)
       + coalesce(octet_length(part.value ->> 'error_text'), 0)
       + case when part.value -> 'provider_executed' = 'true'::jsonb
              then octet_length(part.value ->> 'tool_name') + coalesce(octet_length((part.value -> 'input')::text), 0)
              else 0 end
-    else 1
+    else 0
   end), 0)::integer
   from jsonb_array_elements(p_parts) as part(value)
 $$;
@@ -609,6 +545,19 @@ CREATE FUNCTION conversation_store.file_token_estimate() RETURNS integer
 $$;
 
 ALTER FUNCTION conversation_store.file_token_estimate() OWNER TO postgres;
+
+--
+-- Name: import_id(uuid, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.import_id(p_user_id uuid, p_key text) RETURNS uuid
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select encode(substr(sha256(convert_to(p_user_id::text || '/' || p_key, 'UTF8')), 1, 16), 'hex')::uuid
+$$;
+
+ALTER FUNCTION conversation_store.import_id(p_user_id uuid, p_key text) OWNER TO postgres;
 
 --
 -- Name: inline_file_max_chars(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -704,157 +653,6 @@ $$;
 ALTER FUNCTION conversation_store.json_or_text(p_text text) OWNER TO postgres;
 
 --
--- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-  select case
-    when jsonb_typeof(p_patch) is distinct from 'object' then p_patch
-    else (
-      select coalesce(jsonb_object_agg(merged.key, merged.value), '{}'::jsonb)
-      from (
-        select kept.key, kept.value
-        from jsonb_each(case when jsonb_typeof(p_target) = 'object' then p_target end) as kept
-        where not p_patch ? kept.key
-        union all
-        select patched.key,
-               conversation_store.jsonb_merge_patch(
-                 case when jsonb_typeof(p_target) = 'object' then p_target -> patched.key end,
-                 patched.value
-               )
-        from jsonb_each(p_patch) as patched
-        where jsonb_typeof(patched.value) <> 'null'
-      ) as merged
-    )
-  end
-$$;
-
-ALTER FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) OWNER TO postgres;
-
---
--- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: COMMENT; Schema: conversation_store; Owner: postgres
---
-
-COMMENT ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) IS 'Input: a stored JSON document and a merge patch.
-Guarantees (RFC 7396): objects merge key by key, recursively; a key whose patch value is null is
-  removed; any other patch value replaces the stored one. Work is linear in the sizes of the target
-  and the patch.
-Errors: none.';
-
---
--- Name: max_batch_bytes(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.max_batch_bytes() RETURNS integer
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-  select 1048576
-$$;
-
-ALTER FUNCTION conversation_store.max_batch_bytes() OWNER TO postgres;
-
---
--- Name: max_file_parts(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.max_file_parts() RETURNS integer
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-  select 100
-$$;
-
-ALTER FUNCTION conversation_store.max_file_parts() OWNER TO postgres;
-
---
--- Name: memory_entries; Type: TABLE; Schema: public; Owner: postgres
---
-
-CREATE TABLE public.memory_entries (
-    user_id uuid NOT NULL,
-    key text NOT NULL,
-    value text NOT NULL,
-    version bigint NOT NULL,
-    token_count integer NOT NULL,
-    conversation_id uuid,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT memory_entries_key_shape CHECK ((((char_length(key) >= 1) AND (char_length(key) <= 100)) AND (key !~ '[[:cntrl:]]'::text))),
-    CONSTRAINT memory_entries_token_count_range CHECK (((token_count >= 1) AND (token_count <= 100000))),
-    CONSTRAINT memory_entries_value_shape CHECK (((char_length(value) >= 1) AND (char_length(value) <= 4000))),
-    CONSTRAINT memory_entries_version_positive CHECK ((version > 0))
-);
-
-ALTER TABLE public.memory_entries OWNER TO postgres;
-
---
--- Name: TABLE memory_entries; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON TABLE public.memory_entries IS 'What the assistant remembers about a user across conversations. Written only by public.write_memory (versioned, bounded).';
-
---
--- Name: COLUMN memory_entries.version; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.memory_entries.version IS 'Changes on every write, never repeats (one sequence): a writer names the version it read.';
-
---
--- Name: COLUMN memory_entries.token_count; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.memory_entries.token_count IS 'Tokens of "key: value" plus 3: exact (o200k_base) when written through the edge functions, a byte-based upper bound otherwise.';
-
---
--- Name: COLUMN memory_entries.conversation_id; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON COLUMN public.memory_entries.conversation_id IS 'The conversation the entry was last written from, if any; null once that conversation is deleted.';
-
---
--- Name: memory_entry_json(public.memory_entries); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) RETURNS json
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select json_build_object(
-    'key', p_entry.key, 'value', p_entry.value, 'version', p_entry.version,
-    'token_count', p_entry.token_count, 'conversation_id', p_entry.conversation_id,
-    'updated_at', p_entry.updated_at
-  )
-$$;
-
-ALTER FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) OWNER TO postgres;
-
---
--- Name: memory_max_entries(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.memory_max_entries() RETURNS integer
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$ select 100 $$;
-
-ALTER FUNCTION conversation_store.memory_max_entries() OWNER TO postgres;
-
---
--- Name: memory_max_tokens(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.memory_max_tokens() RETURNS integer
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$ select 2000 $$;
-
-ALTER FUNCTION conversation_store.memory_max_tokens() OWNER TO postgres;
-
---
 -- Name: message_json(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -913,6 +711,59 @@ CREATE FUNCTION conversation_store.message_parts(p_message public.conversation_m
 $$;
 
 ALTER FUNCTION conversation_store.message_parts(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: normalize_labels(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.normalize_labels() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  new.title := conversation_store.normalize_title(new.title);
+  new.tags := conversation_store.normalize_tags(new.tags);
+  if tg_op = 'INSERT' or new.title is distinct from old.title then
+    if tg_op = 'INSERT' or new.title_source is not distinct from old.title_source then
+      new.title_source := case when new.title is null then null else 'user' end;
+    end if;
+  end if;
+  if new.title is null then
+    new.title_source := null;
+  end if;
+  return new;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.normalize_labels() OWNER TO postgres;
+
+--
+-- Name: normalize_tags(text[]); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.normalize_tags(p_tags text[]) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(array_agg(distinct normalized.tag order by normalized.tag), '{}')
+  from (select lower(conversation_store.normalize_title(tag)) collate "C" as tag from unnest(p_tags) as tag) as normalized
+  where normalized.tag is not null
+$$;
+
+ALTER FUNCTION conversation_store.normalize_tags(p_tags text[]) OWNER TO postgres;
+
+--
+-- Name: normalize_title(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.normalize_title(p_title text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select nullif(regexp_replace(btrim(p_title, E' \t\n\r\f\v'), '\s+', ' ', 'g'), '')
+$$;
+
+ALTER FUNCTION conversation_store.normalize_title(p_title text) OWNER TO postgres;
 
 --
 -- Name: openai_message(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1036,8 +887,6 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
         else false -- input, raw_input, output, data: any JSON
       end
     ) then 'has a field of the wrong type'
-    when exists (select from jsonb_each(p_part) as field(key, value) where conversation_store.too_deep(field.value))
-      then 'has a value nested more than 32 levels deep'
     when p_part ->> 'type' in ('text', 'reasoning') then case
       when not p_part ? 'text' then 'needs a text'
       when p_part ->> 'state' not in ('streaming', 'done') then 'has a state that is not streaming or done'
@@ -1048,11 +897,11 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
       when p_part ->> 'url' !~ '^(https?|data):' then 'has a url that is not http:, https: or data:'
       when p_part ? 'storage' and not coalesce(
           jsonb_typeof(p_part -> 'storage' -> 'bucket') = 'string'
-          and (p_part -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
+          and char_length(p_part -> 'storage' ->> 'bucket') between 1 and 100
           and jsonb_typeof(p_part -> 'storage' -> 'path') = 'string'
           and char_length(p_part -> 'storage' ->> 'path') between 1 and 1024
           and (p_part -> 'storage') - 'bucket' - 'path' = '{}'::jsonb, false)
-        then 'has a storage that is not {bucket, path} with a bucket of 1-100 lowercase letters, digits, _ or -'
+        then 'has a storage that is not {bucket, path}'
       -- Folder names are compared as written: no empty, "." or ".." segment may hide another folder.
       when ('/' || (p_part -> 'storage' ->> 'path') || '/') ~ '/(\.{0,2})/' then 'has a storage path with an empty, . or .. segment'
     end
@@ -1076,7 +925,6 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
       when p_part ->> 'source_type' is null or p_part ->> 'source_type' not in ('url', 'document')
         then 'needs a source_type of url or document'
       when not p_part ? 'source_id' then 'needs a source_id'
-      when p_part ->> 'url' !~* '^https?://' then 'has a url that is not http: or https:'
     end
     when p_part ->> 'type' = 'data' then case
       when coalesce(p_part ->> 'name' !~ '^[A-Za-z0-9_-]{1,64}$', true) then 'needs a name of 1-64 letters, digits, _ or -'
@@ -1166,6 +1014,55 @@ $$;
 ALTER FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) OWNER TO postgres;
 
 --
+-- Name: message_ratings; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.message_ratings (
+    conversation_id uuid NOT NULL,
+    sequence_order integer NOT NULL,
+    user_id uuid NOT NULL,
+    rating text NOT NULL,
+    reason text,
+    comment text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT message_ratings_comment_max_size CHECK ((char_length(comment) <= 2000)),
+    CONSTRAINT message_ratings_rating CHECK ((rating = ANY (ARRAY['up'::text, 'down'::text]))),
+    CONSTRAINT message_ratings_reason CHECK ((reason ~ '^[a-z0-9_]{1,64}$'::text))
+);
+
+ALTER TABLE public.message_ratings OWNER TO postgres;
+
+--
+-- Name: TABLE message_ratings; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.message_ratings IS 'A user''s rating of an assistant message of their conversation. Written only by public.rate_message.';
+
+--
+-- Name: COLUMN message_ratings.reason; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.message_ratings.reason IS 'A short code chosen by the app (a-z, 0-9, _; at most 64).';
+
+--
+-- Name: rating_json(public.message_ratings, public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) RETURNS json
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select json_build_object(
+    'sequence_order', p_rating.sequence_order, 'message_id', p_message.id,
+    'client_message_id', p_message.client_message_id, 'rating', p_rating.rating, 'reason', p_rating.reason,
+    'comment', p_rating.comment, 'created_at', p_rating.created_at, 'updated_at', p_rating.updated_at
+  )
+$$;
+
+ALTER FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) OWNER TO postgres;
+
+--
 -- Name: reclaim_conversation(uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1226,26 +1123,6 @@ $$;
 ALTER FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) OWNER TO postgres;
 
 --
--- Name: reply_usage(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.reply_usage(p_message_id uuid) RETURNS jsonb
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select jsonb_strip_nulls(jsonb_build_object(
-    'model', l.model,
-    'usage', case when l.status = 'settled' then jsonb_strip_nulls(jsonb_build_object(
-      'inputTokens', l.input_tokens, 'outputTokens', l.output_tokens, 'totalTokens', l.total_tokens,
-      'reasoningTokens', l.reasoning_tokens, 'cachedInputTokens', l.cached_input_tokens,
-      'estimated', case when l.estimated then true end)) end))
-  from public.usage_ledger as l
-  where l.message_id = p_message_id
-$$;
-
-ALTER FUNCTION conversation_store.reply_usage(p_message_id uuid) OWNER TO postgres;
-
---
 -- Name: result_is_error(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1270,30 +1147,6 @@ CREATE FUNCTION conversation_store.search_words(p_content text) RETURNS tsvector
 $$;
 
 ALTER FUNCTION conversation_store.search_words(p_content text) OWNER TO postgres;
-
---
--- Name: semantic_candidates(uuid, real[], uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer) RETURNS TABLE(message_id uuid, rank bigint)
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select null::uuid, null::bigint where false
-$$;
-
-ALTER FUNCTION conversation_store.semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer) OWNER TO postgres;
-
---
--- Name: semantic_recall_ready(text, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) RETURNS boolean
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$ select false $$;
-
-ALTER FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) OWNER TO postgres;
 
 --
 -- Name: set_exact_token_count(uuid, integer, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1337,58 +1190,51 @@ $$;
 ALTER FUNCTION conversation_store.set_expires_at() OWNER TO postgres;
 
 --
--- Name: settle_abandoned_usage(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+-- Name: set_generated_title(uuid, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
-CREATE FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) RETURNS void
-    LANGUAGE sql
+CREATE FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  with abandoned as (
-    select l.id, coalesce(m.token_count, l.reserved_tokens) as output_tokens, l.model
-    from public.usage_ledger as l
-    left join public.conversation_messages as m on m.id = l.message_id
-    where l.user_id = p_user_id and l.status = 'reserved'
-      and case
-        when l.message_id is null then l.created_at < now() - interval '1 hour'
-        else m.id is null
-          or (m.status <> 'in_progress' and m.updated_at < now() - conversation_store.stale_reply_after())
-      end
+  with written as (
+    update public.conversations as c
+    set title = p_title, title_source = 'generated'
+    where c.id = p_conversation_id and c.title is null and conversation_store.caller_reaches(c)
+    returning c.title
   )
-  update public.usage_ledger as l
-  set status = 'settled', settled_at = now(), estimated = true,
-      output_tokens = a.output_tokens, total_tokens = a.output_tokens,
-      cost = c.cost, priced = c.priced
-  from abandoned as a
-  cross join lateral conversation_store.usage_cost(a.model, null, null, a.output_tokens) as c
-  where l.id = a.id
+  select coalesce((select w.title from written w),
+                  (select c.title from public.conversations c
+                   where c.id = p_conversation_id and conversation_store.caller_reaches(c)))
 $$;
 
-ALTER FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) OWNER TO postgres;
+ALTER FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) OWNER TO postgres;
 
 --
--- Name: settle_reply_outcome(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+-- Name: share_token_hash(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
-CREATE FUNCTION conversation_store.settle_reply_outcome() RETURNS trigger
-    LANGUAGE plpgsql
+CREATE FUNCTION conversation_store.share_token_hash(p_token text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+  select case when p_token ~ '^[A-Za-z0-9_-]{43}$' then sha256(convert_to(p_token, 'UTF8')) end
+$_$;
+
+ALTER FUNCTION conversation_store.share_token_hash(p_token text) OWNER TO postgres;
+
+--
+-- Name: shares_per_conversation(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.shares_per_conversation() RETURNS integer
+    LANGUAGE sql IMMUTABLE
     SET search_path TO ''
     AS $$
-begin
-  if new.status = 'completed' then
-    new.reply_outcome := '{}'::jsonb;
-  elsif old.reply_outcome ? 'reason' then
-    new.reply_outcome := old.reply_outcome;
-  else
-    new.reply_outcome := jsonb_build_object('reason',
-      case when old.updated_at < now() - conversation_store.stale_reply_after() then 'taken_over'
-           else 'stopped' end);
-  end if;
-  return new;
-end;
+  select 100
 $$;
 
-ALTER FUNCTION conversation_store.settle_reply_outcome() OWNER TO postgres;
+ALTER FUNCTION conversation_store.shares_per_conversation() OWNER TO postgres;
 
 --
 -- Name: stale_reply_after(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1410,29 +1256,37 @@ ALTER FUNCTION conversation_store.stale_reply_after() OWNER TO postgres;
 CREATE FUNCTION conversation_store.storage_objects(p_parts jsonb) RETURNS TABLE(bucket text, path text)
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
-    AS $_$
+    AS $$
   select distinct part.value -> 'storage' ->> 'bucket', part.value -> 'storage' ->> 'path'
   from jsonb_array_elements(p_parts) as part(value)
   where part.value ->> 'type' = 'file' and part.value ? 'storage'
-    and (part.value -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
-$_$;
+$$;
 
 ALTER FUNCTION conversation_store.storage_objects(p_parts jsonb) OWNER TO postgres;
 
 --
--- Name: too_deep(jsonb, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+-- Name: sync_conversation_tags(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
-CREATE FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer DEFAULT 32) RETURNS boolean
-    LANGUAGE sql IMMUTABLE
+CREATE FUNCTION conversation_store.sync_conversation_tags() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    AS $_$
-  -- .**{n} is the items n levels below the root: a container there is at depth n + 1.
-  select jsonb_path_exists(p_value,
-    format('strict $.**{%s} ? (@.type() == "object" || @.type() == "array")', p_depth)::jsonpath)
-$_$;
+    AS $$
+begin
+  if tg_op = 'UPDATE' and old.tags is distinct from new.tags then
+    delete from public.conversation_tags as t
+    where t.conversation_id = new.id and t.tag <> all (new.tags);
+  end if;
+  insert into public.conversation_tags as t (conversation_id, tag, user_id, archived, pinned, updated_at)
+  select new.id, tag, new.user_id, new.archived, new.pinned, new.updated_at from unnest(new.tags) as tag
+  on conflict (conversation_id, tag) do update
+    set user_id = excluded.user_id, archived = excluded.archived, pinned = excluded.pinned,
+        updated_at = excluded.updated_at;
+  return null;
+end;
+$$;
 
-ALTER FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) OWNER TO postgres;
+ALTER FUNCTION conversation_store.sync_conversation_tags() OWNER TO postgres;
 
 --
 -- Name: tool_output_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1465,7 +1319,6 @@ declare
   v_part jsonb;
   v_result jsonb;
   v_ui jsonb[] := '{}';
-  v_metadata jsonb := p_message.metadata;
 begin
   for i in 0 .. jsonb_array_length(v_parts) - 1 loop
     v_part := v_parts -> i;
@@ -1481,19 +1334,12 @@ begin
     end if;
     v_ui := array_append(v_ui, conversation_store.ui_part(v_part));
   end loop;
-  if p_message.role = 'assistant' and (p_message.reply_outcome is not null or p_message.status <> 'completed') then
-    -- A reason recorded while the reply is in progress is what it is about to end with, not its state.
-    v_metadata := coalesce(v_metadata, '{}'::jsonb)
-      || jsonb_build_object('status', p_message.status)
-      || case when p_message.status = 'incomplete' then coalesce(p_message.reply_outcome, '{}'::jsonb)
-              else '{}'::jsonb end;
-  end if;
   return (jsonb_build_object(
       'id', coalesce(p_message.client_message_id, p_message.id::text),
       'role', case when p_message.role in ('tool', 'function') then 'assistant' else p_message.role end,
       'parts', to_jsonb(v_ui))
-    || case when v_metadata is null then '{}'::jsonb
-            else jsonb_build_object('metadata', v_metadata) end)::json;
+    || case when p_message.metadata is null then '{}'::jsonb
+            else jsonb_build_object('metadata', p_message.metadata) end)::json;
 end;
 $$;
 
@@ -1594,92 +1440,6 @@ $$;
 ALTER FUNCTION conversation_store.ui_part(p_part jsonb) OWNER TO postgres;
 
 --
--- Name: usage_allowance(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.usage_allowance(p_user_id uuid) RETURNS TABLE(plan text, policy text, code text, quota numeric, used numeric, remaining numeric, window_seconds integer, reset_seconds integer)
-    LANGUAGE plpgsql STABLE
-    SET search_path TO ''
-    AS $$
-declare
-  v_plan public.usage_plans;
-  v_hour timestamptz := date_trunc('hour', now(), 'UTC');
-  v_day timestamptz := date_trunc('day', now(), 'UTC');
-  v_month timestamptz := date_trunc('month', now(), 'UTC');
-  v_used record;
-begin
-  select * into v_plan from public.usage_plans as p where p.name = conversation_store.usage_plan_of(p_user_id);
-  select count(*) filter (where l.created_at >= v_hour) as hour_requests,
-         count(*) filter (where l.created_at >= v_day) as day_requests,
-         coalesce(sum(case when l.status = 'reserved' then l.reserved_tokens else coalesce(l.total_tokens, 0) end)
-                    filter (where l.created_at >= v_day), 0) as day_tokens,
-         coalesce(sum(l.cost), 0) as month_cost
-  into v_used
-  from public.usage_ledger as l
-  where l.user_id = p_user_id
-    -- The month is read only when a cost budget needs it.
-    and l.created_at >= case when v_plan.cost_per_month is null then v_day else v_month end;
-
-  return query
-  select v_plan.name, w.policy, w.code, w.quota, w.used,
-         case when w.quota is null then null else greatest(w.quota - w.used, 0) end,
-         extract(epoch from w.length)::integer,
-         greatest(ceil(extract(epoch from w.starts + w.length - now())), 1)::integer
-  from (values
-    ('requests_per_hour', 'rate_limited', v_plan.requests_per_hour::numeric, v_used.hour_requests::numeric,
-     v_hour, interval '1 hour'),
-    ('requests_per_day', 'rate_limited', v_plan.requests_per_day::numeric, v_used.day_requests::numeric,
-     v_day, interval '1 day'),
-    ('tokens_per_day', 'quota_exceeded', v_plan.tokens_per_day::numeric, v_used.day_tokens::numeric,
-     v_day, interval '1 day'),
-    ('cost_per_month', 'quota_exceeded', v_plan.cost_per_month, v_used.month_cost,
-     v_month, (v_month + interval '1 month') - v_month)
-  ) as w(policy, code, quota, used, starts, length);
-end;
-$$;
-
-ALTER FUNCTION conversation_store.usage_allowance(p_user_id uuid) OWNER TO postgres;
-
---
--- Name: usage_cost(text, integer, integer, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean) RETURNS record
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select coalesce((greatest(coalesce(p_input_tokens, 0) - coalesce(p_cached_input_tokens, 0), 0) * p.input_per_million
-                   + coalesce(p_cached_input_tokens, 0) * p.cached_input_per_million
-                   + coalesce(p_output_tokens, 0) * p.output_per_million) / 1000000, 0),
-         p.model is not null
-  from (select) as one
-  left join public.model_prices as p on p.model = p_model
-$$;
-
-ALTER FUNCTION conversation_store.usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean) OWNER TO postgres;
-
---
--- Name: usage_plan_of(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.usage_plan_of(p_user_id uuid) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select coalesce(
-    (select a.plan from public.usage_plan_assignments as a where a.user_id = p_user_id),
-    case
-      when (p_user_id = auth.uid() and auth.jwt() ->> 'is_anonymous' = 'true')
-        -- to_jsonb: the column is Supabase Auth's, and absent from a bare auth.users.
-        or exists (select from auth.users as u where u.id = p_user_id and to_jsonb(u) ->> 'is_anonymous' = 'true')
-      then 'guest'
-      else 'default'
-    end)
-$$;
-
-ALTER FUNCTION conversation_store.usage_plan_of(p_user_id uuid) OWNER TO postgres;
-
---
 -- Name: with_derived_columns(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1700,26 +1460,6 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) OWNER TO postgres;
-
---
--- Name: with_reply_usage(json, public.conversation_messages, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) RETURNS json
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select case
-    -- A tool message that an assistant row also stands for (format openai) gets nothing.
-    when p_message.role is distinct from 'assistant' or u.usage is null
-      or (p_json ->> 'role') is distinct from 'assistant' then p_json
-    when p_in_metadata then jsonb_set(p_json::jsonb, '{metadata}', coalesce(p_json::jsonb -> 'metadata', '{}') || u.usage)::json
-    else (p_json::jsonb || u.usage)::json
-  end
-  from (select conversation_store.reply_usage(p_message.id) as usage) as u
-$$;
-
-ALTER FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) OWNER TO postgres;
 
 --
 -- Name: without_reasoning(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1781,17 +1521,6 @@ begin
   if jsonb_array_length(p_messages) not between 1 and 100 then
     raise exception 'p_messages must hold 1 to 100 messages, not %', jsonb_array_length(p_messages)
       using errcode = '22023';
-  end if;
-  -- What one HTTP request may carry (MAX_BODY_BYTES), and no more parts than one message may hold:
-  -- the checks below cost time per part, so supabase.rpc() gets the same bound as append-message.
-  if octet_length(p_messages::text) > conversation_store.max_batch_bytes() then
-    raise exception 'p_messages is larger than % bytes', conversation_store.max_batch_bytes()
-      using errcode = '54000', hint = 'payload_too_large';
-  end if;
-  if (select sum(jsonb_array_length(m.message -> 'parts'))
-      from jsonb_array_elements(p_messages) as m(message)
-      where jsonb_typeof(m.message -> 'parts') = 'array') > 1000 then
-    raise exception 'p_messages holds more than 1000 parts in all' using errcode = '54000', hint = 'payload_too_large';
   end if;
 
   -- Check JSON types before reading the messages as rows, which would quietly turn 42 into '42'.
@@ -1942,73 +1671,6 @@ $$;
 ALTER FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) OWNER TO postgres;
 
 --
--- Name: FUNCTION append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer); Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) IS 'Input: a conversation id; p_messages, a JSON array of 1..100 message objects with the fields
-  role, content, name, function_call, tool_calls, tool_call_id, client_message_id, status
-  (''in_progress'', ''completed'' default, ''incomplete''), parts and metadata (20261206000200), and
-  token_count and reasoning_token_count (only from a session that counts tokens: the edge
-  functions); optionally the sequence number the caller believes is last. A message with parts
-  sends no content, function_call, tool_calls or tool_call_id: they are derived from its parts.
-Guarantees, under any concurrency:
-  * All or nothing: the batch is stored with consecutive sequence numbers after the current last.
-  * The conversation row is locked before numbers are handed out, so concurrent appends to one
-    conversation queue behind each other; numbering needs no max()+1 and no retries.
-  * A message whose client_message_id is already stored is not stored again; the stored row is
-    returned instead. When every message is such a replay nothing is written and neither the
-    reply rule nor p_expected_last_sequence is checked, so retrying a successful call returns
-    its result. A reply started in_progress replays whatever its content became since.
-  * One reply at a time: only an assistant message may be in_progress, only as the batch''s last.
-    While the conversation holds a reply in progress nothing is appended; a reply silent for
-    conversation_store.stale_reply_after() is first marked incomplete, in this transaction.
-  * Every stored message has a token_count and a reasoning_token_count: the given ones from a
-    session that counts tokens, else estimates (conversation_store.estimate_tokens of the columns
-    plus conversation_store.estimate_part_tokens, and estimate_reasoning_tokens).
-  * A replay compares parts and metadata too.
-  * Returns the batch''s rows (new and replayed) in sequence order, and sets the transaction-local
-    setting conversation_store.appended_count to the number of rows it inserted, so that callers
-    in the same transaction can tell a replay (0) from an append.
-Errors: 42501 not authenticated, or (hint storage_path_forbidden) a file part outside the owner''s
-  Storage folder; 22023 malformed batch or parts; PT404 not found, not live or not the
-  caller''s; PT422 client_message_id reused for a different message; PT409 (hint
-  reply_in_progress) a reply is in progress, DETAIL {"sequence_order": n}; PT409 stale
-  p_expected_last_sequence, DETAIL {"last_sequence": n}; 23514 a message breaks a table rule.
-Security definer because clients have no insert on messages and no update on the counter;
-  ownership is checked against auth.uid() (the service role may append anywhere).';
-
---
--- Name: assign_usage_plan(uuid, text); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) RETURNS text
-    LANGUAGE plpgsql
-    SET search_path TO ''
-    AS $$
-begin
-  if not conversation_store.caller_is_service_role() then
-    raise exception 'only the service role assigns plans' using errcode = '42501';
-  end if;
-  if p_user_id is null then
-    raise exception 'name the user in p_user_id' using errcode = '22023';
-  end if;
-  if p_plan is null then
-    delete from public.usage_plan_assignments as a where a.user_id = p_user_id;
-  else
-    perform from public.usage_plans as p where p.name = p_plan;
-    if not found then
-      raise exception 'plan % not found', p_plan using errcode = 'PT404';
-    end if;
-    insert into public.usage_plan_assignments as a (user_id, plan) values (p_user_id, p_plan)
-    on conflict (user_id) do update set plan = excluded.plan, assigned_at = now();
-  end if;
-  return p_plan;
-end;
-$$;
-
-ALTER FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) OWNER TO postgres;
-
---
 -- Name: delete_all_conversations(uuid); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2026,13 +1688,6 @@ begin
   if v_owner is null then
     raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
   end if;
-
-  -- Memory is the user's, not a conversation's: erasing everything erases it too, at once (it is
-  -- bounded: conversation_store.memory_max_entries() rows).
-  delete from public.memory_entries e where e.user_id = v_owner;
-  -- The ledger is bounded like the rest: at most 50,000 entries a call.
-  delete from public.usage_ledger as l
-  where l.id in (select e.id from public.usage_ledger as e where e.user_id = v_owner limit 50000);
 
   with marked as (
     update public.conversations c set deleted_at = now()
@@ -2063,29 +1718,11 @@ begin
     v_budget := v_budget - v_reclaimed.reclaimed_messages;
   end loop;
 
-  done := not exists (select from public.conversations c where c.user_id = v_owner)
-    and not exists (select from public.usage_ledger as l where l.user_id = v_owner);
+  done := not exists (select from public.conversations c where c.user_id = v_owner);
 end;
 $$;
 
 ALTER FUNCTION public.delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean) OWNER TO postgres;
-
---
--- Name: FUNCTION delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean); Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON FUNCTION public.delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean) IS 'Input: p_user_id, whose data to erase: required for the service role, optional for a user (own
-  id only).
-Guarantees: erases the user''s memory entries and up to 50,000 of their usage ledger entries, marks
-  up to 10,000 of the user''s conversations deleted, so they are gone for clients at once, then
-  reclaims up to 50,000 messages of the user''s deleted conversations (deleting each conversation
-  once its messages are gone). Returns how many conversations this call deleted, how many messages
-  they held, and whether nothing of the user is stored any more; while done is false, call again:
-  each call continues where the last stopped.
-Errors: 22023 the service role names no user; 42501 not authenticated, or p_user_id names someone
-  else.
-Security definer because clients cannot delete messages or ledger entries; the user comes from the
-  verified JWT claims, never from a parameter alone.';
 
 --
 -- Name: delete_conversation(uuid); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2116,16 +1753,105 @@ $$;
 ALTER FUNCTION public.delete_conversation(p_conversation_id uuid) OWNER TO postgres;
 
 --
--- Name: FUNCTION delete_conversation(p_conversation_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+-- Name: export_conversations(jsonb, integer, uuid); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-COMMENT ON FUNCTION public.delete_conversation(p_conversation_id uuid) IS 'Input: a conversation id.
-Guarantees: the conversation is gone for clients when this returns (marked deleted); when it
-  holds at most 10,000 messages they and the conversation are deleted now, otherwise
-  public.purge_expired_conversations reclaims the rest, newest first, in later calls. Returns
-  how many messages the conversation held (its last_sequence).
-Errors: PT404 not found, not live or not the caller''s.
-Security definer because clients cannot delete messages; ownership is checked against auth.uid().';
+CREATE FUNCTION public.export_conversations(p_cursor jsonb DEFAULT NULL::jsonb, p_max_messages integer DEFAULT 5000, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid;
+  v_after_created timestamptz;
+  v_after_id uuid;
+  v_after_sequence integer := 0;
+  v_conversation public.conversations;
+  v_room integer := p_max_messages;
+  v_bytes bigint := conversation_store.page_max_bytes();
+  v_entry record;
+  v_entries json[] := '{}';
+  v_next json;
+begin
+  if p_max_messages is null or p_max_messages not between 1 and 10000 then
+    raise exception 'p_max_messages must be between 1 and 10000' using errcode = '22023';
+  end if;
+  v_user := conversation_store.acting_user(p_user_id);
+  if v_user is null then
+    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+  end if;
+  if p_cursor is not null then
+    if jsonb_typeof(p_cursor) <> 'array' or jsonb_array_length(p_cursor) <> 3 then
+      raise exception 'p_cursor must be the next_cursor of a previous page' using errcode = '22023';
+    end if;
+    v_after_created := (p_cursor ->> 0)::timestamptz;
+    v_after_id := (p_cursor ->> 1)::uuid;
+    v_after_sequence := (p_cursor ->> 2)::integer;
+  end if;
+
+  for v_conversation in
+    select * from public.conversations c
+    where c.user_id = v_user and (c.expires_at is null or c.expires_at > now())
+      and (p_cursor is null or (c.created_at, c.id) >= (v_after_created, v_after_id))
+    order by c.created_at, c.id
+  loop
+    if v_room = 0 or v_bytes <= 0 then
+      v_next := json_build_array(v_conversation.created_at, v_conversation.id, 0);
+      exit;
+    end if;
+    -- A page's messages: as many as fit, the page's first always.
+    with candidates as (
+      select m, octet_length(conversation_store.message_json(m)::text) as size,
+             row_number() over (order by m.sequence_order) as n
+      from public.conversation_messages m
+      where m.conversation_id = v_conversation.id
+        and m.sequence_order > case when v_conversation.id = v_after_id then v_after_sequence else 0 end
+      order by m.sequence_order
+      limit v_room
+    ),
+    taken as (
+      select c.* from (select candidates.*, sum(candidates.size) over (order by candidates.n) as running
+                       from candidates) as c
+      where c.running <= v_bytes or (c.n = 1 and v_room = p_max_messages and cardinality(v_entries) = 0)
+    )
+    select coalesce(min((t.m).sequence_order), v_conversation.last_sequence + 1) as first_sequence,
+           coalesce(max((t.m).sequence_order), case when v_conversation.id = v_after_id then v_after_sequence else 0 end)
+             as last_sequence,
+           count(t.*)::integer as taken,
+           coalesce(sum(t.size), 0) as bytes,
+           coalesce(json_agg(conversation_store.message_json(t.m) order by (t.m).sequence_order), '[]') as messages,
+           (select coalesce(json_agg(conversation_store.rating_json(r, rm) order by r.sequence_order), '[]')
+            from public.message_ratings r
+            join public.conversation_messages rm
+              on rm.conversation_id = r.conversation_id and rm.sequence_order = r.sequence_order
+            where r.conversation_id = v_conversation.id and r.user_id = v_user
+              and r.sequence_order between min((t.m).sequence_order) and max((t.m).sequence_order)) as ratings
+    into v_entry
+    from taken t;
+
+    if v_entry.taken = 0 and v_entry.last_sequence < v_conversation.last_sequence then
+      -- Not one more message fits: the next page starts here.
+      v_next := json_build_array(v_conversation.created_at, v_conversation.id, v_entry.last_sequence);
+      exit;
+    end if;
+    v_entries := v_entries || json_build_object(
+      'conversation', conversation_store.conversation_json(v_conversation),
+      'first_sequence', v_entry.first_sequence,
+      'messages', v_entry.messages,
+      'ratings', v_entry.ratings,
+      'complete', v_entry.last_sequence >= v_conversation.last_sequence);
+    v_room := v_room - v_entry.taken;
+    v_bytes := v_bytes - v_entry.bytes;
+    if v_entry.last_sequence < v_conversation.last_sequence then
+      v_next := json_build_array(v_conversation.created_at, v_conversation.id, v_entry.last_sequence);
+      exit;
+    end if;
+  end loop;
+
+  return json_build_object('conversations', array_to_json(v_entries), 'next_cursor', v_next);
+end;
+$$;
+
+ALTER FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) OWNER TO postgres;
 
 --
 -- Name: fork_conversation(uuid, integer, uuid, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2201,7 +1927,7 @@ begin
   )
   values (
     coalesce(p_id, gen_random_uuid()), v_source.user_id, v_source.video_id,
-    conversation_store.jsonb_merge_patch(v_source.metadata, coalesce(p_metadata, '{}'::jsonb)),
+    public.jsonb_merge_patch(v_source.metadata, coalesce(p_metadata, '{}'::jsonb)),
     p_through_sequence, v_source.retention_seconds,
     case when v_keeps_summary then v_source.summary end,
     case when v_keeps_summary then v_source.summary_through_sequence end,
@@ -2227,27 +1953,6 @@ end;
 $$;
 
 ALTER FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) OWNER TO postgres;
-
---
--- Name: FUNCTION fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb); Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) IS 'Input: the source conversation; the last message to copy (1..its last_sequence); optionally the
-  fork''s id (makes the call idempotent) and a merge patch for its metadata.
-Guarantees: creates a conversation of the source''s owner with the source''s video and retention,
-  the source''s metadata merged with p_metadata, and copies of messages 1..p_through_sequence
-  (same sequence numbers, roles, contents, parts, metadata, token counts, statuses, timestamps
-  and client_message_ids; new ids); last_sequence = p_through_sequence. The source''s summary comes
-  along when it covers no more than p_through_sequence. The same p_id again, for the same source
-  and sequence, returns the stored fork and copies nothing. Sets the transaction-local setting
-  conversation_store.conversation_created to true or false, as start_conversation does.
-  At most 100,000 messages are copied, so a fork always finishes within a request.
-Errors: 22023 arguments out of range or p_metadata not an object; PT404 the source is not found,
-  not live or not the caller''s; PT422 (hint beyond_last_sequence) p_through_sequence after the
-  source''s last message, DETAIL {"last_sequence": n}; PT422 (hint fork_too_large) more than
-  100,000 messages to copy; PT409 (hint reply_in_progress) a reply in progress is among them,
-  DETAIL {"sequence_order": n}; 23505 p_id is taken by another conversation.
-Security definer because clients cannot write messages; ownership is checked against auth.uid().';
 
 --
 -- Name: get_context(uuid, integer, integer, text, boolean); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2503,164 +2208,187 @@ $$;
 ALTER FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) OWNER TO postgres;
 
 --
--- Name: FUNCTION get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean); Type: COMMENT; Schema: public; Owner: postgres
+-- Name: get_shared_conversation(text, integer, integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-COMMENT ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) IS 'Input: a conversation id; a token budget (1..2,000,000); at most how many candidates to choose
-  (1..1000); the format of the messages: ''openai'' (default), ''rows'' or ''ui''; whether reasoning
-  comes along (formats rows and ui only).
-Guarantees: returns { conversation, messages, token_count, has_earlier, first_sequence }, plus
-  summary ({ content, through_sequence, token_count } or null) in the rows format, where the
-  summary is not a message. token_count is the sum over what is returned (reasoning tokens
-  included when reasoning is); first_sequence is the sequence number of the oldest chosen
-  candidate (null when none is); has_earlier says whether candidates older than it were left
-  out, so the agent knows what to summarise next: the messages after the summary and before
-  first_sequence.
-Errors: 22023 arguments out of range, or reasoning asked for in the openai format; PT404 not
-  found, not live or not the caller''s; PT422 (hint context_budget_exceeded) the pinned prompt and
-  the summary alone exceed the budget, DETAIL {"required_tokens": n, "max_bytes": n} (exact,
-  unless the prompt alone is over the byte budget: then what was read of it).
-Security invoker: Row Level Security decides what the caller reaches. JIT is off: its reads are
-  bounded ranges, and compiling their expressions cost more than running them.';
-
---
--- Name: get_memory(uuid); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.get_memory(p_user_id uuid DEFAULT NULL::uuid) RETURNS json
-    LANGUAGE plpgsql STABLE
+CREATE FUNCTION public.get_shared_conversation(p_token text, p_after integer DEFAULT 0, p_limit integer DEFAULT 100) RETURNS json
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_user uuid := conversation_store.acting_user(p_user_id);
-  v_memory json;
+  v_share public.conversation_shares;
+  v_conversation public.conversations;
+  v_page json;
 begin
-  if v_user is null then
-    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+  if p_after is null or p_after < 0 or p_limit is null or p_limit not between 1 and 1000 then
+    raise exception 'p_after must be 0 or more and p_limit between 1 and 1000' using errcode = '22023';
   end if;
+  select s.* into v_share
+  from public.conversation_shares s
+  where s.token_hash = conversation_store.share_token_hash(p_token)
+    and (s.expires_at is null or s.expires_at > now());
+  if found then
+    select c.* into v_conversation
+    from public.conversations c
+    where c.id = v_share.conversation_id and (c.expires_at is null or c.expires_at > now());
+  end if;
+  if v_conversation.id is null then
+    raise exception 'shared conversation not found' using errcode = 'PT404';
+  end if;
+
+  with rows as (
+    select m from public.conversation_messages m
+    where m.conversation_id = v_share.conversation_id
+      and m.sequence_order between p_after + 1 and least(p_after + p_limit, v_share.through_sequence)
+  ),
+  page as materialized (
+    select u.sequence_order, u.message::jsonb - 'metadata' as message,
+           coalesce(u.folded_into, u.sequence_order) as unit
+    from conversation_store.ui_messages((select array_agg(r.m) from rows r), v_share.include_reasoning) as u
+  ),
+  sized as (
+    select page.*,
+           dense_rank() over (order by page.unit) = 1
+           or sum(coalesce(octet_length(page.message::text), 0)) over (order by page.unit)
+              - sum(coalesce(octet_length(page.message::text), 0)) over (partition by page.unit)
+              < conversation_store.page_max_bytes() as included
+    from page
+  )
   select json_build_object(
-           'entries', coalesce(json_agg(conversation_store.memory_entry_json(e) order by e.key), '[]'::json),
-           'total_tokens', coalesce(sum(e.token_count), 0),
-           'max_entries', conversation_store.memory_max_entries(),
-           'max_tokens', conversation_store.memory_max_tokens())
-  into v_memory
-  from public.memory_entries e
-  where e.user_id = v_user;
-  return v_memory;
+           'conversation', json_build_object(
+             'title', v_conversation.title, 'created_at', v_conversation.created_at,
+             'through_sequence', v_share.through_sequence, 'shared_at', v_share.created_at,
+             'expires_at', v_share.expires_at),
+           'messages', coalesce(json_agg(s.message order by s.sequence_order)
+                                  filter (where s.included and s.message is not null
+                                                and s.message ->> 'role' <> 'system'), '[]'),
+           'has_more', coalesce(max(s.sequence_order) filter (where s.included), p_after) < v_share.through_sequence,
+           'next_cursor', case when coalesce(max(s.sequence_order) filter (where s.included), p_after) < v_share.through_sequence
+                               then coalesce(max(s.sequence_order) filter (where s.included), p_after) end)
+  into v_page
+  from sized s;
+  return v_page;
 end;
 $$;
 
-ALTER FUNCTION public.get_memory(p_user_id uuid) OWNER TO postgres;
+ALTER FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) OWNER TO postgres;
 
 --
--- Name: get_usage(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+-- Name: import_conversation(text, jsonb, jsonb, integer, text, integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-CREATE FUNCTION public.get_usage(p_user_id uuid DEFAULT NULL::uuid, p_days integer DEFAULT 30) RETURNS json
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  v_user uuid := conversation_store.acting_user(p_user_id);
-  v_hour timestamptz := date_trunc('hour', now(), 'UTC');
-  v_day timestamptz := date_trunc('day', now(), 'UTC');
-  v_month timestamptz := date_trunc('month', now(), 'UTC');
-begin
-  if p_days is null or p_days not between 1 and 366 then
-    raise exception 'p_days must be from 1 to 366' using errcode = '22023';
-  end if;
-  if v_user is null then
-    return json_build_object('days', coalesce((
-      select json_agg(json_build_object(
-               'day', t.day, 'model', t.model, 'requests', t.requests, 'users', t.users,
-               'input_tokens', t.input_tokens, 'cached_input_tokens', t.cached_input_tokens,
-               'output_tokens', t.output_tokens, 'reasoning_tokens', t.reasoning_tokens,
-               'total_tokens', t.total_tokens, 'reserved_tokens', t.reserved_tokens, 'cost', t.cost)
-             order by t.day desc, t.model nulls last)
-      from (
-        select (date_trunc('day', l.created_at, 'UTC') at time zone 'UTC')::date as day, l.model,
-               count(*) as requests, count(distinct l.user_id) as users,
-               coalesce(sum(l.input_tokens), 0) as input_tokens,
-               coalesce(sum(l.cached_input_tokens), 0) as cached_input_tokens,
-               coalesce(sum(l.output_tokens), 0) as output_tokens,
-               coalesce(sum(l.reasoning_tokens), 0) as reasoning_tokens,
-               coalesce(sum(l.total_tokens), 0) as total_tokens,
-               coalesce(sum(l.reserved_tokens) filter (where l.status = 'reserved'), 0) as reserved_tokens,
-               sum(l.cost) as cost
-        from public.usage_ledger as l
-        where l.created_at >= v_day - (p_days - 1) * interval '1 day'
-        group by 1, 2
-      ) as t), '[]'));
-  end if;
-
-  return (
-    with allowance as (select * from conversation_store.usage_allowance(v_user)),
-    month as (select * from public.usage_ledger as l where l.user_id = v_user and l.created_at >= v_month),
-    windows as (
-      select w.name, count(m.id) as requests, coalesce(sum(m.total_tokens), 0) as tokens,
-             coalesce(sum(m.reserved_tokens) filter (where m.status = 'reserved'), 0) as reserved_tokens,
-             coalesce(sum(m.cost), 0) as cost
-      from (values ('hour', v_hour), ('day', v_day), ('month', v_month)) as w(name, starts)
-      left join month as m on m.created_at >= w.starts
-      group by w.name
-    )
-    select json_build_object(
-      'user_id', v_user,
-      'plan', (select min(a.plan) from allowance as a),
-      'limits', (select json_object_agg(a.policy, a.quota) from allowance as a),
-      'remaining', (select json_object_agg(a.policy, a.remaining) from allowance as a),
-      'reset_seconds', (select json_object_agg(a.policy, a.reset_seconds) from allowance as a),
-      'usage', (select json_object_agg(w.name, json_build_object(
-                  'requests', w.requests, 'tokens', w.tokens, 'reserved_tokens', w.reserved_tokens, 'cost', w.cost))
-                from windows as w),
-      'models', coalesce((
-        select json_agg(json_build_object(
-                 'model', t.model, 'requests', t.requests, 'input_tokens', t.input_tokens,
-                 'cached_input_tokens', t.cached_input_tokens, 'output_tokens', t.output_tokens,
-                 'reasoning_tokens', t.reasoning_tokens, 'total_tokens', t.total_tokens,
-                 'cost', t.cost, 'priced', t.priced)
-               order by t.requests desc, t.model nulls last)
-        from (
-          select m.model, count(*) as requests,
-                 coalesce(sum(m.input_tokens), 0) as input_tokens,
-                 coalesce(sum(m.cached_input_tokens), 0) as cached_input_tokens,
-                 coalesce(sum(m.output_tokens), 0) as output_tokens,
-                 coalesce(sum(m.reasoning_tokens), 0) as reasoning_tokens,
-                 coalesce(sum(m.total_tokens), 0) as total_tokens,
-                 sum(m.cost) as cost, bool_and(m.priced) filter (where m.status = 'settled') as priced
-          from month as m
-          group by m.model
-        ) as t), '[]')));
-end;
-$$;
-
-ALTER FUNCTION public.get_usage(p_user_id uuid, p_days integer) OWNER TO postgres;
-
---
--- Name: get_usage_limits(); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.get_usage_limits() RETURNS json
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
+CREATE FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer DEFAULT 1, p_fork_key text DEFAULT NULL::text, p_fork_through integer DEFAULT NULL::integer) RETURNS json
+    LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 declare
   v_user uuid := auth.uid();
+  v_id uuid;
+  v_created boolean;
+  v_last integer;
+  v_skip integer;
+  v_appended integer := 0;
+  v_batch jsonb;
+  v_rating jsonb;
 begin
   if v_user is null or conversation_store.caller_is_service_role() then
-    raise exception 'get_usage_limits answers a signed-in user' using errcode = '42501';
+    raise exception 'a signed-in user imports their own conversations' using errcode = '42501';
   end if;
-  return (
-    select json_build_object(
-      'plan', min(a.plan),
-      'limits', coalesce(json_agg(json_build_object(
-        'policy', a.policy, 'quota', a.quota, 'remaining', a.remaining,
-        'window_seconds', a.window_seconds, 'reset_seconds', a.reset_seconds)) filter (where a.quota is not null), '[]'))
-    from conversation_store.usage_allowance(v_user) as a);
+  if p_key is null or char_length(p_key) not between 1 and 300 then
+    raise exception 'p_key must be 1 to 300 characters' using errcode = '22023';
+  end if;
+  if jsonb_typeof(p_conversation) is distinct from 'object' or jsonb_typeof(p_messages) is distinct from 'array' then
+    raise exception 'p_conversation must be an object and p_messages an array' using errcode = '22023';
+  end if;
+  -- One call is one transaction within the statement timeout, through the edge function or rpc alike.
+  if jsonb_array_length(p_messages) > 10000
+     or jsonb_array_length(coalesce(nullif(p_conversation -> 'ratings', 'null'), '[]')) > 10000 then
+    raise exception 'at most 10000 messages and 10000 ratings per call' using errcode = '22023';
+  end if;
+  if p_first_sequence is null or p_first_sequence < 1
+     or (p_fork_key is null) <> (p_fork_through is null)
+     or (p_fork_key is not null and p_first_sequence <> p_fork_through + 1) then
+    raise exception 'p_first_sequence must be 1 or more, and a fork''s must follow p_fork_through' using errcode = '22023';
+  end if;
+  v_id := conversation_store.import_id(v_user, p_key);
+
+  if p_fork_key is null then
+    perform public.start_conversation(p_id => v_id, p_metadata => coalesce(p_conversation -> 'metadata', '{}'));
+  else
+    perform public.fork_conversation(conversation_store.import_id(v_user, p_fork_key), p_fork_through, v_id,
+                                     p_conversation -> 'metadata');
+  end if;
+  v_created := current_setting('conversation_store.conversation_created')::boolean;
+
+  select c.last_sequence into v_last from public.conversations c where c.id = v_id;
+  if v_last < p_first_sequence - 1 then
+    raise exception 'conversation % holds % messages: import the messages before % first', p_key, v_last, p_first_sequence
+      using errcode = 'PT409', hint = 'sequence_conflict', detail = json_build_object('last_sequence', v_last)::text;
+  end if;
+  v_skip := v_last - (p_first_sequence - 1);
+  for v_batch in
+    select jsonb_agg(m.value order by m.position)
+    from jsonb_array_elements(p_messages) with ordinality as m(value, position)
+    where m.position > v_skip
+    group by (m.position - v_skip - 1) / 100
+    order by min(m.position)
+  loop
+    perform public.append_messages(v_id, v_batch, v_last + v_appended);
+    v_appended := v_appended + jsonb_array_length(v_batch);
+  end loop;
+
+  if v_created then
+    update public.conversations as c
+    set title = coalesce(p_conversation ->> 'title', c.title),
+        pinned = coalesce((p_conversation ->> 'pinned')::boolean, c.pinned),
+        archived = coalesce((p_conversation ->> 'archived')::boolean, c.archived),
+        tags = coalesce(array(select jsonb_array_elements_text(p_conversation -> 'tags')), c.tags)
+    where c.id = v_id and p_conversation ?| array['title', 'pinned', 'archived', 'tags'];
+  end if;
+  -- Ratings of the messages this call appended (a page of a conversation carries those of its own).
+  for v_rating in
+    select r.value from jsonb_array_elements(coalesce(p_conversation -> 'ratings', '[]')) as r(value)
+    where (r.value ->> 'sequence_order')::integer > v_last
+  loop
+    perform public.rate_message(v_id, (v_rating ->> 'sequence_order')::integer, v_rating ->> 'rating',
+                                v_rating ->> 'reason', v_rating ->> 'comment');
+  end loop;
+  return json_build_object('id', v_id, 'created', v_created, 'appended', v_appended);
 end;
 $$;
 
-ALTER FUNCTION public.get_usage_limits() OWNER TO postgres;
+ALTER FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) OWNER TO postgres;
+
+--
+-- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case
+    when jsonb_typeof(p_patch) is distinct from 'object' then p_patch
+    else (
+      select coalesce(jsonb_object_agg(merged.key, merged.value), '{}'::jsonb)
+      from (
+        select kept.key, kept.value
+        from jsonb_each(case when jsonb_typeof(p_target) = 'object' then p_target end) as kept
+        where not p_patch ? kept.key
+        union all
+        select patched.key,
+               public.jsonb_merge_patch(
+                 case when jsonb_typeof(p_target) = 'object' then p_target -> patched.key end,
+                 patched.value
+               )
+        from jsonb_each(p_patch) as patched
+        where jsonb_typeof(patched.value) <> 'null'
+      ) as merged
+    )
+  end
+$$;
+
+ALTER FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) OWNER TO postgres;
 
 --
 -- Name: keep_reply_alive(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2704,17 +2432,6 @@ end;
 $$;
 
 ALTER FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
-
---
--- Name: FUNCTION keep_reply_alive(p_conversation_id uuid, p_sequence_order integer); Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) IS 'Input: a reply (a message in progress) of the caller''s, by conversation and sequence_order.
-Guarantees: its updated_at becomes now() and nothing else changes; returns it. Locks the
-  conversation before the message, in the order append_messages and update_message lock them.
-Errors: PT404 conversation or message not found, not live or not the caller''s; PT409 (hint
-  message_final) the message is final.
-Security definer because messages have no update grant; ownership is checked against auth.uid().';
 
 --
 -- Name: purge_expired_conversations(integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2761,339 +2478,82 @@ $$;
 ALTER FUNCTION public.purge_expired_conversations(p_batch_size integer) OWNER TO postgres;
 
 --
--- Name: FUNCTION purge_expired_conversations(p_batch_size integer); Type: COMMENT; Schema: public; Owner: postgres
+-- Name: rate_message(uuid, integer, text, text, text); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-COMMENT ON FUNCTION public.purge_expired_conversations(p_batch_size integer) IS 'Input: how many conversations to delete at most (1..100,000, default 1000).
-Guarantees: deletes expired conversations, oldest expiry first, with their messages: at most
-  p_batch_size conversations and 50 × p_batch_size messages per call, so one call never runs
-  long; a conversation with more messages is finished by later calls. Conversations locked by a
-  writer are skipped (for update skip locked) and taken next time, so purging never waits for an
-  append and never makes one wait. Returns how many conversations it deleted.
-Errors: 22023 p_batch_size out of range.
-Security definer because it deletes messages, which no API role may; executable only by
-  service_role and the database owner (pg_cron runs it as the owner).';
-
---
--- Name: recall_messages(text, integer, uuid, real[], text, uuid); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.recall_messages(p_query text, p_limit integer DEFAULT 8, p_exclude_conversation_id uuid DEFAULT NULL::uuid, p_query_embedding real[] DEFAULT NULL::real[], p_embedding_model text DEFAULT NULL::text, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
-    SET jit TO 'off'
-    AS $$
-declare
-  c_candidates constant integer := 50;
-  c_ranked_matches constant integer := 2000;
-  c_less_than constant text := U&'\E002';
-  v_user uuid := conversation_store.acting_user(p_user_id);
-  v_query tsquery;
-  v_semantic boolean;
-  v_result json;
-begin
-  if v_user is null then
-    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
-  end if;
-  if p_query is null or char_length(p_query) not between 1 and 256 then
-    raise exception 'p_query must be 1 to 256 characters' using errcode = '22023';
-  end if;
-  if p_limit is null or p_limit not between 1 and 20 then
-    raise exception 'p_limit must be between 1 and 20' using errcode = '22023';
-  end if;
-  v_query := conversation_store.any_word_query(p_query);
-  v_semantic := p_query_embedding is not null
-    and conversation_store.semantic_recall_ready(p_embedding_model, cardinality(p_query_embedding));
-
-  with found as (
-    select m.id, ts_rank_cd(case when m.parts is null then conversation_store.search_words(m.content)
-                                 else conversation_store.search_words(m.content) || conversation_store.part_search_words(m.parts)
-                            end, v_query) as rank
-    from public.conversation_messages m
-    where v_query is not null
-      and m.user_id = v_user
-      and (conversation_store.search_words(m.content) @@ v_query
-           or m.parts is not null and conversation_store.part_search_words(m.parts) @@ v_query)
-      and m.role in ('user', 'assistant') and m.status <> 'in_progress'
-      and m.conversation_id is distinct from p_exclude_conversation_id
-    limit c_ranked_matches
-  ),
-  words as (
-    select f.id, row_number() over (order by f.rank desc, f.id) as rank
-    from found f
-    order by f.rank desc, f.id
-    limit c_candidates
-  ),
-  meaning as (
-    select s.message_id as id, s.rank
-    from conversation_store.semantic_candidates(v_user, p_query_embedding, p_exclude_conversation_id, c_candidates) s
-    where v_semantic
-  ),
-  fused as (
-    select both_lists.id, sum(1.0 / (60 + both_lists.rank)) as score
-    from (select * from words union all select * from meaning) as both_lists
-    group by both_lists.id
-  ),
-  passages as (
-    select m.conversation_id, m.sequence_order, m.role, m.created_at, fused.score,
-           left(coalesce(
-             case when v_query is not null then
-               translate(ts_headline('english', translate(concat_ws(E'\n', m.content, conversation_store.part_search_text(m.parts)), '<', c_less_than),
-                                     v_query, 'StartSel="", StopSel="", MaxWords=50, MinWords=20'),
-                         c_less_than, '<')
-             end,
-             m.content, ''), 400) as snippet
-    from fused
-    join public.conversation_messages m on m.id = fused.id
-    join public.conversations c on c.id = m.conversation_id
-    where c.user_id = v_user and (c.expires_at is null or c.expires_at > now())
-    order by fused.score desc, m.created_at desc
-    limit p_limit
-  )
-  select json_build_object(
-           'mode', case when v_semantic then 'hybrid' else 'full_text' end,
-           'passages', coalesce(json_agg(json_build_object(
-             'conversation_id', p.conversation_id, 'sequence_order', p.sequence_order, 'role', p.role,
-             'snippet', p.snippet, 'created_at', p.created_at, 'score', round(p.score, 6)
-           ) order by p.score desc, p.created_at desc), '[]'::json))
-  into v_result
-  from passages p;
-  return v_result;
-end;
-$$;
-
-ALTER FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) OWNER TO postgres;
-
---
--- Name: record_usage(uuid, jsonb, text, boolean, uuid); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text DEFAULT NULL::text, p_estimated boolean DEFAULT false, p_message_id uuid DEFAULT NULL::uuid) RETURNS json
+CREATE FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text DEFAULT NULL::text, p_comment text DEFAULT NULL::text) RETURNS json
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_service boolean := conversation_store.caller_is_service_role();
-  v_entry public.usage_ledger;
-  v_input integer;
-  v_cached integer;
-  v_output integer;
-  v_cost record;
+  v_owner uuid;
+  v_message public.conversation_messages;
+  v_rating public.message_ratings;
 begin
-  if not v_service and auth.uid() is null then
-    raise exception 'not authenticated' using errcode = '42501';
+  if p_rating is not null and p_rating not in ('up', 'down') then
+    raise exception 'rating must be up, down or null' using errcode = '22023';
   end if;
-  perform conversation_store.check_numbers(
-    p_usage, 'p_usage', c.counts, c.counts, 2147483647, true)
-  from (select array['inputTokens', 'outputTokens', 'totalTokens', 'reasoningTokens', 'cachedInputTokens'] as counts) as c;
-  if char_length(p_model) > 200 then
-    raise exception 'p_model is longer than 200 characters' using errcode = '22023';
+  if p_rating is null and (p_reason is not null or p_comment is not null) then
+    raise exception 'a reason or comment comes with a rating' using errcode = '22023';
   end if;
-
-  select * into v_entry from public.usage_ledger as l
-  where l.id = p_reservation_id
-    and (v_service or (l.user_id = auth.uid() and not l.service_records))
-  for update;
+  select c.user_id into v_owner
+  from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c);
   if not found then
-    raise exception 'usage reservation not found' using errcode = 'PT404';
+    raise exception 'conversation not found' using errcode = 'PT404';
   end if;
-  if v_entry.status = 'settled' and not (v_service and v_entry.estimated) then
-    return row_to_json(v_entry);
+  select * into v_message
+  from public.conversation_messages m
+  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order;
+  if not found then
+    raise exception 'message not found' using errcode = 'PT404';
   end if;
-  if p_message_id is not null and p_message_id is distinct from v_entry.message_id then
-    if v_entry.message_id is not null or not exists (
-      select from public.conversation_messages as m where m.id = p_message_id and m.user_id = v_entry.user_id
-    ) then
-      raise exception 'message not found' using errcode = 'PT404';
-    end if;
+  if v_message.role <> 'assistant' or v_message.status = 'in_progress' then
+    raise exception 'only a finished assistant message can be rated'
+      using errcode = 'PT422', hint = 'message_not_rateable';
   end if;
 
-  v_input := (p_usage ->> 'inputTokens')::integer;
-  v_cached := (p_usage ->> 'cachedInputTokens')::integer;
-  v_output := (p_usage ->> 'outputTokens')::integer;
-  select * into v_cost
-  from conversation_store.usage_cost(coalesce(p_model, v_entry.model), v_input, v_cached, v_output);
-
-  update public.usage_ledger as l
-  set status = 'settled', settled_at = now(), estimated = coalesce(p_estimated, false),
-      model = coalesce(p_model, l.model),
-      message_id = coalesce(l.message_id, p_message_id),
-      conversation_id = coalesce(l.conversation_id,
-                                 (select m.conversation_id from public.conversation_messages as m
-                                  where m.id = p_message_id)),
-      input_tokens = v_input, cached_input_tokens = v_cached, output_tokens = v_output,
-      reasoning_tokens = (p_usage ->> 'reasoningTokens')::integer,
-      total_tokens = least(coalesce((p_usage ->> 'totalTokens')::bigint,
-                                    coalesce(v_input, 0)::bigint + coalesce(v_output, 0)), 2147483647),
-      cost = v_cost.cost, priced = v_cost.priced
-  where l.id = v_entry.id
-  returning * into v_entry;
-  return row_to_json(v_entry);
+  if p_rating is null then
+    delete from public.message_ratings r
+    where r.conversation_id = p_conversation_id and r.sequence_order = p_sequence_order and r.user_id = v_owner;
+    return null;
+  end if;
+  insert into public.message_ratings as r (conversation_id, sequence_order, user_id, rating, reason, comment)
+  values (p_conversation_id, p_sequence_order, v_owner, p_rating, p_reason, p_comment)
+  on conflict (conversation_id, sequence_order, user_id) do update
+    set rating = excluded.rating, reason = excluded.reason, comment = excluded.comment, updated_at = now()
+  returning * into v_rating;
+  return conversation_store.rating_json(v_rating, v_message);
 end;
 $$;
 
-ALTER FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) OWNER TO postgres;
+ALTER FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) OWNER TO postgres;
 
 --
--- Name: release_reply(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+-- Name: revoke_conversation_share(text); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-CREATE FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) RETURNS boolean
+CREATE FUNCTION public.revoke_conversation_share(p_token text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-declare
-  v_message_id constant uuid := conversation_store.callers_reply_in_progress(p_conversation_id, p_sequence_order);
 begin
-  if v_message_id is null then
-    return false;
+  delete from public.conversation_shares s
+  where s.token_hash = conversation_store.share_token_hash(p_token)
+    and (conversation_store.caller_is_service_role() or s.user_id = auth.uid());
+  if not found then
+    raise exception 'share link not found' using errcode = 'PT404';
   end if;
-  insert into conversation_store.reply_releases as r (message_id, released_at)
-  values (v_message_id, now())
-  on conflict (message_id) do update set released_at = excluded.released_at;
-  return true;
 end;
 $$;
 
-ALTER FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
+ALTER FUNCTION public.revoke_conversation_share(p_token text) OWNER TO postgres;
 
 --
--- Name: reply_release_state(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+-- Name: search_conversations(text, integer, jsonb, uuid, uuid, boolean, text); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-CREATE FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) RETURNS record
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  select m.status,
-         case when r.released_at is not null and (r.resumed_at is null or r.resumed_at < r.released_at)
-              then extract(epoch from now() - r.released_at)::float8 end
-  from (select) as one
-  left join public.conversation_messages m
-    on m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order
-   and exists (select from public.conversations c
-               where c.id = m.conversation_id and conversation_store.caller_reaches(c))
-  left join conversation_store.reply_releases r on r.message_id = m.id
-$$;
-
-ALTER FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) OWNER TO postgres;
-
---
--- Name: reserve_usage(integer, uuid, uuid, text, boolean); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid DEFAULT NULL::uuid, p_message_id uuid DEFAULT NULL::uuid, p_model text DEFAULT NULL::text, p_service_records boolean DEFAULT false) RETURNS json
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  v_user uuid := auth.uid();
-  v_conversation uuid := p_conversation_id;
-  v_existing public.usage_ledger;
-  v_limit record;
-  v_grant integer := p_max_output_tokens;
-  v_limits json[] := '{}';
-  v_plan text;
-  v_id uuid;
-begin
-  if v_user is null or conversation_store.caller_is_service_role() then
-    raise exception 'reserve_usage is called as the signed-in user' using errcode = '42501';
-  end if;
-  if p_max_output_tokens is null or p_max_output_tokens not between 1 and 100000000 then
-    raise exception 'p_max_output_tokens must be from 1 to 100000000' using errcode = '22023';
-  end if;
-  if char_length(p_model) > 200 then
-    raise exception 'p_model is longer than 200 characters' using errcode = '22023';
-  end if;
-  if p_message_id is not null then
-    select m.conversation_id into v_conversation
-    from public.conversation_messages as m
-    where m.id = p_message_id and m.user_id = v_user
-      and (p_conversation_id is null or m.conversation_id = p_conversation_id);
-    if not found then
-      raise exception 'message not found' using errcode = 'PT404';
-    end if;
-  elsif p_conversation_id is not null then
-    perform from public.conversations as c
-    where c.id = p_conversation_id and conversation_store.caller_reaches(c);
-    if not found then
-      raise exception 'conversation not found' using errcode = 'PT404';
-    end if;
-  end if;
-
-  -- One transaction at a time per user from here to its commit: the next one counts this one's entry.
-  perform pg_advisory_xact_lock(hashtextextended('conversation_store.usage:' || v_user::text, 0));
-
-  if p_message_id is not null then
-    select * into v_existing from public.usage_ledger as l where l.message_id = p_message_id;
-    if found then
-      return json_build_object('reservation_id', v_existing.id, 'max_output_tokens', v_existing.reserved_tokens,
-                               'plan', conversation_store.usage_plan_of(v_user), 'limits', '[]'::json);
-    end if;
-  end if;
-
-  perform conversation_store.settle_abandoned_usage(v_user);
-
-  for v_limit in select * from conversation_store.usage_allowance(v_user) as a order by a.window_seconds loop
-    v_plan := v_limit.plan;
-    continue when v_limit.quota is null;
-    if v_limit.code = 'rate_limited' and v_limit.remaining < 1
-       or v_limit.code = 'quota_exceeded' and v_limit.remaining <= 0 then
-      raise exception 'over the % limit of the plan %', v_limit.policy, v_limit.plan
-        using errcode = 'PT429', hint = v_limit.code,
-              detail = json_build_object('limit', v_limit.policy, 'quota', v_limit.quota,
-                                         'retry_after', v_limit.reset_seconds)::text;
-    end if;
-    if v_limit.policy = 'tokens_per_day' then
-      v_grant := least(v_grant, v_limit.remaining)::integer;
-    end if;
-    v_limits := v_limits || json_build_object(
-      'policy', v_limit.policy, 'quota', v_limit.quota,
-      'remaining', v_limit.remaining - case v_limit.policy when 'tokens_per_day' then v_grant
-                                                          when 'cost_per_month' then 0 else 1 end,
-      'window_seconds', v_limit.window_seconds, 'reset_seconds', v_limit.reset_seconds);
-  end loop;
-
-  insert into public.usage_ledger (user_id, conversation_id, message_id, model, reserved_tokens, service_records)
-  values (v_user, v_conversation, p_message_id, p_model, v_grant, coalesce(p_service_records, false))
-  returning id into v_id;
-
-  return json_build_object('reservation_id', v_id, 'max_output_tokens', v_grant, 'plan', v_plan,
-                           'limits', array_to_json(v_limits));
-end;
-$$;
-
-ALTER FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) OWNER TO postgres;
-
---
--- Name: resume_reply(uuid); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.resume_reply(p_conversation_id uuid) RETURNS SETOF public.conversation_messages
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  v_message_id constant uuid := conversation_store.callers_reply_in_progress(p_conversation_id);
-begin
-  if v_message_id is null then
-    return;
-  end if;
-  insert into conversation_store.reply_releases as r (message_id, resumed_at)
-  values (v_message_id, now())
-  on conflict (message_id) do update set resumed_at = excluded.resumed_at;
-  return query select m.* from public.conversation_messages m where m.id = v_message_id;
-end;
-$$;
-
-ALTER FUNCTION public.resume_reply(p_conversation_id uuid) OWNER TO postgres;
-
---
--- Name: search_conversations(text, integer, jsonb, uuid, uuid); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.search_conversations(p_query text, p_limit integer DEFAULT 20, p_cursor jsonb DEFAULT NULL::jsonb, p_video_id uuid DEFAULT NULL::uuid, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+CREATE FUNCTION public.search_conversations(p_query text, p_limit integer DEFAULT 20, p_cursor jsonb DEFAULT NULL::jsonb, p_video_id uuid DEFAULT NULL::uuid, p_user_id uuid DEFAULT NULL::uuid, p_archived boolean DEFAULT false, p_tag text DEFAULT NULL::text) RETURNS json
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
@@ -3108,6 +2568,7 @@ declare
   c_less_than constant text := U&'\E002';
   v_user uuid;
   v_query tsquery;
+  v_tags text[];
   v_after_rank real;
   v_after_updated_at timestamptz;
   v_after_id uuid;
@@ -3118,6 +2579,15 @@ begin
   end if;
   if p_limit is null or p_limit not between 1 and 50 then
     raise exception 'p_limit must be between 1 and 50' using errcode = '22023';
+  end if;
+  if p_archived is null then
+    raise exception 'p_archived must be true or false' using errcode = '22023';
+  end if;
+  if p_tag is not null then
+    v_tags := conversation_store.normalize_tags(array[p_tag]);
+    if cardinality(v_tags) = 0 then
+      raise exception 'p_tag must hold a character other than whitespace' using errcode = '22023';
+    end if;
   end if;
   v_user := conversation_store.acting_user(p_user_id);
   if p_cursor is not null then
@@ -3147,15 +2617,33 @@ begin
       and m.role in ('user', 'assistant') and m.status <> 'in_progress'
     limit c_ranked_matches
   ),
+  titled as (
+    -- Titles, through idx_conversations_title_search.
+    select c.id as conversation_id, ts_rank_cd(conversation_store.search_words(c.title), v_query) as rank
+    from public.conversations c
+    where (v_user is null or c.user_id = v_user) and c.title is not null
+      and conversation_store.search_words(c.title) @@ v_query
+    limit c_ranked_matches
+  ),
+  best_hits as materialized (
+    -- Each conversation's best match, by title or message: aggregated once, not per conversation.
+    select hit.conversation_id, max(hit.rank) as rank
+    from (select f.conversation_id, f.rank from found f
+          union all
+          select t.conversation_id, t.rank from titled t) as hit
+    group by hit.conversation_id
+  ),
   ranked as (
-    select c, best.rank
-    from (select f.conversation_id, max(f.rank) as rank from found f group by f.conversation_id) as best
-    join public.conversations c on c.id = best.conversation_id
+    select c, best_hits.rank
+    from best_hits
+    join public.conversations c on c.id = best_hits.conversation_id
     where (c.expires_at is null or c.expires_at > now())
       and (v_user is null or c.user_id = v_user)
+      and c.archived = p_archived
+      and (v_tags is null or c.tags @> v_tags)
       and (p_video_id is null or c.video_id = p_video_id)
-      and (p_cursor is null or (best.rank, c.updated_at, c.id) < (v_after_rank, v_after_updated_at, v_after_id))
-    order by best.rank desc, c.updated_at desc, c.id desc
+      and (p_cursor is null or (best_hits.rank, c.updated_at, c.id) < (v_after_rank, v_after_updated_at, v_after_id))
+    order by best_hits.rank desc, c.updated_at desc, c.id desc
     limit p_limit + 1
   ),
   results as (
@@ -3164,10 +2652,10 @@ begin
            json_build_object(
              'conversation', conversation_store.conversation_json(r.c),
              'matches', (
-               select json_agg(json_build_object(
+               select coalesce(json_agg(json_build_object(
                         'sequence_order', best.sequence_order, 'role', best.role,
                         'snippet', marked.snippet, 'highlights', marked.highlights
-                      ) order by best.rank desc, best.sequence_order desc)
+                      ) order by best.rank desc, best.sequence_order desc), '[]'::json)
                from (
                  select f.* from found f where f.conversation_id = (r.c).id
                  order by f.rank desc, f.sequence_order desc limit 3
@@ -3216,33 +2704,7 @@ begin
 end;
 $$;
 
-ALTER FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) OWNER TO postgres;
-
---
--- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid); Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) IS 'Input: the query (1..256 characters, web-search syntax); how many conversations (1..50); the
-  next_cursor of the previous page; optionally a video id; for the service role, optionally a
-  user id (without one it searches every user''s conversations).
-Guarantees: returns { results, has_more, next_cursor }: live conversations of the caller with a
-  message matching the query (in its text, or its reasoning or file names:
-  conversation_store.part_search_words), by relevance (the best match''s ts_rank_cd), then most
-  recently updated; each result is { conversation, matches }, matches being up to 3 of its
-  messages { sequence_order, role, snippet, highlights }, best first. snippet is plain text
-  around the match in the message''s text, reasoning and file names (never markup) and
-  highlights are [start, end) ranges of the matched words in it, in
-  characters (code points). At most 10,000 matching messages are ranked per call, so a word that
-  is everywhere in a user''s history costs a bounded amount; a page also stops at
-  conversation_store.page_max_bytes().
-Errors: 22023 arguments out of range or a malformed cursor; 42501 not authenticated, or p_user_id
-  naming someone else.
-Security definer, filtering by the caller itself as the policies would (the caller''s own
-  messages, live conversations; the service role everyone''s or one user''s): under Row Level
-  Security a condition holding a function that is not leakproof, such as the words of a message,
-  waits behind the policy, so the index would be read by owner only and every message of the user
-  turned into words again. Plans are made for each call''s values (plan_cache_mode), so a user''s
-  own statistics choose them; JIT is off, since compiling cost more than the search.';
+ALTER FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) OWNER TO postgres;
 
 --
 -- Name: set_conversation_summary(uuid, text, integer, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -3292,201 +2754,57 @@ $$;
 ALTER FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) OWNER TO postgres;
 
 --
--- Name: FUNCTION set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer); Type: COMMENT; Schema: public; Owner: postgres
+-- Name: share_conversation(uuid, integer, boolean); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
-COMMENT ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) IS 'Input: a conversation id; the summary''s text and the last sequence number it covers, or both
-  null to clear it; p_token_count, the exact count, honoured only from a session that counts
-  tokens (the edge functions); anyone else gets conversation_store.estimate_tokens.
-Guarantees: sets, replaces or clears the summary in one update and returns the row.
-Errors: 22023 content and through_sequence not given together; PT422 (hint
-  beyond_last_sequence) through_sequence after the last message, DETAIL
-  {"last_sequence": n}; PT404 not found, not live or not the caller''s; 23514 too large or < 1.
-Security definer because clients may not write the summary columns (nor its token count)
-  directly; ownership is checked against auth.uid() (the service role reaches every conversation).';
-
---
--- Name: model_prices; Type: TABLE; Schema: public; Owner: postgres
---
-
-CREATE TABLE public.model_prices (
-    model text NOT NULL,
-    input_per_million numeric(14,6) DEFAULT 0 NOT NULL,
-    cached_input_per_million numeric(14,6) DEFAULT 0 NOT NULL,
-    output_per_million numeric(14,6) DEFAULT 0 NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT model_prices_cached_input_per_million_check CHECK ((cached_input_per_million >= (0)::numeric)),
-    CONSTRAINT model_prices_input_per_million_check CHECK ((input_per_million >= (0)::numeric)),
-    CONSTRAINT model_prices_model_check CHECK (((char_length(model) >= 1) AND (char_length(model) <= 200))),
-    CONSTRAINT model_prices_output_per_million_check CHECK ((output_per_million >= (0)::numeric))
-);
-
-ALTER TABLE public.model_prices OWNER TO postgres;
-
---
--- Name: TABLE model_prices; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON TABLE public.model_prices IS 'Price per million tokens of each model (the provider''s list price, in the app''s currency). Service role only.';
-
---
--- Name: set_model_price(text, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.set_model_price(p_model text, p_prices jsonb) RETURNS public.model_prices
-    LANGUAGE plpgsql
-    SET search_path TO ''
-    AS $$
-declare
-  v_price public.model_prices;
-begin
-  if not conversation_store.caller_is_service_role() then
-    raise exception 'only the service role sets prices' using errcode = '42501';
-  end if;
-  if p_model is null or char_length(p_model) not between 1 and 200 then
-    raise exception 'a model id is 1 to 200 characters' using errcode = '22023';
-  end if;
-  if p_prices is null then
-    delete from public.model_prices as p where p.model = p_model returning * into v_price;
-    return v_price;
-  end if;
-  perform conversation_store.check_numbers(p_prices, 'p_prices',
-    array['input_per_million', 'cached_input_per_million', 'output_per_million'], '{}', 1e8, false);
-  insert into public.model_prices as p (model, input_per_million, cached_input_per_million, output_per_million)
-  values (p_model, coalesce((p_prices ->> 'input_per_million')::numeric, 0),
-          coalesce((p_prices ->> 'cached_input_per_million')::numeric, 0),
-          coalesce((p_prices ->> 'output_per_million')::numeric, 0))
-  on conflict (model) do update
-  set input_per_million = coalesce((p_prices ->> 'input_per_million')::numeric, p.input_per_million),
-      cached_input_per_million = coalesce((p_prices ->> 'cached_input_per_million')::numeric,
-                                          p.cached_input_per_million),
-      output_per_million = coalesce((p_prices ->> 'output_per_million')::numeric, p.output_per_million),
-      updated_at = now()
-  returning * into v_price;
-  return v_price;
-end;
-$$;
-
-ALTER FUNCTION public.set_model_price(p_model text, p_prices jsonb) OWNER TO postgres;
-
---
--- Name: set_reply_outcome(uuid, integer, text, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb DEFAULT NULL::jsonb) RETURNS boolean
+CREATE FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer DEFAULT NULL::integer, p_include_reasoning boolean DEFAULT false) RETURNS json
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_message_id uuid;
-  v_status text;
+  v_conversation public.conversations;
+  v_through integer;
+  v_token text;
+  v_share public.conversation_shares;
 begin
-  if p_reason is null or p_reason not in ('stopped', 'model_error', 'time_limit', 'taken_over') then
-    raise exception 'reason must be stopped, model_error, time_limit or taken_over' using errcode = '22023';
+  if p_expires_in_seconds is not null and p_expires_in_seconds not between 60 and 315360000 then
+    raise exception 'p_expires_in_seconds must be between 60 and 315360000' using errcode = '22023';
   end if;
-  if p_error is not null and (
-    jsonb_typeof(p_error) <> 'object'
-    or jsonb_typeof(p_error -> 'code') is distinct from 'string'
-    or jsonb_typeof(p_error -> 'message') is distinct from 'string'
-    or length(p_error ->> 'message') > 500
-    or length(p_error ->> 'code') > 64
-    or jsonb_typeof(coalesce(p_error -> 'provider_status', '0')) <> 'number'
-    or jsonb_typeof(coalesce(p_error -> 'rate_limited', 'false')) <> 'boolean'
-    or jsonb_typeof(coalesce(p_error -> 'retryable', 'false')) <> 'boolean'
-    or exists (select from jsonb_object_keys(p_error) as k(key)
-               where k.key not in ('code', 'message', 'provider_status', 'rate_limited', 'retryable'))
-  ) then
-    raise exception 'error must be {code, message, provider_status?, rate_limited?, retryable?}'
-      using errcode = '22023';
-  end if;
-
-  select m.id, m.status into v_message_id, v_status
-  from public.conversation_messages m
-  join public.conversations c on c.id = m.conversation_id
-  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order
-    and conversation_store.caller_reaches(c)
-  for update of m;
+  -- Locked, so that two calls at the limit cannot both pass the count below.
+  select * into v_conversation
+  from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
+  for no key update;
   if not found then
-    raise exception 'message not found' using errcode = 'PT404';
+    raise exception 'conversation not found' using errcode = 'PT404';
   end if;
-  if v_status <> 'in_progress' then
-    return false;
+  -- At most one reply is in progress, and it is the last message.
+  v_through := v_conversation.last_sequence - case when exists (
+      select from public.conversation_messages m
+      where m.conversation_id = p_conversation_id and m.sequence_order = v_conversation.last_sequence
+        and m.status = 'in_progress') then 1 else 0 end;
+  if v_through < 1 then
+    raise exception 'the conversation has no message to share yet'
+      using errcode = 'PT422', hint = 'conversation_empty';
+  end if;
+  if (select count(*) from public.conversation_shares s
+      where s.conversation_id = p_conversation_id and (s.expires_at is null or s.expires_at > now()))
+     >= conversation_store.shares_per_conversation() then
+    raise exception 'the conversation has % live share links; revoke one first', conversation_store.shares_per_conversation()
+      using errcode = 'PT422', hint = 'share_limit_reached';
   end if;
 
-  update public.conversation_messages m
-  set reply_outcome = jsonb_strip_nulls(jsonb_build_object('reason', p_reason, 'error', p_error))
-  where m.id = v_message_id;
-  return true;
+  v_token := translate(encode(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 'base64'), '+/=', '-_');
+  insert into public.conversation_shares (token_hash, conversation_id, user_id, through_sequence, include_reasoning, expires_at)
+  values (conversation_store.share_token_hash(v_token), p_conversation_id, v_conversation.user_id, v_through,
+          coalesce(p_include_reasoning, false), now() + p_expires_in_seconds * interval '1 second')
+  returning * into v_share;
+  return json_build_object('token', v_token, 'through_sequence', v_share.through_sequence,
+                           'expires_at', v_share.expires_at, 'include_reasoning', v_share.include_reasoning);
 end;
 $$;
 
-ALTER FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) OWNER TO postgres;
-
---
--- Name: usage_plans; Type: TABLE; Schema: public; Owner: postgres
---
-
-CREATE TABLE public.usage_plans (
-    name text NOT NULL,
-    requests_per_hour integer,
-    requests_per_day integer,
-    tokens_per_day bigint,
-    cost_per_month numeric(14,6),
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT usage_plans_cost_per_month_check CHECK ((cost_per_month >= (0)::numeric)),
-    CONSTRAINT usage_plans_name_check CHECK ((name ~ '^[a-z0-9_-]{1,50}$'::text)),
-    CONSTRAINT usage_plans_requests_per_day_check CHECK ((requests_per_day >= 0)),
-    CONSTRAINT usage_plans_requests_per_hour_check CHECK ((requests_per_hour >= 0)),
-    CONSTRAINT usage_plans_tokens_per_day_check CHECK ((tokens_per_day >= 0))
-);
-
-ALTER TABLE public.usage_plans OWNER TO postgres;
-
---
--- Name: TABLE usage_plans; Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON TABLE public.usage_plans IS 'Limits per plan; null is unlimited. Hours, days and months are UTC calendar windows. Service role only.';
-
---
--- Name: set_usage_plan(text, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) RETURNS public.usage_plans
-    LANGUAGE plpgsql
-    SET search_path TO ''
-    AS $_$
-declare
-  v_plan public.usage_plans;
-begin
-  if not conversation_store.caller_is_service_role() then
-    raise exception 'only the service role manages plans' using errcode = '42501';
-  end if;
-  if p_plan is null or p_plan !~ '^[a-z0-9_-]{1,50}$' then
-    raise exception 'a plan name is 1 to 50 of a-z, 0-9, _ and -' using errcode = '22023';
-  end if;
-  -- A request limit past an integer fails its cast below (22003), a cost past numeric(14, 6) its column.
-  perform conversation_store.check_numbers(p_limits, 'p_limits',
-    array['requests_per_hour', 'requests_per_day', 'tokens_per_day', 'cost_per_month'],
-    array['requests_per_hour', 'requests_per_day', 'tokens_per_day'], 1e15, true);
-
-  insert into public.usage_plans as p (name, requests_per_hour, requests_per_day, tokens_per_day, cost_per_month)
-  values (p_plan, (p_limits ->> 'requests_per_hour')::integer, (p_limits ->> 'requests_per_day')::integer,
-          (p_limits ->> 'tokens_per_day')::bigint, (p_limits ->> 'cost_per_month')::numeric)
-  on conflict (name) do update
-  set requests_per_hour = case when p_limits ? 'requests_per_hour' then excluded.requests_per_hour
-                               else p.requests_per_hour end,
-      requests_per_day = case when p_limits ? 'requests_per_day' then excluded.requests_per_day
-                              else p.requests_per_day end,
-      tokens_per_day = case when p_limits ? 'tokens_per_day' then excluded.tokens_per_day else p.tokens_per_day end,
-      cost_per_month = case when p_limits ? 'cost_per_month' then excluded.cost_per_month else p.cost_per_month end,
-      updated_at = now()
-  returning * into v_plan;
-  return v_plan;
-end;
-$_$;
-
-ALTER FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) OWNER TO postgres;
+ALTER FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) OWNER TO postgres;
 
 --
 -- Name: start_conversation(uuid, jsonb, uuid, uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -3528,52 +2846,6 @@ $$;
 ALTER FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) OWNER TO postgres;
 
 --
--- Name: FUNCTION start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer); Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) IS 'Input: optional video id, metadata and retention; p_id makes the call idempotent; p_user_id
-  names the owner and is required for the service role (which has no user of its own), optional
-  for a user (own id only).
-Guarantees: returns the stored row; the same p_id by the same owner returns the row stored
-  first, unchanged, and creates nothing. Sets the transaction-local setting
-  conversation_store.conversation_created to true or false, so that callers in the same
-  transaction can tell a new conversation from a replay.
-Errors: 22023 the service role names no owner; 42501 not authenticated or p_user_id names
-  someone else; 23505 the id is taken (by another user, or by a deleted conversation);
-  23503 the owner is not a user; 23514 retention out of range or metadata too large.
-Security definer because clients may not write conversations.user_id; the owner comes from the
-  verified JWT claims, never from a parameter alone.';
-
---
--- Name: stop_released_reply(uuid); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.stop_released_reply(p_conversation_id uuid) RETURNS boolean
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-  perform from public.conversations c
-  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
-  for no key update;
-  if not found then
-    return false;
-  end if;
-  update public.conversation_messages m
-  set status = 'incomplete',
-      content = case when m.function_call is null and m.tool_calls is null and m.parts is null
-                     then coalesce(m.content, '') else m.content end
-  from conversation_store.reply_releases r
-  where m.conversation_id = p_conversation_id and m.status = 'in_progress'
-    and r.message_id = m.id and r.released_at is not null
-    and (r.resumed_at is null or r.resumed_at < r.released_at);
-  return found;
-end;
-$$;
-
-ALTER FUNCTION public.stop_released_reply(p_conversation_id uuid) OWNER TO postgres;
-
---
 -- Name: touch_updated_at(); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -3588,15 +2860,6 @@ end;
 $$;
 
 ALTER FUNCTION public.touch_updated_at() OWNER TO postgres;
-
---
--- Name: FUNCTION touch_updated_at(); Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON FUNCTION public.touch_updated_at() IS 'Input: none; the trigger function of conversations'' before-update trigger, not callable by any API role.
-Guarantees: updated_at moves to now() on every change to a conversation, including each append (which
-  bumps last_sequence).
-Errors: none.';
 
 --
 -- Name: update_conversation_metadata(uuid, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -3618,7 +2881,7 @@ begin
   end if;
 
   update public.conversations c
-  set metadata = conversation_store.jsonb_merge_patch(c.metadata, p_patch)
+  set metadata = public.jsonb_merge_patch(c.metadata, p_patch)
   where c.id = p_conversation_id and (c.expires_at is null or c.expires_at > now())
   returning * into v_conversation;
 
@@ -3630,19 +2893,6 @@ end;
 $$;
 
 ALTER FUNCTION public.update_conversation_metadata(p_conversation_id uuid, p_patch jsonb) OWNER TO postgres;
-
---
--- Name: FUNCTION update_conversation_metadata(p_conversation_id uuid, p_patch jsonb); Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON FUNCTION public.update_conversation_metadata(p_conversation_id uuid, p_patch jsonb) IS 'Input: a conversation id and a patch object (JSON merge patch, RFC 7396).
-Guarantees: a patch over 64 KiB is refused before it is merged (check violation
-  conversations_metadata_patch_max_size); otherwise applies the patch to the stored metadata
-  (conversation_store.jsonb_merge_patch) in one atomic update and returns the row.
-Errors: 22023 patch is not an object; 23514 patch or result too large; PT404 not found, not live
-  or not the caller''s.
-Security invoker: Row Level Security limits it to the caller''s own live conversations (the service
-  role reaches every live one).';
 
 --
 -- Name: update_message(uuid, integer, text, text, integer, jsonb, jsonb, text, integer, jsonb, text, integer, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -3798,149 +3048,6 @@ $$;
 ALTER FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) OWNER TO postgres;
 
 --
--- Name: FUNCTION update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb); Type: COMMENT; Schema: public; Owner: postgres
---
-
-COMMENT ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) IS 'Input: the message (conversation id and sequence number); at most one of p_content (replaces
-  the text) and p_append_content with p_content_offset (adds a delta); p_tool_calls or
-  p_function_call (replace them); p_status (''in_progress'', ''completed'', ''incomplete''). Part
-  operations, instead of content and calls: p_part_index with p_part (replaces the part at that
-  index, or appends it when the index is the number of parts), or p_part_index with
-  p_append_text and p_text_offset (a delta to the text or reasoning part at that index);
-  p_metadata replaces the message''s metadata.
-Guarantees:
-  * Only a reply in progress changes; completed and incomplete are final, for good.
-  * A delta (p_append_content, or p_append_text to a part) is appended when the stored text is
-    exactly its offset long, in code points; when the stored text already ends with this delta
-    at this offset (a retry) the reply stays as it is, its updated_at included; anything else is
-    refused and nothing changes. An empty delta at the end of the text changes only updated_at
-    (a heartbeat that keeps the reply from going stale). Setting a part to what it already is
-    changes nothing either, so a retried part operation is harmless.
-  * A part operation on a message written without parts starts from its derived parts
-    (conversation_store.message_parts), which are stored from then on. The part list must stay
-    conversation_store.check_parts-valid; content and tool_calls follow it.
-  * Stopping a reply (incomplete) before any text or call leaves it final with empty text.
-  * token_count and reasoning_token_count follow the message (the database''s estimates); the
-    edge functions replace them with exact counts once the reply is final
-    (conversation_store.set_exact_token_count).
-  * Finishing a reply is activity: the conversation''s updated_at moves (and so its expires_at).
-  * The conversation is locked before the message, in the order append_messages locks them.
-Errors: 22023 malformed arguments, a part index out of range, a delta to a part without text, a
-  malformed part, content or calls sent to a message written with parts, or a part operation on
-  a message with a function_call; 42501 (hint storage_path_forbidden) a file part outside the
-  owner''s Storage folder; PT404 conversation or message not found, not live or not the caller''s;
-  PT409 (hint message_final) the message is final; PT409 (hint content_offset_mismatch) the
-  offset does not match, DETAIL {"content_length": n}; 23514 the result breaks a table rule.
-Security definer because messages have no update grant; ownership is checked against auth.uid().';
-
---
--- Name: write_memory(text, text, bigint, uuid, integer, uuid); Type: FUNCTION; Schema: public; Owner: postgres
---
-
-CREATE FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint DEFAULT NULL::bigint, p_conversation_id uuid DEFAULT NULL::uuid, p_token_count integer DEFAULT NULL::integer, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  v_user uuid := conversation_store.acting_user(p_user_id);
-  v_current public.memory_entries;
-  v_tokens integer;
-  v_others record;
-  v_entry public.memory_entries;
-begin
-  if v_user is null then
-    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
-  end if;
-  if p_key is null or char_length(p_key) not between 1 and 100 or p_key ~ '[[:cntrl:]]' then
-    raise exception 'key must be 1 to 100 characters without control characters' using errcode = '22023';
-  end if;
-  if p_value is not null and char_length(p_value) not between 1 and 4000 then
-    raise exception 'value must be 1 to 4000 characters, or null to delete' using errcode = '22023';
-  end if;
-  if p_conversation_id is not null and not exists (
-    select from public.conversations c
-    where c.id = p_conversation_id and c.user_id = v_user
-      and (c.expires_at is null or c.expires_at > now())
-  ) then
-    raise exception 'conversation not found' using errcode = 'PT404';
-  end if;
-
-  -- One writer per user at a time: the version check and the bounds below read what every earlier
-  -- writer committed.
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memory_entries ' || v_user::text, 0));
-
-  select * into v_current from public.memory_entries e where e.user_id = v_user and e.key = p_key;
-  if v_current.version is distinct from p_expected_version then
-    raise exception 'memory entry % changed since it was read', p_key
-      using errcode = 'PT409', hint = 'memory_conflict',
-            detail = json_build_object('key', p_key, 'current_version', v_current.version)::text;
-  end if;
-
-  if p_value is null then
-    delete from public.memory_entries e where e.user_id = v_user and e.key = p_key;
-    return json_build_object('key', p_key, 'value', null, 'version', null, 'token_count', 0,
-                             'conversation_id', p_conversation_id, 'updated_at', now());
-  end if;
-
-  v_tokens := case when p_token_count is not null and conversation_store.writer_counts_tokens()
-                   then p_token_count
-                   else conversation_store.estimate_tokens(p_key || ': ' || p_value, null, null, null, null) end;
-  select count(*) as entries, coalesce(sum(e.token_count), 0) as tokens into v_others
-  from public.memory_entries e where e.user_id = v_user and e.key <> p_key;
-  if v_others.entries + 1 > conversation_store.memory_max_entries()
-     or v_others.tokens + v_tokens > conversation_store.memory_max_tokens() then
-    raise exception 'memory is full: at most % entries of % tokens in all',
-        conversation_store.memory_max_entries(), conversation_store.memory_max_tokens()
-      using errcode = 'PT422', hint = 'memory_full',
-            detail = json_build_object('max_entries', conversation_store.memory_max_entries(),
-                                       'max_tokens', conversation_store.memory_max_tokens(),
-                                       'used_tokens', v_others.tokens, 'entry_tokens', v_tokens)::text;
-  end if;
-
-  insert into public.memory_entries as e (user_id, key, value, version, token_count, conversation_id)
-  values (v_user, p_key, p_value, nextval('conversation_store.memory_versions'), v_tokens, p_conversation_id)
-  on conflict (user_id, key) do update
-    set value = excluded.value, version = excluded.version, token_count = excluded.token_count,
-        conversation_id = excluded.conversation_id, updated_at = now()
-  returning e.* into v_entry;
-  return conversation_store.memory_entry_json(v_entry);
-end;
-$$;
-
-ALTER FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) OWNER TO postgres;
-
---
--- Name: memory_versions; Type: SEQUENCE; Schema: conversation_store; Owner: postgres
---
-
-CREATE SEQUENCE conversation_store.memory_versions
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER TABLE conversation_store.memory_versions OWNER TO postgres;
-
---
--- Name: reply_releases; Type: TABLE; Schema: conversation_store; Owner: postgres
---
-
-CREATE TABLE conversation_store.reply_releases (
-    message_id uuid NOT NULL,
-    released_at timestamp with time zone,
-    resumed_at timestamp with time zone
-);
-
-ALTER TABLE conversation_store.reply_releases OWNER TO postgres;
-
---
--- Name: TABLE reply_releases; Type: COMMENT; Schema: conversation_store; Owner: postgres
---
-
-COMMENT ON TABLE conversation_store.reply_releases IS 'When the last request streaming a reply closed early (released_at) and when a page last resumed it (resumed_at).';
-
---
 -- Name: storage_objects_to_remove; Type: TABLE; Schema: conversation_store; Owner: postgres
 --
 
@@ -3960,72 +3067,71 @@ ALTER TABLE conversation_store.storage_objects_to_remove OWNER TO postgres;
 COMMENT ON TABLE conversation_store.storage_objects_to_remove IS 'Storage objects referenced by deleted messages, for a job to remove through the Storage API (oldest queued_at first).';
 
 --
--- Name: usage_ledger; Type: TABLE; Schema: public; Owner: postgres
+-- Name: conversation_shares; Type: TABLE; Schema: public; Owner: postgres
 --
 
-CREATE TABLE public.usage_ledger (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
+CREATE TABLE public.conversation_shares (
+    token_hash bytea NOT NULL,
+    conversation_id uuid NOT NULL,
     user_id uuid NOT NULL,
-    conversation_id uuid,
-    message_id uuid,
-    model text,
-    status text DEFAULT 'reserved'::text NOT NULL,
-    reserved_tokens integer NOT NULL,
-    service_records boolean DEFAULT false NOT NULL,
-    input_tokens integer,
-    cached_input_tokens integer,
-    output_tokens integer,
-    reasoning_tokens integer,
-    total_tokens integer,
-    cost numeric(20,10) DEFAULT 0 NOT NULL,
-    priced boolean DEFAULT false NOT NULL,
-    estimated boolean DEFAULT false NOT NULL,
+    through_sequence integer NOT NULL,
+    include_reasoning boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    settled_at timestamp with time zone,
-    CONSTRAINT usage_ledger_cached_input_tokens_check CHECK ((cached_input_tokens >= 0)),
-    CONSTRAINT usage_ledger_cost_check CHECK ((cost >= (0)::numeric)),
-    CONSTRAINT usage_ledger_input_tokens_check CHECK ((input_tokens >= 0)),
-    CONSTRAINT usage_ledger_model_check CHECK ((char_length(model) <= 200)),
-    CONSTRAINT usage_ledger_output_tokens_check CHECK ((output_tokens >= 0)),
-    CONSTRAINT usage_ledger_reasoning_tokens_check CHECK ((reasoning_tokens >= 0)),
-    CONSTRAINT usage_ledger_reserved_tokens_check CHECK (((reserved_tokens >= 0) AND (reserved_tokens <= 100000000))),
-    CONSTRAINT usage_ledger_settled CHECK (((status = 'settled'::text) = (settled_at IS NOT NULL))),
-    CONSTRAINT usage_ledger_status_check CHECK ((status = ANY (ARRAY['reserved'::text, 'settled'::text]))),
-    CONSTRAINT usage_ledger_total_tokens_check CHECK ((total_tokens >= 0))
+    expires_at timestamp with time zone,
+    CONSTRAINT conversation_shares_through_sequence_positive CHECK ((through_sequence >= 1)),
+    CONSTRAINT conversation_shares_token_hash_length CHECK ((octet_length(token_hash) = 32))
 );
 
-ALTER TABLE public.usage_ledger OWNER TO postgres;
+ALTER TABLE public.conversation_shares OWNER TO postgres;
 
 --
--- Name: TABLE usage_ledger; Type: COMMENT; Schema: public; Owner: postgres
+-- Name: TABLE conversation_shares; Type: COMMENT; Schema: public; Owner: postgres
 --
 
-COMMENT ON TABLE public.usage_ledger IS 'One entry per model call: reserved before the call, settled with the reported usage. Users read their own; the functions write.';
+COMMENT ON TABLE public.conversation_shares IS 'Read-only links to a conversation through one message. Only the sha256 of each token is stored.';
 
 --
--- Name: usage_plan_assignments; Type: TABLE; Schema: public; Owner: postgres
+-- Name: conversation_tags; Type: TABLE; Schema: public; Owner: postgres
 --
 
-CREATE TABLE public.usage_plan_assignments (
+CREATE TABLE public.conversation_tags (
+    conversation_id uuid NOT NULL,
+    tag text NOT NULL,
     user_id uuid NOT NULL,
-    plan text NOT NULL,
-    assigned_at timestamp with time zone DEFAULT now() NOT NULL
+    archived boolean NOT NULL,
+    pinned boolean NOT NULL,
+    updated_at timestamp with time zone NOT NULL
 );
 
-ALTER TABLE public.usage_plan_assignments OWNER TO postgres;
+ALTER TABLE public.conversation_tags OWNER TO postgres;
 
 --
--- Name: TABLE usage_plan_assignments; Type: COMMENT; Schema: public; Owner: postgres
+-- Name: TABLE conversation_tags; Type: COMMENT; Schema: public; Owner: postgres
 --
 
-COMMENT ON TABLE public.usage_plan_assignments IS 'Users on a plan other than default (or guest, for anonymous users). Service role only.';
+COMMENT ON TABLE public.conversation_tags IS 'One row per tag of a conversation, with a copy of its list order, for paging one tag. Kept by a trigger.';
 
 --
--- Name: reply_releases reply_releases_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
+-- Name: message_rating_evaluations; Type: VIEW; Schema: public; Owner: postgres
 --
 
-ALTER TABLE ONLY conversation_store.reply_releases
-    ADD CONSTRAINT reply_releases_pkey PRIMARY KEY (message_id);
+CREATE VIEW public.message_rating_evaluations WITH (security_invoker='true') AS
+ SELECT r.conversation_id,
+    r.sequence_order,
+    r.user_id,
+    r.rating,
+    r.reason,
+    r.comment,
+    r.created_at,
+    r.updated_at,
+    (m.metadata ->> 'model'::text) AS model,
+    m.content AS reply,
+    m.parts AS reply_parts,
+    m.created_at AS replied_at
+   FROM (public.message_ratings r
+     JOIN public.conversation_messages m ON (((m.conversation_id = r.conversation_id) AND (m.sequence_order = r.sequence_order))));
+
+ALTER TABLE public.message_rating_evaluations OWNER TO postgres;
 
 --
 -- Name: storage_objects_to_remove storage_objects_to_remove_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
@@ -4042,20 +3148,6 @@ ALTER TABLE public.conversation_messages
     ADD CONSTRAINT conversation_messages_function_call_shape CHECK (((function_call IS NULL) OR conversation_store.is_function_call(function_call))) NOT VALID;
 
 --
--- Name: conversation_messages conversation_messages_metadata_max_depth; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE public.conversation_messages
-    ADD CONSTRAINT conversation_messages_metadata_max_depth CHECK ((NOT conversation_store.too_deep(metadata))) NOT VALID;
-
---
--- Name: conversation_messages conversation_messages_parts_max_depth; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE public.conversation_messages
-    ADD CONSTRAINT conversation_messages_parts_max_depth CHECK ((NOT conversation_store.too_deep(parts, 34))) NOT VALID;
-
---
 -- Name: conversation_messages conversation_messages_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 --
 
@@ -4070,11 +3162,18 @@ ALTER TABLE public.conversation_messages
     ADD CONSTRAINT conversation_messages_tool_calls_shape CHECK (((tool_calls IS NULL) OR conversation_store.is_tool_call_list(tool_calls))) NOT VALID;
 
 --
--- Name: conversations conversations_metadata_max_depth; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
+-- Name: conversation_shares conversation_shares_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 --
 
-ALTER TABLE public.conversations
-    ADD CONSTRAINT conversations_metadata_max_depth CHECK ((NOT conversation_store.too_deep(metadata))) NOT VALID;
+ALTER TABLE ONLY public.conversation_shares
+    ADD CONSTRAINT conversation_shares_pkey PRIMARY KEY (token_hash);
+
+--
+-- Name: conversation_tags conversation_tags_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.conversation_tags
+    ADD CONSTRAINT conversation_tags_pkey PRIMARY KEY (conversation_id, tag);
 
 --
 -- Name: conversations conversations_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
@@ -4091,39 +3190,11 @@ ALTER TABLE ONLY public.conversation_messages
     ADD CONSTRAINT idx_conversation_messages_sequence_order UNIQUE (conversation_id, sequence_order);
 
 --
--- Name: memory_entries memory_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+-- Name: message_ratings message_ratings_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 --
 
-ALTER TABLE ONLY public.memory_entries
-    ADD CONSTRAINT memory_entries_pkey PRIMARY KEY (user_id, key);
-
---
--- Name: model_prices model_prices_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE ONLY public.model_prices
-    ADD CONSTRAINT model_prices_pkey PRIMARY KEY (model);
-
---
--- Name: usage_ledger usage_ledger_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE ONLY public.usage_ledger
-    ADD CONSTRAINT usage_ledger_pkey PRIMARY KEY (id);
-
---
--- Name: usage_plan_assignments usage_plan_assignments_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE ONLY public.usage_plan_assignments
-    ADD CONSTRAINT usage_plan_assignments_pkey PRIMARY KEY (user_id);
-
---
--- Name: usage_plans usage_plans_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE ONLY public.usage_plans
-    ADD CONSTRAINT usage_plans_pkey PRIMARY KEY (name);
+ALTER TABLE ONLY public.message_ratings
+    ADD CONSTRAINT message_ratings_pkey PRIMARY KEY (conversation_id, sequence_order, user_id);
 
 --
 -- Name: idx_conversation_messages_conversation_id; Type: INDEX; Schema: public; Owner: postgres
@@ -4150,6 +3221,18 @@ CREATE INDEX idx_conversation_messages_search ON public.conversation_messages US
 CREATE INDEX idx_conversation_messages_search_parts ON public.conversation_messages USING gin (user_id, conversation_store.part_search_words(parts)) WHERE ((parts IS NOT NULL) AND (role = ANY (ARRAY['user'::text, 'assistant'::text])) AND (status <> 'in_progress'::text));
 
 --
+-- Name: idx_conversation_shares_conversation_id; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_conversation_shares_conversation_id ON public.conversation_shares USING btree (conversation_id);
+
+--
+-- Name: idx_conversation_tags_list; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_conversation_tags_list ON public.conversation_tags USING btree (user_id, tag, archived, pinned DESC, updated_at DESC, conversation_id DESC);
+
+--
 -- Name: idx_conversations_expires_at; Type: INDEX; Schema: public; Owner: postgres
 --
 
@@ -4162,10 +3245,16 @@ CREATE INDEX idx_conversations_expires_at ON public.conversations USING btree (e
 CREATE INDEX idx_conversations_forked_from ON public.conversations USING btree (forked_from_conversation_id) WHERE (forked_from_conversation_id IS NOT NULL);
 
 --
--- Name: idx_conversations_user_id; Type: INDEX; Schema: public; Owner: postgres
+-- Name: idx_conversations_title_search; Type: INDEX; Schema: public; Owner: postgres
 --
 
-CREATE INDEX idx_conversations_user_id ON public.conversations USING btree (user_id, updated_at DESC, id DESC);
+CREATE INDEX idx_conversations_title_search ON public.conversations USING gin (user_id, conversation_store.search_words(title)) WHERE (title IS NOT NULL);
+
+--
+-- Name: idx_conversations_user_list; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_conversations_user_list ON public.conversations USING btree (user_id, archived, pinned DESC, updated_at DESC, id DESC);
 
 --
 -- Name: idx_conversations_video_id; Type: INDEX; Schema: public; Owner: postgres
@@ -4174,46 +3263,28 @@ CREATE INDEX idx_conversations_user_id ON public.conversations USING btree (user
 CREATE INDEX idx_conversations_video_id ON public.conversations USING btree (video_id, updated_at DESC, id DESC) WHERE (video_id IS NOT NULL);
 
 --
--- Name: idx_memory_entries_conversation_id; Type: INDEX; Schema: public; Owner: postgres
---
-
-CREATE INDEX idx_memory_entries_conversation_id ON public.memory_entries USING btree (conversation_id) WHERE (conversation_id IS NOT NULL);
-
---
--- Name: idx_usage_ledger_created; Type: INDEX; Schema: public; Owner: postgres
---
-
-CREATE INDEX idx_usage_ledger_created ON public.usage_ledger USING btree (created_at);
-
---
--- Name: idx_usage_ledger_message; Type: INDEX; Schema: public; Owner: postgres
---
-
-CREATE UNIQUE INDEX idx_usage_ledger_message ON public.usage_ledger USING btree (message_id) WHERE (message_id IS NOT NULL);
-
---
--- Name: idx_usage_ledger_user_created; Type: INDEX; Schema: public; Owner: postgres
---
-
-CREATE INDEX idx_usage_ledger_user_created ON public.usage_ledger USING btree (user_id, created_at);
-
---
--- Name: idx_usage_plan_assignments_plan; Type: INDEX; Schema: public; Owner: postgres
---
-
-CREATE INDEX idx_usage_plan_assignments_plan ON public.usage_plan_assignments USING btree (plan);
-
---
--- Name: conversation_messages conversation_messages_reply_outcome; Type: TRIGGER; Schema: public; Owner: postgres
---
-
-CREATE TRIGGER conversation_messages_reply_outcome BEFORE UPDATE OF status ON public.conversation_messages FOR EACH ROW WHEN (((old.status = 'in_progress'::text) AND (new.status <> 'in_progress'::text))) EXECUTE FUNCTION conversation_store.settle_reply_outcome();
-
---
 -- Name: conversation_messages conversation_messages_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 --
 
 CREATE TRIGGER conversation_messages_touch_updated_at BEFORE UPDATE ON public.conversation_messages FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
+
+--
+-- Name: conversations conversations_normalize_labels; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversations_normalize_labels BEFORE INSERT OR UPDATE OF title, title_source, tags ON public.conversations FOR EACH ROW EXECUTE FUNCTION conversation_store.normalize_labels();
+
+--
+-- Name: conversations conversations_sync_tags; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversations_sync_tags AFTER UPDATE ON public.conversations FOR EACH ROW WHEN (((new.tags <> '{}'::text[]) OR (old.tags <> '{}'::text[]))) EXECUTE FUNCTION conversation_store.sync_conversation_tags();
+
+--
+-- Name: conversations conversations_sync_tags_on_insert; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversations_sync_tags_on_insert AFTER INSERT ON public.conversations FOR EACH ROW WHEN ((new.tags <> '{}'::text[])) EXECUTE FUNCTION conversation_store.sync_conversation_tags();
 
 --
 -- Name: conversations conversations_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
@@ -4228,18 +3299,25 @@ CREATE TRIGGER conversations_touch_updated_at BEFORE UPDATE ON public.conversati
 CREATE TRIGGER conversations_update_expires_at BEFORE INSERT OR UPDATE ON public.conversations FOR EACH ROW EXECUTE FUNCTION conversation_store.set_expires_at();
 
 --
--- Name: reply_releases reply_releases_message_id_fkey; Type: FK CONSTRAINT; Schema: conversation_store; Owner: postgres
---
-
-ALTER TABLE ONLY conversation_store.reply_releases
-    ADD CONSTRAINT reply_releases_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.conversation_messages(id) ON DELETE CASCADE;
-
---
 -- Name: conversation_messages conversation_messages_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
 --
 
 ALTER TABLE ONLY public.conversation_messages
     ADD CONSTRAINT conversation_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
+-- Name: conversation_shares conversation_shares_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.conversation_shares
+    ADD CONSTRAINT conversation_shares_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
+-- Name: conversation_tags conversation_tags_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.conversation_tags
+    ADD CONSTRAINT conversation_tags_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
 
 --
 -- Name: conversations conversations_forked_from_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
@@ -4256,45 +3334,11 @@ ALTER TABLE ONLY public.conversations
     ADD CONSTRAINT conversations_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 --
--- Name: memory_entries memory_entries_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+-- Name: message_ratings message_ratings_conversation_id_sequence_order_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
 --
 
-ALTER TABLE ONLY public.memory_entries
-    ADD CONSTRAINT memory_entries_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE SET NULL;
-
---
--- Name: memory_entries memory_entries_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE ONLY public.memory_entries
-    ADD CONSTRAINT memory_entries_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
-
---
--- Name: usage_ledger usage_ledger_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE ONLY public.usage_ledger
-    ADD CONSTRAINT usage_ledger_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
-
---
--- Name: usage_plan_assignments usage_plan_assignments_plan_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE ONLY public.usage_plan_assignments
-    ADD CONSTRAINT usage_plan_assignments_plan_fkey FOREIGN KEY (plan) REFERENCES public.usage_plans(name) ON UPDATE CASCADE;
-
---
--- Name: usage_plan_assignments usage_plan_assignments_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
---
-
-ALTER TABLE ONLY public.usage_plan_assignments
-    ADD CONSTRAINT usage_plan_assignments_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
-
---
--- Name: reply_releases; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
---
-
-ALTER TABLE conversation_store.reply_releases ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ONLY public.message_ratings
+    ADD CONSTRAINT message_ratings_conversation_id_sequence_order_fkey FOREIGN KEY (conversation_id, sequence_order) REFERENCES public.conversation_messages(conversation_id, sequence_order) ON DELETE CASCADE;
 
 --
 -- Name: storage_objects_to_remove; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
@@ -4315,22 +3359,28 @@ CREATE POLICY "users read their own queued files" ON conversation_store.storage_
 ALTER TABLE public.conversation_messages ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: conversation_shares; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversation_shares ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: conversation_tags; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversation_tags ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: conversations; Type: ROW SECURITY; Schema: public; Owner: postgres
 --
 
 ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: memory_entries; Type: ROW SECURITY; Schema: public; Owner: postgres
+-- Name: message_ratings; Type: ROW SECURITY; Schema: public; Owner: postgres
 --
 
-ALTER TABLE public.memory_entries ENABLE ROW LEVEL SECURITY;
-
---
--- Name: model_prices; Type: ROW SECURITY; Schema: public; Owner: postgres
---
-
-ALTER TABLE public.model_prices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.message_ratings ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: conversations owners delete their conversations; Type: POLICY; Schema: public; Owner: postgres
@@ -4351,10 +3401,10 @@ CREATE POLICY "owners edit their conversations" ON public.conversations FOR UPDA
 CREATE POLICY "owners read their conversations" ON public.conversations FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) AND ((expires_at IS NULL) OR (expires_at > now()))));
 
 --
--- Name: memory_entries owners read their memory; Type: POLICY; Schema: public; Owner: postgres
+-- Name: conversation_tags owners read their conversations' tags; Type: POLICY; Schema: public; Owner: postgres
 --
 
-CREATE POLICY "owners read their memory" ON public.memory_entries FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+CREATE POLICY "owners read their conversations' tags" ON public.conversation_tags FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: conversation_messages owners read their messages; Type: POLICY; Schema: public; Owner: postgres
@@ -4365,34 +3415,22 @@ CREATE POLICY "owners read their messages" ON public.conversation_messages FOR S
   WHERE (c.id = conversation_messages.conversation_id)))));
 
 --
--- Name: usage_ledger; Type: ROW SECURITY; Schema: public; Owner: postgres
+-- Name: message_ratings owners read their ratings; Type: POLICY; Schema: public; Owner: postgres
 --
 
-ALTER TABLE public.usage_ledger ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "owners read their ratings" ON public.message_ratings FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
--- Name: usage_plan_assignments; Type: ROW SECURITY; Schema: public; Owner: postgres
+-- Name: conversation_shares owners read their share links; Type: POLICY; Schema: public; Owner: postgres
 --
 
-ALTER TABLE public.usage_plan_assignments ENABLE ROW LEVEL SECURITY;
-
---
--- Name: usage_plans; Type: ROW SECURITY; Schema: public; Owner: postgres
---
-
-ALTER TABLE public.usage_plans ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "owners read their share links" ON public.conversation_shares FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: conversations users create their own conversations; Type: POLICY; Schema: public; Owner: postgres
 --
 
 CREATE POLICY "users create their own conversations" ON public.conversations FOR INSERT TO authenticated WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
-
---
--- Name: usage_ledger users read their usage; Type: POLICY; Schema: public; Owner: postgres
---
-
-CREATE POLICY "users read their usage" ON public.usage_ledger FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: SCHEMA conversation_store; Type: ACL; Schema: -; Owner: postgres
@@ -4425,18 +3463,20 @@ GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conv
 GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) TO service_role;
 
 --
--- Name: FUNCTION any_word_query(p_text text); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.any_word_query(p_text text) FROM PUBLIC;
-
---
 -- Name: FUNCTION caller_is_service_role(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.caller_is_service_role() FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.caller_is_service_role() TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.caller_is_service_role() TO service_role;
+
+--
+-- Name: FUNCTION tags_are_valid(p_tags text[]); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.tags_are_valid(p_tags text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.tags_are_valid(p_tags text[]) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.tags_are_valid(p_tags text[]) TO service_role;
 
 --
 -- Name: TABLE conversations; Type: ACL; Schema: public; Owner: postgres
@@ -4480,37 +3520,44 @@ GRANT INSERT(retention_seconds),UPDATE(retention_seconds) ON TABLE public.conver
 GRANT INSERT(retention_seconds),UPDATE(retention_seconds) ON TABLE public.conversations TO service_role;
 
 --
+-- Name: COLUMN conversations.title; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT UPDATE(title) ON TABLE public.conversations TO authenticated;
+GRANT UPDATE(title) ON TABLE public.conversations TO service_role;
+
+--
+-- Name: COLUMN conversations.pinned; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT UPDATE(pinned) ON TABLE public.conversations TO authenticated;
+GRANT UPDATE(pinned) ON TABLE public.conversations TO service_role;
+
+--
+-- Name: COLUMN conversations.archived; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT UPDATE(archived) ON TABLE public.conversations TO authenticated;
+GRANT UPDATE(archived) ON TABLE public.conversations TO service_role;
+
+--
+-- Name: COLUMN conversations.tags; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT UPDATE(tags) ON TABLE public.conversations TO authenticated;
+GRANT UPDATE(tags) ON TABLE public.conversations TO service_role;
+
+--
 -- Name: FUNCTION caller_reaches(p_conversation public.conversations); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) FROM PUBLIC;
 
 --
--- Name: FUNCTION callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer) FROM PUBLIC;
-
---
--- Name: FUNCTION check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) TO service_role;
-
---
 -- Name: FUNCTION check_parts(p_parts jsonb, p_role text, p_owner uuid); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) FROM PUBLIC;
-
---
--- Name: FUNCTION claim_regeneration(p_conversation_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -4553,6 +3600,13 @@ REVOKE ALL ON FUNCTION conversation_store.estimate_tokens(p_content text, p_name
 REVOKE ALL ON FUNCTION conversation_store.file_token_estimate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION import_id(p_user_id uuid, p_key text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.import_id(p_user_id uuid, p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.import_id(p_user_id uuid, p_key text) TO authenticated;
+
+--
 -- Name: FUNCTION inline_file_max_chars(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -4589,57 +3643,6 @@ GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO authentica
 GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO service_role;
 
 --
--- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
-
---
--- Name: FUNCTION max_batch_bytes(); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.max_batch_bytes() FROM PUBLIC;
-
---
--- Name: FUNCTION max_file_parts(); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.max_file_parts() FROM PUBLIC;
-
---
--- Name: TABLE memory_entries; Type: ACL; Schema: public; Owner: postgres
---
-
-GRANT SELECT ON TABLE public.memory_entries TO authenticated;
-GRANT SELECT ON TABLE public.memory_entries TO service_role;
-
---
--- Name: FUNCTION memory_entry_json(p_entry public.memory_entries); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) TO service_role;
-
---
--- Name: FUNCTION memory_max_entries(); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.memory_max_entries() FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.memory_max_entries() TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.memory_max_entries() TO service_role;
-
---
--- Name: FUNCTION memory_max_tokens(); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.memory_max_tokens() FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.memory_max_tokens() TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.memory_max_tokens() TO service_role;
-
---
 -- Name: FUNCTION message_json(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -4654,6 +3657,28 @@ GRANT ALL ON FUNCTION conversation_store.message_json(p_message public.conversat
 REVOKE ALL ON FUNCTION conversation_store.message_parts(p_message public.conversation_messages) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.message_parts(p_message public.conversation_messages) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.message_parts(p_message public.conversation_messages) TO service_role;
+
+--
+-- Name: FUNCTION normalize_labels(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.normalize_labels() FROM PUBLIC;
+
+--
+-- Name: FUNCTION normalize_tags(p_tags text[]); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.normalize_tags(p_tags text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.normalize_tags(p_tags text[]) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.normalize_tags(p_tags text[]) TO service_role;
+
+--
+-- Name: FUNCTION normalize_title(p_title text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.normalize_title(p_title text) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.normalize_title(p_title text) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.normalize_title(p_title text) TO service_role;
 
 --
 -- Name: FUNCTION openai_message(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -4714,18 +3739,25 @@ REVOKE ALL ON FUNCTION conversation_store.parts_content(p_parts jsonb, p_role te
 REVOKE ALL ON FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) FROM PUBLIC;
 
 --
+-- Name: TABLE message_ratings; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.message_ratings TO authenticated;
+GRANT SELECT ON TABLE public.message_ratings TO service_role;
+
+--
+-- Name: FUNCTION rating_json(p_rating public.message_ratings, p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.rating_json(p_rating public.message_ratings, p_message public.conversation_messages) TO service_role;
+
+--
 -- Name: FUNCTION reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) FROM PUBLIC;
-
---
--- Name: FUNCTION reply_usage(p_message_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.reply_usage(p_message_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.reply_usage(p_message_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.reply_usage(p_message_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION result_is_error(p_result jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -4744,20 +3776,6 @@ GRANT ALL ON FUNCTION conversation_store.search_words(p_content text) TO authent
 GRANT ALL ON FUNCTION conversation_store.search_words(p_content text) TO service_role;
 
 --
--- Name: FUNCTION semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer) FROM PUBLIC;
-
---
--- Name: FUNCTION semantic_recall_ready(p_model text, p_dimensions integer); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) TO service_role;
-
---
 -- Name: FUNCTION set_exact_token_count(p_message_id uuid, p_token_count integer, p_reasoning_token_count integer); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -4772,16 +3790,24 @@ GRANT ALL ON FUNCTION conversation_store.set_exact_token_count(p_message_id uuid
 REVOKE ALL ON FUNCTION conversation_store.set_expires_at() FROM PUBLIC;
 
 --
--- Name: FUNCTION settle_abandoned_usage(p_user_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+-- Name: FUNCTION set_generated_title(p_conversation_id uuid, p_title text); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) TO service_role;
 
 --
--- Name: FUNCTION settle_reply_outcome(); Type: ACL; Schema: conversation_store; Owner: postgres
+-- Name: FUNCTION share_token_hash(p_token text); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION conversation_store.settle_reply_outcome() FROM PUBLIC;
+REVOKE ALL ON FUNCTION conversation_store.share_token_hash(p_token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION shares_per_conversation(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.shares_per_conversation() FROM PUBLIC;
 
 --
 -- Name: FUNCTION stale_reply_after(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -4796,12 +3822,10 @@ REVOKE ALL ON FUNCTION conversation_store.stale_reply_after() FROM PUBLIC;
 REVOKE ALL ON FUNCTION conversation_store.storage_objects(p_parts jsonb) FROM PUBLIC;
 
 --
--- Name: FUNCTION too_deep(p_value jsonb, p_depth integer); Type: ACL; Schema: conversation_store; Owner: postgres
+-- Name: FUNCTION sync_conversation_tags(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) TO service_role;
+REVOKE ALL ON FUNCTION conversation_store.sync_conversation_tags() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tool_output_text(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -4836,36 +3860,10 @@ GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO service_role;
 
 --
--- Name: FUNCTION usage_allowance(p_user_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.usage_allowance(p_user_id uuid) FROM PUBLIC;
-
---
--- Name: FUNCTION usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean) FROM PUBLIC;
-
---
--- Name: FUNCTION usage_plan_of(p_user_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.usage_plan_of(p_user_id uuid) FROM PUBLIC;
-
---
 -- Name: FUNCTION with_derived_columns(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) FROM PUBLIC;
-
---
--- Name: FUNCTION with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) TO service_role;
 
 --
 -- Name: FUNCTION without_reasoning(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -4890,13 +3888,6 @@ GRANT ALL ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages 
 GRANT ALL ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) TO service_role;
 
 --
--- Name: FUNCTION assign_usage_plan(p_user_id uuid, p_plan text); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) TO service_role;
-
---
 -- Name: FUNCTION delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -4911,6 +3902,14 @@ GRANT ALL ON FUNCTION public.delete_all_conversations(p_user_id uuid, OUT delete
 REVOKE ALL ON FUNCTION public.delete_conversation(p_conversation_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.delete_conversation(p_conversation_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.delete_conversation(p_conversation_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb); Type: ACL; Schema: public; Owner: postgres
@@ -4929,27 +3928,28 @@ GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens in
 GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO service_role;
 
 --
--- Name: FUNCTION get_memory(p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION get_shared_conversation(p_token text, p_after integer, p_limit integer); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.get_memory(p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.get_memory(p_user_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.get_memory(p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO anon;
+GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO authenticated;
+GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO service_role;
 
 --
--- Name: FUNCTION get_usage(p_user_id uuid, p_days integer); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) TO authenticated;
-GRANT ALL ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) TO service_role;
+REVOKE ALL ON FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) TO authenticated;
 
 --
--- Name: FUNCTION get_usage_limits(); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.get_usage_limits() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.get_usage_limits() TO authenticated;
+REVOKE ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
 
 --
 -- Name: FUNCTION keep_reply_alive(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres
@@ -4967,59 +3967,28 @@ REVOKE ALL ON FUNCTION public.purge_expired_conversations(p_batch_size integer) 
 GRANT ALL ON FUNCTION public.purge_expired_conversations(p_batch_size integer) TO service_role;
 
 --
--- Name: FUNCTION recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) TO authenticated;
+GRANT ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) TO service_role;
 
 --
--- Name: FUNCTION record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION revoke_conversation_share(p_token text); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.revoke_conversation_share(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.revoke_conversation_share(p_token text) TO authenticated;
+GRANT ALL ON FUNCTION public.revoke_conversation_share(p_token text) TO service_role;
 
 --
--- Name: FUNCTION release_reply(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text); Type: ACL; Schema: public; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) TO authenticated;
-GRANT ALL ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) TO service_role;
-
---
--- Name: FUNCTION reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) TO authenticated;
-GRANT ALL ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) TO service_role;
-
---
--- Name: FUNCTION reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) TO authenticated;
-
---
--- Name: FUNCTION resume_reply(p_conversation_id uuid); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.resume_reply(p_conversation_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.resume_reply(p_conversation_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.resume_reply(p_conversation_id uuid) TO service_role;
-
---
--- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) TO authenticated;
+GRANT ALL ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) TO service_role;
 
 --
 -- Name: FUNCTION set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer); Type: ACL; Schema: public; Owner: postgres
@@ -5030,38 +3999,12 @@ GRANT ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_
 GRANT ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) TO service_role;
 
 --
--- Name: TABLE model_prices; Type: ACL; Schema: public; Owner: postgres
+-- Name: FUNCTION share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean); Type: ACL; Schema: public; Owner: postgres
 --
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.model_prices TO service_role;
-
---
--- Name: FUNCTION set_model_price(p_model text, p_prices jsonb); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.set_model_price(p_model text, p_prices jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.set_model_price(p_model text, p_prices jsonb) TO service_role;
-
---
--- Name: FUNCTION set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) TO authenticated;
-GRANT ALL ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) TO service_role;
-
---
--- Name: TABLE usage_plans; Type: ACL; Schema: public; Owner: postgres
---
-
-GRANT SELECT,INSERT,UPDATE ON TABLE public.usage_plans TO service_role;
-
---
--- Name: FUNCTION set_usage_plan(p_plan text, p_limits jsonb); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) TO service_role;
+REVOKE ALL ON FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) TO authenticated;
+GRANT ALL ON FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) TO service_role;
 
 --
 -- Name: FUNCTION start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer); Type: ACL; Schema: public; Owner: postgres
@@ -5070,14 +4013,6 @@ GRANT ALL ON FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) TO serv
 REVOKE ALL ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) TO authenticated;
 GRANT ALL ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) TO service_role;
-
---
--- Name: FUNCTION stop_released_reply(p_conversation_id uuid); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.stop_released_reply(p_conversation_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.stop_released_reply(p_conversation_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.stop_released_reply(p_conversation_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION touch_updated_at(); Type: ACL; Schema: public; Owner: postgres
@@ -5102,31 +4037,30 @@ GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_o
 GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) TO service_role;
 
 --
--- Name: FUNCTION write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) TO service_role;
-
---
 -- Name: TABLE storage_objects_to_remove; Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 GRANT SELECT ON TABLE conversation_store.storage_objects_to_remove TO authenticated;
 
 --
--- Name: TABLE usage_ledger; Type: ACL; Schema: public; Owner: postgres
+-- Name: TABLE conversation_shares; Type: ACL; Schema: public; Owner: postgres
 --
 
-GRANT SELECT ON TABLE public.usage_ledger TO authenticated;
-GRANT SELECT ON TABLE public.usage_ledger TO service_role;
+GRANT SELECT ON TABLE public.conversation_shares TO authenticated;
+GRANT SELECT ON TABLE public.conversation_shares TO service_role;
 
 --
--- Name: TABLE usage_plan_assignments; Type: ACL; Schema: public; Owner: postgres
+-- Name: TABLE conversation_tags; Type: ACL; Schema: public; Owner: postgres
 --
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.usage_plan_assignments TO service_role;
+GRANT SELECT ON TABLE public.conversation_tags TO authenticated;
+GRANT SELECT ON TABLE public.conversation_tags TO service_role;
+
+--
+-- Name: TABLE message_rating_evaluations; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.message_rating_evaluations TO service_role;
 
 --
 -- PostgreSQL database dump complete

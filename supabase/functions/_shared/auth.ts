@@ -25,9 +25,12 @@ import {
 import { ConfigurationError, namedKeys, setting } from "./config.ts";
 import { ApiError } from "./errors.ts";
 
-export type CallerRole = "authenticated" | "service_role";
+export type CallerRole = "authenticated" | "service_role" | "anon";
 
-/** Who is calling, from a verified credential. `userId` is null only for service_role. */
+/**
+ * Who is calling, from a verified credential. `userId` is null for service_role and for anon, the
+ * caller of a function defined `anonymous` (get-shared-conversation), whatever it sent.
+ */
 export interface Caller {
   role: CallerRole;
   userId: string | null;
@@ -137,6 +140,13 @@ export const SECRET_KEY_CALLER: Caller = Object.freeze({
   role: "service_role",
   userId: null,
   claims: Object.freeze({ role: "service_role" }),
+});
+
+/** The caller of an anonymous function: PostgreSQL's anon role, no claims of a user. */
+export const ANONYMOUS_CALLER: Caller = Object.freeze({
+  role: "anon",
+  userId: null,
+  claims: Object.freeze({ role: "anon" }),
 });
 
 interface TokenCacheOptions {

@@ -10,8 +10,14 @@ import { ApiError } from "./errors.ts";
 const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/);
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
-/** list-conversations: [updated_at, id]. */
-export const listCursor = z.tuple([timestamp, uuid]);
+/**
+ * list-conversations: [pinned, updated_at, id]. A cursor of an earlier release, [updated_at, id],
+ * came from a list without pins, so it continues among the unpinned conversations.
+ */
+export const listCursor = z.union([
+  z.tuple([z.boolean(), timestamp, uuid]),
+  z.tuple([timestamp, uuid]).transform(([updatedAt, id]) => [false, updatedAt, id] as const),
+]);
 /** search-conversations: [rank, updated_at, id]. */
 export const searchCursor = z.tuple([z.number().finite(), timestamp, uuid]);
 

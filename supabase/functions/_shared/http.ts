@@ -6,7 +6,7 @@
  * `(Request) => Promise<Response>` that Deno.serve, the local server and tests all call.
  */
 import type { z } from "zod";
-import { authenticate, type Caller } from "./auth.ts";
+import { ANONYMOUS_CALLER, authenticate, type Caller } from "./auth.ts";
 import { ApiError, fromDatabaseError, isDatabaseError } from "./errors.ts";
 import { toJson } from "./json.ts";
 
@@ -56,6 +56,14 @@ export interface FunctionDefinition<Schema extends z.ZodType> {
   handle: (input: z.output<Schema>, caller: Caller, request: Request) => Promise<Reply | Response>;
   /** Where the input comes from, when not the query string (GET) or the JSON body (other methods). */
   input?: (request: Request, url: URL) => Record<string, string> | null;
+  /**
+   * Answers without sign-in: every request runs as the anon role, whatever credential it carries
+   * (none, an anon key, a user's token), so that the input alone (a share token) decides. Only
+   * get-shared-conversation.
+   */
+  anonymous?: true;
+  /** The largest JSON body accepted, when not MAX_BODY_BYTES (import-conversations takes files). */
+  maxBodyBytes?: number;
 }
 
 export function defineFunction<Schema extends z.ZodType>(
@@ -77,10 +85,12 @@ export function defineFunction<Schema extends z.ZodType>(
             allow,
           });
         }
-        const caller = await authenticate(request);
+        const caller = definition.anonymous ? ANONYMOUS_CALLER : await authenticate(request);
         const url = new URL(request.url);
         const raw = definition.input?.(request, url) ??
-          (request.method === "GET" ? readQuery(url) : await readJsonBody(request));
+          (request.method === "GET"
+            ? readQuery(url)
+            : await readJsonBody(request, definition.maxBodyBytes ?? MAX_BODY_BYTES));
         const parsed = definition.schema.safeParse(raw);
         if (!parsed.success) {
           throw new ApiError("invalid_request", "the request does not match the schema", parsed.error.issues);
@@ -158,17 +168,17 @@ function readQuery(url: URL): Record<string, string> {
   return query;
 }
 
-async function readJsonBody(request: Request): Promise<unknown> {
+async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   const mediaType = request.headers.get("content-type")?.split(";")[0].trim().toLowerCase();
   if (mediaType !== "application/json") {
     throw new ApiError("unsupported_media_type", "send the body as application/json");
   }
   const declaredLength = request.headers.get("content-length");
-  if (Number(declaredLength ?? 0) > MAX_BODY_BYTES) throw bodyTooLarge();
+  if (Number(declaredLength ?? 0) > maxBytes) throw bodyTooLarge(maxBytes);
   // A declared length is enforced by the HTTP server; only a body without one is counted as it streams.
   const bytes = declaredLength !== null
     ? new Uint8Array(await request.arrayBuffer())
-    : await readCapped(request);
+    : await readCapped(request, maxBytes);
 
   let text: string;
   try {
@@ -201,12 +211,12 @@ function jsonDepth(value: unknown): number {
   return deepest;
 }
 
-async function readCapped(request: Request): Promise<Uint8Array> {
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of request.body ?? []) {
     size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) throw bodyTooLarge();
+    if (size > maxBytes) throw bodyTooLarge(maxBytes);
     chunks.push(chunk);
   }
   const bytes = new Uint8Array(size);
@@ -214,6 +224,6 @@ async function readCapped(request: Request): Promise<Uint8Array> {
   return bytes;
 }
 
-function bodyTooLarge(): ApiError {
-  return new ApiError("payload_too_large", `the body is larger than ${MAX_BODY_BYTES} bytes`);
+function bodyTooLarge(maxBytes: number): ApiError {
+  return new ApiError("payload_too_large", `the body is larger than ${maxBytes} bytes`);
 }

@@ -147,12 +147,38 @@ export const getHistoryRequest = z.strictObject({
   format: z.enum(["rows", "openai", "ui"]).default("rows"),
 });
 
+/**
+ * A conversation's labels (migration 20261207000700_conversation_labels.sql holds the same bounds
+ * and normalises what is stored: trimmed, whitespace collapsed, tags lower case, distinct, sorted).
+ */
+export const TITLE_MAX_CHARS = 200;
+export const TAGS_MAX = 10;
+export const TAG_MAX_CHARS = 32;
+const oneLine = (max: number) =>
+  // deno-lint-ignore no-control-regex -- control characters (other than whitespace) are what it refuses
+  text.max(max * 4).refine((value) => !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(value), {
+    error: "may not hold control characters",
+  }).refine((value) => [...value.trim().replace(/\s+/g, " ")].length <= max, {
+    error: `must be at most ${max} characters (after trimming)`,
+  });
+export const title = oneLine(TITLE_MAX_CHARS);
+export const tag = oneLine(TAG_MAX_CHARS).refine((value) => value.trim() !== "" && !value.includes(","), {
+  error: "must hold a character other than whitespace, and no comma",
+});
+
+/** The filters list-conversations and search-conversations share. */
+const conversationFilters = {
+  archived: flag().default(false),
+  tag: tag.optional(),
+};
+
 export const listConversationsRequest = z.strictObject({
   limit: integer(1, 100).default(20),
   cursor: z.string().max(200).optional(),
   video_id: uuid.optional(),
   forked_from_conversation_id: uuid.optional(),
   user_id: uuid.optional(),
+  ...conversationFilters,
 });
 
 const summaryInput = z.strictObject({
@@ -166,12 +192,26 @@ export const updateConversationRequest = z.strictObject({
   video_id: uuid.nullable().optional(),
   summary: summaryInput.nullable().optional(),
   retention_seconds: retentionSeconds.nullable().optional(),
+  title: title.nullable().optional(),
+  pinned: z.boolean({ error: "must be true or false" }).optional(),
+  archived: z.boolean({ error: "must be true or false" }).optional(),
+  tags: z.array(tag).max(TAGS_MAX).nullable().optional(),
 }).refine(
   (request) =>
-    [request.metadata, request.video_id, request.summary, request.retention_seconds].some((field) =>
-      field !== undefined
-    ),
-  { error: "send metadata, video_id, summary, retention_seconds, or several of them" },
+    [
+      request.metadata,
+      request.video_id,
+      request.summary,
+      request.retention_seconds,
+      request.title,
+      request.pinned,
+      request.archived,
+      request.tags,
+    ].some((field) => field !== undefined),
+  {
+    error:
+      "send metadata, video_id, summary, retention_seconds, title, pinned, archived, tags, or several of them",
+  },
 );
 
 export const deleteConversationRequest = z.strictObject({ conversation_id: uuid });
@@ -247,6 +287,41 @@ export const forkConversationRequest = z.strictObject({
   metadata: jsonObject.optional(),
 });
 
+export const rateMessageRequest = z.strictObject({
+  conversation_id: uuid,
+  sequence_order: integer(1, MAX_SEQUENCE),
+  rating: z.enum(["up", "down"]).nullable(),
+  reason: z.string().regex(/^[a-z0-9_]{1,64}$/, { error: "must be 1-64 of a-z, 0-9 and _" }).optional(),
+  comment: text.max(2000).optional(),
+}).refine((request) => request.rating !== null || (request.reason ?? request.comment) === undefined, {
+  error: "reason and comment come with a rating",
+});
+
+export const shareConversationRequest = z.strictObject({
+  conversation_id: uuid,
+  expires_in_seconds: integer(60, 315_360_000).optional(),
+  include_reasoning: z.boolean({ error: "must be true or false" }).optional(),
+});
+/** Any string: a token of the wrong shape is "not found" like any other unknown token. */
+const shareToken = z.string();
+export const revokeShareRequest = z.strictObject({ token: shareToken });
+export const getSharedConversationRequest = z.strictObject({
+  token: shareToken,
+  after: integer(0, MAX_SEQUENCE).default(0),
+  limit: integer(1, 1000).default(100),
+});
+
+export const exportConversationsRequest = z.strictObject({
+  cursor: z.string().max(300).optional(),
+  max_messages: integer(1, 10_000).default(5_000),
+  user_id: uuid.optional(),
+});
+/** import-conversations: a file (an export page, or ChatGPT's conversations.json) and where to go on. */
+export const importConversationsRequest = z.strictObject({
+  file: z.unknown().refine((file) => file !== undefined, { error: "is required" }),
+  cursor: z.string().max(300).optional(),
+});
+
 export const deleteAllConversationsRequest = z.strictObject({ user_id: uuid.optional() });
 
 export const searchConversationsRequest = z.strictObject({
@@ -255,6 +330,7 @@ export const searchConversationsRequest = z.strictObject({
   cursor: z.string().max(300).optional(),
   video_id: uuid.optional(),
   user_id: uuid.optional(),
+  ...conversationFilters,
 });
 
 /** Memory (migration 20261207000600_user_memory.sql holds the same limits). */
@@ -396,6 +472,10 @@ export const conversation = z.object({
   id: z.string(),
   user_id: z.string(),
   video_id: z.string().nullable(),
+  title: z.string().nullable(),
+  pinned: z.boolean(),
+  archived: z.boolean(),
+  tags: z.array(z.string()),
   metadata: z.record(z.string(), z.json()),
   last_sequence: z.number().int(),
   created_at: z.string(),
@@ -446,9 +526,40 @@ export const appendMessageResponse = z.object({
   conversation: conversation.pick({ id: true, last_sequence: true, updated_at: true }),
   messages: z.array(message),
 });
+export const rating = z.object({
+  sequence_order: z.number().int(),
+  message_id: z.string(),
+  client_message_id: z.string().nullable(),
+  rating: z.enum(["up", "down"]),
+  reason: z.string().nullable(),
+  comment: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Rating = z.infer<typeof rating>;
+export const rateMessageResponse = z.object({ rating: rating.nullable() });
+export const shareConversationResponse = z.object({
+  token: z.string(),
+  through_sequence: z.number().int(),
+  expires_at: z.string().nullable(),
+  include_reasoning: z.boolean(),
+});
+export const getSharedConversationResponse = z.object({
+  conversation: z.strictObject({
+    title: z.string().nullable(),
+    created_at: z.string(),
+    through_sequence: z.number().int(),
+    shared_at: z.string(),
+    expires_at: z.string().nullable(),
+  }),
+  messages: z.array(uiMessage),
+  has_more: z.boolean(),
+  next_cursor: z.number().int().nullable(),
+});
 export const getHistoryResponse = z.object({
   conversation,
   messages: z.union([z.array(message), z.array(openaiMessage), z.array(uiMessage)]),
+  ratings: z.array(rating),
   has_more: z.boolean(),
   next_cursor: z.number().int().nullable(),
 });
@@ -597,6 +708,31 @@ export const getUsageResponse = z.union([
   }),
 ]);
 
+/** The export format (docs/EXPORT.md): its name and version, then one page of conversations. */
+export const EXPORT_FORMAT = "conversation-store/export";
+export const EXPORT_VERSION = 1;
+export const exportPage = z.object({
+  format: z.literal(EXPORT_FORMAT),
+  version: z.literal(EXPORT_VERSION),
+  exported_at: z.string(),
+  conversations: z.array(z.object({
+    conversation,
+    first_sequence: z.number().int().min(1),
+    messages: z.array(message),
+    ratings: z.array(rating),
+    complete: z.boolean(),
+  })),
+  next_cursor: z.string().nullable(),
+});
+export type ExportPage = z.infer<typeof exportPage>;
+export const importConversationsResponse = z.object({
+  imported: z.array(
+    z.object({ key: z.string(), id: z.string(), created: z.boolean(), appended: z.number().int() }),
+  ),
+  total: z.number().int(),
+  next_cursor: z.string().nullable(),
+  done: z.boolean(),
+});
 export const errorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });

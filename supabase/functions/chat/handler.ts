@@ -39,6 +39,7 @@ import { guardedDownload, type GuardedDownloadOptions } from "../_shared/chat/do
 import { promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
 import { type Provenance, toolProvenance } from "../_shared/chat/provenance.ts";
 import { signedStorageUrls } from "../_shared/chat/storage.ts";
+import { titleAfterFirstReply, titleChunk } from "../_shared/chat/title.ts";
 import {
   replyInProgressOf,
   ReplyWriter,
@@ -337,6 +338,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         const stored = await writer.finish(ended);
         const used = meter.result(parts.parts, turn.window);
         if (reservation) await settleUsage(reservation.reservation_id, meter.modelId, used);
+        const titled = await titleAfterFirstReply(caller, stored, turn.window, model);
+        if (titled) toBrowser(titleChunk(titled.title));
         toBrowser({
           type: "finish",
           finishReason,

@@ -1,6 +1,6 @@
 /**
  * GET get-history?conversation_id=…&limit=&after=&before=&order=&format= (or POST the same as JSON)
- * → 200 `{ conversation, messages, has_more, next_cursor }`, messages as stored rows (format rows),
+ * → 200 `{ conversation, messages, ratings, has_more, next_cursor }`, messages as stored rows (format rows),
  * chat messages (openai: a row may stand for several) or AI SDK UIMessages (ui: a tool result on
  * the page is folded into its call's message).
  *
@@ -12,7 +12,7 @@
  * `limit` rows, whatever the statistics say and however deep in a conversation it starts. A page
  * also stops at the byte budget (conversation_store.page_max_bytes()); has_more then says so.
  * In format ui the budget counts a message with its folded results as one, so a page never ends
- * between a call and its result.
+ * between a call and its result. `ratings` are the owner's ratings of the page's messages (rate-message).
  */
 import type { z } from "zod";
 import type { Caller } from "../_shared/auth.ts";
@@ -76,6 +76,16 @@ export function statements(request: z.output<typeof getHistoryRequest>, caller: 
           from page
         )
         select (select conversation_store.conversation_json(c) from conversation as c) as conversation,
+               -- The owner's ratings of the page's messages (a primary-key range of message_ratings).
+               (select coalesce(json_agg(conversation_store.rating_json(r, m) order by r.sequence_order), '[]')
+                from public.message_ratings as r
+                join public.conversation_messages as m
+                  on m.conversation_id = r.conversation_id and m.sequence_order = r.sequence_order
+                where r.conversation_id = ${request.conversation_id}
+                  and r.user_id = (select c.user_id from conversation as c)
+                  and r.sequence_order between (select min(i.sequence_order) from sized as i where i.included)
+                                           and (select max(i.sequence_order) from sized as i where i.included))
+                 as ratings,
                coalesce(json_agg(s.message order by s.sequence_order ${direction(request.order)},
                                                     s.position ${direction(request.order)})
                           filter (where s.included and s.message is not null), '[]') as messages,
@@ -108,6 +118,7 @@ export const getHistory = defineFunction({
       body: {
         conversation: page.conversation,
         messages: page.messages,
+        ratings: page.ratings,
         has_more: hasMore,
         next_cursor: hasMore ? page.last_returned : null,
       },

@@ -1,7 +1,8 @@
 /**
- * GET search-conversations?q=…&limit=&cursor=&video_id= (or POST the same as JSON)
- * → 200 `{ results, has_more, next_cursor }`: the caller's conversations matching `q` (web-search
- * syntax), most relevant first, each with up to 3 matching messages as plain-text snippets and
+ * GET search-conversations?q=…&limit=&cursor=&video_id=&archived=&tag= (or POST the same as JSON)
+ * → 200 `{ results, has_more, next_cursor }`: the caller's conversations whose title or messages match
+ * `q` (web-search syntax), archived ones only with `archived=true` (then only them), carrying `tag`
+ * if given, most relevant first, each with up to 3 matching messages as plain-text snippets and
  * highlight ranges. public.search_conversations does the work; the rules are in its migration.
  */
 import type { z } from "zod";
@@ -18,7 +19,7 @@ export function statements(request: z.output<typeof searchConversationsRequest>,
     sql`select (p -> 'results')::json as results, (p ->> 'has_more')::boolean as has_more,
                (p -> 'next_cursor')::jsonb as next_cursor
         from public.search_conversations(${request.q}, ${request.limit}, ${after}::jsonb, ${request.video_id},
-                                         ${request.user_id}) as p`,
+                                         ${request.user_id}, ${request.archived}, ${request.tag}) as p`,
   ];
 }
 

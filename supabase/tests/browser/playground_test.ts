@@ -7,48 +7,13 @@
  */
 import { Buffer } from "node:buffer";
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium as launch } from "./chromium.ts";
-import { bundlePlayground, type PlaygroundConfig } from "../../../local/playground.ts";
-import { projectRoot } from "../../../tools/db_migrate.ts";
-import { localApi, newUser, pool, test } from "../functions/helpers.ts";
+import type { Page } from "playwright-core";
+import { newUser, pool, test } from "../functions/helpers.ts";
+import { apiOrigin, ARTIFACTS, launch, pageOrigin, watchedPage } from "./support.ts";
 import { createChatHandler } from "../../functions/chat/handler.ts";
 import { tools } from "../../functions/chat/tools.ts";
 import { demoModel } from "../../../local/mock_model.ts";
 import { eventually } from "../functions/chat_support.ts";
-
-const ARTIFACTS = `${projectRoot}/test-artifacts`;
-
-/** The API on its own origin, counting the preflights it answers. */
-function apiOrigin(chat?: (request: Request) => Promise<Response>) {
-  const handle = localApi({ functions: chat ? { chat } : {} });
-  let preflights = 0;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    if (request.method === "OPTIONS") preflights++;
-    return handle(request);
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    preflights: () => preflights,
-    close: () => server.shutdown(),
-  };
-}
-
-/** The playground's files on a second origin. */
-async function pageOrigin(config: PlaygroundConfig) {
-  const files: Record<string, [string, string]> = {
-    "/": [await Deno.readTextFile(`${projectRoot}/playground/index.html`), "text/html"],
-    "/playground.js": [await bundlePlayground(), "text/javascript"],
-    "/config.json": [JSON.stringify(config), "application/json"],
-  };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    const file = files[new URL(request.url).pathname];
-    return file
-      ? new Response(file[0], { headers: { "content-type": file[1] } })
-      : new Response("", { status: 404 });
-  });
-  return { url: `http://127.0.0.1:${server.addr.port}/`, close: () => server.shutdown() };
-}
 
 /** Each history item as "#<sequence><role><content>", without its buttons. */
 const historyTexts = (page: Page) =>
@@ -63,32 +28,6 @@ const historyTexts = (page: Page) =>
 /** Waits until the history shows `count` messages. */
 const historyLength = (page: Page, count: number) =>
   page.waitForFunction(`document.querySelectorAll("#history li").length === ${count}`);
-
-/**
- * A page in its own browser context that records what went wrong: uncaught errors, console errors,
- * and every answer of 400 or more ("409 /functions/v1/update-message"), from either origin. The
- * browser logs each of those answers as a console error too; they are checked here, by name.
- */
-async function watchedPage(browser: Browser, width = 1100, height = 760) {
-  const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
-  const problems = {
-    pageErrors: [] as string[],
-    consoleErrors: [] as string[],
-    failedResponses: [] as string[],
-  };
-  page.on("pageerror", (error) => problems.pageErrors.push(String(error)));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
-      problems.consoleErrors.push(message.text());
-    }
-  });
-  page.on("response", (response) => {
-    if (response.status() >= 400) {
-      problems.failedResponses.push(`${response.status()} ${new URL(response.url()).pathname}`);
-    }
-  });
-  return { page, problems };
-}
 
 test("two users use the playground in a real browser, across origins, without seeing each other", async () => {
   const alice = await newUser();

@@ -58,9 +58,10 @@ select col_not_null('public', 'conversation_messages', 'updated_at', 'updated_at
 select col_default_is('public', 'conversation_messages', 'updated_at', 'now()', 'updated_at starts at now()');
 
 -- The seed's four indexes, each shaped for the query that uses it
-select index_is_type('public', 'conversations', 'idx_conversations_user_id', 'btree', 'idx_conversations_user_id exists');
-select has_index('public', 'conversations', 'idx_conversations_user_id', array['user_id', 'updated_at', 'id'],
-  'idx_conversations_user_id lists a user''s conversations newest first');
+select index_is_type('public', 'conversations', 'idx_conversations_user_list', 'btree', 'idx_conversations_user_list exists');
+select has_index('public', 'conversations', 'idx_conversations_user_list',
+  array['user_id', 'archived', 'pinned', 'updated_at', 'id'],
+  'idx_conversations_user_list lists a user''s conversations pinned first, then newest first');
 select has_index('public', 'conversations', 'idx_conversations_video_id', array['video_id', 'updated_at', 'id'],
   'idx_conversations_video_id lists a video''s conversations newest first');
 select has_index('public', 'conversation_messages', 'idx_conversation_messages_sequence_order',
@@ -104,7 +105,8 @@ select is(
         'idx_conversation_messages_reply_in_progress', 'idx_conversation_messages_search',
         'idx_conversation_messages_search_parts', 'idx_conversation_messages_sequence_order',
         'idx_conversations_expires_at', 'idx_conversations_forked_from',
-        'idx_conversations_user_id', 'idx_conversations_video_id'],
+        'idx_conversations_title_search', 'idx_conversations_user_list',
+        'idx_conversations_video_id'],
   'the tables carry exactly the intended indexes'
 );
 

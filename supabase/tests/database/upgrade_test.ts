@@ -122,8 +122,12 @@ const OLD_SHAPES = `
   select coalesce(jsonb_object_agg(m.id, jsonb_build_object(
            'rows', conversation_store.message_json(m)::text, 'openai', conversation_store.openai_message(m)::text)), '{}')
            as shapes,
-         (select jsonb_agg(public.get_context(c.id, 100000) order by c.id) from public.conversations c
-          where c.deleted_at is null) as windows
+         -- Fields a later release added to the conversation (its labels) aside, windows are unchanged.
+         (select jsonb_agg(jsonb_set(w.window, '{conversation}',
+                                     (w.window -> 'conversation') - array['title', 'pinned', 'archived', 'tags'])
+                           order by w.id)
+          from (select c.id, public.get_context(c.id, 100000)::jsonb as window from public.conversations c
+                where c.deleted_at is null) as w) as windows
   from public.conversation_messages m`;
 
 Deno.test({

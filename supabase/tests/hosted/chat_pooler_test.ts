@@ -41,6 +41,7 @@ Deno.test({
     const env: Record<string, string> = {
       ...stack!.functionEnv,
       CHAT_MODEL: "compatible-model",
+      CHAT_TITLES: "off", // one model request: the reply's
       OPENAI_API_KEY: "sk-compatible-server",
       OPENAI_BASE_URL: model.baseUrl,
     };

@@ -325,6 +325,74 @@ Deno.test({
             "invalid_request",
           );
         },
+        "share-conversation": async () => {
+          const id = await conversation();
+          const link = await expect("share-conversation", as.ana, { body: { conversation_id: id } }, 201);
+          await expect("share-conversation", as.ben, { body: { conversation_id: id } }, 404, "not_found");
+          await expect("share-conversation", as.service, { body: { conversation_id: id } }, 201);
+          await expect("share-conversation", as.ana, { method: "DELETE", body: { token: link.token } }, 200);
+          await expect("share-conversation", as.ana, { method: "DELETE", body: { token: link.token } }, 404);
+        },
+        "get-shared-conversation": async () => {
+          const id = await conversation([message("Shared on the hosted stack")]);
+          const link = await expect("share-conversation", as.ana, { body: { conversation_id: id } }, 201);
+          const page = await expect("get-shared-conversation", {}, { query: { token: link.token } }, 200);
+          assert.equal(page.messages.length, 1);
+          await expect("get-shared-conversation", as.ben, { query: { token: link.token } }, 200);
+          await expect("get-shared-conversation", {}, { query: { token: "A".repeat(43) } }, 404, "not_found");
+        },
+        "export-conversations": async () => {
+          await conversation([message("Exported from the hosted stack")]);
+          const page = await expect("export-conversations", as.ana, {}, 200);
+          assert.equal(page.format, "conversation-store/export");
+          assert.ok(page.conversations.length > 0);
+          await expect("export-conversations", as.service, { query: { user_id: ana.id } }, 200);
+          await expect("export-conversations", as.ana, { query: { user_id: ben.id } }, 403, "forbidden");
+        },
+        "import-conversations": async () => {
+          const file = [{
+            id: "hosted-import",
+            title: "Imported",
+            mapping: {
+              root: { parent: null, children: ["u"], message: null },
+              u: {
+                parent: "root",
+                children: [],
+                message: { author: { role: "user" }, content: { parts: ["hi"] } },
+              },
+            },
+            current_node: "u",
+          }];
+          const first = await expect("import-conversations", as.ben, { body: { file } }, 200);
+          assert.deepEqual([first.done, first.imported[0].appended], [true, 1]);
+          const again = await expect("import-conversations", as.ben, { body: { file } }, 200);
+          assert.equal(again.imported[0].appended, 0);
+          await expect(
+            "import-conversations",
+            as.ben,
+            { body: { file: { not: "a file" } } },
+            400,
+            "invalid_request",
+          );
+          await expect("import-conversations", as.service, { body: { file } }, 403, "forbidden");
+        },
+        "rate-message": async () => {
+          const id = await conversation([message("Hi"), { role: "assistant", content: "Hello" }]);
+          const rate = (sequence_order: number, rating: string | null) => ({
+            body: { conversation_id: id, sequence_order, rating },
+          });
+          assert.equal((await expect("rate-message", as.ana, rate(2, "up"), 200)).rating.rating, "up");
+          await expect("rate-message", as.service, rate(2, null), 200);
+          await expect("rate-message", as.ben, rate(2, "down"), 404, "not_found");
+          await expect("rate-message", as.ana, rate(1, "down"), 422, "message_not_rateable");
+          await expect(
+            "rate-message",
+            as.ana,
+            { body: { conversation_id: id, rating: "up" } },
+            400,
+            "invalid_request",
+          );
+        },
         chat: async () => {
           // Deployed without CHAT_MODEL: the store side of chat answers, the model side says so.
           const id = await conversation();

@@ -18,7 +18,7 @@ import pg from "pg";
 import { migrate } from "../../../tools/db_migrate.ts";
 import { seed, userId } from "../../../bench/seed.ts";
 import { capturePlans, violations } from "../../../bench/plans.ts";
-import { HEAVY_USER, READS, SHAPE } from "./reads.ts";
+import { HEAVY_USER, LABEL_HEAVY_USER, READS, SHAPE } from "./reads.ts";
 
 const databaseUrl = Deno.env.get("DATABASE_URL");
 
@@ -53,6 +53,7 @@ async function createDatabases(): Promise<void> {
      alter table public.conversation_messages set (autovacuum_enabled = off);`,
   );
   await seed(urlOf(FRESH), SHAPE);
+  await query(urlOf(FRESH), LABEL_HEAVY_USER);
   await query(databaseUrl!, `create database ${SKEWED} template ${FRESH}`);
   await query(urlOf(SKEWED), "analyze public.conversations, public.conversation_messages");
 }

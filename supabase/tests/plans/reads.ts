@@ -35,6 +35,18 @@ const search: Flatness = {
   indexCondMustName: { [SEARCH_INDEX]: "user_id", [SEARCH_PARTS_INDEX]: "user_id" },
 };
 
+/**
+ * The heavy user's sidebar: 5 pinned conversations, 100 archived, one in 13 tagged "work" (38),
+ * all titled. Run on the seeded database before the plans are captured.
+ */
+export const LABEL_HEAVY_USER = `
+  with heavy as (select id, row_number() over (order by id) as n from public.conversations
+                 where user_id = '${userId(heavyUser)}')
+  update public.conversations as c
+  set title = 'Conversation ' || heavy.n, pinned = heavy.n <= 5, archived = heavy.n > 400,
+      tags = case when heavy.n % 13 = 0 then '{work}'::text[] else '{}'::text[] end
+  from heavy where c.id = heavy.id`;
+
 const owned = (n: number) => ({ conversation_id: conversationId(n), user: userId(ownerOf(n)) });
 
 export const READS: Array<{ name: string; call: Call; flatness: Flatness }> = [
@@ -61,6 +73,16 @@ export const READS: Array<{ name: string; call: Call; flatness: Flatness }> = [
   {
     name: `list, the heavy user (${SHAPE.heavyConversations} conversations)`,
     call: { function: "list-conversations", input: {}, userId: userId(heavyUser) },
+    flatness: list,
+  },
+  {
+    name: "list, the heavy user's archived conversations (100 of 500)",
+    call: { function: "list-conversations", input: { archived: true }, userId: userId(heavyUser) },
+    flatness: list,
+  },
+  {
+    name: "list, the heavy user's conversations tagged work (38 of 500)",
+    call: { function: "list-conversations", input: { tag: "work" }, userId: userId(heavyUser) },
     flatness: list,
   },
   {

@@ -92,6 +92,36 @@ const OPERATIONS: Record<string, Operation> = {
     check: (reply, { owner }) =>
       assert.equal(reply.body.conversation.user_id, owner.id, "a fork has the same owner"),
   },
+  "update-conversation (labels)": {
+    expected: readers,
+    run: ({ id }, token) =>
+      call("update-conversation", {
+        token,
+        body: { conversation_id: id, title: "taken", pinned: true, archived: true, tags: ["taken"] },
+      }),
+  },
+  "share-conversation": {
+    expected: { owner: 201, "other user": 404, anon: 401, "no token": 401, service_role: 201 },
+    run: ({ id }, token) => call("share-conversation", { token, body: { conversation_id: id } }),
+  },
+  "export-conversations": {
+    expected: { owner: 200, "other user": 200, anon: 401, "no token": 401, service_role: 200 },
+    run: ({ owner }, token, subject) =>
+      call("export-conversations", { token, query: subject === "service_role" ? { user_id: owner.id } : {} }),
+    check: (reply, { id }, subject) =>
+      assert.equal(
+        reply.body.conversations.some((entry: { conversation: { id: string } }) =>
+          entry.conversation.id === id
+        ),
+        subject === "owner" || subject === "service_role",
+        "only the owner and the service role export the conversation",
+      ),
+  },
+  "rate-message (a user message)": {
+    expected: { owner: 422, "other user": 404, anon: 401, "no token": 401, service_role: 422 },
+    run: ({ id }, token) =>
+      call("rate-message", { token, body: { conversation_id: id, sequence_order: 1, rating: "down" } }),
+  },
   "list-conversations": {
     expected: { owner: 200, "other user": 200, anon: 401, "no token": 401, service_role: 200 },
     run: (_, token) => call("list-conversations", { token }),

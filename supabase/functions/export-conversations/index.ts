@@ -1,0 +1,3 @@
+import { exportConversations } from "./handler.ts";
+
+Deno.serve(exportConversations);

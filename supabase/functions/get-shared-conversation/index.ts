@@ -1,0 +1,3 @@
+import { getSharedConversation } from "./handler.ts";
+
+Deno.serve(getSharedConversation);

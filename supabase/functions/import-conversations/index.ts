@@ -1,0 +1,3 @@
+import { importConversations } from "./handler.ts";
+
+Deno.serve(importConversations);

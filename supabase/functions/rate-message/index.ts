@@ -1,0 +1,3 @@
+import { rateMessage } from "./handler.ts";
+
+Deno.serve(rateMessage);

@@ -1,0 +1,3 @@
+import { shareConversation } from "./handler.ts";
+
+Deno.serve(shareConversation);
