@@ -92,6 +92,7 @@ CREATE TABLE public.conversation_messages (
     parts jsonb,
     metadata jsonb,
     reasoning_token_count integer DEFAULT 0 NOT NULL,
+    reply_outcome jsonb,
     CONSTRAINT conversation_messages_calls_only_from_assistant CHECK (((role = 'assistant'::text) OR ((function_call IS NULL) AND (tool_calls IS NULL)))),
     CONSTRAINT conversation_messages_client_message_id_length CHECK (((char_length(client_message_id) >= 1) AND (char_length(client_message_id) <= 128))),
     CONSTRAINT conversation_messages_content_max_size CHECK ((char_length(content) <= 100000)),
@@ -106,6 +107,8 @@ CREATE TABLE public.conversation_messages (
     CONSTRAINT conversation_messages_parts_is_array CHECK ((jsonb_typeof(parts) = 'array'::text)),
     CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
     CONSTRAINT conversation_messages_reasoning_token_count_range CHECK (((reasoning_token_count >= 0) AND (reasoning_token_count <= 1000000))),
+    CONSTRAINT conversation_messages_reply_outcome_max_size CHECK (((reply_outcome IS NULL) OR (pg_column_size(reply_outcome) <= 2048))),
+    CONSTRAINT conversation_messages_reply_outcome_shape CHECK (((reply_outcome IS NULL) OR ((jsonb_typeof(reply_outcome) = 'object'::text) AND ((NOT (reply_outcome ? 'reason'::text)) OR ((reply_outcome ->> 'reason'::text) = ANY (ARRAY['stopped'::text, 'model_error'::text, 'time_limit'::text, 'taken_over'::text]))) AND ((NOT (reply_outcome ? 'error'::text)) OR (jsonb_typeof((reply_outcome -> 'error'::text)) = 'object'::text)) AND (((reply_outcome ->> 'reason'::text) IS NULL) OR (status <> 'completed'::text))))),
     CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
     CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
     CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'incomplete'::text]))),
@@ -174,6 +177,12 @@ COMMENT ON COLUMN public.conversation_messages.metadata IS 'The AI SDK UIMessage
 COMMENT ON COLUMN public.conversation_messages.reasoning_token_count IS 'Tokens of the reasoning parts, which token_count leaves out (a model reads them only when asked).';
 
 --
+-- Name: COLUMN conversation_messages.reply_outcome; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.conversation_messages.reply_outcome IS 'How a reply ended: {} completed, {"reason": …, "error"?: …} incomplete; null for messages not written as a reply in progress.';
+
+--
 -- Name: answered_call_ids(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -188,6 +197,26 @@ CREATE FUNCTION conversation_store.answered_call_ids(p_message public.conversati
 $$;
 
 ALTER FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: any_word_query(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.any_word_query(p_text text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.string_agg('(' || word.query::text || ')', ' | ')::tsquery
+  from (
+    select pg_catalog.plainto_tsquery('simple'::regconfig, v.lexeme) as query
+    from pg_catalog.unnest(pg_catalog.to_tsvector('english'::regconfig, p_text)) as v
+    order by (v.positions)[1]
+    limit 32
+  ) as word
+  where pg_catalog.numnode(word.query) > 0
+$$;
+
+ALTER FUNCTION conversation_store.any_word_query(p_text text) OWNER TO postgres;
 
 --
 -- Name: caller_is_service_role(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -365,6 +394,57 @@ $$;
 ALTER FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) OWNER TO postgres;
 
 --
+-- Name: callers_reply_in_progress(uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer DEFAULT NULL::integer) RETURNS uuid
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select m.id
+  from public.conversation_messages m
+  join public.conversations c on c.id = m.conversation_id
+  where m.conversation_id = p_conversation_id
+    and (p_sequence_order is null or m.sequence_order = p_sequence_order)
+    and m.status = 'in_progress'
+    and conversation_store.caller_reaches(c)
+$$;
+
+ALTER FUNCTION conversation_store.callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
+
+--
+-- Name: check_numbers(jsonb, text, text[], text[], numeric, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_key text;
+  v_value jsonb;
+begin
+  if jsonb_typeof(p_value) is distinct from 'object' then
+    raise exception '% must be an object of numbers', p_name using errcode = '22023';
+  end if;
+  for v_key, v_value in select * from jsonb_each(p_value) loop
+    if not v_key = any(p_keys) then
+      raise exception '% has an unknown key %', p_name, v_key using errcode = '22023';
+    end if;
+    continue when v_value = 'null'::jsonb and p_nullable;
+    if jsonb_typeof(v_value) <> 'number' or v_value::numeric not between 0 and p_max
+       or (v_key = any(p_whole_keys) and v_value::numeric <> trunc(v_value::numeric)) then
+      raise exception '%.% must be a % from 0 to %', p_name, v_key,
+        case when v_key = any(p_whole_keys) then 'whole number' else 'number' end, p_max
+        using errcode = '22023';
+    end if;
+  end loop;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) OWNER TO postgres;
+
+--
 -- Name: check_parts(jsonb, text, uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -396,6 +476,11 @@ begin
   if v_problem is not null then
     raise exception '%', v_problem using errcode = '22023';
   end if;
+  if (select count(*) from jsonb_array_elements(p_parts) as part(value) where part.value ->> 'type' = 'file')
+     > conversation_store.max_file_parts() then
+    raise exception 'a message holds at most % file parts', conversation_store.max_file_parts()
+      using errcode = '22023';
+  end if;
   if p_role = 'tool' and jsonb_array_length(p_parts) <> 1 then
     raise exception 'a tool message is exactly one tool-result part' using errcode = '22023';
   end if;
@@ -417,6 +502,40 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) OWNER TO postgres;
+
+--
+-- Name: claim_regeneration(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_fork uuid;
+  v_sequence integer;
+begin
+  perform from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
+  for no key update;
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+  select m.conversation_id, m.sequence_order into v_fork, v_sequence
+  from public.conversations f
+  join public.conversation_messages m on m.conversation_id = f.id
+  where f.forked_from_conversation_id = p_conversation_id
+    and m.status = 'in_progress' and m.updated_at >= now() - conversation_store.stale_reply_after()
+  limit 1;
+  if found then
+    raise exception 'a regeneration of this conversation is still replying' using errcode = 'PT409',
+      hint = 'reply_in_progress',
+      detail = jsonb_build_object('conversation_id', v_fork, 'sequence_order', v_sequence)::text;
+  end if;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) OWNER TO postgres;
 
 --
 -- Name: context_messages(public.conversation_messages[], text, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -490,13 +609,15 @@ CREATE FUNCTION conversation_store.estimate_part_tokens(p_parts jsonb) RETURNS i
     SET search_path TO ''
     AS $$
   select coalesce(sum(case part.value ->> 'type'
+    when 'text' then case when part.value ->> 'text' = '' then 1 else 0 end
+    when 'reasoning' then case when part.value ->> 'text' = '' then 1 else 0 end
     when 'file' then conversation_store.file_token_estimate()
     when 'tool-call' then coalesce(octet_length((part.value -> 'output')::text), 0)
       + coalesce(octet_length(part.value ->> 'error_text'), 0)
       + case when part.value -> 'provider_executed' = 'true'::jsonb
              then octet_length(part.value ->> 'tool_name') + coalesce(octet_length((part.value -> 'input')::text), 0)
              else 0 end
-    else 0
+    else 1
   end), 0)::integer
   from jsonb_array_elements(p_parts) as part(value)
 $$;
@@ -651,6 +772,157 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.json_or_text(p_text text) OWNER TO postgres;
+
+--
+-- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case
+    when jsonb_typeof(p_patch) is distinct from 'object' then p_patch
+    else (
+      select coalesce(jsonb_object_agg(merged.key, merged.value), '{}'::jsonb)
+      from (
+        select kept.key, kept.value
+        from jsonb_each(case when jsonb_typeof(p_target) = 'object' then p_target end) as kept
+        where not p_patch ? kept.key
+        union all
+        select patched.key,
+               conversation_store.jsonb_merge_patch(
+                 case when jsonb_typeof(p_target) = 'object' then p_target -> patched.key end,
+                 patched.value
+               )
+        from jsonb_each(p_patch) as patched
+        where jsonb_typeof(patched.value) <> 'null'
+      ) as merged
+    )
+  end
+$$;
+
+ALTER FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: COMMENT; Schema: conversation_store; Owner: postgres
+--
+
+COMMENT ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) IS 'Input: a stored JSON document and a merge patch.
+Guarantees (RFC 7396): objects merge key by key, recursively; a key whose patch value is null is
+  removed; any other patch value replaces the stored one. Work is linear in the sizes of the target
+  and the patch.
+Errors: none.';
+
+--
+-- Name: max_batch_bytes(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.max_batch_bytes() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select 1048576
+$$;
+
+ALTER FUNCTION conversation_store.max_batch_bytes() OWNER TO postgres;
+
+--
+-- Name: max_file_parts(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.max_file_parts() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select 100
+$$;
+
+ALTER FUNCTION conversation_store.max_file_parts() OWNER TO postgres;
+
+--
+-- Name: memory_entries; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.memory_entries (
+    user_id uuid NOT NULL,
+    key text NOT NULL,
+    value text NOT NULL,
+    version bigint NOT NULL,
+    token_count integer NOT NULL,
+    conversation_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT memory_entries_key_shape CHECK ((((char_length(key) >= 1) AND (char_length(key) <= 100)) AND (key !~ '[[:cntrl:]]'::text))),
+    CONSTRAINT memory_entries_token_count_range CHECK (((token_count >= 1) AND (token_count <= 100000))),
+    CONSTRAINT memory_entries_value_shape CHECK (((char_length(value) >= 1) AND (char_length(value) <= 4000))),
+    CONSTRAINT memory_entries_version_positive CHECK ((version > 0))
+);
+
+ALTER TABLE public.memory_entries OWNER TO postgres;
+
+--
+-- Name: TABLE memory_entries; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.memory_entries IS 'What the assistant remembers about a user across conversations. Written only by public.write_memory (versioned, bounded).';
+
+--
+-- Name: COLUMN memory_entries.version; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.memory_entries.version IS 'Changes on every write, never repeats (one sequence): a writer names the version it read.';
+
+--
+-- Name: COLUMN memory_entries.token_count; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.memory_entries.token_count IS 'Tokens of "key: value" plus 3: exact (o200k_base) when written through the edge functions, a byte-based upper bound otherwise.';
+
+--
+-- Name: COLUMN memory_entries.conversation_id; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON COLUMN public.memory_entries.conversation_id IS 'The conversation the entry was last written from, if any; null once that conversation is deleted.';
+
+--
+-- Name: memory_entry_json(public.memory_entries); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) RETURNS json
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select json_build_object(
+    'key', p_entry.key, 'value', p_entry.value, 'version', p_entry.version,
+    'token_count', p_entry.token_count, 'conversation_id', p_entry.conversation_id,
+    'updated_at', p_entry.updated_at
+  )
+$$;
+
+ALTER FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) OWNER TO postgres;
+
+--
+-- Name: memory_max_entries(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.memory_max_entries() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select 100 $$;
+
+ALTER FUNCTION conversation_store.memory_max_entries() OWNER TO postgres;
+
+--
+-- Name: memory_max_tokens(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.memory_max_tokens() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select 2000 $$;
+
+ALTER FUNCTION conversation_store.memory_max_tokens() OWNER TO postgres;
 
 --
 -- Name: message_json(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -887,6 +1159,8 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
         else false -- input, raw_input, output, data: any JSON
       end
     ) then 'has a field of the wrong type'
+    when exists (select from jsonb_each(p_part) as field(key, value) where conversation_store.too_deep(field.value))
+      then 'has a value nested more than 32 levels deep'
     when p_part ->> 'type' in ('text', 'reasoning') then case
       when not p_part ? 'text' then 'needs a text'
       when p_part ->> 'state' not in ('streaming', 'done') then 'has a state that is not streaming or done'
@@ -897,11 +1171,11 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
       when p_part ->> 'url' !~ '^(https?|data):' then 'has a url that is not http:, https: or data:'
       when p_part ? 'storage' and not coalesce(
           jsonb_typeof(p_part -> 'storage' -> 'bucket') = 'string'
-          and char_length(p_part -> 'storage' ->> 'bucket') between 1 and 100
+          and (p_part -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
           and jsonb_typeof(p_part -> 'storage' -> 'path') = 'string'
           and char_length(p_part -> 'storage' ->> 'path') between 1 and 1024
           and (p_part -> 'storage') - 'bucket' - 'path' = '{}'::jsonb, false)
-        then 'has a storage that is not {bucket, path}'
+        then 'has a storage that is not {bucket, path} with a bucket of 1-100 lowercase letters, digits, _ or -'
       -- Folder names are compared as written: no empty, "." or ".." segment may hide another folder.
       when ('/' || (p_part -> 'storage' ->> 'path') || '/') ~ '/(\.{0,2})/' then 'has a storage path with an empty, . or .. segment'
     end
@@ -925,6 +1199,7 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
       when p_part ->> 'source_type' is null or p_part ->> 'source_type' not in ('url', 'document')
         then 'needs a source_type of url or document'
       when not p_part ? 'source_id' then 'needs a source_id'
+      when p_part ->> 'url' !~* '^https?://' then 'has a url that is not http: or https:'
     end
     when p_part ->> 'type' = 'data' then case
       when coalesce(p_part ->> 'name' !~ '^[A-Za-z0-9_-]{1,64}$', true) then 'needs a name of 1-64 letters, digits, _ or -'
@@ -1123,6 +1398,26 @@ $$;
 ALTER FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) OWNER TO postgres;
 
 --
+-- Name: reply_usage(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.reply_usage(p_message_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_strip_nulls(jsonb_build_object(
+    'model', l.model,
+    'usage', case when l.status = 'settled' then jsonb_strip_nulls(jsonb_build_object(
+      'inputTokens', l.input_tokens, 'outputTokens', l.output_tokens, 'totalTokens', l.total_tokens,
+      'reasoningTokens', l.reasoning_tokens, 'cachedInputTokens', l.cached_input_tokens,
+      'estimated', case when l.estimated then true end)) end))
+  from public.usage_ledger as l
+  where l.message_id = p_message_id
+$$;
+
+ALTER FUNCTION conversation_store.reply_usage(p_message_id uuid) OWNER TO postgres;
+
+--
 -- Name: result_is_error(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1147,6 +1442,30 @@ CREATE FUNCTION conversation_store.search_words(p_content text) RETURNS tsvector
 $$;
 
 ALTER FUNCTION conversation_store.search_words(p_content text) OWNER TO postgres;
+
+--
+-- Name: semantic_candidates(uuid, real[], uuid, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer) RETURNS TABLE(message_id uuid, rank bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select null::uuid, null::bigint where false
+$$;
+
+ALTER FUNCTION conversation_store.semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer) OWNER TO postgres;
+
+--
+-- Name: semantic_recall_ready(text, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select false $$;
+
+ALTER FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) OWNER TO postgres;
 
 --
 -- Name: set_exact_token_count(uuid, integer, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1211,6 +1530,60 @@ $$;
 ALTER FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) OWNER TO postgres;
 
 --
+-- Name: settle_abandoned_usage(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  with abandoned as (
+    select l.id, coalesce(m.token_count, l.reserved_tokens) as output_tokens, l.model
+    from public.usage_ledger as l
+    left join public.conversation_messages as m on m.id = l.message_id
+    where l.user_id = p_user_id and l.status = 'reserved'
+      and case
+        when l.message_id is null then l.created_at < now() - interval '1 hour'
+        else m.id is null
+          or (m.status <> 'in_progress' and m.updated_at < now() - conversation_store.stale_reply_after())
+      end
+  )
+  update public.usage_ledger as l
+  set status = 'settled', settled_at = now(), estimated = true,
+      output_tokens = a.output_tokens, total_tokens = a.output_tokens,
+      cost = c.cost, priced = c.priced
+  from abandoned as a
+  cross join lateral conversation_store.usage_cost(a.model, null, null, a.output_tokens) as c
+  where l.id = a.id
+$$;
+
+ALTER FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) OWNER TO postgres;
+
+--
+-- Name: settle_reply_outcome(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.settle_reply_outcome() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if new.status = 'completed' then
+    new.reply_outcome := '{}'::jsonb;
+  elsif old.reply_outcome ? 'reason' then
+    new.reply_outcome := old.reply_outcome;
+  else
+    new.reply_outcome := jsonb_build_object('reason',
+      case when old.updated_at < now() - conversation_store.stale_reply_after() then 'taken_over'
+           else 'stopped' end);
+  end if;
+  return new;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.settle_reply_outcome() OWNER TO postgres;
+
+--
 -- Name: share_token_hash(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1256,11 +1629,12 @@ ALTER FUNCTION conversation_store.stale_reply_after() OWNER TO postgres;
 CREATE FUNCTION conversation_store.storage_objects(p_parts jsonb) RETURNS TABLE(bucket text, path text)
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
-    AS $$
+    AS $_$
   select distinct part.value -> 'storage' ->> 'bucket', part.value -> 'storage' ->> 'path'
   from jsonb_array_elements(p_parts) as part(value)
   where part.value ->> 'type' = 'file' and part.value ? 'storage'
-$$;
+    and (part.value -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
+$_$;
 
 ALTER FUNCTION conversation_store.storage_objects(p_parts jsonb) OWNER TO postgres;
 
@@ -1287,6 +1661,21 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.sync_conversation_tags() OWNER TO postgres;
+
+--
+-- Name: too_deep(jsonb, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer DEFAULT 32) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+  -- .**{n} is the items n levels below the root: a container there is at depth n + 1.
+  select jsonb_path_exists(p_value,
+    format('strict $.**{%s} ? (@.type() == "object" || @.type() == "array")', p_depth)::jsonpath)
+$_$;
+
+ALTER FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) OWNER TO postgres;
 
 --
 -- Name: tool_output_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1319,6 +1708,7 @@ declare
   v_part jsonb;
   v_result jsonb;
   v_ui jsonb[] := '{}';
+  v_metadata jsonb := p_message.metadata;
 begin
   for i in 0 .. jsonb_array_length(v_parts) - 1 loop
     v_part := v_parts -> i;
@@ -1334,12 +1724,19 @@ begin
     end if;
     v_ui := array_append(v_ui, conversation_store.ui_part(v_part));
   end loop;
+  if p_message.role = 'assistant' and (p_message.reply_outcome is not null or p_message.status <> 'completed') then
+    -- A reason recorded while the reply is in progress is what it is about to end with, not its state.
+    v_metadata := coalesce(v_metadata, '{}'::jsonb)
+      || jsonb_build_object('status', p_message.status)
+      || case when p_message.status = 'incomplete' then coalesce(p_message.reply_outcome, '{}'::jsonb)
+              else '{}'::jsonb end;
+  end if;
   return (jsonb_build_object(
       'id', coalesce(p_message.client_message_id, p_message.id::text),
       'role', case when p_message.role in ('tool', 'function') then 'assistant' else p_message.role end,
       'parts', to_jsonb(v_ui))
-    || case when p_message.metadata is null then '{}'::jsonb
-            else jsonb_build_object('metadata', p_message.metadata) end)::json;
+    || case when v_metadata is null then '{}'::jsonb
+            else jsonb_build_object('metadata', v_metadata) end)::json;
 end;
 $$;
 
@@ -1440,6 +1837,92 @@ $$;
 ALTER FUNCTION conversation_store.ui_part(p_part jsonb) OWNER TO postgres;
 
 --
+-- Name: usage_allowance(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.usage_allowance(p_user_id uuid) RETURNS TABLE(plan text, policy text, code text, quota numeric, used numeric, remaining numeric, window_seconds integer, reset_seconds integer)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_plan public.usage_plans;
+  v_hour timestamptz := date_trunc('hour', now(), 'UTC');
+  v_day timestamptz := date_trunc('day', now(), 'UTC');
+  v_month timestamptz := date_trunc('month', now(), 'UTC');
+  v_used record;
+begin
+  select * into v_plan from public.usage_plans as p where p.name = conversation_store.usage_plan_of(p_user_id);
+  select count(*) filter (where l.created_at >= v_hour) as hour_requests,
+         count(*) filter (where l.created_at >= v_day) as day_requests,
+         coalesce(sum(case when l.status = 'reserved' then l.reserved_tokens else coalesce(l.total_tokens, 0) end)
+                    filter (where l.created_at >= v_day), 0) as day_tokens,
+         coalesce(sum(l.cost), 0) as month_cost
+  into v_used
+  from public.usage_ledger as l
+  where l.user_id = p_user_id
+    -- The month is read only when a cost budget needs it.
+    and l.created_at >= case when v_plan.cost_per_month is null then v_day else v_month end;
+
+  return query
+  select v_plan.name, w.policy, w.code, w.quota, w.used,
+         case when w.quota is null then null else greatest(w.quota - w.used, 0) end,
+         extract(epoch from w.length)::integer,
+         greatest(ceil(extract(epoch from w.starts + w.length - now())), 1)::integer
+  from (values
+    ('requests_per_hour', 'rate_limited', v_plan.requests_per_hour::numeric, v_used.hour_requests::numeric,
+     v_hour, interval '1 hour'),
+    ('requests_per_day', 'rate_limited', v_plan.requests_per_day::numeric, v_used.day_requests::numeric,
+     v_day, interval '1 day'),
+    ('tokens_per_day', 'quota_exceeded', v_plan.tokens_per_day::numeric, v_used.day_tokens::numeric,
+     v_day, interval '1 day'),
+    ('cost_per_month', 'quota_exceeded', v_plan.cost_per_month, v_used.month_cost,
+     v_month, (v_month + interval '1 month') - v_month)
+  ) as w(policy, code, quota, used, starts, length);
+end;
+$$;
+
+ALTER FUNCTION conversation_store.usage_allowance(p_user_id uuid) OWNER TO postgres;
+
+--
+-- Name: usage_cost(text, integer, integer, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce((greatest(coalesce(p_input_tokens, 0) - coalesce(p_cached_input_tokens, 0), 0) * p.input_per_million
+                   + coalesce(p_cached_input_tokens, 0) * p.cached_input_per_million
+                   + coalesce(p_output_tokens, 0) * p.output_per_million) / 1000000, 0),
+         p.model is not null
+  from (select) as one
+  left join public.model_prices as p on p.model = p_model
+$$;
+
+ALTER FUNCTION conversation_store.usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean) OWNER TO postgres;
+
+--
+-- Name: usage_plan_of(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.usage_plan_of(p_user_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(
+    (select a.plan from public.usage_plan_assignments as a where a.user_id = p_user_id),
+    case
+      when (p_user_id = auth.uid() and auth.jwt() ->> 'is_anonymous' = 'true')
+        -- to_jsonb: the column is Supabase Auth's, and absent from a bare auth.users.
+        or exists (select from auth.users as u where u.id = p_user_id and to_jsonb(u) ->> 'is_anonymous' = 'true')
+      then 'guest'
+      else 'default'
+    end)
+$$;
+
+ALTER FUNCTION conversation_store.usage_plan_of(p_user_id uuid) OWNER TO postgres;
+
+--
 -- Name: with_derived_columns(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1460,6 +1943,26 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: with_reply_usage(json, public.conversation_messages, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) RETURNS json
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case
+    -- A tool message that an assistant row also stands for (format openai) gets nothing.
+    when p_message.role is distinct from 'assistant' or u.usage is null
+      or (p_json ->> 'role') is distinct from 'assistant' then p_json
+    when p_in_metadata then jsonb_set(p_json::jsonb, '{metadata}', coalesce(p_json::jsonb -> 'metadata', '{}') || u.usage)::json
+    else (p_json::jsonb || u.usage)::json
+  end
+  from (select conversation_store.reply_usage(p_message.id) as usage) as u
+$$;
+
+ALTER FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) OWNER TO postgres;
 
 --
 -- Name: without_reasoning(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1521,6 +2024,17 @@ begin
   if jsonb_array_length(p_messages) not between 1 and 100 then
     raise exception 'p_messages must hold 1 to 100 messages, not %', jsonb_array_length(p_messages)
       using errcode = '22023';
+  end if;
+  -- What one HTTP request may carry (MAX_BODY_BYTES), and no more parts than one message may hold:
+  -- the checks below cost time per part, so supabase.rpc() gets the same bound as append-message.
+  if octet_length(p_messages::text) > conversation_store.max_batch_bytes() then
+    raise exception 'p_messages is larger than % bytes', conversation_store.max_batch_bytes()
+      using errcode = '54000', hint = 'payload_too_large';
+  end if;
+  if (select sum(jsonb_array_length(m.message -> 'parts'))
+      from jsonb_array_elements(p_messages) as m(message)
+      where jsonb_typeof(m.message -> 'parts') = 'array') > 1000 then
+    raise exception 'p_messages holds more than 1000 parts in all' using errcode = '54000', hint = 'payload_too_large';
   end if;
 
   -- Check JSON types before reading the messages as rows, which would quietly turn 42 into '42'.
@@ -1671,6 +2185,84 @@ $$;
 ALTER FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) OWNER TO postgres;
 
 --
+-- Name: FUNCTION append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) IS 'Input: a conversation id; p_messages, a JSON array of 1..100 message objects with the fields
+  role, content, name, function_call, tool_calls, tool_call_id, client_message_id, status
+  (''in_progress'', ''completed'' default, ''incomplete''), parts and metadata (20261206000200), and
+  token_count and reasoning_token_count (only from a session that counts tokens: the edge
+  functions); optionally the sequence number the caller believes is last. A message with parts
+  sends no content, function_call, tool_calls or tool_call_id: they are derived from its parts.
+Guarantees, under any concurrency:
+  * All or nothing: the batch is stored with consecutive sequence numbers after the current last.
+  * The conversation row is locked before numbers are handed out, so concurrent appends to one
+    conversation queue behind each other; numbering needs no max()+1 and no retries.
+  * A message whose client_message_id is already stored is not stored again; the stored row is
+    returned instead. When every message is such a replay nothing is written and neither the
+    reply rule nor p_expected_last_sequence is checked, so retrying a successful call returns
+    its result. A reply started in_progress replays whatever its content became since.
+  * One reply at a time: only an assistant message may be in_progress, only as the batch''s last.
+    While the conversation holds a reply in progress nothing is appended; a reply silent for
+    conversation_store.stale_reply_after() is first marked incomplete, in this transaction.
+  * Every stored message has a token_count and a reasoning_token_count: the given ones from a
+    session that counts tokens, else estimates (conversation_store.estimate_tokens of the columns
+    plus conversation_store.estimate_part_tokens, and estimate_reasoning_tokens).
+  * A replay compares parts and metadata too.
+  * Returns the batch''s rows (new and replayed) in sequence order, and sets the transaction-local
+    setting conversation_store.appended_count to the number of rows it inserted, so that callers
+    in the same transaction can tell a replay (0) from an append.
+Size (20261207000200): p_messages is at most conversation_store.max_batch_bytes() as JSON text
+  and holds at most 1,000 parts in all, as one append-message request; checked first.
+Errors: 54000 (hint payload_too_large) p_messages over either bound; 42501 not authenticated, or (hint storage_path_forbidden) a file part outside the owner''s
+  Storage folder; 22023 malformed batch or parts; PT404 not found, not live or not the
+  caller''s; PT422 client_message_id reused for a different message; PT409 (hint
+  reply_in_progress) a reply is in progress, DETAIL {"sequence_order": n}; PT409 stale
+  p_expected_last_sequence, DETAIL {"last_sequence": n}; 23514 a message breaks a table rule.
+Security definer because clients have no insert on messages and no update on the counter;
+  ownership is checked against auth.uid() (the service role may append anywhere).';
+
+--
+-- Name: assign_usage_plan(uuid, text); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if not conversation_store.caller_is_service_role() then
+    raise exception 'only the service role assigns plans' using errcode = '42501';
+  end if;
+  if p_user_id is null then
+    raise exception 'name the user in p_user_id' using errcode = '22023';
+  end if;
+  if p_plan is null then
+    delete from public.usage_plan_assignments as a where a.user_id = p_user_id;
+  else
+    perform from public.usage_plans as p where p.name = p_plan;
+    if not found then
+      raise exception 'plan % not found', p_plan using errcode = 'PT404';
+    end if;
+    insert into public.usage_plan_assignments as a (user_id, plan) values (p_user_id, p_plan)
+    on conflict (user_id) do update set plan = excluded.plan, assigned_at = now();
+  end if;
+  return p_plan;
+end;
+$$;
+
+ALTER FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) OWNER TO postgres;
+
+--
+-- Name: FUNCTION assign_usage_plan(p_user_id uuid, p_plan text); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) IS 'Input: a user and a plan''s name, or null to put the user back on default (guest when anonymous).
+Guarantees: the user is on that plan from the next reservation; returns the plan assigned (null:
+  none, the user is on default, or guest when anonymous).
+Errors: 42501 not the service role; PT404 no such plan; 23503 no such user.';
+
+--
 -- Name: delete_all_conversations(uuid); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -1688,6 +2280,13 @@ begin
   if v_owner is null then
     raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
   end if;
+
+  -- Memory is the user's, not a conversation's: erasing everything erases it too, at once (it is
+  -- bounded: conversation_store.memory_max_entries() rows).
+  delete from public.memory_entries e where e.user_id = v_owner;
+  -- The ledger is bounded like the rest: at most 50,000 entries a call.
+  delete from public.usage_ledger as l
+  where l.id in (select e.id from public.usage_ledger as e where e.user_id = v_owner limit 50000);
 
   with marked as (
     update public.conversations c set deleted_at = now()
@@ -1718,11 +2317,29 @@ begin
     v_budget := v_budget - v_reclaimed.reclaimed_messages;
   end loop;
 
-  done := not exists (select from public.conversations c where c.user_id = v_owner);
+  done := not exists (select from public.conversations c where c.user_id = v_owner)
+    and not exists (select from public.usage_ledger as l where l.user_id = v_owner);
 end;
 $$;
 
 ALTER FUNCTION public.delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean) OWNER TO postgres;
+
+--
+-- Name: FUNCTION delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean) IS 'Input: p_user_id, whose data to erase: required for the service role, optional for a user (own
+  id only).
+Guarantees: erases the user''s memory entries and up to 50,000 of their usage ledger entries, marks
+  up to 10,000 of the user''s conversations deleted, so they are gone for clients at once, then
+  reclaims up to 50,000 messages of the user''s deleted conversations (deleting each conversation
+  once its messages are gone). Returns how many conversations this call deleted, how many messages
+  they held, and whether nothing of the user is stored any more; while done is false, call again:
+  each call continues where the last stopped.
+Errors: 22023 the service role names no user; 42501 not authenticated, or p_user_id names someone
+  else.
+Security definer because clients cannot delete messages or ledger entries; the user comes from the
+  verified JWT claims, never from a parameter alone.';
 
 --
 -- Name: delete_conversation(uuid); Type: FUNCTION; Schema: public; Owner: postgres
@@ -1751,6 +2368,18 @@ end;
 $$;
 
 ALTER FUNCTION public.delete_conversation(p_conversation_id uuid) OWNER TO postgres;
+
+--
+-- Name: FUNCTION delete_conversation(p_conversation_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.delete_conversation(p_conversation_id uuid) IS 'Input: a conversation id.
+Guarantees: the conversation is gone for clients when this returns (marked deleted); when it
+  holds at most 10,000 messages they and the conversation are deleted now, otherwise
+  public.purge_expired_conversations reclaims the rest, newest first, in later calls. Returns
+  how many messages the conversation held (its last_sequence).
+Errors: PT404 not found, not live or not the caller''s.
+Security definer because clients cannot delete messages; ownership is checked against auth.uid().';
 
 --
 -- Name: export_conversations(jsonb, integer, uuid); Type: FUNCTION; Schema: public; Owner: postgres
@@ -1854,6 +2483,23 @@ $$;
 ALTER FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) OWNER TO postgres;
 
 --
+-- Name: FUNCTION export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.export_conversations(p_cursor jsonb, p_max_messages integer, p_user_id uuid) IS 'Input: the next_cursor of the previous page ([created_at, id, after_sequence]) or null; at most
+  how many messages a page holds (1..10,000); for the service role, the user to export.
+Guarantees: json { conversations, next_cursor }: the caller''s live conversations in (created_at,
+  id) order, each entry { conversation, first_sequence, messages, ratings, complete }:
+  conversation_store.conversation_json, the messages from first_sequence on in sequence order
+  (conversation_store.message_json), the owner''s ratings of those messages
+  (conversation_store.rating_json), and whether the entry ends with the conversation''s last
+  message. A page stops once it holds p_max_messages messages or
+  conversation_store.page_max_bytes() of them (its first message always); a conversation cut
+  there continues in the next page''s first entry. next_cursor is null after the last page.
+Errors: 22023 arguments out of range or a malformed cursor; 42501 not authenticated, or
+  p_user_id naming someone else; 22023 the service role names no user.';
+
+--
 -- Name: fork_conversation(uuid, integer, uuid, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -1927,7 +2573,7 @@ begin
   )
   values (
     coalesce(p_id, gen_random_uuid()), v_source.user_id, v_source.video_id,
-    public.jsonb_merge_patch(v_source.metadata, coalesce(p_metadata, '{}'::jsonb)),
+    conversation_store.jsonb_merge_patch(v_source.metadata, coalesce(p_metadata, '{}'::jsonb)),
     p_through_sequence, v_source.retention_seconds,
     case when v_keeps_summary then v_source.summary end,
     case when v_keeps_summary then v_source.summary_through_sequence end,
@@ -1953,6 +2599,27 @@ end;
 $$;
 
 ALTER FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.fork_conversation(p_conversation_id uuid, p_through_sequence integer, p_id uuid, p_metadata jsonb) IS 'Input: the source conversation; the last message to copy (1..its last_sequence); optionally the
+  fork''s id (makes the call idempotent) and a merge patch for its metadata.
+Guarantees: creates a conversation of the source''s owner with the source''s video and retention,
+  the source''s metadata merged with p_metadata, and copies of messages 1..p_through_sequence
+  (same sequence numbers, roles, contents, parts, metadata, token counts, statuses, timestamps
+  and client_message_ids; new ids); last_sequence = p_through_sequence. The source''s summary comes
+  along when it covers no more than p_through_sequence. The same p_id again, for the same source
+  and sequence, returns the stored fork and copies nothing. Sets the transaction-local setting
+  conversation_store.conversation_created to true or false, as start_conversation does.
+  At most 100,000 messages are copied, so a fork always finishes within a request.
+Errors: 22023 arguments out of range or p_metadata not an object; PT404 the source is not found,
+  not live or not the caller''s; PT422 (hint beyond_last_sequence) p_through_sequence after the
+  source''s last message, DETAIL {"last_sequence": n}; PT422 (hint fork_too_large) more than
+  100,000 messages to copy; PT409 (hint reply_in_progress) a reply in progress is among them,
+  DETAIL {"sequence_order": n}; 23505 p_id is taken by another conversation.
+Security definer because clients cannot write messages; ownership is checked against auth.uid().';
 
 --
 -- Name: get_context(uuid, integer, integer, text, boolean); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2208,6 +2875,67 @@ $$;
 ALTER FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) OWNER TO postgres;
 
 --
+-- Name: FUNCTION get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) IS 'Input: a conversation id; a token budget (1..2,000,000); at most how many candidates to choose
+  (1..1000); the format of the messages: ''openai'' (default), ''rows'' or ''ui''; whether reasoning
+  comes along (formats rows and ui only).
+Guarantees: returns { conversation, messages, token_count, has_earlier, first_sequence }, plus
+  summary ({ content, through_sequence, token_count } or null) in the rows format, where the
+  summary is not a message. token_count is the sum over what is returned (reasoning tokens
+  included when reasoning is); first_sequence is the sequence number of the oldest chosen
+  candidate (null when none is); has_earlier says whether candidates older than it were left
+  out, so the agent knows what to summarise next: the messages after the summary and before
+  first_sequence.
+Errors: 22023 arguments out of range, or reasoning asked for in the openai format; PT404 not
+  found, not live or not the caller''s; PT422 (hint context_budget_exceeded) the pinned prompt and
+  the summary alone exceed the budget, DETAIL {"required_tokens": n, "max_bytes": n} (exact,
+  unless the prompt alone is over the byte budget: then what was read of it).
+Security invoker: Row Level Security decides what the caller reaches. JIT is off: its reads are
+  bounded ranges, and compiling their expressions cost more than running them.';
+
+--
+-- Name: get_memory(uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.get_memory(p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := conversation_store.acting_user(p_user_id);
+  v_memory json;
+begin
+  if v_user is null then
+    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+  end if;
+  select json_build_object(
+           'entries', coalesce(json_agg(conversation_store.memory_entry_json(e) order by e.key), '[]'::json),
+           'total_tokens', coalesce(sum(e.token_count), 0),
+           'max_entries', conversation_store.memory_max_entries(),
+           'max_tokens', conversation_store.memory_max_tokens())
+  into v_memory
+  from public.memory_entries e
+  where e.user_id = v_user;
+  return v_memory;
+end;
+$$;
+
+ALTER FUNCTION public.get_memory(p_user_id uuid) OWNER TO postgres;
+
+--
+-- Name: FUNCTION get_memory(p_user_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.get_memory(p_user_id uuid) IS 'Input: for the service role, the user whose memory to read (required); a user may name only
+  themselves or no one.
+Guarantees: returns { entries, total_tokens, max_entries, max_tokens }: the user''s entries in key
+  order, the sum of their token counts, and the bounds they are held to.
+Errors: 22023 the service role names no user; 42501 not authenticated, or p_user_id naming
+  someone else.';
+
+--
 -- Name: get_shared_conversation(text, integer, integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2272,6 +3000,158 @@ end;
 $$;
 
 ALTER FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) OWNER TO postgres;
+
+--
+-- Name: FUNCTION get_shared_conversation(p_token text, p_after integer, p_limit integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) IS 'Input: a link''s token, from anyone (anon included); a page: messages after p_after (0..), at most
+  p_limit (1..1000).
+Guarantees: json { conversation: { title, created_at, through_sequence, shared_at, expires_at },
+  messages, has_more, next_cursor }: the shared messages of the page as AI SDK UIMessages, never
+  one after through_sequence, without system messages, message metadata or (unless the link
+  includes it) reasoning, and nothing naming the owner. Storage files keep their storage:// url
+  (the edge function signs them). A page stops at conversation_store.page_max_bytes() (its first
+  message always), never between a tool call and its folded result; next_cursor is the p_after
+  of the next page.
+Errors: PT404 for a token that is malformed, unknown, revoked or expired, or whose conversation
+  is deleted or expired, alike; 22023 a page out of range.
+Security definer: the reader has no rights of their own; the token is the only key.';
+
+--
+-- Name: get_usage(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.get_usage(p_user_id uuid DEFAULT NULL::uuid, p_days integer DEFAULT 30) RETURNS json
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := conversation_store.acting_user(p_user_id);
+  v_hour timestamptz := date_trunc('hour', now(), 'UTC');
+  v_day timestamptz := date_trunc('day', now(), 'UTC');
+  v_month timestamptz := date_trunc('month', now(), 'UTC');
+begin
+  if p_days is null or p_days not between 1 and 366 then
+    raise exception 'p_days must be from 1 to 366' using errcode = '22023';
+  end if;
+  if v_user is null then
+    return json_build_object('days', coalesce((
+      select json_agg(json_build_object(
+               'day', t.day, 'model', t.model, 'requests', t.requests, 'users', t.users,
+               'input_tokens', t.input_tokens, 'cached_input_tokens', t.cached_input_tokens,
+               'output_tokens', t.output_tokens, 'reasoning_tokens', t.reasoning_tokens,
+               'total_tokens', t.total_tokens, 'reserved_tokens', t.reserved_tokens, 'cost', t.cost)
+             order by t.day desc, t.model nulls last)
+      from (
+        select (date_trunc('day', l.created_at, 'UTC') at time zone 'UTC')::date as day, l.model,
+               count(*) as requests, count(distinct l.user_id) as users,
+               coalesce(sum(l.input_tokens), 0) as input_tokens,
+               coalesce(sum(l.cached_input_tokens), 0) as cached_input_tokens,
+               coalesce(sum(l.output_tokens), 0) as output_tokens,
+               coalesce(sum(l.reasoning_tokens), 0) as reasoning_tokens,
+               coalesce(sum(l.total_tokens), 0) as total_tokens,
+               coalesce(sum(l.reserved_tokens) filter (where l.status = 'reserved'), 0) as reserved_tokens,
+               sum(l.cost) as cost
+        from public.usage_ledger as l
+        where l.created_at >= v_day - (p_days - 1) * interval '1 day'
+        group by 1, 2
+      ) as t), '[]'));
+  end if;
+
+  return (
+    with allowance as (select * from conversation_store.usage_allowance(v_user)),
+    month as (select * from public.usage_ledger as l where l.user_id = v_user and l.created_at >= v_month),
+    windows as (
+      select w.name, count(m.id) as requests, coalesce(sum(m.total_tokens), 0) as tokens,
+             coalesce(sum(m.reserved_tokens) filter (where m.status = 'reserved'), 0) as reserved_tokens,
+             coalesce(sum(m.cost), 0) as cost
+      from (values ('hour', v_hour), ('day', v_day), ('month', v_month)) as w(name, starts)
+      left join month as m on m.created_at >= w.starts
+      group by w.name
+    )
+    select json_build_object(
+      'user_id', v_user,
+      'plan', (select min(a.plan) from allowance as a),
+      'limits', (select json_object_agg(a.policy, a.quota) from allowance as a),
+      'remaining', (select json_object_agg(a.policy, a.remaining) from allowance as a),
+      'reset_seconds', (select json_object_agg(a.policy, a.reset_seconds) from allowance as a),
+      'usage', (select json_object_agg(w.name, json_build_object(
+                  'requests', w.requests, 'tokens', w.tokens, 'reserved_tokens', w.reserved_tokens, 'cost', w.cost))
+                from windows as w),
+      'models', coalesce((
+        select json_agg(json_build_object(
+                 'model', t.model, 'requests', t.requests, 'input_tokens', t.input_tokens,
+                 'cached_input_tokens', t.cached_input_tokens, 'output_tokens', t.output_tokens,
+                 'reasoning_tokens', t.reasoning_tokens, 'total_tokens', t.total_tokens,
+                 'cost', t.cost, 'priced', t.priced)
+               order by t.requests desc, t.model nulls last)
+        from (
+          select m.model, count(*) as requests,
+                 coalesce(sum(m.input_tokens), 0) as input_tokens,
+                 coalesce(sum(m.cached_input_tokens), 0) as cached_input_tokens,
+                 coalesce(sum(m.output_tokens), 0) as output_tokens,
+                 coalesce(sum(m.reasoning_tokens), 0) as reasoning_tokens,
+                 coalesce(sum(m.total_tokens), 0) as total_tokens,
+                 sum(m.cost) as cost, bool_and(m.priced) filter (where m.status = 'settled') as priced
+          from month as m
+          group by m.model
+        ) as t), '[]')));
+end;
+$$;
+
+ALTER FUNCTION public.get_usage(p_user_id uuid, p_days integer) OWNER TO postgres;
+
+--
+-- Name: FUNCTION get_usage(p_user_id uuid, p_days integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) IS 'Input: p_user_id (a user: their own id or none; the service role: any user, or none for every
+  user), p_days (1 … 366, the service role''s totals).
+Guarantees: for one user `{ user_id, plan, limits, remaining, reset_seconds, usage, models }`:
+  the plan''s limits (null: unlimited), what is left and when each window resets; requests,
+  tokens (settled totals, and tokens still reserved) and cost in the current UTC hour, day and
+  month; the month per model. For the service role without a user: `{ days }`, totals per UTC day
+  and model over the last p_days days, newest first. Reads only.
+Errors: 42501 not authenticated, or a user naming someone else; 22023 p_days out of range.
+Security definer because users cannot read plans or assignments; the user comes from the JWT.';
+
+--
+-- Name: get_usage_limits(); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.get_usage_limits() RETURNS json
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := auth.uid();
+begin
+  if v_user is null or conversation_store.caller_is_service_role() then
+    raise exception 'get_usage_limits answers a signed-in user' using errcode = '42501';
+  end if;
+  return (
+    select json_build_object(
+      'plan', min(a.plan),
+      'limits', coalesce(json_agg(json_build_object(
+        'policy', a.policy, 'quota', a.quota, 'remaining', a.remaining,
+        'window_seconds', a.window_seconds, 'reset_seconds', a.reset_seconds)) filter (where a.quota is not null), '[]'))
+    from conversation_store.usage_allowance(v_user) as a);
+end;
+$$;
+
+ALTER FUNCTION public.get_usage_limits() OWNER TO postgres;
+
+--
+-- Name: FUNCTION get_usage_limits(); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.get_usage_limits() IS 'Input: nothing; reads the caller.
+Guarantees: the caller''s plan and its limits as JSON
+  `{ plan, limits: [{ policy, quota, remaining, window_seconds, reset_seconds }] }`, unlimited
+  ones left out. Reads only.
+Errors: 42501 not a signed-in user.
+Security definer because users cannot read plans or assignments.';
 
 --
 -- Name: import_conversation(text, jsonb, jsonb, integer, text, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2360,35 +3240,25 @@ $$;
 ALTER FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) OWNER TO postgres;
 
 --
--- Name: jsonb_merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
+-- Name: FUNCTION import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer); Type: COMMENT; Schema: public; Owner: postgres
 --
 
-CREATE FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-  select case
-    when jsonb_typeof(p_patch) is distinct from 'object' then p_patch
-    else (
-      select coalesce(jsonb_object_agg(merged.key, merged.value), '{}'::jsonb)
-      from (
-        select kept.key, kept.value
-        from jsonb_each(case when jsonb_typeof(p_target) = 'object' then p_target end) as kept
-        where not p_patch ? kept.key
-        union all
-        select patched.key,
-               public.jsonb_merge_patch(
-                 case when jsonb_typeof(p_target) = 'object' then p_target -> patched.key end,
-                 patched.value
-               )
-        from jsonb_each(p_patch) as patched
-        where jsonb_typeof(patched.value) <> 'null'
-      ) as merged
-    )
-  end
-$$;
-
-ALTER FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) OWNER TO postgres;
+COMMENT ON FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) IS 'Input: p_key, the conversation''s key in its source (1 to 300 characters); p_conversation, a JSON
+  object of what to set on a new conversation: title, pinned, archived, tags, metadata (each
+  optional) and ratings ([{ sequence_order, rating, reason?, comment? }]); p_messages, a JSON array
+  of messages as append_messages takes them, the first being message p_first_sequence; for a
+  fork, the key of the conversation it was forked from (imported before it) and the sequence
+  number it copies through (then p_first_sequence is that number + 1).
+Guarantees: the caller''s conversation import_id(caller, p_key) exists, made by start_conversation
+  (or fork_conversation) if it did not; the messages it does not hold yet are appended after its
+  last (in batches of 100); labels are set only on a conversation this call made, ratings only
+  on messages this call appended.
+  Returns json { id, created, appended }. A second call with the same arguments appends nothing.
+Errors: 42501 not a signed-in user (the service role imports nothing); 22023 a key or arguments
+  out of range (more than 10,000 messages or ratings in one call among them); PT409 (hint sequence_conflict) the conversation holds fewer messages than come
+  before p_first_sequence (an earlier page of it was not imported); PT404 the fork''s source is
+  not imported; and every error of start_conversation, fork_conversation, append_messages,
+  rate_message and the labels'' checks.';
 
 --
 -- Name: keep_reply_alive(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2434,6 +3304,17 @@ $$;
 ALTER FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
 
 --
+-- Name: FUNCTION keep_reply_alive(p_conversation_id uuid, p_sequence_order integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.keep_reply_alive(p_conversation_id uuid, p_sequence_order integer) IS 'Input: a reply (a message in progress) of the caller''s, by conversation and sequence_order.
+Guarantees: its updated_at becomes now() and nothing else changes; returns it. Locks the
+  conversation before the message, in the order append_messages and update_message lock them.
+Errors: PT404 conversation or message not found, not live or not the caller''s; PT409 (hint
+  message_final) the message is final.
+Security definer because messages have no update grant; ownership is checked against auth.uid().';
+
+--
 -- Name: purge_expired_conversations(integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2476,6 +3357,20 @@ end;
 $$;
 
 ALTER FUNCTION public.purge_expired_conversations(p_batch_size integer) OWNER TO postgres;
+
+--
+-- Name: FUNCTION purge_expired_conversations(p_batch_size integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.purge_expired_conversations(p_batch_size integer) IS 'Input: how many conversations to delete at most (1..100,000, default 1000).
+Guarantees: deletes expired conversations, oldest expiry first, with their messages: at most
+  p_batch_size conversations and 50 × p_batch_size messages per call, so one call never runs
+  long; a conversation with more messages is finished by later calls. Conversations locked by a
+  writer are skipped (for update skip locked) and taken next time, so purging never waits for an
+  append and never makes one wait. Returns how many conversations it deleted.
+Errors: 22023 p_batch_size out of range.
+Security definer because it deletes messages, which no API role may; executable only by
+  service_role and the database owner (pg_cron runs it as the owner).';
 
 --
 -- Name: rate_message(uuid, integer, text, text, text); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2530,6 +3425,432 @@ $$;
 ALTER FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) OWNER TO postgres;
 
 --
+-- Name: FUNCTION rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) IS 'Input: a conversation and the sequence number of one of its assistant messages; ''up'', ''down'' or
+  null; optionally a reason (1 to 64 of a-z, 0-9, _) and a comment (at most 2,000 characters).
+Guarantees: the owner''s rating of that message becomes the one given (replacing any earlier one),
+  or is removed for null; returns it as json { sequence_order, message_id, client_message_id,
+  rating, reason, comment, created_at, updated_at }, or null once removed. The service role rates for the owner.
+Errors: PT404 conversation or message not found, not live or not the caller''s; PT422 (hint
+  message_not_rateable) the message is not an assistant message, or is a reply in progress;
+  22023 a rating other than up, down or null, or a reason or comment with a null rating;
+  23514 a malformed reason, a comment over 2,000 characters.
+Security definer because ratings have no write grant; the caller must reach the conversation
+(conversation_store.caller_reaches).';
+
+--
+-- Name: recall_messages(text, integer, uuid, real[], text, uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.recall_messages(p_query text, p_limit integer DEFAULT 8, p_exclude_conversation_id uuid DEFAULT NULL::uuid, p_query_embedding real[] DEFAULT NULL::real[], p_embedding_model text DEFAULT NULL::text, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
+    AS $$
+declare
+  c_candidates constant integer := 50;
+  c_ranked_matches constant integer := 2000;
+  c_less_than constant text := U&'\E002';
+  v_user uuid := conversation_store.acting_user(p_user_id);
+  v_query tsquery;
+  v_semantic boolean;
+  v_result json;
+begin
+  if v_user is null then
+    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+  end if;
+  if p_query is null or char_length(p_query) not between 1 and 256 then
+    raise exception 'p_query must be 1 to 256 characters' using errcode = '22023';
+  end if;
+  if p_limit is null or p_limit not between 1 and 20 then
+    raise exception 'p_limit must be between 1 and 20' using errcode = '22023';
+  end if;
+  v_query := conversation_store.any_word_query(p_query);
+  v_semantic := p_query_embedding is not null
+    and conversation_store.semantic_recall_ready(p_embedding_model, cardinality(p_query_embedding));
+
+  with found as (
+    select m.id, ts_rank_cd(case when m.parts is null then conversation_store.search_words(m.content)
+                                 else conversation_store.search_words(m.content) || conversation_store.part_search_words(m.parts)
+                            end, v_query) as rank
+    from public.conversation_messages m
+    where v_query is not null
+      and m.user_id = v_user
+      and (conversation_store.search_words(m.content) @@ v_query
+           or m.parts is not null and conversation_store.part_search_words(m.parts) @@ v_query)
+      and m.role in ('user', 'assistant') and m.status <> 'in_progress'
+      and m.conversation_id is distinct from p_exclude_conversation_id
+    limit c_ranked_matches
+  ),
+  words as (
+    select f.id, row_number() over (order by f.rank desc, f.id) as rank
+    from found f
+    order by f.rank desc, f.id
+    limit c_candidates
+  ),
+  meaning as (
+    select s.message_id as id, s.rank
+    from conversation_store.semantic_candidates(v_user, p_query_embedding, p_exclude_conversation_id, c_candidates) s
+    where v_semantic
+  ),
+  fused as (
+    select both_lists.id, sum(1.0 / (60 + both_lists.rank)) as score
+    from (select * from words union all select * from meaning) as both_lists
+    group by both_lists.id
+  ),
+  passages as (
+    select m.conversation_id, m.sequence_order, m.role, m.created_at, fused.score,
+           left(coalesce(
+             case when v_query is not null then
+               translate(ts_headline('english', translate(concat_ws(E'\n', m.content, conversation_store.part_search_text(m.parts)), '<', c_less_than),
+                                     v_query, 'StartSel="", StopSel="", MaxWords=50, MinWords=20'),
+                         c_less_than, '<')
+             end,
+             m.content, ''), 400) as snippet
+    from fused
+    join public.conversation_messages m on m.id = fused.id
+    join public.conversations c on c.id = m.conversation_id
+    where c.user_id = v_user and (c.expires_at is null or c.expires_at > now())
+    order by fused.score desc, m.created_at desc
+    limit p_limit
+  )
+  select json_build_object(
+           'mode', case when v_semantic then 'hybrid' else 'full_text' end,
+           'passages', coalesce(json_agg(json_build_object(
+             'conversation_id', p.conversation_id, 'sequence_order', p.sequence_order, 'role', p.role,
+             'snippet', p.snippet, 'created_at', p.created_at, 'score', round(p.score, 6)
+           ) order by p.score desc, p.created_at desc), '[]'::json))
+  into v_result
+  from passages p;
+  return v_result;
+end;
+$$;
+
+ALTER FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) OWNER TO postgres;
+
+--
+-- Name: FUNCTION recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) IS 'Input: the query (1..256 characters, natural language); how many passages (1..20); a
+  conversation to leave out (the one asking, whose messages the model already has); an
+  embedding of the query and the model that made it (optional: used where semantic recall is
+  ready for that model, else ignored); for the service role,
+  the user whose conversations to search (required).
+Guarantees: returns { mode, passages }: mode is "hybrid" when ranked by words and by meaning,
+  "full_text" otherwise; passages are up to p_limit completed user and assistant messages of the
+  user''s live conversations, each { conversation_id, sequence_order, role, snippet, created_at,
+  score }, best first: full-text candidates ranked by ts_rank_cd over the words of
+  conversation_store.search_words and part_search_words (any word of the query matches), semantic
+  candidates by distance, merged by reciprocal rank fusion (score = Σ 1 / (60 + rank), each list
+  taking its best 50). snippet is plain text around the match (at most 400 characters). At most
+  2,000 matching messages are ranked per call (a question''s common words match much of a
+  history, and ranking recomputes each message''s words: bench/memory.ts). Never another user''s
+  messages.
+Errors: 22023 arguments out of range, or the service role names no user; 42501 not
+  authenticated, or p_user_id naming someone else.
+Security definer for the same reason as public.search_conversations: the index is read for the
+  owner only when the filter is not behind the policy. The filter is the caller''s own id.';
+
+--
+-- Name: record_usage(uuid, jsonb, text, boolean, uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text DEFAULT NULL::text, p_estimated boolean DEFAULT false, p_message_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_service boolean := conversation_store.caller_is_service_role();
+  v_entry public.usage_ledger;
+  v_input integer;
+  v_cached integer;
+  v_output integer;
+  v_cost record;
+begin
+  if not v_service and auth.uid() is null then
+    raise exception 'not authenticated' using errcode = '42501';
+  end if;
+  perform conversation_store.check_numbers(
+    p_usage, 'p_usage', c.counts, c.counts, 2147483647, true)
+  from (select array['inputTokens', 'outputTokens', 'totalTokens', 'reasoningTokens', 'cachedInputTokens'] as counts) as c;
+  if char_length(p_model) > 200 then
+    raise exception 'p_model is longer than 200 characters' using errcode = '22023';
+  end if;
+
+  select * into v_entry from public.usage_ledger as l
+  where l.id = p_reservation_id
+    and (v_service or (l.user_id = auth.uid() and not l.service_records))
+  for update;
+  if not found then
+    raise exception 'usage reservation not found' using errcode = 'PT404';
+  end if;
+  if v_entry.status = 'settled' and not (v_service and v_entry.estimated) then
+    return row_to_json(v_entry);
+  end if;
+  if p_message_id is not null and p_message_id is distinct from v_entry.message_id then
+    if v_entry.message_id is not null or not exists (
+      select from public.conversation_messages as m where m.id = p_message_id and m.user_id = v_entry.user_id
+    ) then
+      raise exception 'message not found' using errcode = 'PT404';
+    end if;
+  end if;
+
+  v_input := (p_usage ->> 'inputTokens')::integer;
+  v_cached := (p_usage ->> 'cachedInputTokens')::integer;
+  v_output := (p_usage ->> 'outputTokens')::integer;
+  select * into v_cost
+  from conversation_store.usage_cost(coalesce(p_model, v_entry.model), v_input, v_cached, v_output);
+
+  update public.usage_ledger as l
+  set status = 'settled', settled_at = now(), estimated = coalesce(p_estimated, false),
+      model = coalesce(p_model, l.model),
+      message_id = coalesce(l.message_id, p_message_id),
+      conversation_id = coalesce(l.conversation_id,
+                                 (select m.conversation_id from public.conversation_messages as m
+                                  where m.id = p_message_id)),
+      input_tokens = v_input, cached_input_tokens = v_cached, output_tokens = v_output,
+      reasoning_tokens = (p_usage ->> 'reasoningTokens')::integer,
+      total_tokens = least(coalesce((p_usage ->> 'totalTokens')::bigint,
+                                    coalesce(v_input, 0)::bigint + coalesce(v_output, 0)), 2147483647),
+      cost = v_cost.cost, priced = v_cost.priced
+  where l.id = v_entry.id
+  returning * into v_entry;
+  return row_to_json(v_entry);
+end;
+$$;
+
+ALTER FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) OWNER TO postgres;
+
+--
+-- Name: FUNCTION record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) IS 'Input: a reservation (reserve_usage''s reservation_id); the usage the provider reported, in the AI
+  SDK''s names: `{ inputTokens?, outputTokens?, totalTokens?, reasoningTokens?, cachedInputTokens? }`
+  (whole numbers from 0 to 2^31-1; totalTokens defaults to input + output); the model id (else
+  the reserved one); p_estimated when the counts are an estimate (a reply stopped before the
+  provider reported); optionally the message the call produced, when the reservation named none.
+Guarantees: the entry is settled once with these counts and their cost (public.model_prices at
+  this moment; priced false and cost 0 for a model without a price) and returned as JSON. A user
+  records only their own entries not reserved for the service role, once: recording a settled
+  entry again returns it unchanged. The service role may record any entry, and replaces an
+  estimate (its own or the store''s) with reported counts.
+Errors: 42501 not signed in; 22023 usage not an object of those counts; PT404 no such entry
+  of the caller''s (or one reserved for the service role), or no such message of its user.
+Security definer because users cannot write the ledger.';
+
+--
+-- Name: release_reply(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message_id constant uuid := conversation_store.callers_reply_in_progress(p_conversation_id, p_sequence_order);
+begin
+  if v_message_id is null then
+    return false;
+  end if;
+  insert into conversation_store.reply_releases as r (message_id, released_at)
+  values (v_message_id, now())
+  on conflict (message_id) do update set released_at = excluded.released_at;
+  return true;
+end;
+$$;
+
+ALTER FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
+
+--
+-- Name: FUNCTION release_reply(p_conversation_id uuid, p_sequence_order integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) IS 'Input: a reply of the caller''s (conversation and sequence_order).
+Guarantees: when it is in progress, its released_at becomes now(); returns whether it was. A
+  reply already final, another user''s or one that does not exist gives false: a request closing
+  after its reply ended is no event.
+Errors: none of its own.
+Security definer because the marks are not the caller''s to write directly.';
+
+--
+-- Name: reply_release_state(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) RETURNS record
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select m.status,
+         case when r.released_at is not null and (r.resumed_at is null or r.resumed_at < r.released_at)
+              then extract(epoch from now() - r.released_at)::float8 end
+  from (select) as one
+  left join public.conversation_messages m
+    on m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order
+   and exists (select from public.conversations c
+               where c.id = m.conversation_id and conversation_store.caller_reaches(c))
+  left join conversation_store.reply_releases r on r.message_id = m.id
+$$;
+
+ALTER FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) OWNER TO postgres;
+
+--
+-- Name: FUNCTION reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) IS 'Input: a reply of the caller''s (conversation and sequence_order).
+Guarantees: one row: the reply''s status, and while it is released and not resumed since, how
+  many seconds ago it was released by the database''s clock (else null). A reply not found (gone,
+  not live, not the caller''s) reads as status null.
+Errors: none of its own.
+Security definer because the marks are not the caller''s to read directly.';
+
+--
+-- Name: reserve_usage(integer, uuid, uuid, text, boolean); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid DEFAULT NULL::uuid, p_message_id uuid DEFAULT NULL::uuid, p_model text DEFAULT NULL::text, p_service_records boolean DEFAULT false) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := auth.uid();
+  v_conversation uuid := p_conversation_id;
+  v_existing public.usage_ledger;
+  v_limit record;
+  v_grant integer := p_max_output_tokens;
+  v_limits json[] := '{}';
+  v_plan text;
+  v_id uuid;
+begin
+  if v_user is null or conversation_store.caller_is_service_role() then
+    raise exception 'reserve_usage is called as the signed-in user' using errcode = '42501';
+  end if;
+  if p_max_output_tokens is null or p_max_output_tokens not between 1 and 100000000 then
+    raise exception 'p_max_output_tokens must be from 1 to 100000000' using errcode = '22023';
+  end if;
+  if char_length(p_model) > 200 then
+    raise exception 'p_model is longer than 200 characters' using errcode = '22023';
+  end if;
+  if p_message_id is not null then
+    select m.conversation_id into v_conversation
+    from public.conversation_messages as m
+    where m.id = p_message_id and m.user_id = v_user
+      and (p_conversation_id is null or m.conversation_id = p_conversation_id);
+    if not found then
+      raise exception 'message not found' using errcode = 'PT404';
+    end if;
+  elsif p_conversation_id is not null then
+    perform from public.conversations as c
+    where c.id = p_conversation_id and conversation_store.caller_reaches(c);
+    if not found then
+      raise exception 'conversation not found' using errcode = 'PT404';
+    end if;
+  end if;
+
+  -- One transaction at a time per user from here to its commit: the next one counts this one's entry.
+  perform pg_advisory_xact_lock(hashtextextended('conversation_store.usage:' || v_user::text, 0));
+
+  if p_message_id is not null then
+    select * into v_existing from public.usage_ledger as l where l.message_id = p_message_id;
+    if found then
+      return json_build_object('reservation_id', v_existing.id, 'max_output_tokens', v_existing.reserved_tokens,
+                               'plan', conversation_store.usage_plan_of(v_user), 'limits', '[]'::json);
+    end if;
+  end if;
+
+  perform conversation_store.settle_abandoned_usage(v_user);
+
+  for v_limit in select * from conversation_store.usage_allowance(v_user) as a order by a.window_seconds loop
+    v_plan := v_limit.plan;
+    continue when v_limit.quota is null;
+    if v_limit.code = 'rate_limited' and v_limit.remaining < 1
+       or v_limit.code = 'quota_exceeded' and v_limit.remaining <= 0 then
+      raise exception 'over the % limit of the plan %', v_limit.policy, v_limit.plan
+        using errcode = 'PT429', hint = v_limit.code,
+              detail = json_build_object('limit', v_limit.policy, 'quota', v_limit.quota,
+                                         'retry_after', v_limit.reset_seconds)::text;
+    end if;
+    if v_limit.policy = 'tokens_per_day' then
+      v_grant := least(v_grant, v_limit.remaining)::integer;
+    end if;
+    v_limits := v_limits || json_build_object(
+      'policy', v_limit.policy, 'quota', v_limit.quota,
+      'remaining', v_limit.remaining - case v_limit.policy when 'tokens_per_day' then v_grant
+                                                          when 'cost_per_month' then 0 else 1 end,
+      'window_seconds', v_limit.window_seconds, 'reset_seconds', v_limit.reset_seconds);
+  end loop;
+
+  insert into public.usage_ledger (user_id, conversation_id, message_id, model, reserved_tokens, service_records)
+  values (v_user, v_conversation, p_message_id, p_model, v_grant, coalesce(p_service_records, false))
+  returning id into v_id;
+
+  return json_build_object('reservation_id', v_id, 'max_output_tokens', v_grant, 'plan', v_plan,
+                           'limits', array_to_json(v_limits));
+end;
+$$;
+
+ALTER FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) OWNER TO postgres;
+
+--
+-- Name: FUNCTION reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) IS 'Input: p_max_output_tokens, the most output the call may produce (1 … 100,000,000); optionally
+  the conversation and the message (public.conversation_messages.id, e.g. the reply in progress)
+  the call answers, the model id, and p_service_records (only the service role may then record
+  the usage: chat''s replies, so that a user cannot report less than the provider did).
+Guarantees: under a lock on the caller''s usage (so concurrent reservations are counted one after
+  the other), settles abandoned entries, checks every limit of the caller''s plan, and records a
+  reserved entry holding the granted output tokens: min(p_max_output_tokens, the token budget
+  left). Returns `{ reservation_id, max_output_tokens, plan, limits }` (limits as
+  get_usage_limits, counting this call). The same message reserved again returns its entry and
+  counts nothing (a replay).
+Errors: 42501 not a signed-in user; 22023 p_max_output_tokens out of range; PT404 conversation
+  or message not found or not the caller''s; PT429 over a limit: hint rate_limited (requests) or
+  quota_exceeded (tokens, cost), DETAIL `{ "limit", "quota", "retry_after" }` (seconds until the
+  window resets).
+Security definer because users cannot write the ledger or read plans.';
+
+--
+-- Name: resume_reply(uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.resume_reply(p_conversation_id uuid) RETURNS SETOF public.conversation_messages
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message_id constant uuid := conversation_store.callers_reply_in_progress(p_conversation_id);
+begin
+  if v_message_id is null then
+    return;
+  end if;
+  insert into conversation_store.reply_releases as r (message_id, resumed_at)
+  values (v_message_id, now())
+  on conflict (message_id) do update set resumed_at = excluded.resumed_at;
+  return query select m.* from public.conversation_messages m where m.id = v_message_id;
+end;
+$$;
+
+ALTER FUNCTION public.resume_reply(p_conversation_id uuid) OWNER TO postgres;
+
+--
+-- Name: FUNCTION resume_reply(p_conversation_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.resume_reply(p_conversation_id uuid) IS 'Input: a conversation id.
+Guarantees: when the caller''s live conversation holds a reply in progress, records it resumed
+  (resumed_at = now()) and returns it; else returns no row, the same for a conversation that does
+  not exist, another user''s and an expired one (no oracle). The reply''s own row is not written.
+Errors: none of its own.
+Security definer because the marks are not the caller''s to write directly.';
+
+--
 -- Name: revoke_conversation_share(text); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2548,6 +3869,16 @@ end;
 $$;
 
 ALTER FUNCTION public.revoke_conversation_share(p_token text) OWNER TO postgres;
+
+--
+-- Name: FUNCTION revoke_conversation_share(p_token text); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.revoke_conversation_share(p_token text) IS 'Input: a link''s token.
+Guarantees: the link is gone; readers get "not found" from now on.
+Errors: PT404 no such link of the caller''s (a malformed token included). The service role
+  revokes any link.
+Security definer because links have no delete grant.';
 
 --
 -- Name: search_conversations(text, integer, jsonb, uuid, uuid, boolean, text); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2707,6 +4038,33 @@ $$;
 ALTER FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) OWNER TO postgres;
 
 --
+-- Name: FUNCTION search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.search_conversations(p_query text, p_limit integer, p_cursor jsonb, p_video_id uuid, p_user_id uuid, p_archived boolean, p_tag text) IS 'Input: the query (1..256 characters, web-search syntax); how many conversations (1..50); the
+  next_cursor of the previous page; optionally a video id; for the service role, optionally a
+  user id (without one it searches every user''s conversations); whether to search archived
+  conversations (then only them); optionally a tag (normalised as stored).
+Guarantees: returns { results, has_more, next_cursor }: live conversations of the caller with a
+  message matching the query (in its text, or its reasoning or file names:
+  conversation_store.part_search_words), by relevance (the best match''s ts_rank_cd), then most
+  recently updated; each result is { conversation, matches }, matches being up to 3 of its
+  messages { sequence_order, role, snippet, highlights }, best first. snippet is plain text
+  around the match in the message''s text, reasoning and file names (never markup) and
+  highlights are [start, end) ranges of the matched words in it, in
+  characters (code points). At most 10,000 matching messages (and 10,000 titles) are ranked per call, so a word that
+  is everywhere in a user''s history costs a bounded amount; a page also stops at
+  conversation_store.page_max_bytes().
+Errors: 22023 arguments out of range, a malformed cursor or an empty tag; 42501 not authenticated, or p_user_id
+  naming someone else.
+Security definer, filtering by the caller itself as the policies would (the caller''s own
+  messages, live conversations; the service role everyone''s or one user''s): under Row Level
+  Security a condition holding a function that is not leakproof, such as the words of a message,
+  waits behind the policy, so the index would be read by owner only and every message of the user
+  turned into words again. Plans are made for each call''s values (plan_cache_mode), so a user''s
+  own statistics choose them; JIT is off, since compiling cost more than the search.';
+
+--
 -- Name: set_conversation_summary(uuid, text, integer, integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2752,6 +4110,240 @@ end;
 $$;
 
 ALTER FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) OWNER TO postgres;
+
+--
+-- Name: FUNCTION set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) IS 'Input: a conversation id; the summary''s text and the last sequence number it covers, or both
+  null to clear it; p_token_count, the exact count, honoured only from a session that counts
+  tokens (the edge functions); anyone else gets conversation_store.estimate_tokens.
+Guarantees: sets, replaces or clears the summary in one update and returns the row.
+Errors: 22023 content and through_sequence not given together; PT422 (hint
+  beyond_last_sequence) through_sequence after the last message, DETAIL
+  {"last_sequence": n}; PT404 not found, not live or not the caller''s; 23514 too large or < 1.
+Security definer because clients may not write the summary columns (nor its token count)
+  directly; ownership is checked against auth.uid() (the service role reaches every conversation).';
+
+--
+-- Name: model_prices; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.model_prices (
+    model text NOT NULL,
+    input_per_million numeric(14,6) DEFAULT 0 NOT NULL,
+    cached_input_per_million numeric(14,6) DEFAULT 0 NOT NULL,
+    output_per_million numeric(14,6) DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT model_prices_cached_input_per_million_check CHECK ((cached_input_per_million >= (0)::numeric)),
+    CONSTRAINT model_prices_input_per_million_check CHECK ((input_per_million >= (0)::numeric)),
+    CONSTRAINT model_prices_model_check CHECK (((char_length(model) >= 1) AND (char_length(model) <= 200))),
+    CONSTRAINT model_prices_output_per_million_check CHECK ((output_per_million >= (0)::numeric))
+);
+
+ALTER TABLE public.model_prices OWNER TO postgres;
+
+--
+-- Name: TABLE model_prices; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.model_prices IS 'Price per million tokens of each model (the provider''s list price, in the app''s currency). Service role only.';
+
+--
+-- Name: set_model_price(text, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.set_model_price(p_model text, p_prices jsonb) RETURNS public.model_prices
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_price public.model_prices;
+begin
+  if not conversation_store.caller_is_service_role() then
+    raise exception 'only the service role sets prices' using errcode = '42501';
+  end if;
+  if p_model is null or char_length(p_model) not between 1 and 200 then
+    raise exception 'a model id is 1 to 200 characters' using errcode = '22023';
+  end if;
+  if p_prices is null then
+    delete from public.model_prices as p where p.model = p_model returning * into v_price;
+    return v_price;
+  end if;
+  perform conversation_store.check_numbers(p_prices, 'p_prices',
+    array['input_per_million', 'cached_input_per_million', 'output_per_million'], '{}', 1e8, false);
+  insert into public.model_prices as p (model, input_per_million, cached_input_per_million, output_per_million)
+  values (p_model, coalesce((p_prices ->> 'input_per_million')::numeric, 0),
+          coalesce((p_prices ->> 'cached_input_per_million')::numeric, 0),
+          coalesce((p_prices ->> 'output_per_million')::numeric, 0))
+  on conflict (model) do update
+  set input_per_million = coalesce((p_prices ->> 'input_per_million')::numeric, p.input_per_million),
+      cached_input_per_million = coalesce((p_prices ->> 'cached_input_per_million')::numeric,
+                                          p.cached_input_per_million),
+      output_per_million = coalesce((p_prices ->> 'output_per_million')::numeric, p.output_per_million),
+      updated_at = now()
+  returning * into v_price;
+  return v_price;
+end;
+$$;
+
+ALTER FUNCTION public.set_model_price(p_model text, p_prices jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION set_model_price(p_model text, p_prices jsonb); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.set_model_price(p_model text, p_prices jsonb) IS 'Input: a model id and its prices `{ input_per_million?, cached_input_per_million?,
+  output_per_million? }` (0 or more; absent: 0 for a new model, unchanged otherwise), or null
+  prices to remove the model''s price (its calls then cost 0, priced false).
+Guarantees: entries settled from now on use these prices; settled entries keep their cost.
+Errors: 42501 not the service role; 22023 an unknown key or a value out of range.';
+
+--
+-- Name: set_reply_outcome(uuid, integer, text, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb DEFAULT NULL::jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message_id uuid;
+  v_status text;
+begin
+  if p_reason is null or p_reason not in ('stopped', 'model_error', 'time_limit', 'taken_over') then
+    raise exception 'reason must be stopped, model_error, time_limit or taken_over' using errcode = '22023';
+  end if;
+  if p_error is not null and (
+    jsonb_typeof(p_error) <> 'object'
+    or jsonb_typeof(p_error -> 'code') is distinct from 'string'
+    or jsonb_typeof(p_error -> 'message') is distinct from 'string'
+    or length(p_error ->> 'message') > 500
+    or length(p_error ->> 'code') > 64
+    or jsonb_typeof(coalesce(p_error -> 'provider_status', '0')) <> 'number'
+    or jsonb_typeof(coalesce(p_error -> 'rate_limited', 'false')) <> 'boolean'
+    or jsonb_typeof(coalesce(p_error -> 'retryable', 'false')) <> 'boolean'
+    or exists (select from jsonb_object_keys(p_error) as k(key)
+               where k.key not in ('code', 'message', 'provider_status', 'rate_limited', 'retryable'))
+  ) then
+    raise exception 'error must be {code, message, provider_status?, rate_limited?, retryable?}'
+      using errcode = '22023';
+  end if;
+
+  select m.id, m.status into v_message_id, v_status
+  from public.conversation_messages m
+  join public.conversations c on c.id = m.conversation_id
+  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order
+    and conversation_store.caller_reaches(c)
+  for update of m;
+  if not found then
+    raise exception 'message not found' using errcode = 'PT404';
+  end if;
+  if v_status <> 'in_progress' then
+    return false;
+  end if;
+
+  update public.conversation_messages m
+  set reply_outcome = jsonb_strip_nulls(jsonb_build_object('reason', p_reason, 'error', p_error))
+  where m.id = v_message_id;
+  return true;
+end;
+$$;
+
+ALTER FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) IS 'Input: a reply of the caller''s (conversation and sequence_order); the reason it is about to end
+  with (stopped, model_error, time_limit, taken_over); for model_error, the error as the browser
+  was told it: an object {code, message, provider_status?, rate_limited?, retryable?} (strings,
+  a number, booleans), the code up to 64 characters, the message up to 500.
+Guarantees: while the reply is in progress, records the reason (and error) that the trigger
+  settles when the reply becomes final (and, as any write, moves updated_at). Returns whether it was recorded: false when the reply is already final (its outcome
+  stays what it was).
+Errors: 22023 an unknown reason, an error that is not such an object; PT404 conversation or
+  message not found, not live or not the caller''s.
+Security definer because messages have no update grant; ownership is checked against auth.uid().';
+
+--
+-- Name: usage_plans; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.usage_plans (
+    name text NOT NULL,
+    requests_per_hour integer,
+    requests_per_day integer,
+    tokens_per_day bigint,
+    cost_per_month numeric(14,6),
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT usage_plans_cost_per_month_check CHECK ((cost_per_month >= (0)::numeric)),
+    CONSTRAINT usage_plans_name_check CHECK ((name ~ '^[a-z0-9_-]{1,50}$'::text)),
+    CONSTRAINT usage_plans_requests_per_day_check CHECK ((requests_per_day >= 0)),
+    CONSTRAINT usage_plans_requests_per_hour_check CHECK ((requests_per_hour >= 0)),
+    CONSTRAINT usage_plans_tokens_per_day_check CHECK ((tokens_per_day >= 0))
+);
+
+ALTER TABLE public.usage_plans OWNER TO postgres;
+
+--
+-- Name: TABLE usage_plans; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.usage_plans IS 'Limits per plan; null is unlimited. Hours, days and months are UTC calendar windows. Service role only.';
+
+--
+-- Name: set_usage_plan(text, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) RETURNS public.usage_plans
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+declare
+  v_plan public.usage_plans;
+begin
+  if not conversation_store.caller_is_service_role() then
+    raise exception 'only the service role manages plans' using errcode = '42501';
+  end if;
+  if p_plan is null or p_plan !~ '^[a-z0-9_-]{1,50}$' then
+    raise exception 'a plan name is 1 to 50 of a-z, 0-9, _ and -' using errcode = '22023';
+  end if;
+  -- A request limit past an integer fails its cast below (22003), a cost past numeric(14, 6) its column.
+  perform conversation_store.check_numbers(p_limits, 'p_limits',
+    array['requests_per_hour', 'requests_per_day', 'tokens_per_day', 'cost_per_month'],
+    array['requests_per_hour', 'requests_per_day', 'tokens_per_day'], 1e15, true);
+
+  insert into public.usage_plans as p (name, requests_per_hour, requests_per_day, tokens_per_day, cost_per_month)
+  values (p_plan, (p_limits ->> 'requests_per_hour')::integer, (p_limits ->> 'requests_per_day')::integer,
+          (p_limits ->> 'tokens_per_day')::bigint, (p_limits ->> 'cost_per_month')::numeric)
+  on conflict (name) do update
+  set requests_per_hour = case when p_limits ? 'requests_per_hour' then excluded.requests_per_hour
+                               else p.requests_per_hour end,
+      requests_per_day = case when p_limits ? 'requests_per_day' then excluded.requests_per_day
+                              else p.requests_per_day end,
+      tokens_per_day = case when p_limits ? 'tokens_per_day' then excluded.tokens_per_day else p.tokens_per_day end,
+      cost_per_month = case when p_limits ? 'cost_per_month' then excluded.cost_per_month else p.cost_per_month end,
+      updated_at = now()
+  returning * into v_plan;
+  return v_plan;
+end;
+$_$;
+
+ALTER FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION set_usage_plan(p_plan text, p_limits jsonb); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) IS 'Input: a plan''s name (a-z, 0-9, _ and -, up to 50) and limits `{ requests_per_hour?,
+  requests_per_day?, tokens_per_day?, cost_per_month? }`: a number (0 or more, whole but for the
+  cost) or null (unlimited).
+Guarantees: the plan exists afterwards with the limits given (a new plan''s others unlimited, an
+  existing plan''s others unchanged); returns it. Takes effect at the next reservation.
+Errors: 42501 not the service role (and users have no execute grant); 22023 an unknown key or a
+  value out of range.';
 
 --
 -- Name: share_conversation(uuid, integer, boolean); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2807,6 +4399,20 @@ $$;
 ALTER FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) OWNER TO postgres;
 
 --
+-- Name: FUNCTION share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean) IS 'Input: a conversation; optionally how long the link lives (60 to 315,360,000 seconds; null: until
+  revoked) and whether readers see reasoning.
+Guarantees: a new link through the conversation''s last message (a reply in progress left out),
+  returned as json { token, through_sequence, expires_at, include_reasoning }; the token is
+  shown this once. The service role shares for the owner.
+Errors: PT404 conversation not found, not live or not the caller''s; PT422 (hint
+  conversation_empty) nothing to share yet; PT422 (hint share_limit_reached) the conversation has
+  conversation_store.shares_per_conversation() live links; 22023 an expiry out of range.
+Security definer because links have no write grant.';
+
+--
 -- Name: start_conversation(uuid, jsonb, uuid, uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2846,6 +4452,64 @@ $$;
 ALTER FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) OWNER TO postgres;
 
 --
+-- Name: FUNCTION start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) IS 'Input: optional video id, metadata and retention; p_id makes the call idempotent; p_user_id
+  names the owner and is required for the service role (which has no user of its own), optional
+  for a user (own id only).
+Guarantees: returns the stored row; the same p_id by the same owner returns the row stored
+  first, unchanged, and creates nothing. Sets the transaction-local setting
+  conversation_store.conversation_created to true or false, so that callers in the same
+  transaction can tell a new conversation from a replay.
+Errors: 22023 the service role names no owner; 42501 not authenticated or p_user_id names
+  someone else; 23505 the id is taken (by another user, or by a deleted conversation);
+  23503 the owner is not a user; 23514 retention out of range or metadata too large.
+Security definer because clients may not write conversations.user_id; the owner comes from the
+  verified JWT claims, never from a parameter alone.';
+
+--
+-- Name: stop_released_reply(uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.stop_released_reply(p_conversation_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
+  for no key update;
+  if not found then
+    return false;
+  end if;
+  update public.conversation_messages m
+  set status = 'incomplete',
+      content = case when m.function_call is null and m.tool_calls is null and m.parts is null
+                     then coalesce(m.content, '') else m.content end
+  from conversation_store.reply_releases r
+  where m.conversation_id = p_conversation_id and m.status = 'in_progress'
+    and r.message_id = m.id and r.released_at is not null
+    and (r.resumed_at is null or r.resumed_at < r.released_at);
+  return found;
+end;
+$$;
+
+ALTER FUNCTION public.stop_released_reply(p_conversation_id uuid) OWNER TO postgres;
+
+--
+-- Name: FUNCTION stop_released_reply(p_conversation_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.stop_released_reply(p_conversation_id uuid) IS 'Input: a conversation id.
+Guarantees: when the caller''s conversation holds a reply in progress that is released and not
+  resumed since, marks it incomplete (reason stopped, with what it holds) and returns true; the
+  writer learns it at its next write or poll. Otherwise changes nothing and returns false. Locks
+  the conversation before the message, as append_messages does.
+Errors: none of its own.
+Security definer because messages have no update grant; ownership is checked against auth.uid().';
+
+--
 -- Name: touch_updated_at(); Type: FUNCTION; Schema: public; Owner: postgres
 --
 
@@ -2860,6 +4524,15 @@ end;
 $$;
 
 ALTER FUNCTION public.touch_updated_at() OWNER TO postgres;
+
+--
+-- Name: FUNCTION touch_updated_at(); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.touch_updated_at() IS 'Input: none; the trigger function of conversations'' before-update trigger, not callable by any API role.
+Guarantees: updated_at moves to now() on every change to a conversation, including each append (which
+  bumps last_sequence).
+Errors: none.';
 
 --
 -- Name: update_conversation_metadata(uuid, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2881,7 +4554,7 @@ begin
   end if;
 
   update public.conversations c
-  set metadata = public.jsonb_merge_patch(c.metadata, p_patch)
+  set metadata = conversation_store.jsonb_merge_patch(c.metadata, p_patch)
   where c.id = p_conversation_id and (c.expires_at is null or c.expires_at > now())
   returning * into v_conversation;
 
@@ -2893,6 +4566,19 @@ end;
 $$;
 
 ALTER FUNCTION public.update_conversation_metadata(p_conversation_id uuid, p_patch jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION update_conversation_metadata(p_conversation_id uuid, p_patch jsonb); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.update_conversation_metadata(p_conversation_id uuid, p_patch jsonb) IS 'Input: a conversation id and a patch object (JSON merge patch, RFC 7396).
+Guarantees: a patch over 64 KiB is refused before it is merged (check violation
+  conversations_metadata_patch_max_size); otherwise applies the patch to the stored metadata
+  (conversation_store.jsonb_merge_patch) in one atomic update and returns the row.
+Errors: 22023 patch is not an object; 23514 patch or result too large; PT404 not found, not live
+  or not the caller''s.
+Security invoker: Row Level Security limits it to the caller''s own live conversations (the service
+  role reaches every live one).';
 
 --
 -- Name: update_message(uuid, integer, text, text, integer, jsonb, jsonb, text, integer, jsonb, text, integer, jsonb); Type: FUNCTION; Schema: public; Owner: postgres
@@ -3048,6 +4734,171 @@ $$;
 ALTER FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) OWNER TO postgres;
 
 --
+-- Name: FUNCTION update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) IS 'Input: the message (conversation id and sequence number); at most one of p_content (replaces
+  the text) and p_append_content with p_content_offset (adds a delta); p_tool_calls or
+  p_function_call (replace them); p_status (''in_progress'', ''completed'', ''incomplete''). Part
+  operations, instead of content and calls: p_part_index with p_part (replaces the part at that
+  index, or appends it when the index is the number of parts), or p_part_index with
+  p_append_text and p_text_offset (a delta to the text or reasoning part at that index);
+  p_metadata replaces the message''s metadata.
+Guarantees:
+  * Only a reply in progress changes; completed and incomplete are final, for good.
+  * A delta (p_append_content, or p_append_text to a part) is appended when the stored text is
+    exactly its offset long, in code points; when the stored text already ends with this delta
+    at this offset (a retry) the reply stays as it is, its updated_at included; anything else is
+    refused and nothing changes. An empty delta at the end of the text changes only updated_at
+    (a heartbeat that keeps the reply from going stale). Setting a part to what it already is
+    changes nothing either, so a retried part operation is harmless.
+  * A part operation on a message written without parts starts from its derived parts
+    (conversation_store.message_parts), which are stored from then on. The part list must stay
+    conversation_store.check_parts-valid; content and tool_calls follow it.
+  * Stopping a reply (incomplete) before any text or call leaves it final with empty text.
+  * token_count and reasoning_token_count follow the message (the database''s estimates); the
+    edge functions replace them with exact counts once the reply is final
+    (conversation_store.set_exact_token_count).
+  * Finishing a reply is activity: the conversation''s updated_at moves (and so its expires_at).
+  * The conversation is locked before the message, in the order append_messages locks them.
+Errors: 22023 malformed arguments, a part index out of range, a delta to a part without text, a
+  malformed part, content or calls sent to a message written with parts, or a part operation on
+  a message with a function_call; 42501 (hint storage_path_forbidden) a file part outside the
+  owner''s Storage folder; PT404 conversation or message not found, not live or not the caller''s;
+  PT409 (hint message_final) the message is final; PT409 (hint content_offset_mismatch) the
+  offset does not match, DETAIL {"content_length": n}; 23514 the result breaks a table rule.
+Security definer because messages have no update grant; ownership is checked against auth.uid().';
+
+--
+-- Name: write_memory(text, text, bigint, uuid, integer, uuid); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint DEFAULT NULL::bigint, p_conversation_id uuid DEFAULT NULL::uuid, p_token_count integer DEFAULT NULL::integer, p_user_id uuid DEFAULT NULL::uuid) RETURNS json
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := conversation_store.acting_user(p_user_id);
+  v_current public.memory_entries;
+  v_tokens integer;
+  v_others record;
+  v_entry public.memory_entries;
+begin
+  if v_user is null then
+    raise exception 'service_role must name the user in p_user_id' using errcode = '22023';
+  end if;
+  if p_key is null or char_length(p_key) not between 1 and 100 or p_key ~ '[[:cntrl:]]' then
+    raise exception 'key must be 1 to 100 characters without control characters' using errcode = '22023';
+  end if;
+  if p_value is not null and char_length(p_value) not between 1 and 4000 then
+    raise exception 'value must be 1 to 4000 characters, or null to delete' using errcode = '22023';
+  end if;
+  if p_conversation_id is not null and not exists (
+    select from public.conversations c
+    where c.id = p_conversation_id and c.user_id = v_user
+      and (c.expires_at is null or c.expires_at > now())
+  ) then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+
+  -- One writer per user at a time: the version check and the bounds below read what every earlier
+  -- writer committed.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memory_entries ' || v_user::text, 0));
+
+  select * into v_current from public.memory_entries e where e.user_id = v_user and e.key = p_key;
+  if v_current.version is distinct from p_expected_version then
+    raise exception 'memory entry % changed since it was read', p_key
+      using errcode = 'PT409', hint = 'memory_conflict',
+            detail = json_build_object('key', p_key, 'current_version', v_current.version)::text;
+  end if;
+
+  if p_value is null then
+    delete from public.memory_entries e where e.user_id = v_user and e.key = p_key;
+    return json_build_object('key', p_key, 'value', null, 'version', null, 'token_count', 0,
+                             'conversation_id', p_conversation_id, 'updated_at', now());
+  end if;
+
+  v_tokens := case when p_token_count is not null and conversation_store.writer_counts_tokens()
+                   then p_token_count
+                   else conversation_store.estimate_tokens(p_key || ': ' || p_value, null, null, null, null) end;
+  select count(*) as entries, coalesce(sum(e.token_count), 0) as tokens into v_others
+  from public.memory_entries e where e.user_id = v_user and e.key <> p_key;
+  if v_others.entries + 1 > conversation_store.memory_max_entries()
+     or v_others.tokens + v_tokens > conversation_store.memory_max_tokens() then
+    raise exception 'memory is full: at most % entries of % tokens in all',
+        conversation_store.memory_max_entries(), conversation_store.memory_max_tokens()
+      using errcode = 'PT422', hint = 'memory_full',
+            detail = json_build_object('max_entries', conversation_store.memory_max_entries(),
+                                       'max_tokens', conversation_store.memory_max_tokens(),
+                                       'used_tokens', v_others.tokens, 'entry_tokens', v_tokens)::text;
+  end if;
+
+  insert into public.memory_entries as e (user_id, key, value, version, token_count, conversation_id)
+  values (v_user, p_key, p_value, nextval('conversation_store.memory_versions'), v_tokens, p_conversation_id)
+  on conflict (user_id, key) do update
+    set value = excluded.value, version = excluded.version, token_count = excluded.token_count,
+        conversation_id = excluded.conversation_id, updated_at = now()
+  returning e.* into v_entry;
+  return conversation_store.memory_entry_json(v_entry);
+end;
+$$;
+
+ALTER FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) OWNER TO postgres;
+
+--
+-- Name: FUNCTION write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) IS 'Input: the key (1..100 characters, no control characters); the value (1..4000 characters), or
+  null to delete the entry; the version the writer read, or null when it read no entry; the
+  conversation the write comes from, if any (the caller''s, live); a token count of "key: value"
+  (honoured only from the edge functions'' own connection, as for messages; otherwise a byte-based
+  upper bound is stored); for the service role, the user whose memory to write (required).
+Guarantees: when the entry''s current version is p_expected_version (null: there is no entry),
+  creates, replaces or deletes it, and returns { key, value, version, token_count,
+  conversation_id, updated_at } (value and version null after a delete). Each write gets a new
+  version. The user''s writes are serialized, and after the write the user holds at most
+  memory_max_entries() entries of at most memory_max_tokens() tokens in all.
+Errors: PT409 (hint memory_conflict, detail { key, current_version }) the version is stale;
+  PT422 (hint memory_full, detail { max_entries, max_tokens }) the write would pass a bound;
+  PT404 p_conversation_id is not the user''s live conversation; 22023 a key or value out of
+  range, or the service role names no user; 42501 not authenticated, or p_user_id naming
+  someone else.
+Security definer because clients cannot write the table; the user comes from the verified JWT
+  claims (or the service role''s p_user_id), never from a parameter alone.';
+
+--
+-- Name: memory_versions; Type: SEQUENCE; Schema: conversation_store; Owner: postgres
+--
+
+CREATE SEQUENCE conversation_store.memory_versions
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE conversation_store.memory_versions OWNER TO postgres;
+
+--
+-- Name: reply_releases; Type: TABLE; Schema: conversation_store; Owner: postgres
+--
+
+CREATE TABLE conversation_store.reply_releases (
+    message_id uuid NOT NULL,
+    released_at timestamp with time zone,
+    resumed_at timestamp with time zone
+);
+
+ALTER TABLE conversation_store.reply_releases OWNER TO postgres;
+
+--
+-- Name: TABLE reply_releases; Type: COMMENT; Schema: conversation_store; Owner: postgres
+--
+
+COMMENT ON TABLE conversation_store.reply_releases IS 'When the last request streaming a reply closed early (released_at) and when a page last resumed it (resumed_at).';
+
+--
 -- Name: storage_objects_to_remove; Type: TABLE; Schema: conversation_store; Owner: postgres
 --
 
@@ -3134,6 +4985,74 @@ CREATE VIEW public.message_rating_evaluations WITH (security_invoker='true') AS
 ALTER TABLE public.message_rating_evaluations OWNER TO postgres;
 
 --
+-- Name: usage_ledger; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.usage_ledger (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    conversation_id uuid,
+    message_id uuid,
+    model text,
+    status text DEFAULT 'reserved'::text NOT NULL,
+    reserved_tokens integer NOT NULL,
+    service_records boolean DEFAULT false NOT NULL,
+    input_tokens integer,
+    cached_input_tokens integer,
+    output_tokens integer,
+    reasoning_tokens integer,
+    total_tokens integer,
+    cost numeric(20,10) DEFAULT 0 NOT NULL,
+    priced boolean DEFAULT false NOT NULL,
+    estimated boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    settled_at timestamp with time zone,
+    CONSTRAINT usage_ledger_cached_input_tokens_check CHECK ((cached_input_tokens >= 0)),
+    CONSTRAINT usage_ledger_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT usage_ledger_input_tokens_check CHECK ((input_tokens >= 0)),
+    CONSTRAINT usage_ledger_model_check CHECK ((char_length(model) <= 200)),
+    CONSTRAINT usage_ledger_output_tokens_check CHECK ((output_tokens >= 0)),
+    CONSTRAINT usage_ledger_reasoning_tokens_check CHECK ((reasoning_tokens >= 0)),
+    CONSTRAINT usage_ledger_reserved_tokens_check CHECK (((reserved_tokens >= 0) AND (reserved_tokens <= 100000000))),
+    CONSTRAINT usage_ledger_settled CHECK (((status = 'settled'::text) = (settled_at IS NOT NULL))),
+    CONSTRAINT usage_ledger_status_check CHECK ((status = ANY (ARRAY['reserved'::text, 'settled'::text]))),
+    CONSTRAINT usage_ledger_total_tokens_check CHECK ((total_tokens >= 0))
+);
+
+ALTER TABLE public.usage_ledger OWNER TO postgres;
+
+--
+-- Name: TABLE usage_ledger; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.usage_ledger IS 'One entry per model call: reserved before the call, settled with the reported usage. Users read their own; the functions write.';
+
+--
+-- Name: usage_plan_assignments; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.usage_plan_assignments (
+    user_id uuid NOT NULL,
+    plan text NOT NULL,
+    assigned_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.usage_plan_assignments OWNER TO postgres;
+
+--
+-- Name: TABLE usage_plan_assignments; Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON TABLE public.usage_plan_assignments IS 'Users on a plan other than default (or guest, for anonymous users). Service role only.';
+
+--
+-- Name: reply_releases reply_releases_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE ONLY conversation_store.reply_releases
+    ADD CONSTRAINT reply_releases_pkey PRIMARY KEY (message_id);
+
+--
 -- Name: storage_objects_to_remove storage_objects_to_remove_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
 --
 
@@ -3146,6 +5065,20 @@ ALTER TABLE ONLY conversation_store.storage_objects_to_remove
 
 ALTER TABLE public.conversation_messages
     ADD CONSTRAINT conversation_messages_function_call_shape CHECK (((function_call IS NULL) OR conversation_store.is_function_call(function_call))) NOT VALID;
+
+--
+-- Name: conversation_messages conversation_messages_metadata_max_depth; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversation_messages
+    ADD CONSTRAINT conversation_messages_metadata_max_depth CHECK ((NOT conversation_store.too_deep(metadata))) NOT VALID;
+
+--
+-- Name: conversation_messages conversation_messages_parts_max_depth; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversation_messages
+    ADD CONSTRAINT conversation_messages_parts_max_depth CHECK ((NOT conversation_store.too_deep(parts, 34))) NOT VALID;
 
 --
 -- Name: conversation_messages conversation_messages_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
@@ -3176,6 +5109,13 @@ ALTER TABLE ONLY public.conversation_tags
     ADD CONSTRAINT conversation_tags_pkey PRIMARY KEY (conversation_id, tag);
 
 --
+-- Name: conversations conversations_metadata_max_depth; Type: CHECK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.conversations
+    ADD CONSTRAINT conversations_metadata_max_depth CHECK ((NOT conversation_store.too_deep(metadata))) NOT VALID;
+
+--
 -- Name: conversations conversations_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 --
 
@@ -3190,11 +5130,46 @@ ALTER TABLE ONLY public.conversation_messages
     ADD CONSTRAINT idx_conversation_messages_sequence_order UNIQUE (conversation_id, sequence_order);
 
 --
+-- Name: memory_entries memory_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.memory_entries
+    ADD CONSTRAINT memory_entries_pkey PRIMARY KEY (user_id, key);
+
+--
 -- Name: message_ratings message_ratings_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 --
 
 ALTER TABLE ONLY public.message_ratings
     ADD CONSTRAINT message_ratings_pkey PRIMARY KEY (conversation_id, sequence_order, user_id);
+
+--
+-- Name: model_prices model_prices_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.model_prices
+    ADD CONSTRAINT model_prices_pkey PRIMARY KEY (model);
+
+--
+-- Name: usage_ledger usage_ledger_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_ledger
+    ADD CONSTRAINT usage_ledger_pkey PRIMARY KEY (id);
+
+--
+-- Name: usage_plan_assignments usage_plan_assignments_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_plan_assignments
+    ADD CONSTRAINT usage_plan_assignments_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: usage_plans usage_plans_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_plans
+    ADD CONSTRAINT usage_plans_pkey PRIMARY KEY (name);
 
 --
 -- Name: idx_conversation_messages_conversation_id; Type: INDEX; Schema: public; Owner: postgres
@@ -3263,6 +5238,42 @@ CREATE INDEX idx_conversations_user_list ON public.conversations USING btree (us
 CREATE INDEX idx_conversations_video_id ON public.conversations USING btree (video_id, updated_at DESC, id DESC) WHERE (video_id IS NOT NULL);
 
 --
+-- Name: idx_memory_entries_conversation_id; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_memory_entries_conversation_id ON public.memory_entries USING btree (conversation_id) WHERE (conversation_id IS NOT NULL);
+
+--
+-- Name: idx_usage_ledger_created; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_usage_ledger_created ON public.usage_ledger USING btree (created_at);
+
+--
+-- Name: idx_usage_ledger_message; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE UNIQUE INDEX idx_usage_ledger_message ON public.usage_ledger USING btree (message_id) WHERE (message_id IS NOT NULL);
+
+--
+-- Name: idx_usage_ledger_user_created; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_usage_ledger_user_created ON public.usage_ledger USING btree (user_id, created_at);
+
+--
+-- Name: idx_usage_plan_assignments_plan; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_usage_plan_assignments_plan ON public.usage_plan_assignments USING btree (plan);
+
+--
+-- Name: conversation_messages conversation_messages_reply_outcome; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversation_messages_reply_outcome BEFORE UPDATE OF status ON public.conversation_messages FOR EACH ROW WHEN (((old.status = 'in_progress'::text) AND (new.status <> 'in_progress'::text))) EXECUTE FUNCTION conversation_store.settle_reply_outcome();
+
+--
 -- Name: conversation_messages conversation_messages_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 --
 
@@ -3297,6 +5308,13 @@ CREATE TRIGGER conversations_touch_updated_at BEFORE UPDATE ON public.conversati
 --
 
 CREATE TRIGGER conversations_update_expires_at BEFORE INSERT OR UPDATE ON public.conversations FOR EACH ROW EXECUTE FUNCTION conversation_store.set_expires_at();
+
+--
+-- Name: reply_releases reply_releases_message_id_fkey; Type: FK CONSTRAINT; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE ONLY conversation_store.reply_releases
+    ADD CONSTRAINT reply_releases_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.conversation_messages(id) ON DELETE CASCADE;
 
 --
 -- Name: conversation_messages conversation_messages_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
@@ -3334,11 +5352,52 @@ ALTER TABLE ONLY public.conversations
     ADD CONSTRAINT conversations_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 --
+-- Name: memory_entries memory_entries_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.memory_entries
+    ADD CONSTRAINT memory_entries_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE SET NULL;
+
+--
+-- Name: memory_entries memory_entries_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.memory_entries
+    ADD CONSTRAINT memory_entries_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
 -- Name: message_ratings message_ratings_conversation_id_sequence_order_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
 --
 
 ALTER TABLE ONLY public.message_ratings
     ADD CONSTRAINT message_ratings_conversation_id_sequence_order_fkey FOREIGN KEY (conversation_id, sequence_order) REFERENCES public.conversation_messages(conversation_id, sequence_order) ON DELETE CASCADE;
+
+--
+-- Name: usage_ledger usage_ledger_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_ledger
+    ADD CONSTRAINT usage_ledger_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: usage_plan_assignments usage_plan_assignments_plan_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_plan_assignments
+    ADD CONSTRAINT usage_plan_assignments_plan_fkey FOREIGN KEY (plan) REFERENCES public.usage_plans(name) ON UPDATE CASCADE;
+
+--
+-- Name: usage_plan_assignments usage_plan_assignments_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.usage_plan_assignments
+    ADD CONSTRAINT usage_plan_assignments_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: reply_releases; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE conversation_store.reply_releases ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: storage_objects_to_remove; Type: ROW SECURITY; Schema: conversation_store; Owner: postgres
@@ -3377,10 +5436,22 @@ ALTER TABLE public.conversation_tags ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: memory_entries; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.memory_entries ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: message_ratings; Type: ROW SECURITY; Schema: public; Owner: postgres
 --
 
 ALTER TABLE public.message_ratings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: model_prices; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.model_prices ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: conversations owners delete their conversations; Type: POLICY; Schema: public; Owner: postgres
@@ -3407,6 +5478,12 @@ CREATE POLICY "owners read their conversations" ON public.conversations FOR SELE
 CREATE POLICY "owners read their conversations' tags" ON public.conversation_tags FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
+-- Name: memory_entries owners read their memory; Type: POLICY; Schema: public; Owner: postgres
+--
+
+CREATE POLICY "owners read their memory" ON public.memory_entries FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
 -- Name: conversation_messages owners read their messages; Type: POLICY; Schema: public; Owner: postgres
 --
 
@@ -3427,10 +5504,34 @@ CREATE POLICY "owners read their ratings" ON public.message_ratings FOR SELECT T
 CREATE POLICY "owners read their share links" ON public.conversation_shares FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
+-- Name: usage_ledger; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.usage_ledger ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: usage_plan_assignments; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.usage_plan_assignments ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: usage_plans; Type: ROW SECURITY; Schema: public; Owner: postgres
+--
+
+ALTER TABLE public.usage_plans ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: conversations users create their own conversations; Type: POLICY; Schema: public; Owner: postgres
 --
 
 CREATE POLICY "users create their own conversations" ON public.conversations FOR INSERT TO authenticated WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: usage_ledger users read their usage; Type: POLICY; Schema: public; Owner: postgres
+--
+
+CREATE POLICY "users read their usage" ON public.usage_ledger FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: SCHEMA conversation_store; Type: ACL; Schema: -; Owner: postgres
@@ -3461,6 +5562,12 @@ GRANT SELECT ON TABLE public.conversation_messages TO service_role;
 REVOKE ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conversation_messages) TO service_role;
+
+--
+-- Name: FUNCTION any_word_query(p_text text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.any_word_query(p_text text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION caller_is_service_role(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3554,10 +5661,31 @@ GRANT UPDATE(tags) ON TABLE public.conversations TO service_role;
 REVOKE ALL ON FUNCTION conversation_store.caller_reaches(p_conversation public.conversations) FROM PUBLIC;
 
 --
+-- Name: FUNCTION callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.callers_reply_in_progress(p_conversation_id uuid, p_sequence_order integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.check_numbers(p_value jsonb, p_name text, p_keys text[], p_whole_keys text[], p_max numeric, p_nullable boolean) TO service_role;
+
+--
 -- Name: FUNCTION check_parts(p_parts jsonb, p_role text, p_owner uuid); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.check_parts(p_parts jsonb, p_role text, p_owner uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION claim_regeneration(p_conversation_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.claim_regeneration(p_conversation_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION context_messages(p_rows public.conversation_messages[], p_format text, p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3641,6 +5769,57 @@ GRANT ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) TO ser
 REVOKE ALL ON FUNCTION conversation_store.json_or_text(p_text text) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO service_role;
+
+--
+-- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
+
+--
+-- Name: FUNCTION max_batch_bytes(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.max_batch_bytes() FROM PUBLIC;
+
+--
+-- Name: FUNCTION max_file_parts(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.max_file_parts() FROM PUBLIC;
+
+--
+-- Name: TABLE memory_entries; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.memory_entries TO authenticated;
+GRANT SELECT ON TABLE public.memory_entries TO service_role;
+
+--
+-- Name: FUNCTION memory_entry_json(p_entry public.memory_entries); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.memory_entry_json(p_entry public.memory_entries) TO service_role;
+
+--
+-- Name: FUNCTION memory_max_entries(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.memory_max_entries() FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.memory_max_entries() TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.memory_max_entries() TO service_role;
+
+--
+-- Name: FUNCTION memory_max_tokens(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.memory_max_tokens() FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.memory_max_tokens() TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.memory_max_tokens() TO service_role;
 
 --
 -- Name: FUNCTION message_json(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3760,6 +5939,14 @@ GRANT ALL ON FUNCTION conversation_store.rating_json(p_rating public.message_rat
 REVOKE ALL ON FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION reply_usage(p_message_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.reply_usage(p_message_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.reply_usage(p_message_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.reply_usage(p_message_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION result_is_error(p_result jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -3774,6 +5961,20 @@ GRANT ALL ON FUNCTION conversation_store.result_is_error(p_result jsonb) TO serv
 REVOKE ALL ON FUNCTION conversation_store.search_words(p_content text) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.search_words(p_content text) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.search_words(p_content text) TO service_role;
+
+--
+-- Name: FUNCTION semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.semantic_candidates(p_user uuid, p_embedding real[], p_exclude_conversation_id uuid, p_limit integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION semantic_recall_ready(p_model text, p_dimensions integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.semantic_recall_ready(p_model text, p_dimensions integer) TO service_role;
 
 --
 -- Name: FUNCTION set_exact_token_count(p_message_id uuid, p_token_count integer, p_reasoning_token_count integer); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3796,6 +5997,18 @@ REVOKE ALL ON FUNCTION conversation_store.set_expires_at() FROM PUBLIC;
 REVOKE ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id uuid, p_title text) TO service_role;
+
+--
+-- Name: FUNCTION settle_abandoned_usage(p_user_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION settle_reply_outcome(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.settle_reply_outcome() FROM PUBLIC;
 
 --
 -- Name: FUNCTION share_token_hash(p_token text); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3826,6 +6039,14 @@ REVOKE ALL ON FUNCTION conversation_store.storage_objects(p_parts jsonb) FROM PU
 --
 
 REVOKE ALL ON FUNCTION conversation_store.sync_conversation_tags() FROM PUBLIC;
+
+--
+-- Name: FUNCTION too_deep(p_value jsonb, p_depth integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) TO service_role;
 
 --
 -- Name: FUNCTION tool_output_text(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3860,10 +6081,36 @@ GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO service_role;
 
 --
+-- Name: FUNCTION usage_allowance(p_user_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.usage_allowance(p_user_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.usage_cost(p_model text, p_input_tokens integer, p_cached_input_tokens integer, p_output_tokens integer, OUT cost numeric, OUT priced boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION usage_plan_of(p_user_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.usage_plan_of(p_user_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION with_derived_columns(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) FROM PUBLIC;
+
+--
+-- Name: FUNCTION with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean) TO service_role;
 
 --
 -- Name: FUNCTION without_reasoning(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -3886,6 +6133,13 @@ REVOKE ALL ON FUNCTION conversation_store.writer_counts_tokens() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) TO authenticated;
 GRANT ALL ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer) TO service_role;
+
+--
+-- Name: FUNCTION assign_usage_plan(p_user_id uuid, p_plan text); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) TO service_role;
 
 --
 -- Name: FUNCTION delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean); Type: ACL; Schema: public; Owner: postgres
@@ -3928,6 +6182,14 @@ GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens in
 GRANT ALL ON FUNCTION public.get_context(p_conversation_id uuid, p_max_tokens integer, p_max_messages integer, p_format text, p_include_reasoning boolean) TO service_role;
 
 --
+-- Name: FUNCTION get_memory(p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.get_memory(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_memory(p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.get_memory(p_user_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION get_shared_conversation(p_token text, p_after integer, p_limit integer); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -3937,19 +6199,26 @@ GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integ
 GRANT ALL ON FUNCTION public.get_shared_conversation(p_token text, p_after integer, p_limit integer) TO service_role;
 
 --
+-- Name: FUNCTION get_usage(p_user_id uuid, p_days integer); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) TO authenticated;
+GRANT ALL ON FUNCTION public.get_usage(p_user_id uuid, p_days integer) TO service_role;
+
+--
+-- Name: FUNCTION get_usage_limits(); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.get_usage_limits() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_usage_limits() TO authenticated;
+
+--
 -- Name: FUNCTION import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer); Type: ACL; Schema: public; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.import_conversation(p_key text, p_conversation jsonb, p_messages jsonb, p_first_sequence integer, p_fork_key text, p_fork_through integer) TO authenticated;
-
---
--- Name: FUNCTION jsonb_merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: public; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO authenticated;
-GRANT ALL ON FUNCTION public.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
 
 --
 -- Name: FUNCTION keep_reply_alive(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres
@@ -3973,6 +6242,53 @@ GRANT ALL ON FUNCTION public.purge_expired_conversations(p_batch_size integer) T
 REVOKE ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) TO authenticated;
 GRANT ALL ON FUNCTION public.rate_message(p_conversation_id uuid, p_sequence_order integer, p_rating text, p_reason text, p_comment text) TO service_role;
+
+--
+-- Name: FUNCTION recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.recall_messages(p_query text, p_limit integer, p_exclude_conversation_id uuid, p_query_embedding real[], p_embedding_model text, p_user_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.record_usage(p_reservation_id uuid, p_usage jsonb, p_model text, p_estimated boolean, p_message_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION release_reply(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) TO authenticated;
+GRANT ALL ON FUNCTION public.release_reply(p_conversation_id uuid, p_sequence_order integer) TO service_role;
+
+--
+-- Name: FUNCTION reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) TO authenticated;
+GRANT ALL ON FUNCTION public.reply_release_state(p_conversation_id uuid, p_sequence_order integer, OUT status text, OUT released_seconds double precision) TO service_role;
+
+--
+-- Name: FUNCTION reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.reserve_usage(p_max_output_tokens integer, p_conversation_id uuid, p_message_id uuid, p_model text, p_service_records boolean) TO authenticated;
+
+--
+-- Name: FUNCTION resume_reply(p_conversation_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.resume_reply(p_conversation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.resume_reply(p_conversation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.resume_reply(p_conversation_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION revoke_conversation_share(p_token text); Type: ACL; Schema: public; Owner: postgres
@@ -3999,6 +6315,40 @@ GRANT ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_
 GRANT ALL ON FUNCTION public.set_conversation_summary(p_conversation_id uuid, p_content text, p_through_sequence integer, p_token_count integer) TO service_role;
 
 --
+-- Name: TABLE model_prices; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.model_prices TO service_role;
+
+--
+-- Name: FUNCTION set_model_price(p_model text, p_prices jsonb); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.set_model_price(p_model text, p_prices jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_model_price(p_model text, p_prices jsonb) TO service_role;
+
+--
+-- Name: FUNCTION set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.set_reply_outcome(p_conversation_id uuid, p_sequence_order integer, p_reason text, p_error jsonb) TO service_role;
+
+--
+-- Name: TABLE usage_plans; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.usage_plans TO service_role;
+
+--
+-- Name: FUNCTION set_usage_plan(p_plan text, p_limits jsonb); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_usage_plan(p_plan text, p_limits jsonb) TO service_role;
+
+--
 -- Name: FUNCTION share_conversation(p_conversation_id uuid, p_expires_in_seconds integer, p_include_reasoning boolean); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -4013,6 +6363,14 @@ GRANT ALL ON FUNCTION public.share_conversation(p_conversation_id uuid, p_expire
 REVOKE ALL ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) TO authenticated;
 GRANT ALL ON FUNCTION public.start_conversation(p_video_id uuid, p_metadata jsonb, p_id uuid, p_user_id uuid, p_retention_seconds integer) TO service_role;
+
+--
+-- Name: FUNCTION stop_released_reply(p_conversation_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.stop_released_reply(p_conversation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.stop_released_reply(p_conversation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.stop_released_reply(p_conversation_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION touch_updated_at(); Type: ACL; Schema: public; Owner: postgres
@@ -4035,6 +6393,14 @@ GRANT ALL ON FUNCTION public.update_conversation_metadata(p_conversation_id uuid
 REVOKE ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) TO authenticated;
 GRANT ALL ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) TO service_role;
+
+--
+-- Name: FUNCTION write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.write_memory(p_key text, p_value text, p_expected_version bigint, p_conversation_id uuid, p_token_count integer, p_user_id uuid) TO service_role;
 
 --
 -- Name: TABLE storage_objects_to_remove; Type: ACL; Schema: conversation_store; Owner: postgres
@@ -4061,6 +6427,19 @@ GRANT SELECT ON TABLE public.conversation_tags TO service_role;
 --
 
 GRANT SELECT ON TABLE public.message_rating_evaluations TO service_role;
+
+--
+-- Name: TABLE usage_ledger; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT ON TABLE public.usage_ledger TO authenticated;
+GRANT SELECT ON TABLE public.usage_ledger TO service_role;
+
+--
+-- Name: TABLE usage_plan_assignments; Type: ACL; Schema: public; Owner: postgres
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.usage_plan_assignments TO service_role;
 
 --
 -- PostgreSQL database dump complete

@@ -150,7 +150,8 @@ $$;
 
 revoke all on function conversation_store.settle_abandoned_usage(uuid) from public, anon, authenticated, service_role;
 
--- Input: nothing; reads the caller. Guarantees: the caller's plan and its limits as JSON
+-- Input: nothing; reads the caller.
+-- Guarantees: the caller's plan and its limits as JSON
 --   `{ plan, limits: [{ policy, quota, remaining, window_seconds, reset_seconds }] }`, unlimited
 --   ones left out. Reads only.
 -- Errors: 42501 not a signed-in user.

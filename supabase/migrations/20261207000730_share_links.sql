@@ -123,7 +123,8 @@ begin
 end;
 $$;
 
--- Input: a link's token. Guarantees: the link is gone; readers get "not found" from now on.
+-- Input: a link's token.
+-- Guarantees: the link is gone; readers get "not found" from now on.
 -- Errors: PT404 no such link of the caller's (a malformed token included). The service role
 --   revokes any link.
 -- Security definer because links have no delete grant.

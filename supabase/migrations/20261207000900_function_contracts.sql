@@ -10,7 +10,8 @@
 --    20261207000800_erase_all.sql, where its current body is): the Input/Guarantees/Errors contract written
 --    above its current body in the migrations, so that supabase/schema.sql, Supabase Studio and the
 --    Data API's OpenAPI description carry it. supabase/tests/database/function_contracts_test.ts
---    fails when a public function has no such comment.
+--    fails when a public function has no such comment. Functions added or replaced in this release
+--    come last, each with the contract written above its current body.
 
 -- Input: the stored document and a patch. Guarantees (RFC 7396): objects merge key by key,
 -- recursively; a key whose patch value is null is removed; any other patch value replaces the
@@ -208,38 +209,6 @@ Guarantees (RFC 7396): objects merge key by key, recursively; a key whose patch 
   and the patch.
 Errors: none.$contract$;
 
-comment on function public.append_messages(uuid, jsonb, integer) is $contract$Input: a conversation id; p_messages, a JSON array of 1..100 message objects with the fields
-  role, content, name, function_call, tool_calls, tool_call_id, client_message_id, status
-  ('in_progress', 'completed' default, 'incomplete'), parts and metadata (20261206000200), and
-  token_count and reasoning_token_count (only from a session that counts tokens: the edge
-  functions); optionally the sequence number the caller believes is last. A message with parts
-  sends no content, function_call, tool_calls or tool_call_id: they are derived from its parts.
-Guarantees, under any concurrency:
-  * All or nothing: the batch is stored with consecutive sequence numbers after the current last.
-  * The conversation row is locked before numbers are handed out, so concurrent appends to one
-    conversation queue behind each other; numbering needs no max()+1 and no retries.
-  * A message whose client_message_id is already stored is not stored again; the stored row is
-    returned instead. When every message is such a replay nothing is written and neither the
-    reply rule nor p_expected_last_sequence is checked, so retrying a successful call returns
-    its result. A reply started in_progress replays whatever its content became since.
-  * One reply at a time: only an assistant message may be in_progress, only as the batch's last.
-    While the conversation holds a reply in progress nothing is appended; a reply silent for
-    conversation_store.stale_reply_after() is first marked incomplete, in this transaction.
-  * Every stored message has a token_count and a reasoning_token_count: the given ones from a
-    session that counts tokens, else estimates (conversation_store.estimate_tokens of the columns
-    plus conversation_store.estimate_part_tokens, and estimate_reasoning_tokens).
-  * A replay compares parts and metadata too.
-  * Returns the batch's rows (new and replayed) in sequence order, and sets the transaction-local
-    setting conversation_store.appended_count to the number of rows it inserted, so that callers
-    in the same transaction can tell a replay (0) from an append.
-Errors: 42501 not authenticated, or (hint storage_path_forbidden) a file part outside the owner's
-  Storage folder; 22023 malformed batch or parts; PT404 not found, not live or not the
-  caller's; PT422 client_message_id reused for a different message; PT409 (hint
-  reply_in_progress) a reply is in progress, DETAIL {"sequence_order": n}; PT409 stale
-  p_expected_last_sequence, DETAIL {"last_sequence": n}; 23514 a message breaks a table rule.
-Security definer because clients have no insert on messages and no update on the counter;
-  ownership is checked against auth.uid() (the service role may append anywhere).$contract$;
-
 comment on function public.delete_conversation(uuid) is $contract$Input: a conversation id.
 Guarantees: the conversation is gone for clients when this returns (marked deleted); when it
   holds at most 10,000 messages they and the conversation are deleted now, otherwise
@@ -298,28 +267,6 @@ Guarantees: deletes expired conversations, oldest expiry first, with their messa
 Errors: 22023 p_batch_size out of range.
 Security definer because it deletes messages, which no API role may; executable only by
   service_role and the database owner (pg_cron runs it as the owner).$contract$;
-
-comment on function public.search_conversations(text, integer, jsonb, uuid, uuid) is $contract$Input: the query (1..256 characters, web-search syntax); how many conversations (1..50); the
-  next_cursor of the previous page; optionally a video id; for the service role, optionally a
-  user id (without one it searches every user's conversations).
-Guarantees: returns { results, has_more, next_cursor }: live conversations of the caller with a
-  message matching the query (in its text, or its reasoning or file names:
-  conversation_store.part_search_words), by relevance (the best match's ts_rank_cd), then most
-  recently updated; each result is { conversation, matches }, matches being up to 3 of its
-  messages { sequence_order, role, snippet, highlights }, best first. snippet is plain text
-  around the match in the message's text, reasoning and file names (never markup) and
-  highlights are [start, end) ranges of the matched words in it, in
-  characters (code points). At most 10,000 matching messages are ranked per call, so a word that
-  is everywhere in a user's history costs a bounded amount; a page also stops at
-  conversation_store.page_max_bytes().
-Errors: 22023 arguments out of range or a malformed cursor; 42501 not authenticated, or p_user_id
-  naming someone else.
-Security definer, filtering by the caller itself as the policies would (the caller's own
-  messages, live conversations; the service role everyone's or one user's): under Row Level
-  Security a condition holding a function that is not leakproof, such as the words of a message,
-  waits behind the policy, so the index would be read by owner only and every message of the user
-  turned into words again. Plans are made for each call's values (plan_cache_mode), so a user's
-  own statistics choose them; JIT is off, since compiling cost more than the search.$contract$;
 
 comment on function public.set_conversation_summary(uuid, text, integer, integer) is $contract$Input: a conversation id; the summary's text and the last sequence number it covers, or both
   null to clear it; p_token_count, the exact count, honoured only from a session that counts
@@ -389,3 +336,283 @@ Errors: 22023 malformed arguments, a part index out of range, a delta to a part 
   PT409 (hint message_final) the message is final; PT409 (hint content_offset_mismatch) the
   offset does not match, DETAIL {"content_length": n}; 23514 the result breaks a table rule.
 Security definer because messages have no update grant; ownership is checked against auth.uid().$contract$;
+
+-- Functions of this release: the contract above their current bodies.
+comment on function public.append_messages is $contract$Input: a conversation id; p_messages, a JSON array of 1..100 message objects with the fields
+  role, content, name, function_call, tool_calls, tool_call_id, client_message_id, status
+  ('in_progress', 'completed' default, 'incomplete'), parts and metadata (20261206000200), and
+  token_count and reasoning_token_count (only from a session that counts tokens: the edge
+  functions); optionally the sequence number the caller believes is last. A message with parts
+  sends no content, function_call, tool_calls or tool_call_id: they are derived from its parts.
+Guarantees, under any concurrency:
+  * All or nothing: the batch is stored with consecutive sequence numbers after the current last.
+  * The conversation row is locked before numbers are handed out, so concurrent appends to one
+    conversation queue behind each other; numbering needs no max()+1 and no retries.
+  * A message whose client_message_id is already stored is not stored again; the stored row is
+    returned instead. When every message is such a replay nothing is written and neither the
+    reply rule nor p_expected_last_sequence is checked, so retrying a successful call returns
+    its result. A reply started in_progress replays whatever its content became since.
+  * One reply at a time: only an assistant message may be in_progress, only as the batch's last.
+    While the conversation holds a reply in progress nothing is appended; a reply silent for
+    conversation_store.stale_reply_after() is first marked incomplete, in this transaction.
+  * Every stored message has a token_count and a reasoning_token_count: the given ones from a
+    session that counts tokens, else estimates (conversation_store.estimate_tokens of the columns
+    plus conversation_store.estimate_part_tokens, and estimate_reasoning_tokens).
+  * A replay compares parts and metadata too.
+  * Returns the batch's rows (new and replayed) in sequence order, and sets the transaction-local
+    setting conversation_store.appended_count to the number of rows it inserted, so that callers
+    in the same transaction can tell a replay (0) from an append.
+Size (20261207000200): p_messages is at most conversation_store.max_batch_bytes() as JSON text
+  and holds at most 1,000 parts in all, as one append-message request; checked first.
+Errors: 54000 (hint payload_too_large) p_messages over either bound; 42501 not authenticated, or (hint storage_path_forbidden) a file part outside the owner's
+  Storage folder; 22023 malformed batch or parts; PT404 not found, not live or not the
+  caller's; PT422 client_message_id reused for a different message; PT409 (hint
+  reply_in_progress) a reply is in progress, DETAIL {"sequence_order": n}; PT409 stale
+  p_expected_last_sequence, DETAIL {"last_sequence": n}; 23514 a message breaks a table rule.
+Security definer because clients have no insert on messages and no update on the counter;
+  ownership is checked against auth.uid() (the service role may append anywhere).$contract$;
+
+comment on function public.assign_usage_plan is $contract$Input: a user and a plan's name, or null to put the user back on default (guest when anonymous).
+Guarantees: the user is on that plan from the next reservation; returns the plan assigned (null:
+  none, the user is on default, or guest when anonymous).
+Errors: 42501 not the service role; PT404 no such plan; 23503 no such user.$contract$;
+
+comment on function public.export_conversations is $contract$Input: the next_cursor of the previous page ([created_at, id, after_sequence]) or null; at most
+  how many messages a page holds (1..10,000); for the service role, the user to export.
+Guarantees: json { conversations, next_cursor }: the caller's live conversations in (created_at,
+  id) order, each entry { conversation, first_sequence, messages, ratings, complete }:
+  conversation_store.conversation_json, the messages from first_sequence on in sequence order
+  (conversation_store.message_json), the owner's ratings of those messages
+  (conversation_store.rating_json), and whether the entry ends with the conversation's last
+  message. A page stops once it holds p_max_messages messages or
+  conversation_store.page_max_bytes() of them (its first message always); a conversation cut
+  there continues in the next page's first entry. next_cursor is null after the last page.
+Errors: 22023 arguments out of range or a malformed cursor; 42501 not authenticated, or
+  p_user_id naming someone else; 22023 the service role names no user.$contract$;
+
+comment on function public.get_memory is $contract$Input: for the service role, the user whose memory to read (required); a user may name only
+  themselves or no one.
+Guarantees: returns { entries, total_tokens, max_entries, max_tokens }: the user's entries in key
+  order, the sum of their token counts, and the bounds they are held to.
+Errors: 22023 the service role names no user; 42501 not authenticated, or p_user_id naming
+  someone else.$contract$;
+
+comment on function public.get_shared_conversation is $contract$Input: a link's token, from anyone (anon included); a page: messages after p_after (0..), at most
+  p_limit (1..1000).
+Guarantees: json { conversation: { title, created_at, through_sequence, shared_at, expires_at },
+  messages, has_more, next_cursor }: the shared messages of the page as AI SDK UIMessages, never
+  one after through_sequence, without system messages, message metadata or (unless the link
+  includes it) reasoning, and nothing naming the owner. Storage files keep their storage:// url
+  (the edge function signs them). A page stops at conversation_store.page_max_bytes() (its first
+  message always), never between a tool call and its folded result; next_cursor is the p_after
+  of the next page.
+Errors: PT404 for a token that is malformed, unknown, revoked or expired, or whose conversation
+  is deleted or expired, alike; 22023 a page out of range.
+Security definer: the reader has no rights of their own; the token is the only key.$contract$;
+
+comment on function public.get_usage is $contract$Input: p_user_id (a user: their own id or none; the service role: any user, or none for every
+  user), p_days (1 … 366, the service role's totals).
+Guarantees: for one user `{ user_id, plan, limits, remaining, reset_seconds, usage, models }`:
+  the plan's limits (null: unlimited), what is left and when each window resets; requests,
+  tokens (settled totals, and tokens still reserved) and cost in the current UTC hour, day and
+  month; the month per model. For the service role without a user: `{ days }`, totals per UTC day
+  and model over the last p_days days, newest first. Reads only.
+Errors: 42501 not authenticated, or a user naming someone else; 22023 p_days out of range.
+Security definer because users cannot read plans or assignments; the user comes from the JWT.$contract$;
+
+comment on function public.get_usage_limits is $contract$Input: nothing; reads the caller.
+Guarantees: the caller's plan and its limits as JSON
+  `{ plan, limits: [{ policy, quota, remaining, window_seconds, reset_seconds }] }`, unlimited
+  ones left out. Reads only.
+Errors: 42501 not a signed-in user.
+Security definer because users cannot read plans or assignments.$contract$;
+
+comment on function public.import_conversation is $contract$Input: p_key, the conversation's key in its source (1 to 300 characters); p_conversation, a JSON
+  object of what to set on a new conversation: title, pinned, archived, tags, metadata (each
+  optional) and ratings ([{ sequence_order, rating, reason?, comment? }]); p_messages, a JSON array
+  of messages as append_messages takes them, the first being message p_first_sequence; for a
+  fork, the key of the conversation it was forked from (imported before it) and the sequence
+  number it copies through (then p_first_sequence is that number + 1).
+Guarantees: the caller's conversation import_id(caller, p_key) exists, made by start_conversation
+  (or fork_conversation) if it did not; the messages it does not hold yet are appended after its
+  last (in batches of 100); labels are set only on a conversation this call made, ratings only
+  on messages this call appended.
+  Returns json { id, created, appended }. A second call with the same arguments appends nothing.
+Errors: 42501 not a signed-in user (the service role imports nothing); 22023 a key or arguments
+  out of range (more than 10,000 messages or ratings in one call among them); PT409 (hint sequence_conflict) the conversation holds fewer messages than come
+  before p_first_sequence (an earlier page of it was not imported); PT404 the fork's source is
+  not imported; and every error of start_conversation, fork_conversation, append_messages,
+  rate_message and the labels' checks.$contract$;
+
+comment on function public.rate_message is $contract$Input: a conversation and the sequence number of one of its assistant messages; 'up', 'down' or
+  null; optionally a reason (1 to 64 of a-z, 0-9, _) and a comment (at most 2,000 characters).
+Guarantees: the owner's rating of that message becomes the one given (replacing any earlier one),
+  or is removed for null; returns it as json { sequence_order, message_id, client_message_id,
+  rating, reason, comment, created_at, updated_at }, or null once removed. The service role rates for the owner.
+Errors: PT404 conversation or message not found, not live or not the caller's; PT422 (hint
+  message_not_rateable) the message is not an assistant message, or is a reply in progress;
+  22023 a rating other than up, down or null, or a reason or comment with a null rating;
+  23514 a malformed reason, a comment over 2,000 characters.
+Security definer because ratings have no write grant; the caller must reach the conversation
+(conversation_store.caller_reaches).$contract$;
+
+comment on function public.recall_messages is $contract$Input: the query (1..256 characters, natural language); how many passages (1..20); a
+  conversation to leave out (the one asking, whose messages the model already has); an
+  embedding of the query and the model that made it (optional: used where semantic recall is
+  ready for that model, else ignored); for the service role,
+  the user whose conversations to search (required).
+Guarantees: returns { mode, passages }: mode is "hybrid" when ranked by words and by meaning,
+  "full_text" otherwise; passages are up to p_limit completed user and assistant messages of the
+  user's live conversations, each { conversation_id, sequence_order, role, snippet, created_at,
+  score }, best first: full-text candidates ranked by ts_rank_cd over the words of
+  conversation_store.search_words and part_search_words (any word of the query matches), semantic
+  candidates by distance, merged by reciprocal rank fusion (score = Σ 1 / (60 + rank), each list
+  taking its best 50). snippet is plain text around the match (at most 400 characters). At most
+  2,000 matching messages are ranked per call (a question's common words match much of a
+  history, and ranking recomputes each message's words: bench/memory.ts). Never another user's
+  messages.
+Errors: 22023 arguments out of range, or the service role names no user; 42501 not
+  authenticated, or p_user_id naming someone else.
+Security definer for the same reason as public.search_conversations: the index is read for the
+  owner only when the filter is not behind the policy. The filter is the caller's own id.$contract$;
+
+comment on function public.record_usage is $contract$Input: a reservation (reserve_usage's reservation_id); the usage the provider reported, in the AI
+  SDK's names: `{ inputTokens?, outputTokens?, totalTokens?, reasoningTokens?, cachedInputTokens? }`
+  (whole numbers from 0 to 2^31-1; totalTokens defaults to input + output); the model id (else
+  the reserved one); p_estimated when the counts are an estimate (a reply stopped before the
+  provider reported); optionally the message the call produced, when the reservation named none.
+Guarantees: the entry is settled once with these counts and their cost (public.model_prices at
+  this moment; priced false and cost 0 for a model without a price) and returned as JSON. A user
+  records only their own entries not reserved for the service role, once: recording a settled
+  entry again returns it unchanged. The service role may record any entry, and replaces an
+  estimate (its own or the store's) with reported counts.
+Errors: 42501 not signed in; 22023 usage not an object of those counts; PT404 no such entry
+  of the caller's (or one reserved for the service role), or no such message of its user.
+Security definer because users cannot write the ledger.$contract$;
+
+comment on function public.release_reply is $contract$Input: a reply of the caller's (conversation and sequence_order).
+Guarantees: when it is in progress, its released_at becomes now(); returns whether it was. A
+  reply already final, another user's or one that does not exist gives false: a request closing
+  after its reply ended is no event.
+Errors: none of its own.
+Security definer because the marks are not the caller's to write directly.$contract$;
+
+comment on function public.reply_release_state is $contract$Input: a reply of the caller's (conversation and sequence_order).
+Guarantees: one row: the reply's status, and while it is released and not resumed since, how
+  many seconds ago it was released by the database's clock (else null). A reply not found (gone,
+  not live, not the caller's) reads as status null.
+Errors: none of its own.
+Security definer because the marks are not the caller's to read directly.$contract$;
+
+comment on function public.reserve_usage is $contract$Input: p_max_output_tokens, the most output the call may produce (1 … 100,000,000); optionally
+  the conversation and the message (public.conversation_messages.id, e.g. the reply in progress)
+  the call answers, the model id, and p_service_records (only the service role may then record
+  the usage: chat's replies, so that a user cannot report less than the provider did).
+Guarantees: under a lock on the caller's usage (so concurrent reservations are counted one after
+  the other), settles abandoned entries, checks every limit of the caller's plan, and records a
+  reserved entry holding the granted output tokens: min(p_max_output_tokens, the token budget
+  left). Returns `{ reservation_id, max_output_tokens, plan, limits }` (limits as
+  get_usage_limits, counting this call). The same message reserved again returns its entry and
+  counts nothing (a replay).
+Errors: 42501 not a signed-in user; 22023 p_max_output_tokens out of range; PT404 conversation
+  or message not found or not the caller's; PT429 over a limit: hint rate_limited (requests) or
+  quota_exceeded (tokens, cost), DETAIL `{ "limit", "quota", "retry_after" }` (seconds until the
+  window resets).
+Security definer because users cannot write the ledger or read plans.$contract$;
+
+comment on function public.resume_reply is $contract$Input: a conversation id.
+Guarantees: when the caller's live conversation holds a reply in progress, records it resumed
+  (resumed_at = now()) and returns it; else returns no row, the same for a conversation that does
+  not exist, another user's and an expired one (no oracle). The reply's own row is not written.
+Errors: none of its own.
+Security definer because the marks are not the caller's to write directly.$contract$;
+
+comment on function public.revoke_conversation_share is $contract$Input: a link's token.
+Guarantees: the link is gone; readers get "not found" from now on.
+Errors: PT404 no such link of the caller's (a malformed token included). The service role
+  revokes any link.
+Security definer because links have no delete grant.$contract$;
+
+comment on function public.search_conversations is $contract$Input: the query (1..256 characters, web-search syntax); how many conversations (1..50); the
+  next_cursor of the previous page; optionally a video id; for the service role, optionally a
+  user id (without one it searches every user's conversations); whether to search archived
+  conversations (then only them); optionally a tag (normalised as stored).
+Guarantees: returns { results, has_more, next_cursor }: live conversations of the caller with a
+  message matching the query (in its text, or its reasoning or file names:
+  conversation_store.part_search_words), by relevance (the best match's ts_rank_cd), then most
+  recently updated; each result is { conversation, matches }, matches being up to 3 of its
+  messages { sequence_order, role, snippet, highlights }, best first. snippet is plain text
+  around the match in the message's text, reasoning and file names (never markup) and
+  highlights are [start, end) ranges of the matched words in it, in
+  characters (code points). At most 10,000 matching messages (and 10,000 titles) are ranked per call, so a word that
+  is everywhere in a user's history costs a bounded amount; a page also stops at
+  conversation_store.page_max_bytes().
+Errors: 22023 arguments out of range, a malformed cursor or an empty tag; 42501 not authenticated, or p_user_id
+  naming someone else.
+Security definer, filtering by the caller itself as the policies would (the caller's own
+  messages, live conversations; the service role everyone's or one user's): under Row Level
+  Security a condition holding a function that is not leakproof, such as the words of a message,
+  waits behind the policy, so the index would be read by owner only and every message of the user
+  turned into words again. Plans are made for each call's values (plan_cache_mode), so a user's
+  own statistics choose them; JIT is off, since compiling cost more than the search.$contract$;
+
+comment on function public.set_model_price is $contract$Input: a model id and its prices `{ input_per_million?, cached_input_per_million?,
+  output_per_million? }` (0 or more; absent: 0 for a new model, unchanged otherwise), or null
+  prices to remove the model's price (its calls then cost 0, priced false).
+Guarantees: entries settled from now on use these prices; settled entries keep their cost.
+Errors: 42501 not the service role; 22023 an unknown key or a value out of range.$contract$;
+
+comment on function public.set_reply_outcome is $contract$Input: a reply of the caller's (conversation and sequence_order); the reason it is about to end
+  with (stopped, model_error, time_limit, taken_over); for model_error, the error as the browser
+  was told it: an object {code, message, provider_status?, rate_limited?, retryable?} (strings,
+  a number, booleans), the code up to 64 characters, the message up to 500.
+Guarantees: while the reply is in progress, records the reason (and error) that the trigger
+  settles when the reply becomes final (and, as any write, moves updated_at). Returns whether it was recorded: false when the reply is already final (its outcome
+  stays what it was).
+Errors: 22023 an unknown reason, an error that is not such an object; PT404 conversation or
+  message not found, not live or not the caller's.
+Security definer because messages have no update grant; ownership is checked against auth.uid().$contract$;
+
+comment on function public.set_usage_plan is $contract$Input: a plan's name (a-z, 0-9, _ and -, up to 50) and limits `{ requests_per_hour?,
+  requests_per_day?, tokens_per_day?, cost_per_month? }`: a number (0 or more, whole but for the
+  cost) or null (unlimited).
+Guarantees: the plan exists afterwards with the limits given (a new plan's others unlimited, an
+  existing plan's others unchanged); returns it. Takes effect at the next reservation.
+Errors: 42501 not the service role (and users have no execute grant); 22023 an unknown key or a
+  value out of range.$contract$;
+
+comment on function public.share_conversation is $contract$Input: a conversation; optionally how long the link lives (60 to 315,360,000 seconds; null: until
+  revoked) and whether readers see reasoning.
+Guarantees: a new link through the conversation's last message (a reply in progress left out),
+  returned as json { token, through_sequence, expires_at, include_reasoning }; the token is
+  shown this once. The service role shares for the owner.
+Errors: PT404 conversation not found, not live or not the caller's; PT422 (hint
+  conversation_empty) nothing to share yet; PT422 (hint share_limit_reached) the conversation has
+  conversation_store.shares_per_conversation() live links; 22023 an expiry out of range.
+Security definer because links have no write grant.$contract$;
+
+comment on function public.stop_released_reply is $contract$Input: a conversation id.
+Guarantees: when the caller's conversation holds a reply in progress that is released and not
+  resumed since, marks it incomplete (reason stopped, with what it holds) and returns true; the
+  writer learns it at its next write or poll. Otherwise changes nothing and returns false. Locks
+  the conversation before the message, as append_messages does.
+Errors: none of its own.
+Security definer because messages have no update grant; ownership is checked against auth.uid().$contract$;
+
+comment on function public.write_memory is $contract$Input: the key (1..100 characters, no control characters); the value (1..4000 characters), or
+  null to delete the entry; the version the writer read, or null when it read no entry; the
+  conversation the write comes from, if any (the caller's, live); a token count of "key: value"
+  (honoured only from the edge functions' own connection, as for messages; otherwise a byte-based
+  upper bound is stored); for the service role, the user whose memory to write (required).
+Guarantees: when the entry's current version is p_expected_version (null: there is no entry),
+  creates, replaces or deletes it, and returns { key, value, version, token_count,
+  conversation_id, updated_at } (value and version null after a delete). Each write gets a new
+  version. The user's writes are serialized, and after the write the user holds at most
+  memory_max_entries() entries of at most memory_max_tokens() tokens in all.
+Errors: PT409 (hint memory_conflict, detail { key, current_version }) the version is stale;
+  PT422 (hint memory_full, detail { max_entries, max_tokens }) the write would pass a bound;
+  PT404 p_conversation_id is not the user's live conversation; 22023 a key or value out of
+  range, or the service role names no user; 42501 not authenticated, or p_user_id naming
+  someone else.
+Security definer because clients cannot write the table; the user comes from the verified JWT
+  claims (or the service role's p_user_id), never from a parameter alone.$contract$;
