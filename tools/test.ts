@@ -70,6 +70,15 @@ async function ensureDebianPackages(): Promise<void> {
   }
 }
 
+/**
+ * Every npm package of the import map into node_modules: Deno fetches what it imports on its own,
+ * but esbuild (the useChat page's bundle) resolves react from node_modules like any bundler.
+ */
+async function installNpmPackages(): Promise<void> {
+  const result = await run(Deno.execPath(), ["install"]);
+  if (result.code !== 0) throw new Error(`deno install failed:\n${result.stderr}`);
+}
+
 async function timed(name: string, body: () => Promise<Omit<SuiteResult, "name" | "seconds">>) {
   const started = performance.now();
   console.log(`\n== ${name}`);
@@ -303,6 +312,7 @@ async function advisorsSuite(databaseUrl: string) {
 async function main(databaseUrl: string, throwawayCluster?: string): Promise<number> {
   const started = performance.now();
   await ensureDebianPackages();
+  await installNpmPackages();
   if (throwawayCluster) await createPgCron(databaseUrl);
   console.log("Migrating…");
   await migrate(databaseUrl);

@@ -5,15 +5,11 @@
  * metadata (update_conversation_metadata, fork_conversation's p_metadata) works on them.
  */
 import assert from "node:assert/strict";
-import { databaseUrl, migrateWith, PARTS_RELEASE, withDatabaseAt } from "./upgrade_support.ts";
+import { databaseUrl, migrateWith, PARTS_RELEASE, rowsAsTheyAre, withDatabaseAt } from "./upgrade_support.ts";
 
 const ALICE = "00000000-0000-4000-8000-0000000000a1";
 const AS_ALICE = `select set_config('role', 'authenticated', false),
                          set_config('request.jwt.claims', '{"sub": "${ALICE}", "role": "authenticated"}', false)`;
-
-const SNAPSHOT = `
-  select (select md5(string_agg(to_jsonb(c)::text, '|' order by c.id)) from public.conversations c) as conversations,
-         (select md5(string_agg(to_jsonb(m)::text, '|' order by m.id)) from public.conversation_messages m) as messages`;
 
 Deno.test({
   name:
@@ -31,11 +27,12 @@ Deno.test({
           {"role": "assistant", "content": "Scripting."}]');
         select public.update_conversation_metadata('c0000000-0000-4000-8000-000000000001', '{"video": {"draft": 2}}');
         reset role;`);
-      const { rows: [before] } = await client.query(SNAPSHOT);
+      const rows = await rowsAsTheyAre(client);
+      const before = await rows();
 
       await migrateWith(url);
 
-      const { rows: [after] } = await client.query(SNAPSHOT);
+      const after = await rows();
       assert.deepEqual(after, before, "every row of the previous release is intact");
       const results = await client.query(`
         ${AS_ALICE};

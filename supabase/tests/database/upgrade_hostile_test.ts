@@ -6,15 +6,10 @@
  * on an old conversation.
  */
 import assert from "node:assert/strict";
-import { databaseUrl, migrateWith, PARTS_RELEASE, withDatabaseAt } from "./upgrade_support.ts";
+import { databaseUrl, migrateWith, PARTS_RELEASE, rowsAsTheyAre, withDatabaseAt } from "./upgrade_support.ts";
 
 const ALICE = "00000000-0000-4000-8000-0000000000a1";
 const CONVERSATION = "c0000000-0000-4000-8000-000000000001";
-
-/** Every row of both tables, in every column the parts release had. */
-const SNAPSHOT = `
-  select (select md5(string_agg(row(c.*)::text, '|' order by c.id)) from public.conversations c) as conversations,
-         (select md5(string_agg(row(m.*)::text, '|' order by m.id)) from public.conversation_messages m) as messages`;
 
 const AS_ALICE = `select set_config('role', 'authenticated', true),
   set_config('request.jwt.claims', '{"sub": "${ALICE}", "role": "authenticated"}', true)`;
@@ -40,11 +35,12 @@ Deno.test({
             {"type": "data", "name": "d", "data": ${deep(40)}}]},
           {"role": "assistant", "content": "Seen."}]');
         commit;`);
-      const [before] = (await client.query(SNAPSHOT)).rows;
+      const rows = await rowsAsTheyAre(client);
+      const before = await rows();
 
       await migrateWith(url);
 
-      const [after] = (await client.query(SNAPSHOT)).rows;
+      const after = await rows();
       assert.deepEqual(after, before, "every row intact, byte for byte");
       const context = await client.query(`
         begin;

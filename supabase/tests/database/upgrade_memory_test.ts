@@ -4,16 +4,10 @@
  * memory starts empty and works for the old users, and erasing and deleting keep working on old rows.
  */
 import assert from "node:assert/strict";
-import { databaseUrl, migrateWith, PARTS_RELEASE, withDatabaseAt } from "./upgrade_support.ts";
+import { databaseUrl, migrateWith, PARTS_RELEASE, rowsAsTheyAre, withDatabaseAt } from "./upgrade_support.ts";
 
 const ALICE = "00000000-0000-4000-8000-0000000000a1";
 const BOB = "00000000-0000-4000-8000-0000000000b1";
-
-/** Every row of both tables, every column. */
-const SNAPSHOT = `
-  select (select md5(string_agg(c::text, '|' order by c.id)) from public.conversations c) as conversations,
-         (select md5(string_agg(m::text, '|' order by m.id)) from public.conversation_messages m) as messages,
-         (select count(*)::int from public.conversation_messages) as message_count`;
 
 const asUser = (userId: string, statements: string) => `
   begin;
@@ -43,12 +37,16 @@ Deno.test({
         `select public.start_conversation(p_id => 'c0000000-0000-4000-8000-0000000000b1');
          select public.append_messages('c0000000-0000-4000-8000-0000000000b1', '[{"role": "user", "content": "My tortoise is Bernard."}]');`,
       ));
-      const { rows: [before] } = await client.query(SNAPSHOT);
-      assert.equal(before.message_count, 4);
+      const rows = await rowsAsTheyAre(client);
+      const before = await rows();
+      const { rows: [{ count }] } = await client.query(
+        "select count(*)::int from public.conversation_messages",
+      );
+      assert.equal(count, 4);
 
       await migrateWith(url);
 
-      const { rows: [after] } = await client.query(SNAPSHOT);
+      const after = await rows();
       assert.deepEqual(after, before, "every row of the previous release is intact, byte for byte");
 
       // As Alice, in one transaction rolled back at the end.

@@ -88,3 +88,25 @@ export async function withDatabaseAt(
     await Deno.remove(project, { recursive: true });
   }
 }
+
+/**
+ * A reader of both tables' rows in the columns they have now, as one hash per table: taken before
+ * migrating, it reads the same columns after, so a test proves the old rows intact whatever columns
+ * this release adds.
+ */
+export async function rowsAsTheyAre(client: pg.Client): Promise<() => Promise<Record<string, string>>> {
+  const { rows } = await client.query<{ table_name: string; columns: string[] }>(
+    `select table_name::text, array_agg(column_name::text order by ordinal_position) as columns
+     from information_schema.columns
+     where table_schema = 'public' and table_name in ('conversations', 'conversation_messages')
+     group by table_name`,
+  );
+  const columns = Object.fromEntries(rows.map((row) => [row.table_name, row.columns]));
+  const hash = (table: string, alias: string) =>
+    `(select md5(string_agg(row(${
+      columns[table].map((column) => `${alias}.${JSON.stringify(column)}`).join(", ")
+    })::text, '|' order by ${alias}.id)) from public.${table} as ${alias})`;
+  const text = `select ${hash("conversations", "c")} as conversations,
+                       ${hash("conversation_messages", "m")} as messages`;
+  return async () => (await client.query(text)).rows[0];
+}

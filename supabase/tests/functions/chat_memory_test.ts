@@ -112,7 +112,7 @@ test("the model's memory tool stores an entry as a tool part, and the next conve
   const second = crypto.randomUUID();
   const next = postChat(server.url, alice, { id: second, messages: [userMessage("Suggest a dinner.")] });
   const call2 = await server.model.nextCall();
-  assert.match(instructionsOf(call2.options), /"diet": "vegetarian"/);
+  assert.match(instructionsOf(call2.options), /"diet":"vegetarian"/);
   call2.send(...textParts(["A lentil curry."]), finishPart());
   call2.end();
   await allChunks(await next);

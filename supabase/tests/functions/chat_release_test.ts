@@ -22,6 +22,12 @@ import {
 } from "./chat_support.ts";
 import { call, freePort, localApi, newUser, pool, test, type TestUser } from "./helpers.ts";
 
+/** A reply's state in its metadata: everything but the model and usage that issue 28 adds. */
+function stateOf(metadata: unknown): Record<string, unknown> {
+  const { model: _model, usage: _usage, ...state } = (metadata ?? {}) as Record<string, unknown>;
+  return state;
+}
+
 const server = chatServer();
 const otherInstance = chatServer();
 // A grace period no test waits out: only a new message ends the released reply.
@@ -104,13 +110,13 @@ test("a closed request that a page resumes within the grace period goes on to it
   const chunks = await allChunks(resumed);
   assert.equal(streamedText(chunks), "So far and the rest.", "the stored text replayed once, then the rest");
   const finish = chunks.at(-1)!;
-  assert.deepEqual(finish.type === "finish" && finish.messageMetadata, {
+  assert.deepEqual(finish.type === "finish" && stateOf(finish.messageMetadata), {
     conversation_id: conversationId,
     status: "completed",
   });
   const reply = await storedReply(conversationId);
   assert.deepEqual([reply.content, reply.status], ["So far and the rest.", "completed"]);
-  assert.deepEqual((await lastUiMessage(alice, conversationId)).metadata, { status: "completed" });
+  assert.deepEqual(stateOf((await lastUiMessage(alice, conversationId)).metadata), { status: "completed" });
 });
 
 test("a closed request that no page resumes ends as a Stop after the grace period: the model call is aborted and nothing it sent after the close is stored", async () => {
@@ -127,7 +133,7 @@ test("a closed request that no page resumes ends as a Stop after the grace perio
     "the reply to end",
   );
   assert.deepEqual([reply.content, reply.status], ["So far", "incomplete"]);
-  assert.deepEqual((await lastUiMessage(alice, conversationId)).metadata, {
+  assert.deepEqual(stateOf((await lastUiMessage(alice, conversationId)).metadata), {
     status: "incomplete",
     reason: "stopped",
   });
@@ -224,12 +230,12 @@ test("a reply that runs past CHAT_MAX_DURATION_MS ends incomplete with the reaso
   await model.aborted;
   const chunks = await allChunks(await response);
   const finish = chunks.at(-1)!;
-  assert.deepEqual(finish.type === "finish" && finish.messageMetadata, {
+  assert.deepEqual(finish.type === "finish" && stateOf(finish.messageMetadata), {
     conversation_id: conversationId,
     status: "incomplete",
     reason: "time_limit",
   });
-  assert.deepEqual((await lastUiMessage(alice, conversationId)).metadata, {
+  assert.deepEqual(stateOf((await lastUiMessage(alice, conversationId)).metadata), {
     status: "incomplete",
     reason: "time_limit",
   });
@@ -294,13 +300,13 @@ for (
         assert.ok(!everything.includes(secret), `the stream names ${secret}: ${everything}`);
       }
       const finish = chunks.at(-1)!;
-      assert.deepEqual(finish.type === "finish" && finish.messageMetadata, {
+      assert.deepEqual(finish.type === "finish" && stateOf(finish.messageMetadata), {
         conversation_id: conversationId,
         status: "incomplete",
         reason: "model_error",
         error: expected,
       });
-      assert.deepEqual((await lastUiMessage(alice, conversationId)).metadata, {
+      assert.deepEqual(stateOf((await lastUiMessage(alice, conversationId)).metadata), {
         status: "incomplete",
         reason: "model_error",
         error: expected,

@@ -77,7 +77,7 @@ test("a reply's model and usage summed over its steps are stored and returned by
     query: { conversation_id: conversationId, format: "ui" },
   }))
     .body.messages;
-  assert.deepEqual(ui.at(-1).metadata, { model: "mock-model-id", usage });
+  assert.deepEqual(ui.at(-1).metadata, { status: "completed", model: "mock-model-id", usage });
   assert.equal(ui[0].metadata, undefined, "the user's message carries no usage");
   const rows = await history(alice, conversationId);
   assert.deepEqual([rows.at(-1)!.model, rows.at(-1)!.usage], ["mock-model-id", usage]);
@@ -140,7 +140,7 @@ test("every chat response carries the RateLimit fields of what is left", async (
   const resumed = await fetch(`${server.url}/${crypto.randomUUID()}/stream`, {
     headers: { authorization: `Bearer ${alice.token}` },
   });
-  assert.equal(resumed.status, 404, "a resume of an unknown conversation is refused");
+  assert.equal(resumed.status, 204, "a resume of an unknown conversation has nothing to follow");
   await resumed.body?.cancel();
 });
 

