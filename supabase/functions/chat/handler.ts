@@ -207,7 +207,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
             continue; // sent below, once the reply is final
           }
           if (chunk.type === "error" || chunk.type === "abort") ended = "incomplete";
-          if (parts.apply(chunk).length > 0) stored = writer.changed();
+          const changes = parts.apply(chunk);
+          if (changes.length > 0) stored = writer.changed(changes);
           stored.then(() => toBrowser(chunk));
         }
       } catch (error) {
@@ -220,6 +221,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       disconnected.removeEventListener("abort", onDisconnect);
       try {
         const stored = await writer.finish(ended);
+        // A write the store refused ended the reply: the browser hears why, then the end.
+        if (writer.refusal) toBrowser({ type: "error", errorText: writer.refusal.message });
         toBrowser({ type: "finish", finishReason, messageMetadata: replyMetadata(stored, stored.status) });
       } catch (error) {
         toBrowser({

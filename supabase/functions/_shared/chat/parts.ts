@@ -18,6 +18,26 @@ export type PartChange =
   | { kind: "set"; index: number }
   | { kind: "append"; index: number; text: string };
 
+/**
+ * One entry of a reply's log as a follower reads it (conversation_store.reply_log_after): a delta
+ * added to the text of the part at `index`, or the whole part set there (added, at the end).
+ */
+export type LogEntry =
+  | { position: number; index: number; delta: string; part: null }
+  | { position: number; index: number; delta: null; part: Part };
+
+/**
+ * Applies log entries, in order, to parts read from the store (changed in place): the parts as
+ * the store holds them after those entries. Work in the size of the entries only.
+ */
+export function applyLogEntries(parts: Part[], entries: LogEntry[]): Part[] {
+  for (const entry of entries) {
+    if (entry.part !== null) parts[entry.index] = entry.part;
+    else (parts[entry.index] as { text: string }).text += entry.delta;
+  }
+  return parts;
+}
+
 /** A part built from the SDK's chunk fields, whose JSON the store checks (check_parts). */
 const storePart = (value: Record<string, unknown>) => defined(value) as Part;
 
