@@ -83,17 +83,20 @@ revoke all on function conversation_store.logged_parts(public.conversation_messa
 
 -- Input: a message the caller read (its policies gave it). Guarantees: its parts as readers see
 --   them: for a reply in progress, with its log applied (conversation_store.logged_parts); for any
---   other message, its parts column. Never another user's log: the row must be the caller's (or
---   the service role calls).
+--   other message, its parts column. Never another user's log: the stored message must be the
+--   caller's (or the service role calls), whatever row is passed.
+-- Security definer because the log has no grants.
 create function conversation_store.live_parts(p_message public.conversation_messages)
 returns jsonb
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 begin
-  if p_message.status <> 'in_progress'
-     or not (conversation_store.caller_is_service_role() or p_message.user_id = auth.uid()) then
+  if p_message.status <> 'in_progress' or not exists (
+       select from public.conversation_messages m
+       where m.id = p_message.id and (conversation_store.caller_is_service_role() or m.user_id = auth.uid())) then
     return p_message.parts;
   end if;
   return conversation_store.logged_parts(p_message);
@@ -125,15 +128,17 @@ end;
 $$;
 
 revoke all on function conversation_store.with_parts(public.conversation_messages, jsonb) from public, anon, authenticated, service_role;
-grant execute on function conversation_store.with_parts(public.conversation_messages, jsonb) to authenticated, service_role;
 
 -- Input: a message the caller read. Guarantees: the message as readers see it: a reply in progress
 --   with its log applied and content, tool_calls and estimates derived from the result; any other
 --   message as stored.
+-- Security definer because the estimates it derives use private helpers; it reads the log only
+--   through conversation_store.live_parts, which checks the caller.
 create function conversation_store.live_message(p_message public.conversation_messages)
 returns public.conversation_messages
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 declare

@@ -64,7 +64,7 @@ select is(
         'log_part_operation', 'message_json', 'message_parts', 'openai_message', 'openai_messages',
         'page_max_bytes', 'part_search_text', 'part_search_words', 'reply_log_after', 'reply_log_position',
         'result_is_error', 'search_words', 'set_exact_token_count', 'tool_output_text', 'ui_message',
-        'ui_messages', 'ui_part', 'with_parts', 'without_reasoning'],
+        'ui_messages', 'ui_part', 'without_reasoning'],
   'authenticated may use the helpers that policies, shapes and the edge functions need, and no other'
 );
 select ok(not has_function_privilege('authenticated', 'conversation_store.reclaim_conversation(uuid, integer)', 'execute'),
@@ -122,7 +122,7 @@ select is(
         where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
         order by 1),
   array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fold_reply_log',
-        'fork_conversation', 'keep_reply_alive', 'log_part_operation', 'logged_parts',
+        'fork_conversation', 'keep_reply_alive', 'live_message', 'live_parts', 'log_part_operation', 'logged_parts',
         'purge_expired_conversations', 'reply_log_after', 'reply_log_position', 'search_conversations',
         'set_conversation_summary', 'set_exact_token_count', 'start_conversation', 'take_reply_log',
         'update_message'],

@@ -361,3 +361,77 @@ export class ReplayCursor {
     return chunks;
   }
 }
+
+/** Characters as PostgreSQL counts them (code points): the unit of a delta's offset. */
+export function codePoints(text: string): number {
+  let length = 0;
+  for (const _ of text) length++;
+  return length;
+}
+
+/** A part operation for the store: a whole part (as JSON text), or a delta at a text offset. */
+export type PartOperation =
+  | { index: number; part: string }
+  | { index: number; text: string; offset: number };
+
+/**
+ * The part operations that bring the stored reply up to the parts, from the changes ReplyParts
+ * reports: consecutive deltas to one part become one delta at the offset of the first; a set
+ * (the whole part, as it is now) replaces what was pending for that part, in its place. Each change
+ * costs work in its own size, never in the reply's.
+ */
+export class PendingOperations {
+  private operations: PartOperation[] = [];
+  /** Each text or reasoning part's length in code points, with the pending operations applied. */
+  private readonly lengths: number[] = [];
+
+  /** `stored`: the parts the store holds already (a reply taken over, or resumed). */
+  constructor(stored: Part[] = []) {
+    stored.forEach((part, index) => this.measure(part, index));
+  }
+
+  get size(): number {
+    return this.operations.length;
+  }
+
+  add(change: PartChange, parts: readonly Part[]): void {
+    const { index } = change;
+    if (change.kind === "append") {
+      const last = this.operations.at(-1);
+      if (last && "text" in last && last.index === index) last.text += change.text;
+      else this.operations.push({ index, text: change.text, offset: this.lengths[index] ?? 0 });
+      this.lengths[index] = (this.lengths[index] ?? 0) + codePoints(change.text);
+      return;
+    }
+    const part = parts[index];
+    this.measure(part, index);
+    const operation = { index, part: JSON.stringify(part) };
+    const set = this.operations.findIndex((pending) => pending.index === index && "part" in pending);
+    if (set >= 0) this.operations[set] = operation;
+    this.operations = this.operations.filter((pending, position) =>
+      pending.index !== index || position === set
+    );
+    if (set < 0) this.operations.push(operation);
+  }
+
+  /** The operations to write now; none pending afterwards. */
+  take(): PartOperation[] {
+    const taken = this.operations;
+    this.operations = [];
+    return taken;
+  }
+
+  /** Operations taken whose write did not reach the store: written again, before the newer ones. */
+  restore(operations: PartOperation[]): void {
+    this.operations = [...operations, ...this.operations];
+  }
+
+  /** Nothing taken is written again (the store refused them): nothing more is pending either. */
+  clear(): void {
+    this.operations = [];
+  }
+
+  private measure(part: Part, index: number): void {
+    if (part.type === "text" || part.type === "reasoning") this.lengths[index] = codePoints(part.text);
+  }
+}

@@ -14,7 +14,7 @@ import { countMessageTokens, countReasoningTokens, withTokenCounts } from "../to
 import type { UIMessage } from "ai";
 import type { Part } from "../parts.ts";
 import { type StoreMessageInput, toStoreMessage } from "../ui_parts.ts";
-import type { LogEntry, PartChange } from "./parts.ts";
+import { type LogEntry, type PartChange, PendingOperations } from "./parts.ts";
 
 /** conversation_store.stale_reply_after(): a reply silent this long is taken over by the next message. */
 export const STALE_REPLY_SECONDS = 60;
@@ -231,13 +231,6 @@ export async function pollReply(caller: Caller, reply: StoredReply, after: numbe
   };
 }
 
-/** Characters as PostgreSQL counts them (code points). */
-function codePoints(text: string): number {
-  let length = 0;
-  for (const _ of text) length++;
-  return length;
-}
-
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How long the writer tries again while the database cannot be reached, before it gives up. */
@@ -264,11 +257,6 @@ function refusalOf(error: unknown): Refusal {
   return { code: apiError.code, message: apiError.message };
 }
 
-/** A part operation not yet stored: a whole part (as JSON text), or a delta at a text offset. */
-type Operation =
-  | { index: number; part: string }
-  | { index: number; text: string; offset: number };
-
 type WriteResult = "stored" | "refused" | "unreachable";
 
 /**
@@ -291,9 +279,7 @@ export class ReplyWriter {
   readonly stopped = new AbortController();
   /** Why the store refused the reply, once it did. */
   refusal: Refusal | null = null;
-  private pending: Operation[] = [];
-  /** Each text or reasoning part's length in code points, with the pending operations applied. */
-  private readonly lengths: number[] = [];
+  private readonly pending: PendingOperations;
   private unreachableSince: number | null = null;
   private beat = false;
   private waiters: Array<() => void> = [];
@@ -307,9 +293,7 @@ export class ReplyWriter {
     private readonly parts: { readonly parts: Part[] },
     private readonly flushMs: number,
   ) {
-    reply.parts.forEach((part, index) => {
-      if (part.type === "text" || part.type === "reasoning") this.lengths[index] = codePoints(part.text);
-    });
+    this.pending = new PendingOperations(reply.parts);
     // A reply that waits on a slow model (or tool) must not look stale.
     this.heartbeat = setInterval(() => {
       this.beat = true;
@@ -319,7 +303,7 @@ export class ReplyWriter {
 
   /** Call with what changed in the parts; resolves once it is stored (never, if the reply stopped). */
   changed(changes: PartChange[]): Promise<void> {
-    for (const change of changes) this.queue(change);
+    for (const change of changes) this.pending.add(change, this.parts.parts);
     const stored = new Promise<void>((resolve) => this.waiters.push(resolve));
     this.loop ??= this.run();
     return stored;
@@ -337,29 +321,10 @@ export class ReplyWriter {
     }
     if (this.refusal && this.refusal.code !== "message_final") {
       // What the refused write carried is dropped: the reply ends with what the store holds.
-      this.pending = [];
+      this.pending.clear();
       await this.writeUntilAnswered("incomplete", { error: this.refusal });
     }
     return await readReply(this.caller, this.reply.conversationId, this.reply.sequence);
-  }
-
-  private queue(change: PartChange): void {
-    const { index } = change;
-    if (change.kind === "append") {
-      const last = this.pending.at(-1);
-      if (last && "text" in last && last.index === index) last.text += change.text;
-      else this.pending.push({ index, text: change.text, offset: this.lengths[index] ?? 0 });
-      this.lengths[index] = (this.lengths[index] ?? 0) + codePoints(change.text);
-      return;
-    }
-    // A set carries the whole part: it replaces what is pending for that part, in its place.
-    const part = this.parts.parts[index];
-    if (part.type === "text" || part.type === "reasoning") this.lengths[index] = codePoints(part.text);
-    const operation = { index, part: JSON.stringify(part) };
-    const set = this.pending.findIndex((pending) => pending.index === index && "part" in pending);
-    if (set >= 0) this.pending[set] = operation;
-    this.pending = this.pending.filter((pending, position) => pending.index !== index || position === set);
-    if (set < 0) this.pending.push(operation);
   }
 
   private release(): void {
@@ -367,7 +332,7 @@ export class ReplyWriter {
   }
 
   private async run(): Promise<void> {
-    while ((this.pending.length > 0 || this.beat) && !this.stopped.signal.aborted) {
+    while ((this.pending.size > 0 || this.beat) && !this.stopped.signal.aborted) {
       // The first write goes out at once (lastWrite is 0); a negative delay would warn.
       await pause(Math.max(0, this.lastWrite + this.flushMs - Date.now()));
       this.beat = false;
@@ -399,8 +364,7 @@ export class ReplyWriter {
     status?: "completed" | "incomplete",
     metadata?: Record<string, unknown>,
   ): Promise<WriteResult> {
-    const carried = this.pending;
-    this.pending = [];
+    const carried = this.pending.take();
     const { conversationId, sequence } = this.reply;
     const statements = carried.map((operation) =>
       "part" in operation
@@ -434,7 +398,7 @@ export class ReplyWriter {
       if (unreachable(error)) {
         this.unreachableSince ??= Date.now();
         if (Date.now() - this.unreachableSince < UNREACHABLE_RETRY_MS) {
-          this.pending = [...carried, ...this.pending];
+          this.pending.restore(carried);
           return "unreachable";
         }
       }
