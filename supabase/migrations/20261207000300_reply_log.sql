@@ -259,7 +259,8 @@ create trigger conversation_messages_fold_reply_log
 --     valid. A delta costs work in its own size only (the totals come from the last entry).
 --   * The message row's updated_at moves at most once a second (an empty delta at the end of the
 --     text moves it always: the heartbeat); the row is not rewritten.
---   * The conversation is locked before the message, in the order append_messages locks them.
+--   * The conversation is locked (for no key update), which serializes this with every other
+--     writer of the message; the message row itself is not locked.
 -- Errors: as update_message's for part operations; 23514 with the constraint named above when a
 --   limit would be passed.
 -- Security definer because the log has no grants; ownership is checked against auth.uid().
@@ -301,11 +302,13 @@ begin
   end if;
 
   -- Only small columns: the parts are read when a part is set or first extended, not per delta.
+  -- No row lock on the message: every writer of a message (update_message, append_messages'
+  -- takeover, the deletes) locks its conversation first, as above, so the lock above serializes
+  -- them, and a lock would cost WAL on every delta.
   select m.id, m.status, m.function_call is not null, m.updated_at < now() - interval '1 second'
     into v_id, v_status, v_function_call, v_quiet
   from public.conversation_messages m
-  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order
-  for update;
+  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order;
   if not found then
     raise exception 'message not found' using errcode = 'PT404';
   end if;
