@@ -13,7 +13,9 @@
 -- is checked against the message's limits without reading the reply.
 
 create table conversation_store.reply_log (
-  message_id uuid not null references public.conversation_messages (id) on delete cascade,
+  -- No foreign key: its check would lock the message row on every delta, in the WAL. A trigger on
+  -- the messages deletes the log of a reply deleted in progress (a final reply has none).
+  message_id uuid not null,
   position bigint generated always as identity,
   part_index integer not null,
   -- A delta: the text added to the part and the offset (code points) it was written at.
@@ -245,6 +247,27 @@ create trigger conversation_messages_fold_reply_log
   for each row
   when (old.status = 'in_progress' and new.status <> 'in_progress')
   execute function conversation_store.fold_reply_log();
+
+-- A reply deleted while in progress (its conversation deleted) takes its log along.
+create function conversation_store.drop_reply_log()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from conversation_store.reply_log l where l.message_id = old.id;
+  return null;
+end;
+$$;
+
+revoke all on function conversation_store.drop_reply_log() from public, anon, authenticated, service_role;
+
+create trigger conversation_messages_drop_reply_log
+  after delete on public.conversation_messages
+  for each row
+  when (old.status = 'in_progress')
+  execute function conversation_store.drop_reply_log();
 
 -- Input: a reply (conversation id and sequence number) and one part operation: p_part_index with
 --   p_part (replaces the part at that index, or adds it when the index is the number of parts), or

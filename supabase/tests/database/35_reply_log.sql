@@ -1,14 +1,15 @@
 -- The reply log: part operations on a reply in progress are small rows beside the message, read
 -- with it while it streams and folded into it once it is final, with every rule of update_message.
 begin;
-select plan(22);
+select plan(23);
 
 insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000a1'),  -- Alice
   ('00000000-0000-4000-8000-0000000000b1');  -- Bob
 insert into public.conversations (id, user_id, last_sequence) values
   ('c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1', 2),
-  ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1', 2);
+  ('c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1', 2),
+  ('c0000000-0000-4000-8000-0000000000a3', '00000000-0000-4000-8000-0000000000a1', 1);
 insert into public.conversation_messages (id, conversation_id, user_id, sequence_order, role, content, parts, status, token_count) values
   ('e0000000-0000-4000-8000-0000000000a1', 'c0000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a1',
    1, 'user', 'Hi', null, 'completed', 4),
@@ -17,7 +18,9 @@ insert into public.conversation_messages (id, conversation_id, user_id, sequence
   ('e0000000-0000-4000-8000-0000000000a3', 'c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1',
    1, 'user', 'Hi', null, 'completed', 4),
   ('e0000000-0000-4000-8000-0000000000a4', 'c0000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-0000000000a1',
-   2, 'assistant', null, null, 'in_progress', 0);
+   2, 'assistant', null, null, 'in_progress', 0),
+  ('e0000000-0000-4000-8000-0000000000a5', 'c0000000-0000-4000-8000-0000000000a3', '00000000-0000-4000-8000-0000000000a1',
+   1, 'assistant', null, null, 'in_progress', 0);
 
 set local role authenticated;
 set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
@@ -156,6 +159,16 @@ select is(
   tests.error_of($$select conversation_store.log_part_operation('c0000000-0000-4000-8000-0000000000a2', 2, 1, null, 'x', 6)$$),
   'PT409 message_final',
   'a final reply takes no more deltas'
+);
+
+-- A conversation deleted while its reply streams takes the reply's log along.
+select conversation_store.log_part_operation('c0000000-0000-4000-8000-0000000000a3', 1, 0, '{"type": "text", "text": "Bye"}', null, null);
+reset role;
+delete from public.conversations where id = 'c0000000-0000-4000-8000-0000000000a3';
+select is(
+  (select count(*) from conversation_store.reply_log l where l.message_id = 'e0000000-0000-4000-8000-0000000000a5'),
+  0::bigint,
+  'deleting a reply in progress deletes its log'
 );
 
 select * from finish();
