@@ -29,7 +29,14 @@ const POLL_MS = 250;
 const databaseUrl = Deno.env.get("DATABASE_URL") ?? throwawayDatabaseUrl();
 
 if (!databaseUrl) {
-  Deno.exit(await runInThrowawayCluster(import.meta.url, Deno.args, { maxConnections: 50 }));
+  // No timed checkpoint during the run: the full-page images after one would be counted against
+  // whichever reply was streaming then (they are reported apart, as wal_fpi, when they happen).
+  Deno.exit(
+    await runInThrowawayCluster(import.meta.url, Deno.args, {
+      maxConnections: 50,
+      settings: { checkpoint_timeout: "1h", max_wal_size: "4GB" },
+    }),
+  );
 }
 
 /** About five characters a chunk, words no compressor shortens much. */
@@ -65,6 +72,7 @@ await db.connect();
 const walLsn = async () => (await db.query("select pg_current_wal_lsn()::text as lsn")).rows[0].lsn as string;
 const walBytes = async (from: string) =>
   Number((await db.query("select pg_wal_lsn_diff(pg_current_wal_lsn(), $1) as bytes", [from])).rows[0].bytes);
+const walFpi = async () => Number((await db.query("select wal_fpi from pg_stat_wal")).rows[0].wal_fpi);
 
 /** A follower of the reply in progress: the polls a resumed stream makes, and their sizes. */
 function follow(caller: Caller, conversationId: string, done: Promise<unknown>) {
@@ -91,6 +99,7 @@ async function oneReply(chunks: number) {
   const caller: Caller = { role: "authenticated", userId, claims: { sub: userId, role: "authenticated" } };
   const conversationId = crypto.randomUUID();
   const lsn = await walLsn();
+  const fpiBefore = await walFpi();
   const cpuBefore = await cpuMs(server.pid);
   const started = performance.now();
   const response = await fetch(`${server.url}/functions/v1/chat`, {
@@ -126,6 +135,7 @@ async function oneReply(chunks: number) {
   await follower.polling;
   const cpu = (await cpuMs(server.pid)) - cpuBefore;
   const wal = await walBytes(lsn);
+  const fpi = (await walFpi()) - fpiBefore;
   const sizes = follower.sizes;
   return {
     chunks,
@@ -133,6 +143,7 @@ async function oneReply(chunks: number) {
     reply_bytes: text,
     wal_bytes: wal,
     wal_per_reply_byte: round(wal / text, 2),
+    wal_fpi: fpi,
     server_cpu_ms: cpu,
     server_cpu_ms_per_chunk: round(cpu / chunks, 3),
     follower_polls: sizes.length,
@@ -153,10 +164,10 @@ await db.end();
 await model.close();
 
 const table = [
-  "| chunks | reply bytes | status | WAL | WAL per reply byte | server CPU | CPU per chunk (ms) | follower bytes per poll (mean / max) | first chunk (ms) |",
-  "|---|---|---|---|---|---|---|---|---|",
+  "| chunks | reply bytes | status | WAL | WAL per reply byte | full-page images | server CPU | CPU per chunk (ms) | follower bytes per poll (mean / max) | first chunk (ms) |",
+  "|---|---|---|---|---|---|---|---|---|---|",
   ...results.map((r) =>
-    `| ${r.chunks} | ${r.reply_bytes} | ${r.status} | ${round(r.wal_bytes / 1024)} KiB | ${r.wal_per_reply_byte} | ` +
+    `| ${r.chunks} | ${r.reply_bytes} | ${r.status} | ${round(r.wal_bytes / 1024)} KiB | ${r.wal_per_reply_byte} | ${r.wal_fpi} | ` +
     `${r.server_cpu_ms} ms | ${r.server_cpu_ms_per_chunk} | ${r.follower_bytes_per_poll_mean} / ` +
     `${r.follower_bytes_per_poll_max} | ${r.first_chunk_ms} |`
   ),

@@ -4,7 +4,7 @@
 --
 -- Now a part operation on a reply in progress (a delta to a text or reasoning part, or a part set
 -- or added) is a small row of conversation_store.reply_log beside the message; the message row is
--- touched at most once a second, to show the writer is alive. The log is folded into the message's
+-- touched at most once in 5 seconds, to show the writer is alive. The log is folded into the message's
 -- parts (and content, tool_calls and the estimates) once, when the reply becomes final: by
 -- update_message, or by a trigger for any other path (the stale takeover in append_messages).
 -- Readers of a reply in progress see it with its log applied (conversation_store.live_parts,
@@ -280,8 +280,9 @@ create trigger conversation_messages_drop_reply_log
 --     (conversation_messages_content_max_size), parts at most 524,288 bytes of JSON
 --     (conversation_messages_parts_max_size), and a part set keeps conversation_store.check_parts
 --     valid. A delta costs work in its own size only (the totals come from the last entry).
---   * The message row's updated_at moves at most once a second (an empty delta at the end of the
---     text moves it always: the heartbeat); the row is not rewritten.
+--   * The message row's updated_at moves at most once in 5 seconds (an empty delta at the end of
+--     the text moves it always: the heartbeat), far within conversation_store.stale_reply_after();
+--     the row is not rewritten.
 --   * The conversation is locked (for no key update), which serializes this with every other
 --     writer of the message; the message row itself is not locked.
 -- Errors: as update_message's for part operations; 23514 with the constraint named above when a
@@ -328,7 +329,7 @@ begin
   -- No row lock on the message: every writer of a message (update_message, append_messages'
   -- takeover, the deletes) locks its conversation first, as above, so the lock above serializes
   -- them, and a lock would cost WAL on every delta.
-  select m.id, m.status, m.function_call is not null, m.updated_at < now() - interval '1 second'
+  select m.id, m.status, m.function_call is not null, m.updated_at < now() - interval '5 seconds'
     into v_id, v_status, v_function_call, v_quiet
   from public.conversation_messages m
   where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order;
