@@ -13,16 +13,20 @@ import {
   isStepCount,
   type LanguageModel,
   streamText,
+  type ToolApprovalConfiguration,
   type ToolSet,
   toUIMessageStream,
+  type UIMessage,
   type UIMessageChunk,
 } from "ai";
 import type { Caller } from "../_shared/auth.ts";
+import { answerToolCalls, toolCallWaits } from "../_shared/chat/approvals.ts";
 import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
 import { instructionsFor, promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
 import { signedStorageUrls } from "../_shared/chat/storage.ts";
 import {
+  type ReplyEnd,
   replyInProgressOf,
   ReplyWriter,
   startRegeneration,
@@ -35,13 +39,15 @@ import { type ChatSettings, chatSettings, modelFromSettings } from "../_shared/c
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { chatRequest, chatResumeRequest } from "../_shared/schemas.ts";
-import { tools } from "./tools.ts";
+import { type ToolContext, toolApproval, tools } from "./tools.ts";
 
 export interface ChatHandlerOptions {
   /** The model, or how to get it for a request (default: from the secrets, see settings.ts). */
   model?: LanguageModel | (() => LanguageModel);
-  /** The tools the model may call (default: none). */
-  tools?: ToolSet;
+  /** The tools the model may call (default: none), or how to make them for a reply. */
+  tools?: ToolSet | ((context: ToolContext) => ToolSet);
+  /** Which tool calls wait for the user's approval (the AI SDK's `toolApproval`; default: none). */
+  toolApproval?: ToolApprovalConfiguration<ToolSet, unknown>;
   /**
    * URLs for the user's Storage files in the window, from the user's access token (default: signed
    * by Storage, see storage.ts).
@@ -80,7 +86,16 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const model = modelNow();
       const replyId = crypto.randomUUID();
       let turn: Turn;
-      if (request.trigger === "regenerate-message") {
+      if (request.last.role === "assistant") {
+        // The reply sent back with the user's tool approvals or outputs: the same reply continues.
+        turn = await answerToolCalls(
+          caller,
+          request.id,
+          request.last as UIMessage,
+          settings.contextTokens,
+          settings.approvalMaxAgeSeconds,
+        );
+      } else if (request.trigger === "regenerate-message") {
         turn = await startRegeneration(
           caller,
           request.id,
@@ -146,7 +161,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     },
     disconnected: AbortSignal,
   ): ReadableStream<UIMessageChunk> {
-    const parts = new ReplyParts();
+    const parts = new ReplyParts(turn.reply.parts);
+    const tools = typeof options.tools === "function"
+      ? options.tools({ caller, conversationId: turn.reply.conversationId })
+      : options.tools;
     const writer = new ReplyWriter(caller, turn.reply, parts, settings.flushMs);
     const stop = new AbortController();
     const stopNow = () => stop.abort();
@@ -170,12 +188,13 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
 
     async function modelChunks(): Promise<AsyncIterable<UIMessageChunk>> {
       const prompt = await promptOf(instructionsFor(settings.systemPrompt, turn.metadata), turn.window, {
-        tools: options.tools,
+        tools,
         resolveStorageUrl,
       });
       const result = streamText({
         model,
-        tools: options.tools,
+        tools,
+        toolApproval: options.toolApproval,
         ...prompt,
         maxOutputTokens: settings.maxOutputTokens,
         stopWhen: isStepCount(settings.maxSteps),
@@ -183,7 +202,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       });
       return toUIMessageStream({
         stream: result.stream,
-        tools: options.tools,
+        tools,
         sendStart: false,
         onError: errorText,
       });
@@ -195,7 +214,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         messageId: turn.reply.messageId,
         messageMetadata: replyMetadata(turn.reply),
       });
-      let ended: "completed" | "incomplete" = "completed";
+      let ended: ReplyEnd = "completed";
       let finishReason: Extract<UIMessageChunk, { type: "finish" }>["finishReason"];
       // Each chunk goes to the browser once what it changed is stored (chunks that change nothing
       // wait for the ones before them), so the browser never shows what a crash would lose.
@@ -217,6 +236,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         stored.then(() => toBrowser({ type: "error", errorText: text }));
       }
       if (stop.signal.aborted) ended = "incomplete";
+      // A reply whose calls wait for the user's approval or output waits for the user, not final.
+      if (ended === "completed" && parts.parts.some(toolCallWaits)) ended = "awaiting_input";
       clearTimeout(deadline);
       disconnected.removeEventListener("abort", onDisconnect);
       try {
@@ -256,4 +277,4 @@ function streamResponse(stream: ReadableStream<UIMessageChunk>, reply: StoredRep
 }
 
 /** The deployed function: the model and settings from the project's secrets, the app's tools. */
-export const chat = createChatHandler({ tools });
+export const chat = createChatHandler({ tools, toolApproval });

@@ -1,6 +1,8 @@
 /**
  * GET list-conversations?limit=&cursor=&video_id=&forked_from_conversation_id= (or POST the same
- * as JSON) → 200 `{ conversations, has_more, next_cursor }`, most recently updated first.
+ * as JSON) → 200 `{ conversations, has_more, next_cursor }`, most recently updated first. Each
+ * conversation says whether its last reply waits for the user (`awaiting_input`: tool approvals or
+ * outputs), so an app can badge it.
  *
  * The cursor is the (updated_at, id) of the page's last row, for a keyset query on
  * idx_conversations_user_id. The caller's id is in the query as a literal, so the planner sees
@@ -37,7 +39,9 @@ export function statements(request: z.output<typeof listConversationsRequest>, c
                page.position = 1
                or sum(octet_length(page.conversation::text)) over (order by page.position)
                   - octet_length(page.conversation::text) < conversation_store.page_max_bytes() as included
-        from (select conversation_store.conversation_json(c) as conversation,
+        from (select (conversation_store.conversation_json(c)::jsonb
+                      || jsonb_build_object('awaiting_input', conversation_store.awaits_user(c)))::json
+                       as conversation,
                      to_json(c.updated_at) #>> '{}' as updated_at, c.id,
                      row_number() over (order by c.updated_at desc, c.id desc) as position
               from (select * from public.conversations as c

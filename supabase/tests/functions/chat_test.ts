@@ -334,7 +334,11 @@ test("a tool of the tools module runs server-side; its call and result stream, a
     messages: [userMessage("What time is it?")],
   });
   const step1 = await toolServer.model.nextCall();
-  assert.deepEqual(step1.options.tools?.map((tool) => tool.name), ["get_time"]);
+  assert.deepEqual(step1.options.tools?.map((tool) => tool.name), [
+    "get_time",
+    "start_video_render",
+    "get_video_status",
+  ]);
   step1.send(...reasoningParts("Time needs the tool."), ...toolCallParts("get_time", { time_zone: "UTC" }));
   step1.end();
   const step2 = await toolServer.model.nextCall();

@@ -53,9 +53,20 @@ type ToolPart = Extract<Part, { type: "tool-call" }>;
 
 /** The parts of one reply as its chunks arrive. */
 export class ReplyParts {
-  readonly parts: Part[] = [];
+  readonly parts: Part[];
   private readonly blocks = new Map<string, number>();
   private readonly tools = new Map<string, number>();
+
+  /**
+   * `stored`: the parts of a reply being continued (after the user answered its tool calls), whose
+   * tool calls the new chunks may finish; new parts follow them.
+   */
+  constructor(stored: Part[] = []) {
+    this.parts = structuredClone(stored);
+    this.parts.forEach((part, index) => {
+      if (part.type === "tool-call") this.tools.set(part.tool_call_id, index);
+    });
+  }
 
   /** Applies one chunk; returns what changed in the stored parts (nothing for most control chunks). */
   apply(chunk: UIMessageChunk): PartChange[] {
@@ -109,7 +120,12 @@ export class ReplyParts {
       case "tool-approval-request":
         return this.tool(chunk.toolCallId, undefined, {
           state: "approval-requested",
-          approval: { id: chunk.approvalId },
+          approval: defined({
+            id: chunk.approvalId,
+            requestReason: chunk.reason,
+            isAutomatic: chunk.isAutomatic,
+            descriptor: chunk.approvalDescriptor,
+          }),
         });
       case "tool-output-available":
         return this.tool(chunk.toolCallId, undefined, {
@@ -342,11 +358,14 @@ export class ReplayCursor {
       }));
     }
     if (seen.stage < 2 && stage >= 2 && part.approval) {
-      chunks.push({
+      chunks.push(chunk({
         type: "tool-approval-request",
         approvalId: String(part.approval.id),
         toolCallId: part.tool_call_id,
-      });
+        reason: part.approval.requestReason,
+        isAutomatic: part.approval.isAutomatic,
+        approvalDescriptor: part.approval.descriptor,
+      }));
     }
     if (seen.stage < 3 && stage === 3) {
       if (part.state === "output-available") {

@@ -19,7 +19,10 @@ import { type LogEntry, type PartChange, PendingOperations } from "./parts.ts";
 /** conversation_store.stale_reply_after(): a reply silent this long is taken over by the next message. */
 export const STALE_REPLY_SECONDS = 60;
 
-export type ReplyStatus = "in_progress" | "completed" | "incomplete";
+export type ReplyStatus = "in_progress" | "awaiting_input" | "completed" | "incomplete";
+
+/** How a reply's stream ends: final, or waiting for the user's tool approvals or outputs. */
+export type ReplyEnd = "completed" | "incomplete" | "awaiting_input";
 
 /** A reply as stored: its address, its id for the browser, and its parts. */
 export interface StoredReply {
@@ -56,12 +59,12 @@ const parseJson = (value: unknown) => JSON.parse((value as RawJson).text);
  * The reply columns every read selects, from a message aliased m: a reply in progress with its log
  * applied, and the position of the last log entry read (a follower reads the entries after it).
  */
-const REPLY_COLUMNS = sql`m.id, m.conversation_id, m.sequence_order, m.client_message_id, m.status,
+export const REPLY_COLUMNS = sql`m.id, m.conversation_id, m.sequence_order, m.client_message_id, m.status,
   conversation_store.live_parts(m) as parts, m.content,
   case when m.status = 'in_progress' then conversation_store.reply_log_position(m.id) else 0 end as log_position,
   extract(epoch from now() - m.updated_at)::float8 as silent_seconds`;
 
-function toReply(row: Row): StoredReply {
+export function toReply(row: Row): StoredReply {
   return {
     conversationId: row.conversation_id as string,
     sequence: row.sequence_order as number,
@@ -99,9 +102,14 @@ function appendAndWindow(conversationId: string, messages: unknown[], contextTok
     sql`select ${REPLY_COLUMNS}
         from public.append_messages(${conversationId}, ${messages}::jsonb) as m
         where m.status = 'in_progress'`,
-    sql`select public.get_context(${conversationId}, ${contextTokens}, 1000, 'ui') as context,
-               (select c.metadata from public.conversations as c where c.id = ${conversationId}) as metadata`,
+    windowOf(conversationId, contextTokens),
   ];
+}
+
+/** The statement that reads the window for the model (get_context, format ui) and the agent state. */
+export function windowOf(conversationId: string, contextTokens: number): Sql {
+  return sql`select public.get_context(${conversationId}, ${contextTokens}, 1000, 'ui') as context,
+               (select c.metadata from public.conversations as c where c.id = ${conversationId}) as metadata`;
 }
 
 const replyInProgress = (replyId: string) => ({
@@ -139,7 +147,7 @@ export async function startTurn(
   return { kind: "started", turn: turnOf(reply, context) };
 }
 
-function turnOf(reply: Row, context: Row): Turn {
+export function turnOf(reply: Row, context: Row): Turn {
   return {
     reply: toReply(reply),
     window: parseJson(context.context).messages,
@@ -313,7 +321,7 @@ export class ReplyWriter {
    * Writes what is left with the final status (incomplete, with the reason, after a refusal);
    * resolves with the reply as stored.
    */
-  async finish(status: "completed" | "incomplete"): Promise<StoredReply> {
+  async finish(status: ReplyEnd): Promise<StoredReply> {
     clearInterval(this.heartbeat);
     await this.loop;
     if (!this.stopped.signal.aborted) {
@@ -349,7 +357,7 @@ export class ReplyWriter {
 
   /** The final write, tried again while the database cannot be reached (within the bound). */
   private async writeUntilAnswered(
-    status: "completed" | "incomplete",
+    status: ReplyEnd,
     metadata?: Record<string, unknown>,
   ): Promise<WriteResult> {
     for (;;) {
@@ -361,7 +369,7 @@ export class ReplyWriter {
 
   /** One round trip with every change not yet stored. */
   private async write(
-    status?: "completed" | "incomplete",
+    status?: ReplyEnd,
     metadata?: Record<string, unknown>,
   ): Promise<WriteResult> {
     const carried = this.pending.take();
@@ -375,7 +383,9 @@ export class ReplyWriter {
     );
     if (status) {
       statements.push(
-        sql`select from public.update_message(${conversationId}, ${sequence}, p_status => ${status},
+        status === "awaiting_input"
+          ? sql`select from public.await_tool_input(${conversationId}, ${sequence})`
+          : sql`select from public.update_message(${conversationId}, ${sequence}, p_status => ${status},
                                               p_metadata => ${metadata ?? null}::jsonb)`,
       );
       // After a refusal the store holds less than the parts: its estimates stay.

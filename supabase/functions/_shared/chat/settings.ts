@@ -17,6 +17,8 @@
  * - CHAT_ON_DISCONNECT: `stop` (default: a closed request is the user's Stop) or `continue` (the
  *   reply is generated to its end after the browser went away; Stop is then the owner's
  *   update-message `status: "incomplete"`).
+ * - CHAT_APPROVAL_MAX_AGE_SECONDS (default 86400, at most 604800): an approval answered later than
+ *   this after the reply asked for it counts as denied (docs/CHAT.md, "Tools that ask first").
  */
 import { createOpenAI } from "@ai-sdk/openai";
 import type { LanguageModel } from "ai";
@@ -34,6 +36,7 @@ export interface ChatSettings {
   resumePollMs: number;
   maxDurationMs: number;
   onDisconnect: "stop" | "continue";
+  approvalMaxAgeSeconds: number;
 }
 
 function whole(name: string, fallback: number, min: number, max: number): number {
@@ -58,6 +61,7 @@ export function chatSettings(): ChatSettings {
     resumePollMs: whole("CHAT_RESUME_POLL_MS", 250, 10, 10_000),
     maxDurationMs: whole("CHAT_MAX_DURATION_MS", 140_000, 1_000, 3_600_000),
     onDisconnect,
+    approvalMaxAgeSeconds: whole("CHAT_APPROVAL_MAX_AGE_SECONDS", 86_400, 1, 604_800),
   };
 }
 

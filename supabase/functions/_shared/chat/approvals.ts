@@ -1,0 +1,82 @@
+/**
+ * Tool calls that wait for the user (docs/CHAT.md, "Tools that ask first"): a reply whose model
+ * called a tool needing approval (`toolApproval`), or a tool without `execute` (the browser runs
+ * it), ends its stream with the call waiting and is stored `awaiting_input`; `useChat` then sends
+ * the reply back with the user's answers (addToolApprovalResponse, addToolOutput), and the same
+ * reply continues.
+ *
+ * The store decides (public.answer_tool_calls): each answer is checked against the stored request
+ * and applied once, under the reply's lock; an approval the store did not ask for, another
+ * conversation's, a changed input or a replay is refused before any tool runs. Only what the
+ * store holds after that reaches the model: the window read from the store, the reply as answered.
+ */
+import type { UIMessage } from "ai";
+import type { Caller } from "../auth.ts";
+import { asCaller, sql } from "../db.ts";
+import { ApiError } from "../errors.ts";
+import type { RawJson } from "../json.ts";
+import type { Part, ToolCallPart } from "../parts.ts";
+import { toStoreMessage } from "../ui_parts.ts";
+import { REPLY_COLUMNS, type Turn, turnOf, windowOf } from "./reply_store.ts";
+
+/** The states of a tool part in the browser's reply that answer (or repeat) a call. */
+const ANSWER_STATES: ReadonlySet<string> = new Set([
+  "approval-responded",
+  "output-available",
+  "output-error",
+  "output-denied",
+]);
+
+/**
+ * The rule of conversation_store.tool_call_waits: a call waiting for the user's approval, or for
+ * the output of a tool the app does not run (input there, no output, not run by the provider).
+ */
+export function toolCallWaits(part: Part): boolean {
+  return part.type === "tool-call" &&
+    (part.state === "approval-requested" || (part.state === "input-available" && part.provider_executed !== true));
+}
+
+/**
+ * The answers a browser's reply carries: its tool parts in an answered state, as store parts (the
+ * store compares them with what it holds). 400 when the reply carries none, or cannot be stored.
+ */
+export function answersOf(reply: UIMessage): ToolCallPart[] {
+  const answers = toStoreMessage(reply).parts.filter((part): part is ToolCallPart =>
+    part.type === "tool-call" && ANSWER_STATES.has(part.state)
+  );
+  if (answers.length === 0) {
+    throw new ApiError(
+      "invalid_request",
+      "the last message is the assistant's reply: it must carry tool approvals (approval-responded) or tool outputs",
+    );
+  }
+  return answers;
+}
+
+/**
+ * Applies the answers the browser's reply carries to the stored reply of the same id
+ * (public.answer_tool_calls: checked, exactly once, approvals older than `maxAgeSeconds` denied),
+ * which is in progress again, and reads the window for the model: the conversation before the
+ * reply (get_context), then the reply as answered.
+ */
+export async function answerToolCalls(
+  caller: Caller,
+  conversationId: string,
+  reply: UIMessage,
+  contextTokens: number,
+  maxAgeSeconds: number,
+): Promise<Turn> {
+  const answers = answersOf(reply);
+  const [[answered], [context], [ui]] = await asCaller(caller, [
+    sql`select ${REPLY_COLUMNS}
+        from public.answer_tool_calls(${conversationId}, ${reply.id}, ${answers}::jsonb, ${maxAgeSeconds}) as m`,
+    // The reply is in progress again, which get_context leaves out: it is added last, as answered.
+    windowOf(conversationId, contextTokens),
+    sql`select conversation_store.ui_message(m, '{}'::jsonb, true) as message
+        from public.conversation_messages as m
+        where m.conversation_id = ${conversationId} and m.client_message_id = ${reply.id} and m.role = 'assistant'`,
+  ]);
+  const turn = turnOf(answered, context);
+  turn.window.push(JSON.parse((ui.message as RawJson).text));
+  return turn;
+}
