@@ -4,14 +4,15 @@ select plan(41);
 
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1),
-  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
+  array['answer_tool_calls', 'append_messages', 'await_tool_input', 'delete_all_conversations', 'delete_conversation',
+        'fork_conversation', 'get_context',
         'jsonb_merge_patch', 'keep_reply_alive', 'purge_expired_conversations', 'search_conversations', 'set_conversation_summary',
         'start_conversation', 'touch_updated_at', 'update_conversation_metadata', 'update_message'],
   'the public schema defines exactly the documented functions'
 );
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'conversation_store'::regnamespace order by 1),
-  array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'caller_reaches', 'check_parts',
+  array['acting_user', 'answered_call_ids', 'awaits_user', 'caller_is_service_role', 'caller_reaches', 'check_parts',
         'context_messages', 'conversation_json', 'drop_reply_log', 'estimate_part_tokens',
         'estimate_reasoning_tokens', 'estimate_tokens', 'file_token_estimate', 'fold_reply_log',
         'inline_file_max_chars', 'is_function_call', 'is_part_list', 'is_tool_call_list', 'json_or_text',
@@ -19,7 +20,9 @@ select is(
         'openai_message', 'openai_messages', 'page_max_bytes', 'part_problem', 'part_search_text',
         'part_search_words', 'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'reply_log_after',
         'reply_log_position', 'result_is_error', 'search_words', 'set_exact_token_count', 'set_expires_at',
-        'stale_reply_after', 'storage_objects', 'take_reply_log', 'tool_output_text', 'ui_message',
+        'settle_inserted_waiting_reply', 'settle_waiting_reply', 'settled_parts',
+        'stale_reply_after', 'storage_objects', 'take_reply_log', 'tool_call_waits', 'tool_output_text',
+        'tool_request_max_age', 'ui_message',
         'ui_messages', 'ui_part', 'with_derived_columns', 'with_parts', 'without_reasoning',
         'writer_counts_tokens'],
   'the private schema holds exactly the helpers'
@@ -51,7 +54,8 @@ select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
-  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'fork_conversation', 'get_context',
+  array['answer_tool_calls', 'append_messages', 'await_tool_input', 'delete_all_conversations', 'delete_conversation',
+        'fork_conversation', 'get_context',
         'jsonb_merge_patch', 'keep_reply_alive', 'search_conversations', 'set_conversation_summary', 'start_conversation',
         'update_conversation_metadata', 'update_message'],
   'authenticated may call every API function, and neither the purge nor the trigger function'
@@ -60,8 +64,8 @@ select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace = 'conversation_store'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
-  array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'context_messages', 'conversation_json',
-        'is_function_call', 'is_tool_call_list', 'json_or_text', 'live_message', 'live_parts',
+  array['acting_user', 'answered_call_ids', 'awaits_user', 'caller_is_service_role', 'context_messages',
+        'conversation_json', 'is_function_call', 'is_tool_call_list', 'json_or_text', 'live_message', 'live_parts',
         'log_part_operation', 'message_json', 'message_parts', 'openai_message', 'openai_messages',
         'page_max_bytes', 'part_search_text', 'part_search_words', 'reply_log_after', 'reply_log_position',
         'result_is_error', 'search_words', 'set_exact_token_count', 'tool_output_text', 'ui_message',
@@ -122,10 +126,12 @@ select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
         order by 1),
-  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'drop_reply_log',
+  array['answer_tool_calls', 'append_messages', 'await_tool_input', 'delete_all_conversations',
+        'delete_conversation', 'drop_reply_log',
         'fold_reply_log', 'fork_conversation', 'keep_reply_alive', 'live_message', 'live_parts',
         'log_part_operation', 'logged_parts', 'purge_expired_conversations', 'reply_log_after',
         'reply_log_position', 'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
+        'settle_inserted_waiting_reply', 'settle_waiting_reply',
         'start_conversation', 'take_reply_log', 'update_message'],
   'only the functions that write what clients may not, read the reply log, and search (whose words must reach its index), are security definer'
 );

@@ -3,7 +3,7 @@
 -- exactly once; a denial is final; an old approval expires as denied; a later message settles a
 -- waiting reply; a row written as waiting by any other path is settled as it is stored.
 begin;
-select plan(20);
+select plan(21);
 
 insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000a1'),  -- Alice
@@ -24,10 +24,12 @@ select c.id, '00000000-0000-4000-8000-0000000000a1'::uuid, 2, 'assistant', null,
     {"type": "tool-call", "tool_call_id": "c2", "tool_name": "pick", "state": "input-available", "input": {}}]',
   'in_progress', 'reply-' || right(c.id::text, 2), 20
 from public.conversations c;
+create temporary table waiting on commit drop as
+  select m.parts from public.conversation_messages m where m.sequence_order = 2 limit 1;
 
 create temporary table answers on commit drop as select
   '[{"type": "tool-call", "tool_call_id": "c1", "tool_name": "render", "state": "approval-responded", "input": {"prompt": "cat"}, "approval": {"id": "a1", "approved": true}},
-    {"type": "tool-call", "tool_call_id": "c2", "tool_name": "pick", "state": "output-available", "input": {}, "output": {"color": "teal"}}]'::jsonb as both;
+    {"type": "tool-call", "tool_call_id": "c2", "tool_name": "pick", "state": "output-available", "input": {}, "output": {"color": "teal"}}]'::jsonb as given;
 grant select on answers to authenticated;
 
 set local role authenticated;
@@ -70,25 +72,25 @@ select is(
 -- Answers that do not match the request.
 select is(
   tests.error_of(format($$select public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a1', 'reply-a1', %L)$$,
-    jsonb_set((select both from answers), '{0,approval,id}', '"a9"'))),
+    jsonb_set((select given from answers), '{0,approval,id}', '"a9"'))),
   'PT422 tool_response_mismatch',
   'an approval with another approval id is refused'
 );
 select is(
   tests.error_of(format($$select public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a1', 'reply-a1', %L)$$,
-    jsonb_set((select both from answers), '{0,input}', '{"prompt": "dog"}'))),
+    jsonb_set((select given from answers), '{0,input}', '{"prompt": "dog"}'))),
   'PT422 tool_response_mismatch',
   'an approval of a changed input is refused'
 );
 select is(
   tests.error_of(format($$select public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a1', 'reply-a1', %L)$$,
-    (select both from answers) - 1)),
+    (select given from answers) - 1)),
   'PT422 tool_response_mismatch',
   'every waiting call is answered at once'
 );
 select is(
   tests.error_of(format($$select public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a2', 'reply-a1', %L)$$,
-    (select both from answers))),
+    (select given from answers))),
   'PT404',
   'a reply of another conversation is not found'
 );
@@ -96,7 +98,7 @@ select is(
 set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000b1", "role": "authenticated"}';
 select is(
   tests.error_of(format($$select public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a1', 'reply-a1', %L)$$,
-    (select both from answers))),
+    (select given from answers))),
   'PT404',
   'another user cannot answer Alice''s request'
 );
@@ -104,13 +106,13 @@ select is(
 set local request.jwt.claims to '{"sub": "00000000-0000-4000-8000-0000000000a1", "role": "authenticated"}';
 select is(
   (select jsonb_build_array(m.status, m.parts -> 2 -> 'state', m.parts -> 2 -> 'approval', m.parts -> 3 -> 'state', m.parts -> 3 -> 'output')
-   from public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a1', 'reply-a1', (select both from answers)) as m),
+   from public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a1', 'reply-a1', (select given from answers)) as m),
   '["in_progress", "approval-responded", {"id": "a1", "approved": true}, "output-available", {"color": "teal"}]'::jsonb,
   'matching answers are applied and the reply is in progress again'
 );
 select is(
   tests.error_of(format($$select public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a1', 'reply-a1', %L)$$,
-    (select both from answers))),
+    (select given from answers))),
   'PT409 tool_call_answered',
   'the same answers again are a replay, refused: the approval is applied once'
 );
@@ -119,13 +121,13 @@ select is(
 select is(
   (select m.parts -> 2 -> 'approval'
    from public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a2', 'reply-a2',
-     jsonb_set((select both from answers), '{0,approval}', '{"id": "a1", "approved": false, "reason": "too costly"}')) as m),
+     jsonb_set((select given from answers), '{0,approval}', '{"id": "a1", "approved": false, "reason": "too costly"}')) as m),
   '{"id": "a1", "approved": false, "reason": "too costly"}'::jsonb,
   'a denial is stored with its reason'
 );
 select is(
   tests.error_of(format($$select public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a2', 'reply-a2', %L)$$,
-    (select both from answers))),
+    (select given from answers))),
   'PT409 tool_call_answered',
   'approving a denied call afterwards is refused'
 );
@@ -139,7 +141,7 @@ alter table public.conversation_messages enable trigger conversation_messages_to
 set local role authenticated;
 select is(
   (select m.parts -> 2 -> 'approval'
-   from public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a3', 'reply-a3', (select both from answers), 3600) as m),
+   from public.answer_tool_calls('c0000000-0000-4000-8000-0000000000a3', 'reply-a3', (select given from answers), 3600) as m),
   '{"id": "a1", "approved": false, "reason": "the approval request expired"}'::jsonb,
   'an approval answered after the maximum age counts as a denial'
 );
@@ -155,16 +157,19 @@ select is(
   'a final reply never waits again'
 );
 reset role;
-update public.conversation_messages set status = 'awaiting_input'
+update public.conversation_messages set status = 'awaiting_input', parts = (select w.parts from waiting w)
 where conversation_id = 'c0000000-0000-4000-8000-0000000000a3' and sequence_order = 2;
 set local role authenticated;
+select lives_ok(
+  $$select public.append_messages('c0000000-0000-4000-8000-0000000000a3', '[{"role": "user", "content": "Never mind"}]')$$,
+  'a waiting reply does not block the next message'
+);
 select is(
   (select jsonb_build_array(m.status, m.parts -> 2 -> 'state', m.parts -> 3 -> 'state')
-   from public.append_messages('c0000000-0000-4000-8000-0000000000a3', '[{"role": "user", "content": "Never mind"}]') as a,
-        public.conversation_messages m
+   from public.conversation_messages m
    where m.conversation_id = 'c0000000-0000-4000-8000-0000000000a3' and m.sequence_order = 2),
   '["completed", "output-denied", "output-error"]'::jsonb,
-  'a message after a waiting reply settles it: approvals denied, client calls errored, final'
+  'and settles it: approvals denied, client calls errored, final'
 );
 select is(
   (select m.status || ' ' || (m.parts -> 0 ->> 'state')
