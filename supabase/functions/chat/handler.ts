@@ -39,7 +39,7 @@ import { type ChatSettings, chatSettings, modelFromSettings } from "../_shared/c
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { chatRequest, chatResumeRequest } from "../_shared/schemas.ts";
-import { type ToolContext, toolApproval, tools } from "./tools.ts";
+import { toolApproval, type ToolContext, tools } from "./tools.ts";
 
 export interface ChatHandlerOptions {
   /** The model, or how to get it for a request (default: from the secrets, see settings.ts). */

@@ -85,7 +85,8 @@ export function tools(context: ToolContext): ToolSet {
         }),
     }),
     get_video_status: tool({
-      description: "The state of the conversation's video render job: queued, rendering or done, with progress.",
+      description:
+        "The state of the conversation's video render job: queued, rendering or done, with progress.",
       inputSchema: z.object({}),
       execute: async () => {
         const job = await renderJob(context);

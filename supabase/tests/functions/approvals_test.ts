@@ -84,7 +84,10 @@ async function waitingReply(
   input: unknown,
 ): Promise<{ conversationId: string; reply: UIMessage }> {
   const conversationId = crypto.randomUUID();
-  const response = postChat(target.url, user, { id: conversationId, messages: [userMessage(`Use ${toolName}`)] });
+  const response = postChat(target.url, user, {
+    id: conversationId,
+    messages: [userMessage(`Use ${toolName}`)],
+  });
   const step = await target.model.nextCall();
   step.send(...textParts(["Let me do that."]), ...toolCallParts(toolName, input));
   step.end();
@@ -99,7 +102,13 @@ async function waitingReply(
 }
 
 /** Sends the answered reply back, as useChat does, and answers the model's next call with `text`. */
-async function answer(user: TestUser, target: Server, conversationId: string, reply: UIMessage, text: string) {
+async function answer(
+  user: TestUser,
+  target: Server,
+  conversationId: string,
+  reply: UIMessage,
+  text: string,
+) {
   const response = postChat(target.url, user, { id: conversationId, messages: [reply], messageId: reply.id });
   const next = await target.model.nextCall();
   next.send(...textParts([text]), finishPart());
@@ -167,9 +176,9 @@ test("two approvals racing run the tool once: one continues the reply, the other
   const alice = await newUser();
   const { conversationId, reply } = await waitingReply(alice, server, "launch", { name: "raced" });
   const answered = approved(reply, true);
-  const responses = await Promise.all([1, 2].map(() =>
-    postChat(server.url, alice, { id: conversationId, messages: [answered] })
-  ));
+  const responses = await Promise.all(
+    [1, 2].map(() => postChat(server.url, alice, { id: conversationId, messages: [answered] })),
+  );
   const next = await server.model.nextCall();
   next.send(...textParts(["Once."]), finishPart());
   next.end();
@@ -214,7 +223,13 @@ test("an approval answered after the maximum age is denied, and the tool does no
        where conversation_id = '${conversationId}' and status = 'awaiting_input';
      alter table public.conversation_messages enable trigger conversation_messages_touch_updated_at;`,
   );
-  const { chunks, prompt } = await answer(alice, quickExpiry, conversationId, approved(reply, true), "It expired.");
+  const { chunks, prompt } = await answer(
+    alice,
+    quickExpiry,
+    conversationId,
+    approved(reply, true),
+    "It expired.",
+  );
   assert.ok(chunks.some((chunk) => chunk.type === "tool-output-denied"));
   assert.match(JSON.stringify(prompt.at(-1)), /the approval request expired/);
   assert.deepEqual(launches.filter((name) => name === "expired"), []);
@@ -224,12 +239,20 @@ test("forged answers are refused with tool_response_mismatch and run nothing: an
   const alice = await newUser();
   const { conversationId, reply } = await waitingReply(alice, server, "launch", { name: "forged" });
   const otherCall = withPart(approved(reply, true), "call-1", (part) => ({ ...part, toolCallId: "call-9" }));
-  const changedInput = withPart(approved(reply, true), "call-1", (part) => ({ ...part, input: { name: "evil" } }));
+  const changedInput = withPart(
+    approved(reply, true),
+    "call-1",
+    (part) => ({ ...part, input: { name: "evil" } }),
+  );
   const otherApproval = withPart(approved(reply, true), "call-1", (part) => ({
     ...part,
     approval: { id: "forged-approval", approved: true },
   }));
-  const otherTool = withPart(approved(reply, true), "call-1", (part) => ({ ...part, type: "tool-pick_color" }));
+  const otherTool = withPart(
+    approved(reply, true),
+    "call-1",
+    (part) => ({ ...part, type: "tool-pick_color" }),
+  );
   for (const forged of [otherCall, changedInput, otherApproval, otherTool]) {
     const answer = await refused(alice, server, conversationId, forged);
     assert.equal(answer.status, 422, JSON.stringify(answer.body));
@@ -261,7 +284,9 @@ test("a client-side tool's output continues the reply once; a second output for 
   const { prompt } = await answer(alice, server, conversationId, answered, "Teal it is.");
   assert.match(JSON.stringify(prompt.at(-1)), /teal/);
   const stored = toolPart((await reloaded(alice, conversationId)).at(-1)!);
-  assert.deepEqual([stored.state, (stored as { output: unknown }).output], ["output-available", { color: "teal" }]);
+  assert.deepEqual([stored.state, (stored as { output: unknown }).output], ["output-available", {
+    color: "teal",
+  }]);
   const second = await refused(alice, server, conversationId, withOutput(reply, { color: "red" }));
   assert.equal(second.body.error.code, "tool_call_answered");
 });
@@ -283,10 +308,15 @@ test("a new message instead of an answer settles the waiting call as denied, and
 
 test("the video example: start_video_render asks first and, approved, records the render job in the conversation's metadata", async () => {
   const alice = await newUser();
-  const { conversationId, reply } = await waitingReply(alice, video, "start_video_render", { prompt: "a cat" });
+  const { conversationId, reply } = await waitingReply(alice, video, "start_video_render", {
+    prompt: "a cat",
+  });
   assert.equal(toolPart(reply).state, "approval-requested");
   await answer(alice, video, conversationId, approved(reply, true), "Rendering.");
-  const conversation = await call("get-history", { token: alice.token, query: { conversation_id: conversationId } });
+  const conversation = await call("get-history", {
+    token: alice.token,
+    query: { conversation_id: conversationId },
+  });
   const job = conversation.body.conversation.metadata.video_render;
   assert.deepEqual([job.prompt, job.state, job.progress], ["a cat", "queued", 0]);
 });

@@ -77,7 +77,10 @@ test("Chat's addToolApprovalResponse approves a call and the same reply continue
   const part = await askForTool(chat, "launch", { name: "chat-approved" });
   assert.equal(part.state, "approval-requested");
   const replyId = chat.lastMessage!.id;
-  await chat.addToolApprovalResponse({ id: (part as { approval: { id: string } }).approval.id, approved: true });
+  await chat.addToolApprovalResponse({
+    id: (part as { approval: { id: string } }).approval.id,
+    approved: true,
+  });
   await continued(chat, conversationId, "Launched.");
   assert.deepEqual(runs.filter((name) => name === "chat-approved"), ["chat-approved"]);
   assert.equal(chat.messages.length, 2, "one user message and one reply");
@@ -124,7 +127,10 @@ test("after a reload, a Chat built from get-history format=ui shows the pending 
   const reloaded = chatFor(alice, conversationId, page.body.messages);
   const part = toolPartOf(reloaded.lastMessage)!;
   assert.equal(part.state, "approval-requested", "the request is shown after the reload");
-  await reloaded.addToolApprovalResponse({ id: (part as { approval: { id: string } }).approval.id, approved: true });
+  await reloaded.addToolApprovalResponse({
+    id: (part as { approval: { id: string } }).approval.id,
+    approved: true,
+  });
   await continued(reloaded, conversationId, "Done after the reload.");
   assert.deepEqual(runs.filter((name) => name === "chat-reloaded"), ["chat-reloaded"]);
   assert.equal(toolPartOf(reloaded.lastMessage)!.state, "output-available");

@@ -33,7 +33,8 @@ const ANSWER_STATES: ReadonlySet<string> = new Set([
  */
 export function toolCallWaits(part: Part): boolean {
   return part.type === "tool-call" &&
-    (part.state === "approval-requested" || (part.state === "input-available" && part.provider_executed !== true));
+    (part.state === "approval-requested" ||
+      (part.state === "input-available" && part.provider_executed !== true));
 }
 
 /**
