@@ -301,10 +301,10 @@ test("a part the store cannot hold is refused (400) and a file in another user's
   const conversationId = crypto.randomUUID();
   const refused = await postChat(server.url, alice, {
     id: conversationId,
-    messages: [{ id: "m1", role: "user", parts: [{ type: "custom", kind: "x" }] }],
+    messages: [{ id: "m1", role: "user", parts: [{ type: "steering-message", text: "x" }] }],
   });
   assert.equal(refused.status, 400);
-  assert.match((await refused.json()).error.message, /custom/);
+  assert.match((await refused.json()).error.message, /steering-message/);
   const forbidden = await postChat(server.url, alice, {
     id: conversationId,
     messages: [{

@@ -165,6 +165,17 @@ export class ReplyParts {
         }));
       case "start-step":
         return this.add({ type: "step-start" });
+      case "custom":
+        return this.add(
+          storePart({ type: "custom", kind: chunk.kind, provider_metadata: chunk.providerMetadata }),
+        );
+      case "reasoning-file":
+        return this.add(storePart({
+          type: "reasoning-file",
+          media_type: chunk.mediaType,
+          url: chunk.url,
+          provider_metadata: chunk.providerMetadata,
+        }));
       default:
         if (chunk.type.startsWith("data-")) {
           const data = chunk as { type: `data-${string}`; id?: string; data: Json; transient?: boolean };
@@ -329,6 +340,19 @@ export class ReplayCursor {
           : [];
       case "data":
         return first ? [chunk({ type: `data-${part.name}`, id: part.id, data: part.data })] : [];
+      case "custom":
+        return first
+          ? [chunk({ type: "custom", kind: part.kind, providerMetadata: part.provider_metadata })]
+          : [];
+      case "reasoning-file":
+        return first
+          ? [chunk({
+            type: "reasoning-file",
+            url: part.url,
+            mediaType: part.media_type,
+            providerMetadata: part.provider_metadata,
+          })]
+          : [];
       case "tool-result": // tool rows only: never in a reply
         return [];
     }
