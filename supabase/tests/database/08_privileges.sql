@@ -12,7 +12,8 @@ select is(
 );
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'conversation_store'::regnamespace order by 1),
-  array['acting_user', 'answered_call_ids', 'awaits_user', 'caller_is_service_role', 'caller_reaches', 'check_parts',
+  array['acting_user', 'answered_call_ids', 'awaits_user', 'base_part_problem', 'caller_is_service_role',
+        'caller_reaches', 'check_parts',
         'context_messages', 'conversation_json', 'drop_reply_log', 'estimate_part_tokens',
         'estimate_reasoning_tokens', 'estimate_tokens', 'file_token_estimate', 'fold_reply_log',
         'inline_file_max_chars', 'is_function_call', 'is_part_list', 'is_tool_call_list', 'json_or_text',
