@@ -13,6 +13,7 @@ import {
   type Message,
 } from "../client/conversation_store.ts";
 import { Chat, StoreChatTransport } from "../client/chat.ts";
+import { approvalButtons, sendWhenAnswered } from "./approvals.ts";
 import type { UIMessage } from "ai";
 
 interface PlaygroundConfig {
@@ -106,7 +107,9 @@ async function loadConversations(): Promise<void> {
   if (store !== signedIn) return; // the user changed while the list was on its way
   $("conversations").replaceChildren(...conversations.map((conversation) => {
     const item = element("li", {
-      textContent: `${conversation.id.slice(0, 8)} · ${conversation.last_sequence} messages`,
+      textContent: `${conversation.id.slice(0, 8)} · ${conversation.last_sequence} messages${
+        (conversation as { awaiting_input?: boolean }).awaiting_input ? " · waits for you" : ""
+      }`,
       onclick: action(() => open(conversation)),
     });
     item.dataset.id = conversation.id;
@@ -217,6 +220,7 @@ function chatPart(part: UIMessage["parts"][number]): Node | null {
       state: string;
       output?: unknown;
       errorText?: string;
+      approval?: { id: string };
     };
     const name = tool.toolName ?? tool.type.slice(5);
     const result = tool.state === "output-available"
@@ -224,7 +228,11 @@ function chatPart(part: UIMessage["parts"][number]): Node | null {
       : tool.errorText
       ? ` → ${tool.errorText}`
       : "";
-    return element("div", { className: "tool" }, `${name}: ${tool.state}${result}`);
+    const shown = element("div", { className: "tool" }, `${name}: ${tool.state}${result}`);
+    if (tool.state === "approval-requested" && tool.approval && chat) {
+      shown.append(approvalButtons(chat, tool.approval.id, showError));
+    }
+    return shown;
   }
   return null;
 }
@@ -268,6 +276,7 @@ async function openChat(conversationId: string): Promise<void> {
     id: conversationId,
     messages: ui.messages.filter((message) => !streaming.has(message.id)).reverse(),
     transport,
+    sendAutomaticallyWhen: sendWhenAnswered,
     onChange: renderChat,
     onError: showError,
   });
