@@ -384,27 +384,44 @@ test("the playground streams and stops replies, budgets a context, summarizes, f
   }
 });
 
+/** The playground for Alice (`token`), with `chat` behind its API, open in Chromium; `close` ends it all. */
+async function chatPlayground(chat: (request: Request) => Promise<Response>, token: string) {
+  const api = apiOrigin(chat);
+  const site = await pageOrigin({
+    apiUrl: api.url,
+    anonKey: "local-anon-key",
+    users: [{ name: "alice", token }],
+  });
+  const browser = await launch();
+  const { page, problems } = await watchedPage(browser);
+  return {
+    page,
+    problems,
+    url: site.url,
+    close: async () => {
+      await browser.close();
+      await site.close();
+      await api.close();
+    },
+  };
+}
+
 /** A PNG signature: the bytes an image upload starts with (the page shows it, the model never decodes it). */
 const ONE_PIXEL_PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 test("the playground chats through the chat function: reasoning collapsed, a tool with its states, stop, an image, a reload", async () => {
   const alice = await newUser();
-  const chat = createChatHandler({ tools, model: demoModel(15) });
-  const api = apiOrigin(chat);
-  const site = await pageOrigin({
-    apiUrl: api.url,
-    anonKey: "local-anon-key",
-    users: [{ name: "alice", token: alice.token }],
-  });
-  const browser = await launch();
-  const { page, problems } = await watchedPage(browser);
+  const { page, problems, url, close } = await chatPlayground(
+    createChatHandler({ tools, model: demoModel(15) }),
+    alice.token,
+  );
   const assistantText = (on: Page) =>
     on.$$eval(
       "#chat-messages li[data-role=assistant]",
       (items) => items.map((item) => item.textContent ?? ""),
     );
   try {
-    await page.goto(site.url);
+    await page.goto(url);
     await page.waitForSelector("#no-conversations:not([hidden])");
     await page.click("#start");
     await page.waitForSelector("#conversation:not([hidden])");
@@ -477,29 +494,22 @@ test("the playground chats through the chat function: reasoning collapsed, a too
       `${(error as Error).message}\nin the browser: ${JSON.stringify(problems, null, 2)}`,
     );
   } finally {
-    await browser.close();
-    await site.close();
-    await api.close();
+    await close();
   }
 });
 
 test("the playground asks before a video render: Approve after a reload starts it, Deny leaves it undone", async () => {
   const alice = await newUser();
-  const chat = createChatHandler({ tools, toolApproval, model: demoModel(5) });
-  const api = apiOrigin(chat);
-  const site = await pageOrigin({
-    apiUrl: api.url,
-    anonKey: "local-anon-key",
-    users: [{ name: "alice", token: alice.token }],
-  });
-  const browser = await launch();
-  const { page, problems } = await watchedPage(browser);
+  const { page, problems, url, close } = await chatPlayground(
+    createChatHandler({ tools, toolApproval, model: demoModel(5) }),
+    alice.token,
+  );
   const ready = (items: number) =>
     page.waitForFunction(`document.getElementById("chat-status").textContent === "ready" &&
       document.querySelectorAll("#chat-messages li").length === ${items}`);
   const lastReply = () => page.locator("#chat-messages li[data-role=assistant]").last().textContent();
   try {
-    await page.goto(site.url);
+    await page.goto(url);
     await page.waitForSelector("#no-conversations:not([hidden])");
     await page.click("#start");
     await page.waitForSelector("#conversation:not([hidden])");
@@ -551,8 +561,6 @@ test("the playground asks before a video render: Approve after a reload starts i
   } catch (error) {
     throw new Error(`${(error as Error).message}\nin the browser: ${JSON.stringify(problems, null, 2)}`);
   } finally {
-    await browser.close();
-    await site.close();
-    await api.close();
+    await close();
   }
 });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 // @ts-types="npm:@types/pg@8.23.1"
 import type pg from "pg";
-import { databaseUrl, migrateWith, PARTS_RELEASE, withDatabaseAt } from "./upgrade_support.ts";
+import { asUser, databaseUrl, migrateWith, PARTS_RELEASE, withDatabaseAt } from "./upgrade_support.ts";
 
 const alice = "00000000-0000-4000-8000-0000000000a1";
 const FINISHED = "c0000000-0000-4000-8000-000000000001";
@@ -18,15 +18,7 @@ const ROWS = `select jsonb_agg(to_jsonb(m) order by m.conversation_id, m.sequenc
               from public.conversation_messages m`;
 
 /** Runs `sql` in one transaction as Alice. */
-async function asAlice(client: pg.Client, sql: string) {
-  const results = await client.query(`
-    begin;
-    select set_config('role', 'authenticated', true),
-           set_config('request.jwt.claims', '{"sub": "${alice}", "role": "authenticated"}', true);
-    ${sql};
-    commit;`) as unknown as pg.QueryResult[];
-  return results.at(-2)!.rows;
-}
+const asAlice = (client: pg.Client, sql: string) => asUser(client, alice, sql);
 
 Deno.test({
   name:

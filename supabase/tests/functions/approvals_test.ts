@@ -5,32 +5,21 @@
  * addToolOutput change them (client/chat's Chat does it live in chat_client_test.ts).
  */
 import assert from "node:assert/strict";
-import { tool, type ToolSet, type UIMessage } from "ai";
-import { z } from "zod";
+import type { UIMessage } from "ai";
 import { finishPart, textParts, toolCallParts } from "../../../local/mock_model.ts";
 import { toolApproval as appToolApproval, tools as appTools } from "../../functions/chat/tools.ts";
 import { allChunks, chatServer, postChat, storedReply, streamedText, userMessage } from "./chat_support.ts";
+import { askingApproval, askingTools } from "./asking_tools.ts";
 import { call, newUser, pool, test, type TestUser } from "./helpers.ts";
 
 /** Runs of the `launch` tool, by the input's name: a tool that must run once per approval. */
 const launches: string[] = [];
-const testTools: ToolSet = {
-  launch: tool({
-    description: "Launches something; asks first.",
-    inputSchema: z.object({ name: z.string() }),
-    execute: ({ name }) => {
-      launches.push(name);
-      return { launched: name };
-    },
-  }),
-  // No execute: the browser answers (addToolOutput).
-  pick_color: tool({ description: "The user picks a color.", inputSchema: z.object({}) }),
-};
-const server = chatServer({ tools: testTools, toolApproval: { launch: "user-approval" } });
+const testTools = askingTools(launches);
+const server = chatServer({ tools: testTools, toolApproval: askingApproval });
 const video = chatServer({ tools: appTools, toolApproval: appToolApproval });
 const quickExpiry = chatServer({
   tools: testTools,
-  toolApproval: { launch: "user-approval" },
+  toolApproval: askingApproval,
   settings: { approvalMaxAgeSeconds: 60 },
 });
 addEventListener("unload", () => {

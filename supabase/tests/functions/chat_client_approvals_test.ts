@@ -7,29 +7,16 @@ import assert from "node:assert/strict";
 import {
   lastAssistantMessageIsCompleteWithApprovalResponses,
   lastAssistantMessageIsCompleteWithToolCalls,
-  tool,
-  type ToolSet,
   type UIMessage,
 } from "ai";
-import { z } from "zod";
 import { Chat, StoreChatTransport } from "../../../client/chat.ts";
 import { finishPart, textParts, toolCallParts } from "../../../local/mock_model.ts";
+import { askingApproval, askingTools } from "./asking_tools.ts";
 import { chatServer, eventually, storedReply } from "./chat_support.ts";
 import { call, newUser, test, type TestUser } from "./helpers.ts";
 
 const runs: string[] = [];
-const tools: ToolSet = {
-  launch: tool({
-    description: "Launches something; asks first.",
-    inputSchema: z.object({ name: z.string() }),
-    execute: ({ name }) => {
-      runs.push(name);
-      return { launched: name };
-    },
-  }),
-  pick_color: tool({ description: "The user picks a color.", inputSchema: z.object({}) }),
-};
-const server = chatServer({ tools, toolApproval: { launch: "user-approval" } });
+const server = chatServer({ tools: askingTools(runs), toolApproval: askingApproval });
 addEventListener("unload", () => server.close());
 
 function chatFor(user: TestUser, id: string, messages: UIMessage[] = []) {

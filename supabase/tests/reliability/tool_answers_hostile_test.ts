@@ -5,26 +5,15 @@
  * at once run the tool once.
  */
 import assert from "node:assert/strict";
-import { tool, type ToolSet, type UIMessage } from "ai";
-import { z } from "zod";
+import type { UIMessage } from "ai";
 import { finishPart, textParts } from "../../../local/mock_model.ts";
+import { askingApproval, askingTools } from "../functions/asking_tools.ts";
 import { allChunks, chatServer, postChat } from "../functions/chat_support.ts";
 import { newUser, pool, test, type TestUser } from "../functions/helpers.ts";
 import { asUserDirectly } from "./checks.ts";
 
 const runs: string[] = [];
-const tools: ToolSet = {
-  launch: tool({
-    description: "Launches something; asks first.",
-    inputSchema: z.object({ name: z.string() }),
-    execute: ({ name }) => {
-      runs.push(name);
-      return { launched: name };
-    },
-  }),
-  pick_color: tool({ description: "The user picks a color.", inputSchema: z.object({}) }),
-};
-const server = chatServer({ tools, toolApproval: { launch: "user-approval" } });
+const server = chatServer({ tools: askingTools(runs), toolApproval: askingApproval });
 addEventListener("unload", () => server.close());
 
 /** The stored parts of a reply that waits for an approval of launch (call c1) and an output of pick_color (c2). */
