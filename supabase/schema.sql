@@ -1844,9 +1844,11 @@ begin
                          then 'the approval request expired'
                          else v_answer -> 'approval' ->> 'reason' end)));
     elsif v_answer ->> 'state' = 'output-available' and v_answer ? 'output' then
-      v_stored := v_stored || jsonb_build_object('state', 'output-available', 'output', v_answer -> 'output');
+      v_stored := v_stored || jsonb_build_object('state', 'output-available', 'output', v_answer -> 'output')
+        || jsonb_strip_nulls(jsonb_build_object('result_provider_metadata', v_answer -> 'result_provider_metadata'));
     elsif v_answer ->> 'state' = 'output-error' and jsonb_typeof(v_answer -> 'error_text') = 'string' then
-      v_stored := v_stored || jsonb_build_object('state', 'output-error', 'error_text', v_answer -> 'error_text');
+      v_stored := v_stored || jsonb_build_object('state', 'output-error', 'error_text', v_answer -> 'error_text')
+        || jsonb_strip_nulls(jsonb_build_object('result_provider_metadata', v_answer -> 'result_provider_metadata'));
     else
       raise exception 'tool call % waits for an output: answer output-available with output, or output-error with error_text', v_answer ->> 'tool_call_id'
         using errcode = 'PT422', hint = 'tool_response_mismatch';

@@ -223,7 +223,9 @@ grant execute on function public.await_tool_input(uuid, integer) to authenticate
 --     request: the same tool name and input, and for an approval request an approval-responded
 --     answer with the same approval id; for a client-side call an output. Every waiting call of
 --     the reply must be answered. Only the answer's approval decision and reason, or its output or
---     error text, are taken; everything else stays as stored.
+--     error text (with its result_provider_metadata, where the chat function puts its stamp on a
+--     result it vouches for: check_parts keeps it an object), are taken; everything else stays as
+--     stored.
 --   * An answer for a call that is not waiting is accepted only when it says what is stored (the
 --     browser sends back the outputs it was streamed); an approval answer for such a call is a
 --     replay, and refused.
@@ -336,9 +338,11 @@ begin
                          then 'the approval request expired'
                          else v_answer -> 'approval' ->> 'reason' end)));
     elsif v_answer ->> 'state' = 'output-available' and v_answer ? 'output' then
-      v_stored := v_stored || jsonb_build_object('state', 'output-available', 'output', v_answer -> 'output');
+      v_stored := v_stored || jsonb_build_object('state', 'output-available', 'output', v_answer -> 'output')
+        || jsonb_strip_nulls(jsonb_build_object('result_provider_metadata', v_answer -> 'result_provider_metadata'));
     elsif v_answer ->> 'state' = 'output-error' and jsonb_typeof(v_answer -> 'error_text') = 'string' then
-      v_stored := v_stored || jsonb_build_object('state', 'output-error', 'error_text', v_answer -> 'error_text');
+      v_stored := v_stored || jsonb_build_object('state', 'output-error', 'error_text', v_answer -> 'error_text')
+        || jsonb_strip_nulls(jsonb_build_object('result_provider_metadata', v_answer -> 'result_provider_metadata'));
     else
       raise exception 'tool call % waits for an output: answer output-available with output, or output-error with error_text', v_answer ->> 'tool_call_id'
         using errcode = 'PT422', hint = 'tool_response_mismatch';

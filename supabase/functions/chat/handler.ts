@@ -20,7 +20,7 @@ import {
   type UIMessageChunk,
 } from "ai";
 import type { Caller } from "../_shared/auth.ts";
-import { answerToolCalls, toolCallWaits } from "../_shared/chat/approvals.ts";
+import { answerToolCalls, toolCallWaits, type VouchForOutput } from "../_shared/chat/approvals.ts";
 import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
 import { ReplyParts } from "../_shared/chat/parts.ts";
 import { instructionsFor, promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
@@ -53,6 +53,11 @@ export interface ChatHandlerOptions {
    * by Storage, see storage.ts).
    */
   storageUrls?: (accessToken: string) => ResolveStorageUrl;
+  /**
+   * Marks a browser tool's output the store accepts as one the function vouches for (a provenance
+   * stamp in its result_provider_metadata; see _shared/chat/approvals.ts). Default: none.
+   */
+  vouchForOutput?: VouchForOutput;
   /** Settings that win over the environment's (tests, the local server). */
   settings?: Partial<ChatSettings>;
 }
@@ -94,6 +99,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           request.last as UIMessage,
           settings.contextTokens,
           settings.approvalMaxAgeSeconds,
+          options.vouchForOutput,
         );
       } else if (request.trigger === "regenerate-message") {
         turn = await startRegeneration(

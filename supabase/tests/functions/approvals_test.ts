@@ -22,8 +22,14 @@ const quickExpiry = chatServer({
   toolApproval: askingApproval,
   settings: { approvalMaxAgeSeconds: 60 },
 });
+// Vouches for each browser output it accepts, as a provenance stamp would.
+const vouching = chatServer({
+  tools: testTools,
+  toolApproval: askingApproval,
+  vouchForOutput: (answer) => ({ ...answer, result_provider_metadata: { test: { vouched: true } } }),
+});
 addEventListener("unload", () => {
-  for (const each of [server, video, quickExpiry]) each.close();
+  for (const each of [server, video, quickExpiry, vouching]) each.close();
 });
 
 type Server = typeof server;
@@ -308,4 +314,23 @@ test("the video example: start_video_render asks first and, approved, records th
   });
   const job = conversation.body.conversation.metadata.video_render;
   assert.deepEqual([job.prompt, job.state, job.progress], ["a cat", "queued", 0]);
+});
+
+test("an accepted browser output keeps the function's vouching in its result metadata, never the browser's own", async () => {
+  const alice = await newUser();
+  const { conversationId, reply } = await waitingReply(alice, vouching, "pick_color", {});
+  const answered = withPart(reply, "call-1", (part) => ({
+    ...part,
+    state: "output-available",
+    output: { color: "teal" },
+    resultProviderMetadata: { test: { vouched: "by the browser" } },
+  }));
+  await answer(alice, vouching, conversationId, answered, "Teal.");
+  const { rows: [row] } = await pool.query(
+    `select p -> 'result_provider_metadata' as metadata
+     from public.conversation_messages m, jsonb_array_elements(m.parts) p
+     where m.conversation_id = $1 and p ->> 'tool_call_id' = 'call-1'`,
+    [conversationId],
+  );
+  assert.deepEqual(row.metadata, { test: { vouched: true } });
 });

@@ -38,13 +38,23 @@ export function toolCallWaits(part: Part): boolean {
 }
 
 /**
- * The answers a browser's reply carries: its tool parts in an answered state, as store parts (the
- * store compares them with what it holds). 400 when the reply carries none, or cannot be stored.
+ * Marks a browser tool's output that the store accepts as one the function vouches for (the
+ * hook for a provenance stamp in `result_provider_metadata`, which public.answer_tool_calls keeps
+ * with an accepted output); the identity by default.
  */
-export function answersOf(reply: UIMessage): ToolCallPart[] {
-  const answers = toStoreMessage(reply).parts.filter((part): part is ToolCallPart =>
-    part.type === "tool-call" && ANSWER_STATES.has(part.state)
-  );
+export type VouchForOutput = (answer: ToolCallPart) => ToolCallPart;
+
+/**
+ * The answers a browser's reply carries: its tool parts in an answered state, as store parts (the
+ * store compares them with what it holds), without the result metadata a browser may have sent,
+ * outputs passed through `vouch`. 400 when the reply carries none, or cannot be stored.
+ */
+export function answersOf(reply: UIMessage, vouch: VouchForOutput = (answer) => answer): ToolCallPart[] {
+  const answers = toStoreMessage(reply).parts.flatMap((part) => {
+    if (part.type !== "tool-call" || !ANSWER_STATES.has(part.state)) return [];
+    const { result_provider_metadata: _fromBrowser, ...answer } = part;
+    return [answer.state === "output-available" || answer.state === "output-error" ? vouch(answer) : answer];
+  });
   if (answers.length === 0) {
     throw new ApiError(
       "invalid_request",
@@ -66,8 +76,9 @@ export async function answerToolCalls(
   reply: UIMessage,
   contextTokens: number,
   maxAgeSeconds: number,
+  vouch?: VouchForOutput,
 ): Promise<Turn> {
-  const answers = answersOf(reply);
+  const answers = answersOf(reply, vouch);
   const [[answered], [context], [ui]] = await asCaller(caller, [
     sql`select ${REPLY_COLUMNS}
         from public.answer_tool_calls(${conversationId}, ${reply.id}, ${answers}::jsonb, ${maxAgeSeconds}) as m`,
