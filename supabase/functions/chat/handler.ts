@@ -5,6 +5,9 @@
  * POST chat `{ id, messages | message, trigger?, messageId? }` → a UI message stream (SSE): the
  * user's message is stored (once, by its id), a reply in progress is started, the model is called
  * on get_context's window, and the reply is written to the store while it streams to the browser.
+ * A reply whose tool calls wait for the user (approvals, browser tools) ends `awaiting_input`; when
+ * the last message sent is that reply with the user's answers, the store checks and applies them
+ * (_shared/chat/approvals.ts) and the same reply continues.
  * GET chat?conversation_id=… or GET chat/<id>/stream → 204 when no reply is in progress, else the
  * reply replayed from the store and followed until it is final.
  */
@@ -91,7 +94,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const model = modelNow();
       const replyId = crypto.randomUUID();
       let turn: Turn;
-      if (request.last.role === "assistant") {
+      if (request.last.role === "assistant" && request.trigger === "submit-message") {
         // The reply sent back with the user's tool approvals or outputs: the same reply continues.
         turn = await answerToolCalls(
           caller,
