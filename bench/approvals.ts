@@ -24,7 +24,7 @@ if (!databaseUrl) {
 
 const USER = "00000000-0000-4000-8000-0000000000a1";
 const TRIGGERS = [
-  "conversation_messages_settle_waiting_reply",
+  "conversation_messages_settle_waiting_replies",
   "conversation_messages_settle_inserted_waiting_reply",
 ];
 const WAITING = JSON.stringify([

@@ -1393,10 +1393,10 @@ $$;
 ALTER FUNCTION conversation_store.settle_inserted_waiting_reply() OWNER TO postgres;
 
 --
--- Name: settle_waiting_reply(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+-- Name: settle_waiting_replies(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
-CREATE FUNCTION conversation_store.settle_waiting_reply() RETURNS trigger
+CREATE FUNCTION conversation_store.settle_waiting_replies() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -1404,9 +1404,10 @@ declare
   v_message public.conversation_messages;
 begin
   for v_message in
-    select * from public.conversation_messages m
-    where m.conversation_id = new.conversation_id and m.status = 'awaiting_input' and m.id <> new.id
-    for update
+    select m.* from public.conversation_messages m
+    where m.status = 'awaiting_input'
+      and m.conversation_id in (select i.conversation_id from inserted i)
+    for update of m
   loop
     v_message := conversation_store.with_parts(
       v_message, conversation_store.settled_parts(v_message.parts, 'the conversation went on without an answer'));
@@ -1419,7 +1420,7 @@ begin
 end;
 $$;
 
-ALTER FUNCTION conversation_store.settle_waiting_reply() OWNER TO postgres;
+ALTER FUNCTION conversation_store.settle_waiting_replies() OWNER TO postgres;
 
 --
 -- Name: settled_parts(jsonb, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -3278,10 +3279,10 @@ CREATE TRIGGER conversation_messages_fold_reply_log BEFORE UPDATE OF status ON p
 CREATE TRIGGER conversation_messages_settle_inserted_waiting_reply BEFORE INSERT ON public.conversation_messages FOR EACH ROW WHEN ((new.status = 'awaiting_input'::text)) EXECUTE FUNCTION conversation_store.settle_inserted_waiting_reply();
 
 --
--- Name: conversation_messages conversation_messages_settle_waiting_reply; Type: TRIGGER; Schema: public; Owner: postgres
+-- Name: conversation_messages conversation_messages_settle_waiting_replies; Type: TRIGGER; Schema: public; Owner: postgres
 --
 
-CREATE TRIGGER conversation_messages_settle_waiting_reply AFTER INSERT ON public.conversation_messages FOR EACH ROW EXECUTE FUNCTION conversation_store.settle_waiting_reply();
+CREATE TRIGGER conversation_messages_settle_waiting_replies AFTER INSERT ON public.conversation_messages REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION conversation_store.settle_waiting_replies();
 
 --
 -- Name: conversation_messages conversation_messages_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
@@ -3734,10 +3735,10 @@ REVOKE ALL ON FUNCTION conversation_store.set_expires_at() FROM PUBLIC;
 REVOKE ALL ON FUNCTION conversation_store.settle_inserted_waiting_reply() FROM PUBLIC;
 
 --
--- Name: FUNCTION settle_waiting_reply(); Type: ACL; Schema: conversation_store; Owner: postgres
+-- Name: FUNCTION settle_waiting_replies(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
-REVOKE ALL ON FUNCTION conversation_store.settle_waiting_reply() FROM PUBLIC;
+REVOKE ALL ON FUNCTION conversation_store.settle_waiting_replies() FROM PUBLIC;
 
 --
 -- Name: FUNCTION settled_parts(p_parts jsonb, p_reason text); Type: ACL; Schema: conversation_store; Owner: postgres

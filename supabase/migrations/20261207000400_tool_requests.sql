@@ -82,9 +82,10 @@ $$;
 
 revoke all on function conversation_store.settled_parts(jsonb, text) from public, anon, authenticated, service_role;
 
--- A message added after a reply that waits settles that reply (see the top of this file). Runs as
+-- Messages added after a reply that waits settle that reply (see the top of this file): once per
+-- statement, so that a batch or a fork of many rows pays one probe of the partial index. Runs as
 -- its owner: the writer may be the user, whose role has no update on messages.
-create function conversation_store.settle_waiting_reply()
+create function conversation_store.settle_waiting_replies()
 returns trigger
 language plpgsql
 security definer
@@ -94,9 +95,10 @@ declare
   v_message public.conversation_messages;
 begin
   for v_message in
-    select * from public.conversation_messages m
-    where m.conversation_id = new.conversation_id and m.status = 'awaiting_input' and m.id <> new.id
-    for update
+    select m.* from public.conversation_messages m
+    where m.status = 'awaiting_input'
+      and m.conversation_id in (select i.conversation_id from inserted i)
+    for update of m
   loop
     v_message := conversation_store.with_parts(
       v_message, conversation_store.settled_parts(v_message.parts, 'the conversation went on without an answer'));
@@ -109,11 +111,12 @@ begin
 end;
 $$;
 
-revoke all on function conversation_store.settle_waiting_reply() from public, anon, authenticated, service_role;
+revoke all on function conversation_store.settle_waiting_replies() from public, anon, authenticated, service_role;
 
-create trigger conversation_messages_settle_waiting_reply
+create trigger conversation_messages_settle_waiting_replies
   after insert on public.conversation_messages
-  for each row execute function conversation_store.settle_waiting_reply();
+  referencing new table as inserted
+  for each statement execute function conversation_store.settle_waiting_replies();
 
 -- A row inserted as waiting (append_messages, a fork of a waiting reply) was never asked by the
 -- chat function: it is settled as it is stored.

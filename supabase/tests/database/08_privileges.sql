@@ -21,7 +21,7 @@ select is(
         'openai_message', 'openai_messages', 'page_max_bytes', 'part_problem', 'part_search_text',
         'part_search_words', 'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'reply_log_after',
         'reply_log_position', 'result_is_error', 'search_words', 'set_exact_token_count', 'set_expires_at',
-        'settle_inserted_waiting_reply', 'settle_waiting_reply', 'settled_parts',
+        'settle_inserted_waiting_reply', 'settle_waiting_replies', 'settled_parts',
         'stale_reply_after', 'storage_objects', 'take_reply_log', 'tool_call_waits', 'tool_output_text',
         'tool_request_max_age', 'ui_message',
         'ui_messages', 'ui_part', 'with_derived_columns', 'with_parts', 'without_reasoning',
@@ -132,7 +132,7 @@ select is(
         'fold_reply_log', 'fork_conversation', 'keep_reply_alive', 'live_message', 'live_parts',
         'log_part_operation', 'logged_parts', 'purge_expired_conversations', 'reply_log_after',
         'reply_log_position', 'search_conversations', 'set_conversation_summary', 'set_exact_token_count',
-        'settle_inserted_waiting_reply', 'settle_waiting_reply',
+        'settle_inserted_waiting_reply', 'settle_waiting_replies',
         'start_conversation', 'take_reply_log', 'update_message'],
   'only the functions that write what clients may not, read the reply log, and search (whose words must reach its index), are security definer'
 );
