@@ -71,3 +71,23 @@ test("a streamed custom or reasoning-file chunk becomes a stored part and replay
   ]);
   assert.deepEqual(new ReplayCursor().update(parts.parts), chunks);
 });
+
+test("a resumed reply replays an answered approval as the request and then the user's answer", () => {
+  const cursor = new ReplayCursor();
+  const part = {
+    type: "tool-call" as const,
+    tool_call_id: "c1",
+    tool_name: "launch",
+    state: "approval-responded" as const,
+    input: { name: "x" },
+    approval: { id: "a1", approved: true },
+  };
+  assert.deepEqual(cursor.update([part]), [
+    { type: "tool-input-available", toolCallId: "c1", toolName: "launch", input: { name: "x" } },
+    { type: "tool-approval-request", approvalId: "a1", toolCallId: "c1" },
+    { type: "tool-approval-response", approvalId: "a1", approved: true },
+  ]);
+  assert.deepEqual(cursor.update([{ ...part, state: "output-available", output: { ok: true } }]), [
+    { type: "tool-output-available", toolCallId: "c1", output: { ok: true } },
+  ]);
+});

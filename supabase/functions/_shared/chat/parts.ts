@@ -233,6 +233,8 @@ interface Seen {
   length: number;
   /** The tool stage sent so far. */
   stage: number;
+  /** Whether the user's approval decision was sent (a tool part's approval.approved). */
+  responded?: boolean;
   open: boolean;
 }
 
@@ -389,6 +391,17 @@ export class ReplayCursor {
         reason: part.approval.requestReason,
         isAutomatic: part.approval.isAutomatic,
         approvalDescriptor: part.approval.descriptor,
+      }));
+    }
+    const approved = part.approval?.approved;
+    if (!seen.responded && stage >= 2 && part.approval && typeof approved === "boolean") {
+      // The user's answer, as the browser that answered shows it (approval-responded).
+      seen.responded = true;
+      chunks.push(chunk({
+        type: "tool-approval-response",
+        approvalId: String(part.approval.id),
+        approved,
+        reason: part.approval.reason,
       }));
     }
     if (seen.stage < 3 && stage === 3) {
