@@ -60,16 +60,39 @@ function lastUserText(options: LanguageModelV4CallOptions): string {
 
 const hasToolResult = (options: LanguageModelV4CallOptions) => options.prompt.at(-1)?.role === "tool";
 
-/** The name of the tool whose result ends the prompt. */
-function lastToolName(options: LanguageModelV4CallOptions): string {
-  const last = options.prompt.at(-1);
-  const result = last?.role === "tool" ? last.content.find((part) => part.type === "tool-result") : undefined;
-  return result?.type === "tool-result" ? result.toolName : "get_time";
+/** The tool results of the call's last message, as JSON text (what the demo model answers from). */
+const lastToolResults = (options: LanguageModelV4CallOptions) =>
+  JSON.stringify(options.prompt.at(-1)?.content ?? []);
+
+/** What the demo model does with a message: the tool it calls first, with its input, if any. */
+function demoToolCall(said: string): [string, unknown] | null {
+  if (/\bvideo\b.*\bstatus\b|\bstatus\b.*\bvideo\b/i.test(said)) return ["get_video_status", {}];
+  if (/\bvideo\b/i.test(said)) return ["start_video_render", { prompt: said.slice(0, 2000) }];
+  if (/\btime\b/i.test(said)) return ["get_time", {}];
+  if (/\bremember\b/i.test(said)) return ["memory", { key: "note", value: said.slice(0, 4000) }];
+  return null;
+}
+
+/** The demo model's answer once a tool answered (or was denied). */
+function demoAnswer(results: string): string {
+  if (/execution-denied|without an answer|expired/.test(results)) {
+    return "You did not approve the render, so I did not start it. This is the local demo model.";
+  }
+  if (/"progress"/.test(results) && !/"progress":0/.test(results)) {
+    return "The video_status tool answered with the render's progress, shown above. This is the local demo model.";
+  }
+  if (/job_id/.test(results)) {
+    return "The video render job is recorded in this conversation's metadata (video_render); ask me for the video status to follow it. This is the local demo model.";
+  }
+  if (/"state":"none"/.test(results)) return "No video render was started in this conversation yet.";
+  if (/"remembered"/.test(results)) return "Noted: the memory tool keeps it for our next conversations.";
+  return "The get_time tool answered; its result is shown above. This is the local demo model.";
 }
 
 /**
- * The local server's demo model: thinks briefly, calls get_time when the message mentions the time
- * (memory, with the message as the note, when it says "remember"), and answers with a canned reply streamed word by word every `chunkDelayMs`.
+ * The local server's demo model: thinks briefly, calls a tool when the message asks for one (get_time
+ * for the time; start_video_render, which asks the user first, for a video; get_video_status for the
+ * video's status; memory, with the message as the note, when it says "remember"), and answers with a canned reply streamed word by word every `chunkDelayMs`.
  */
 export function demoModel(chunkDelayMs = 40): MockLanguageModelV4 {
   return new MockLanguageModelV4({
@@ -78,17 +101,13 @@ export function demoModel(chunkDelayMs = 40): MockLanguageModelV4 {
     doStream: (options) => {
       const said = lastUserText(options);
       const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }];
-      if (/\btime\b/i.test(said) && !hasToolResult(options)) {
-        parts.push(...reasoningParts("The user asks about the time: I will call get_time."));
-        parts.push(...toolCallParts("get_time", {}));
-      } else if (/\bremember\b/i.test(said) && !hasToolResult(options)) {
-        parts.push(...reasoningParts("The user asks me to remember something: I will call memory."));
-        parts.push(...toolCallParts("memory", { key: "note", value: said.slice(0, 4000) }));
+      const call = demoToolCall(said);
+      if (call && !hasToolResult(options)) {
+        parts.push(...reasoningParts(`The user's message needs a tool: I will call ${call[0]}.`));
+        parts.push(...toolCallParts(call[0], call[1]));
       } else {
         const reply = hasToolResult(options)
-          ? `The ${
-            lastToolName(options)
-          } tool answered; its result is shown above. This is the local demo model.`
+          ? demoAnswer(lastToolResults(options))
           : `This is the local demo model (set CHAT_MODEL and OPENAI_API_KEY for a real one). You said: "${said}". ` +
             "It streams this reply word by word, so you can try Stop, reload in the middle, and Regenerate.";
         parts.push(...reasoningParts("A canned reply will do."), ...textParts(words(reply)), finishPart());

@@ -79,13 +79,14 @@ Deno.env.set("SUPABASE_URL", localProjectUrl());
 if (embedded) Deno.env.set("DB_POOL_MAX", "1");
 const { localApi, pool } = await import("./api.ts");
 const { createChatHandler } = await import("../supabase/functions/chat/handler.ts");
-const { tools } = await import("../supabase/functions/chat/tools.ts");
+const { tools, toolApproval } = await import("../supabase/functions/chat/tools.ts");
 // Without a model in the environment, chat answers with a clearly labelled canned demo (local only:
 // the deployed function answers 503 model_not_configured instead).
 const demoChat = !(Deno.env.get("CHAT_MODEL") && Deno.env.get("OPENAI_API_KEY"));
 const chat = demoChat
   ? createChatHandler({
     tools,
+    toolApproval,
     model: (await import("./mock_model.ts")).demoModel(Number(Deno.env.get("LOCAL_DEMO_CHUNK_MS") ?? 40)),
   })
   : undefined;

@@ -14,7 +14,8 @@ import {
 import { Chat, StoreChatTransport } from "../client/chat.ts";
 import { mountMemoryPanel } from "./memory.ts";
 import { allowanceText } from "./usage.ts";
-import { $, action, element, messageParts, showError } from "./ui.ts";
+import { $, action, element, messageParts, showError, type ShownTool } from "./ui.ts";
+import { approvalButtons, sendWhenAnswered } from "./approvals.ts";
 
 interface PlaygroundConfig {
   apiUrl: string;
@@ -73,7 +74,9 @@ async function loadConversations(): Promise<void> {
   if (store !== signedIn) return; // the user changed while the list was on its way
   $("conversations").replaceChildren(...conversations.map((conversation) => {
     const item = element("li", {
-      textContent: `${conversation.id.slice(0, 8)} · ${conversation.last_sequence} messages`,
+      textContent: `${conversation.id.slice(0, 8)} · ${conversation.last_sequence} messages${
+        (conversation as { awaiting_input?: boolean }).awaiting_input ? " · waits for you" : ""
+      }`,
       onclick: action(() => open(conversation)),
     });
     item.dataset.id = conversation.id;
@@ -165,12 +168,18 @@ async function open(conversation: Conversation, at?: number): Promise<void> {
 let chat: Chat | null = null;
 let chatTransport: StoreChatTransport | null = null;
 
+/** The console's Approve and Deny under a tool call that asks first. */
+const approvalActions = (tool: ShownTool): Node | null =>
+  tool.state === "approval-requested" && tool.approval && chat
+    ? approvalButtons(chat, tool.approval.id, showError)
+    : null;
+
 function renderChat(): void {
   if (!chat) return;
   $("chat-messages").replaceChildren(...chat.messages.map((message) => {
     const item = element("li", {}, element("span", { className: "role" }, message.role));
     item.dataset.role = message.role;
-    item.append(...messageParts(message));
+    item.append(...messageParts(message, approvalActions));
     return item;
   }));
   const busy = chat.status === "submitted" || chat.status === "streaming";
@@ -204,6 +213,7 @@ async function openChat(conversationId: string): Promise<void> {
     id: conversationId,
     messages: ui.messages.filter((message) => !streaming.has(message.id)).reverse(),
     transport,
+    sendAutomaticallyWhen: sendWhenAnswered,
     onChange: renderChat,
     onError: showError,
   });

@@ -46,8 +46,21 @@ export function action(run: () => Promise<void>) {
   };
 }
 
+/** A tool part as the page reads it. */
+export interface ShownTool {
+  type: string;
+  toolName?: string;
+  state: string;
+  output?: unknown;
+  errorText?: string;
+  approval?: { id: string };
+}
+
+/** What a page adds under a tool part (the console's Approve and Deny buttons), or null. */
+export type ToolActions = (tool: ShownTool) => Node | null;
+
 /** One part of a UIMessage as the page shows it, or null for parts it does not show. */
-export function chatPart(part: UIMessage["parts"][number]): Node | null {
+export function chatPart(part: UIMessage["parts"][number], toolActions?: ToolActions): Node | null {
   if (part.type === "text") return element("span", {}, part.text);
   if (part.type === "reasoning") {
     const details = element("details", { className: "reasoning" }, element("summary", {}, "Reasoning"));
@@ -60,20 +73,17 @@ export function chatPart(part: UIMessage["parts"][number]): Node | null {
       : element("a", { href: part.url }, part.filename ?? part.mediaType);
   }
   if (part.type === "dynamic-tool" || part.type.startsWith("tool-")) {
-    const tool = part as {
-      type: string;
-      toolName?: string;
-      state: string;
-      output?: unknown;
-      errorText?: string;
-    };
+    const tool = part as ShownTool;
     const name = tool.toolName ?? tool.type.slice(5);
     const result = tool.state === "output-available"
       ? ` → ${JSON.stringify(tool.output)}`
       : tool.errorText
       ? ` → ${tool.errorText}`
       : "";
-    return element("div", { className: "tool" }, `${name}: ${tool.state}${result}`);
+    const shown = element("div", { className: "tool" }, `${name}: ${tool.state}${result}`);
+    const actions = toolActions?.(tool);
+    if (actions) shown.append(actions);
+    return shown;
   }
   return null;
 }
@@ -90,8 +100,10 @@ export function replyState(metadata: unknown): string | null {
 }
 
 /** A message's parts as nodes, then the reply's model and tokens and how it ended, when known. */
-export function messageParts(message: UIMessage): Node[] {
-  const nodes = message.parts.map(chatPart).filter((node): node is Node => node !== null);
+export function messageParts(message: UIMessage, toolActions?: ToolActions): Node[] {
+  const nodes = message.parts.map((part) => chatPart(part, toolActions)).filter((node): node is Node =>
+    node !== null
+  );
   const usage = usageLine(message);
   if (usage) nodes.push(element("div", { className: "usage muted" }, usage));
   const state = replyState(message.metadata);

@@ -103,6 +103,7 @@ CREATE TABLE public.conversation_messages (
     CONSTRAINT conversation_messages_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT conversation_messages_metadata_max_size CHECK ((octet_length((metadata)::text) <= 65536)),
     CONSTRAINT conversation_messages_name_format CHECK ((name ~ '^[A-Za-z0-9_-]{1,64}$'::text)),
+    CONSTRAINT conversation_messages_only_assistant_awaits CHECK (((status <> 'awaiting_input'::text) OR ((role = 'assistant'::text) AND (parts IS NOT NULL)))),
     CONSTRAINT conversation_messages_only_assistant_in_progress CHECK (((status <> 'in_progress'::text) OR (role = 'assistant'::text))),
     CONSTRAINT conversation_messages_parts_is_array CHECK ((jsonb_typeof(parts) = 'array'::text)),
     CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
@@ -111,7 +112,7 @@ CREATE TABLE public.conversation_messages (
     CONSTRAINT conversation_messages_reply_outcome_shape CHECK (((reply_outcome IS NULL) OR ((jsonb_typeof(reply_outcome) = 'object'::text) AND ((NOT (reply_outcome ? 'reason'::text)) OR ((reply_outcome ->> 'reason'::text) = ANY (ARRAY['stopped'::text, 'model_error'::text, 'time_limit'::text, 'taken_over'::text]))) AND ((NOT (reply_outcome ? 'error'::text)) OR (jsonb_typeof((reply_outcome -> 'error'::text)) = 'object'::text)) AND (((reply_outcome ->> 'reason'::text) IS NULL) OR (status <> 'completed'::text))))),
     CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
     CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
-    CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'completed'::text, 'incomplete'::text]))),
+    CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'awaiting_input'::text, 'completed'::text, 'incomplete'::text]))),
     CONSTRAINT conversation_messages_token_count_range CHECK (((token_count >= 0) AND (token_count <= 1000000))),
     CONSTRAINT conversation_messages_tool_call_id_length CHECK (((char_length(tool_call_id) >= 1) AND (char_length(tool_call_id) <= 128))),
     CONSTRAINT conversation_messages_tool_call_id_only_on_tool CHECK (((role = 'tool'::text) OR (tool_call_id IS NULL))),
@@ -150,7 +151,7 @@ COMMENT ON COLUMN public.conversation_messages.token_count IS 'Tokens a model re
 -- Name: COLUMN conversation_messages.status; Type: COMMENT; Schema: public; Owner: postgres
 --
 
-COMMENT ON COLUMN public.conversation_messages.status IS 'in_progress while a reply streams; completed or incomplete once final. Final messages never change.';
+COMMENT ON COLUMN public.conversation_messages.status IS 'in_progress while a reply streams; awaiting_input while it waits for tool approvals or outputs from the user; completed or incomplete once final. Final messages never change.';
 
 --
 -- Name: COLUMN conversation_messages.updated_at; Type: COMMENT; Schema: public; Owner: postgres
@@ -217,19 +218,6 @@ CREATE FUNCTION conversation_store.any_word_query(p_text text) RETURNS tsquery
 $$;
 
 ALTER FUNCTION conversation_store.any_word_query(p_text text) OWNER TO postgres;
-
---
--- Name: caller_is_service_role(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
---
-
-CREATE FUNCTION conversation_store.caller_is_service_role() RETURNS boolean
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select current_setting('role') = 'service_role' and auth.role() is not distinct from 'service_role'
-$$;
-
-ALTER FUNCTION conversation_store.caller_is_service_role() OWNER TO postgres;
 
 --
 -- Name: tags_are_valid(text[]); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -378,6 +366,129 @@ COMMENT ON COLUMN public.conversations.archived IS 'Left out of lists and search
 --
 
 COMMENT ON COLUMN public.conversations.tags IS 'At most 10 distinct normalised labels (1 to 32 characters, lower case), sorted.';
+
+--
+-- Name: awaits_user(public.conversations); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.awaits_user(p_conversation public.conversations) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select exists (select from public.conversation_messages m
+                 where m.conversation_id = p_conversation.id and m.status = 'awaiting_input')
+$$;
+
+ALTER FUNCTION conversation_store.awaits_user(p_conversation public.conversations) OWNER TO postgres;
+
+--
+-- Name: base_part_problem(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.base_part_problem(p_part jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+  select case
+    when jsonb_typeof(p_part) is distinct from 'object' then 'is not an object'
+    when jsonb_typeof(p_part -> 'type') is distinct from 'string' then 'needs a type string'
+    when p_part ->> 'type' not in ('text', 'reasoning', 'file', 'tool-call', 'tool-result', 'source', 'data', 'step-start')
+      then 'has an unknown type'
+    when p_part - (case p_part ->> 'type'
+        when 'text' then array['type', 'text', 'state', 'provider_metadata']
+        when 'reasoning' then array['type', 'text', 'state', 'provider_metadata']
+        when 'file' then array['type', 'media_type', 'filename', 'url', 'storage', 'provider_metadata']
+        when 'tool-call' then array['type', 'tool_call_id', 'tool_name', 'state', 'input', 'raw_input', 'output',
+                                    'error_text', 'provider_executed', 'dynamic', 'preliminary', 'title',
+                                    'approval', 'provider_metadata', 'result_provider_metadata']
+        when 'tool-result' then array['type', 'tool_call_id', 'tool_name', 'output', 'error_text']
+        when 'source' then array['type', 'source_type', 'source_id', 'url', 'title', 'media_type', 'filename',
+                                 'provider_metadata']
+        when 'data' then array['type', 'name', 'id', 'data']
+        else array['type']
+      end) <> '{}'::jsonb then 'has an unknown field'
+    -- Optional keys: absent, or of their type (a JSON null is not absent).
+    when exists (
+      select from jsonb_each(p_part) as field(key, value)
+      where case
+        when field.key in ('text', 'media_type', 'filename', 'url', 'tool_call_id', 'tool_name', 'error_text',
+                           'title', 'source_id', 'name', 'id', 'state', 'source_type')
+          then jsonb_typeof(field.value) <> 'string'
+        when field.key in ('provider_metadata', 'result_provider_metadata', 'approval', 'storage')
+          then jsonb_typeof(field.value) <> 'object'
+        when field.key in ('provider_executed', 'dynamic', 'preliminary') then jsonb_typeof(field.value) <> 'boolean'
+        else false -- input, raw_input, output, data: any JSON
+      end
+    ) then 'has a field of the wrong type'
+    when exists (select from jsonb_each(p_part) as field(key, value) where conversation_store.too_deep(field.value))
+      then 'has a value nested more than 32 levels deep'
+    when p_part ->> 'type' in ('text', 'reasoning') then case
+      when not p_part ? 'text' then 'needs a text'
+      when p_part ->> 'state' not in ('streaming', 'done') then 'has a state that is not streaming or done'
+    end
+    when p_part ->> 'type' = 'file' then case
+      when coalesce(char_length(p_part ->> 'media_type') not between 1 and 255, true) then 'needs a media_type of 1 to 255 characters'
+      when (p_part ? 'url') = (p_part ? 'storage') then 'needs exactly one of url and storage'
+      when p_part ->> 'url' !~ '^(https?|data):' then 'has a url that is not http:, https: or data:'
+      when p_part ? 'storage' and not coalesce(
+          jsonb_typeof(p_part -> 'storage' -> 'bucket') = 'string'
+          and (p_part -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
+          and jsonb_typeof(p_part -> 'storage' -> 'path') = 'string'
+          and char_length(p_part -> 'storage' ->> 'path') between 1 and 1024
+          and (p_part -> 'storage') - 'bucket' - 'path' = '{}'::jsonb, false)
+        then 'has a storage that is not {bucket, path} with a bucket of 1-100 lowercase letters, digits, _ or -'
+      -- Folder names are compared as written: no empty, "." or ".." segment may hide another folder.
+      when ('/' || (p_part -> 'storage' ->> 'path') || '/') ~ '/(\.{0,2})/' then 'has a storage path with an empty, . or .. segment'
+    end
+    when p_part ->> 'type' = 'tool-call' then case
+      when coalesce(char_length(p_part ->> 'tool_call_id') not between 1 and 128, true)
+        then 'needs a tool_call_id of 1 to 128 characters'
+      when coalesce(char_length(p_part ->> 'tool_name') not between 1 and 128, true)
+        then 'needs a tool_name of 1 to 128 characters'
+      when p_part ->> 'state' is null or p_part ->> 'state' not in ('input-streaming', 'input-available', 'approval-requested',
+          'approval-responded', 'output-available', 'output-error', 'output-denied')
+        then 'needs a known state'
+    end
+    when p_part ->> 'type' = 'tool-result' then case
+      when coalesce(char_length(p_part ->> 'tool_call_id') not between 1 and 128, true)
+        then 'needs a tool_call_id of 1 to 128 characters'
+      -- Empty only when derived from a tool row, which names no tool.
+      when coalesce(char_length(p_part ->> 'tool_name') > 128, true)
+        then 'needs a tool_name of at most 128 characters'
+    end
+    when p_part ->> 'type' = 'source' then case
+      when p_part ->> 'source_type' is null or p_part ->> 'source_type' not in ('url', 'document')
+        then 'needs a source_type of url or document'
+      when not p_part ? 'source_id' then 'needs a source_id'
+      when p_part ->> 'url' !~* '^https?://' then 'has a url that is not http: or https:'
+    end
+    when p_part ->> 'type' = 'data' then case
+      when coalesce(p_part ->> 'name' !~ '^[A-Za-z0-9_-]{1,64}$', true) then 'needs a name of 1-64 letters, digits, _ or -'
+      when not p_part ? 'data' then 'needs data'
+    end
+  end
+$_$;
+
+ALTER FUNCTION conversation_store.base_part_problem(p_part jsonb) OWNER TO postgres;
+
+--
+-- Name: FUNCTION base_part_problem(p_part jsonb); Type: COMMENT; Schema: conversation_store; Owner: postgres
+--
+
+COMMENT ON FUNCTION conversation_store.base_part_problem(p_part jsonb) IS 'The part rules before 20261207000410_ai7_parts.sql; conversation_store.part_problem adds custom and reasoning-file parts on top.';
+
+--
+-- Name: caller_is_service_role(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.caller_is_service_role() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select current_setting('role') = 'service_role' and auth.role() is not distinct from 'service_role'
+$$;
+
+ALTER FUNCTION conversation_store.caller_is_service_role() OWNER TO postgres;
 
 --
 -- Name: caller_reaches(public.conversations); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -601,6 +712,22 @@ $$;
 ALTER FUNCTION conversation_store.conversation_json(p_conversation public.conversations) OWNER TO postgres;
 
 --
+-- Name: drop_reply_log(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.drop_reply_log() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from conversation_store.reply_log l where l.message_id = old.id;
+  return null;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.drop_reply_log() OWNER TO postgres;
+
+--
 -- Name: estimate_part_tokens(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -666,6 +793,30 @@ CREATE FUNCTION conversation_store.file_token_estimate() RETURNS integer
 $$;
 
 ALTER FUNCTION conversation_store.file_token_estimate() OWNER TO postgres;
+
+--
+-- Name: fold_reply_log(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.fold_reply_log() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_folded public.conversation_messages := conversation_store.take_reply_log(old);
+begin
+  if v_folded is distinct from old then
+    new.parts := v_folded.parts;
+    new.content := v_folded.content;
+    new.tool_calls := v_folded.tool_calls;
+    new.token_count := v_folded.token_count;
+    new.reasoning_token_count := v_folded.reasoning_token_count;
+  end if;
+  return new;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.fold_reply_log() OWNER TO postgres;
 
 --
 -- Name: import_id(uuid, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -813,6 +964,232 @@ Guarantees (RFC 7396): objects merge key by key, recursively; a key whose patch 
   removed; any other patch value replaces the stored one. Work is linear in the sizes of the target
   and the patch.
 Errors: none.';
+
+--
+-- Name: live_message(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.live_message(p_message public.conversation_messages) RETURNS public.conversation_messages
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_parts jsonb := conversation_store.live_parts(p_message);
+begin
+  if v_parts is not distinct from p_message.parts then
+    return p_message;
+  end if;
+  return conversation_store.with_parts(p_message, v_parts);
+end;
+$$;
+
+ALTER FUNCTION conversation_store.live_message(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: live_parts(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.live_parts(p_message public.conversation_messages) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if p_message.status <> 'in_progress' or not exists (
+       select from public.conversation_messages m
+       where m.id = p_message.id and (conversation_store.caller_is_service_role() or m.user_id = auth.uid())) then
+    return p_message.parts;
+  end if;
+  return conversation_store.logged_parts(p_message);
+end;
+$$;
+
+ALTER FUNCTION conversation_store.live_parts(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: log_part_operation(uuid, integer, integer, jsonb, text, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  c_max_content_chars constant integer := 100000;
+  c_max_parts_bytes constant integer := 524288;
+  v_id uuid;
+  v_status text;
+  v_function_call boolean;
+  v_quiet boolean;
+  v_last conversation_store.reply_log;
+  v_part conversation_store.reply_log;
+  v_message public.conversation_messages;
+  v_parts jsonb;
+  v_part_count integer;
+  v_length integer;
+  v_delta_chars integer;
+begin
+  perform
+  from public.conversations c
+  where c.id = p_conversation_id
+    and conversation_store.caller_reaches(c)
+  for no key update;
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+
+  -- Only small columns: the parts are read when a part is set or first extended, not per delta.
+  -- No row lock on the message: every writer of a message (update_message, append_messages'
+  -- takeover, the deletes) locks its conversation first, as above, so the lock above serializes
+  -- them, and a lock would cost WAL on every delta.
+  select m.id, m.status, m.function_call is not null, m.updated_at < now() - interval '5 seconds'
+    into v_id, v_status, v_function_call, v_quiet
+  from public.conversation_messages m
+  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order;
+  if not found then
+    raise exception 'message not found' using errcode = 'PT404';
+  end if;
+  if v_status <> 'in_progress' then
+    raise exception 'message % is final (%)', p_sequence_order, v_status
+      using errcode = 'PT409', hint = 'message_final';
+  end if;
+  if v_function_call then
+    raise exception 'message % has a function_call, which parts do not describe', p_sequence_order
+      using errcode = '22023';
+  end if;
+
+  select * into v_last from conversation_store.reply_log l
+  where l.message_id = v_id order by l.position desc limit 1;
+  if v_last.part_index is not distinct from p_part_index then
+    v_part := v_last;
+  else
+    select * into v_part from conversation_store.reply_log l
+    where l.message_id = v_id and l.part_index = p_part_index order by l.position desc limit 1;
+  end if;
+  if v_last.message_id is null or p_part is not null or v_part.message_id is null then
+    select * into v_message from public.conversation_messages m where m.id = v_id;
+    v_parts := conversation_store.logged_parts(v_message);
+    v_parts := coalesce(v_parts, conversation_store.message_parts(v_message));
+    v_part_count := jsonb_array_length(v_parts);
+  else
+    v_part_count := v_last.part_count;
+  end if;
+  if p_part_index not between 0 and v_part_count - (case when p_part is null then 1 else 0 end) then
+    raise exception 'part_index % is out of range: the message has % parts', p_part_index, v_part_count
+      using errcode = '22023';
+  end if;
+
+  if p_part is not null then
+    if v_parts -> p_part_index = p_part then
+      return; -- a retried part: the reply stays exactly as it was
+    end if;
+    v_parts := case when p_part_index = v_part_count then v_parts || jsonb_build_array(p_part)
+                    else jsonb_set(v_parts, array[p_part_index::text], p_part) end;
+    perform conversation_store.check_parts(v_parts, v_message.role, v_message.user_id);
+    insert into conversation_store.reply_log (message_id, part_index, part, part_count, content_chars,
+                                              parts_bytes, part_type, text_length)
+    values (v_id, p_part_index, p_part, jsonb_array_length(v_parts),
+            coalesce(char_length(conversation_store.parts_content(v_parts, v_message.role)), 0),
+            octet_length(v_parts::text), p_part ->> 'type', coalesce(char_length(p_part ->> 'text'), 0));
+  else
+    if v_part.message_id is null then
+      -- The part's first delta since the reply began (or since the log was folded).
+      v_part.part_type := v_parts -> p_part_index ->> 'type';
+      v_part.text_length := coalesce(char_length(v_parts -> p_part_index ->> 'text'), 0);
+    end if;
+    if v_last.message_id is null then
+      v_last.content_chars := coalesce(char_length(conversation_store.parts_content(v_parts, v_message.role)), 0);
+      v_last.parts_bytes := octet_length(v_parts::text);
+    end if;
+    if v_part.part_type not in ('text', 'reasoning') then
+      raise exception 'part % is not a text or reasoning part', p_part_index using errcode = '22023';
+    end if;
+    v_length := v_part.text_length;
+    v_delta_chars := char_length(p_append_text);
+    if v_length <> p_text_offset then
+      if v_length = p_text_offset + v_delta_chars and v_delta_chars > 0 then
+        if v_parts is null and not (v_part.text_offset = p_text_offset and v_part.delta = p_append_text) then
+          select * into v_message from public.conversation_messages m where m.id = v_id;
+          v_parts := conversation_store.logged_parts(v_message);
+        end if;
+        if v_parts is null or right(v_parts -> p_part_index ->> 'text', v_delta_chars) = p_append_text then
+          return; -- a retried delta: the reply stays exactly as it was, its updated_at included
+        end if;
+      end if;
+      raise exception 'content_offset % does not match the stored text, which is % characters long', p_text_offset, v_length
+        using errcode = 'PT409', hint = 'content_offset_mismatch',
+              detail = jsonb_build_object('content_length', v_length)::text;
+    end if;
+    if v_delta_chars = 0 then
+      v_quiet := true; -- the heartbeat of a writer with nothing new
+    else
+      if v_part.part_type = 'text' and v_last.content_chars + v_delta_chars > c_max_content_chars then
+        raise exception 'the reply would be longer than % characters', c_max_content_chars
+          using errcode = '23514', constraint = 'conversation_messages_content_max_size',
+                table = 'conversation_messages', schema = 'public';
+      end if;
+      -- Text grows its JSON by its escaped form: the JSON string of the delta without its quotes.
+      v_last.parts_bytes := v_last.parts_bytes + octet_length(to_jsonb(p_append_text)::text) - 2;
+      if v_last.parts_bytes > c_max_parts_bytes then
+        raise exception 'the reply''s parts would be larger than % bytes', c_max_parts_bytes
+          using errcode = '23514', constraint = 'conversation_messages_parts_max_size',
+                table = 'conversation_messages', schema = 'public';
+      end if;
+      insert into conversation_store.reply_log (message_id, part_index, delta, text_offset, part_count,
+                                                content_chars, parts_bytes, part_type, text_length)
+      values (v_id, p_part_index, p_append_text, p_text_offset, v_part_count,
+              v_last.content_chars + case when v_part.part_type = 'text' then v_delta_chars else 0 end,
+              v_last.parts_bytes, v_part.part_type, v_length + v_delta_chars);
+    end if;
+  end if;
+
+  if v_quiet then
+    -- The row's touch trigger sets updated_at: the writer is alive.
+    update public.conversation_messages m set status = m.status where m.id = v_id;
+  end if;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) OWNER TO postgres;
+
+--
+-- Name: logged_parts(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.logged_parts(p_message public.conversation_messages) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with log as (
+    select l.position, l.part_index, l.delta, l.part
+    from conversation_store.reply_log l
+    where l.message_id = p_message.id
+  ),
+  last_set as (
+    select l.part_index, max(l.position) as position from log l where l.part is not null group by l.part_index
+  ),
+  changed as (
+    select l.part_index,
+           (select s.part from log s where s.part_index = l.part_index and s.position = ls.position) as part,
+           string_agg(l.delta, '' order by l.position)
+             filter (where l.delta is not null and l.position > coalesce(ls.position, 0)) as text
+    from log l left join last_set ls on ls.part_index = l.part_index
+    group by l.part_index, ls.position
+  ),
+  base as (
+    select b.value, (b.position - 1)::integer as part_index
+    from jsonb_array_elements(conversation_store.message_parts(p_message)) with ordinality as b(value, position)
+  )
+  select case when not exists (select from log) then p_message.parts else (
+    select coalesce(jsonb_agg(
+             case when c.text is null then coalesce(c.part, b.value)
+                  else jsonb_set(coalesce(c.part, b.value), '{text}',
+                                 to_jsonb(coalesce(coalesce(c.part, b.value) ->> 'text', '') || c.text)) end
+             order by part_index), '[]'::jsonb)
+    from base b full join changed c using (part_index)
+  ) end
+$$;
+
+ALTER FUNCTION conversation_store.logged_parts(p_message public.conversation_messages) OWNER TO postgres;
 
 --
 -- Name: max_batch_bytes(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1129,81 +1506,28 @@ CREATE FUNCTION conversation_store.part_problem(p_part jsonb) RETURNS text
     SET search_path TO ''
     AS $_$
   select case
-    when jsonb_typeof(p_part) is distinct from 'object' then 'is not an object'
-    when jsonb_typeof(p_part -> 'type') is distinct from 'string' then 'needs a type string'
-    when p_part ->> 'type' not in ('text', 'reasoning', 'file', 'tool-call', 'tool-result', 'source', 'data', 'step-start')
-      then 'has an unknown type'
+    when jsonb_typeof(p_part) is distinct from 'object' or p_part ->> 'type' not in ('custom', 'reasoning-file')
+      then conversation_store.base_part_problem(p_part)
     when p_part - (case p_part ->> 'type'
-        when 'text' then array['type', 'text', 'state', 'provider_metadata']
-        when 'reasoning' then array['type', 'text', 'state', 'provider_metadata']
-        when 'file' then array['type', 'media_type', 'filename', 'url', 'storage', 'provider_metadata']
-        when 'tool-call' then array['type', 'tool_call_id', 'tool_name', 'state', 'input', 'raw_input', 'output',
-                                    'error_text', 'provider_executed', 'dynamic', 'preliminary', 'title',
-                                    'approval', 'provider_metadata', 'result_provider_metadata']
-        when 'tool-result' then array['type', 'tool_call_id', 'tool_name', 'output', 'error_text']
-        when 'source' then array['type', 'source_type', 'source_id', 'url', 'title', 'media_type', 'filename',
-                                 'provider_metadata']
-        when 'data' then array['type', 'name', 'id', 'data']
-        else array['type']
+        when 'custom' then array['type', 'kind', 'provider_metadata']
+        else array['type', 'media_type', 'url', 'provider_metadata']
       end) <> '{}'::jsonb then 'has an unknown field'
-    -- Optional keys: absent, or of their type (a JSON null is not absent).
-    when exists (
-      select from jsonb_each(p_part) as field(key, value)
-      where case
-        when field.key in ('text', 'media_type', 'filename', 'url', 'tool_call_id', 'tool_name', 'error_text',
-                           'title', 'source_id', 'name', 'id', 'state', 'source_type')
-          then jsonb_typeof(field.value) <> 'string'
-        when field.key in ('provider_metadata', 'result_provider_metadata', 'approval', 'storage')
-          then jsonb_typeof(field.value) <> 'object'
-        when field.key in ('provider_executed', 'dynamic', 'preliminary') then jsonb_typeof(field.value) <> 'boolean'
-        else false -- input, raw_input, output, data: any JSON
-      end
-    ) then 'has a field of the wrong type'
-    when exists (select from jsonb_each(p_part) as field(key, value) where conversation_store.too_deep(field.value))
-      then 'has a value nested more than 32 levels deep'
-    when p_part ->> 'type' in ('text', 'reasoning') then case
-      when not p_part ? 'text' then 'needs a text'
-      when p_part ->> 'state' not in ('streaming', 'done') then 'has a state that is not streaming or done'
+    when p_part ? 'provider_metadata' and jsonb_typeof(p_part -> 'provider_metadata') <> 'object'
+      then 'has a field of the wrong type'
+    when conversation_store.base_part_problem(jsonb_build_object('type', 'data', 'name', 'x', 'data',
+           coalesce(p_part -> 'provider_metadata', '{}'::jsonb))) is not null
+      then 'has a provider_metadata that cannot be stored'
+    when p_part ->> 'type' = 'custom' then case
+      when jsonb_typeof(p_part -> 'kind') is distinct from 'string'
+           or p_part ->> 'kind' !~ '^[^.]+\.[^.].*$' or char_length(p_part ->> 'kind') > 256
+        then 'needs a kind "<provider>.<type>" of at most 256 characters'
     end
-    when p_part ->> 'type' = 'file' then case
-      when coalesce(char_length(p_part ->> 'media_type') not between 1 and 255, true) then 'needs a media_type of 1 to 255 characters'
-      when (p_part ? 'url') = (p_part ? 'storage') then 'needs exactly one of url and storage'
-      when p_part ->> 'url' !~ '^(https?|data):' then 'has a url that is not http:, https: or data:'
-      when p_part ? 'storage' and not coalesce(
-          jsonb_typeof(p_part -> 'storage' -> 'bucket') = 'string'
-          and (p_part -> 'storage' ->> 'bucket') ~ '^[a-z0-9_-]{1,100}$'
-          and jsonb_typeof(p_part -> 'storage' -> 'path') = 'string'
-          and char_length(p_part -> 'storage' ->> 'path') between 1 and 1024
-          and (p_part -> 'storage') - 'bucket' - 'path' = '{}'::jsonb, false)
-        then 'has a storage that is not {bucket, path} with a bucket of 1-100 lowercase letters, digits, _ or -'
-      -- Folder names are compared as written: no empty, "." or ".." segment may hide another folder.
-      when ('/' || (p_part -> 'storage' ->> 'path') || '/') ~ '/(\.{0,2})/' then 'has a storage path with an empty, . or .. segment'
-    end
-    when p_part ->> 'type' = 'tool-call' then case
-      when coalesce(char_length(p_part ->> 'tool_call_id') not between 1 and 128, true)
-        then 'needs a tool_call_id of 1 to 128 characters'
-      when coalesce(char_length(p_part ->> 'tool_name') not between 1 and 128, true)
-        then 'needs a tool_name of 1 to 128 characters'
-      when p_part ->> 'state' is null or p_part ->> 'state' not in ('input-streaming', 'input-available', 'approval-requested',
-          'approval-responded', 'output-available', 'output-error', 'output-denied')
-        then 'needs a known state'
-    end
-    when p_part ->> 'type' = 'tool-result' then case
-      when coalesce(char_length(p_part ->> 'tool_call_id') not between 1 and 128, true)
-        then 'needs a tool_call_id of 1 to 128 characters'
-      -- Empty only when derived from a tool row, which names no tool.
-      when coalesce(char_length(p_part ->> 'tool_name') > 128, true)
-        then 'needs a tool_name of at most 128 characters'
-    end
-    when p_part ->> 'type' = 'source' then case
-      when p_part ->> 'source_type' is null or p_part ->> 'source_type' not in ('url', 'document')
-        then 'needs a source_type of url or document'
-      when not p_part ? 'source_id' then 'needs a source_id'
-      when p_part ->> 'url' !~* '^https?://' then 'has a url that is not http: or https:'
-    end
-    when p_part ->> 'type' = 'data' then case
-      when coalesce(p_part ->> 'name' !~ '^[A-Za-z0-9_-]{1,64}$', true) then 'needs a name of 1-64 letters, digits, _ or -'
-      when not p_part ? 'data' then 'needs data'
+    else case
+      when jsonb_typeof(p_part -> 'media_type') is distinct from 'string'
+           or char_length(p_part ->> 'media_type') not between 1 and 255
+        then 'needs a media_type of 1 to 255 characters'
+      when jsonb_typeof(p_part -> 'url') is distinct from 'string' or p_part ->> 'url' !~ '^(https?|data):'
+        then 'needs a url that is http:, https: or data:'
     end
   end
 $_$;
@@ -1398,6 +1722,38 @@ $$;
 ALTER FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) OWNER TO postgres;
 
 --
+-- Name: reply_log_after(uuid, bigint); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) RETURNS TABLE(log_position bigint, part_index integer, delta text, part jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select l.position, l.part_index, l.delta, l.part
+  from conversation_store.reply_log l
+  where l.message_id = p_message_id and l.position > p_after
+    and exists (select from public.conversation_messages m
+                where m.id = p_message_id
+                  and (conversation_store.caller_is_service_role() or m.user_id = auth.uid()))
+  order by l.position
+$$;
+
+ALTER FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) OWNER TO postgres;
+
+--
+-- Name: reply_log_position(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.reply_log_position(p_message_id uuid) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(max(l.position), 0) from conversation_store.reply_log l where l.message_id = p_message_id
+$$;
+
+ALTER FUNCTION conversation_store.reply_log_position(p_message_id uuid) OWNER TO postgres;
+
+--
 -- Name: reply_usage(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1560,6 +1916,25 @@ $$;
 ALTER FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) OWNER TO postgres;
 
 --
+-- Name: settle_inserted_waiting_reply(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.settle_inserted_waiting_reply() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  new.parts := conversation_store.settled_parts(new.parts, 'the request was not made by this conversation''s reply');
+  new.content := conversation_store.parts_content(new.parts, new.role);
+  new.tool_calls := conversation_store.parts_tool_calls(new.parts);
+  new.status := 'completed';
+  return new;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.settle_inserted_waiting_reply() OWNER TO postgres;
+
+--
 -- Name: settle_reply_outcome(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1582,6 +1957,57 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.settle_reply_outcome() OWNER TO postgres;
+
+--
+-- Name: settle_waiting_replies(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.settle_waiting_replies() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message public.conversation_messages;
+begin
+  for v_message in
+    select m.* from public.conversation_messages m
+    where m.status = 'awaiting_input'
+      and m.conversation_id in (select i.conversation_id from inserted i)
+    for update of m
+  loop
+    v_message := conversation_store.with_parts(
+      v_message, conversation_store.settled_parts(v_message.parts, 'the conversation went on without an answer'));
+    update public.conversation_messages m
+    set parts = v_message.parts, content = v_message.content, tool_calls = v_message.tool_calls,
+        status = 'completed'
+    where m.id = v_message.id;
+  end loop;
+  return null;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.settle_waiting_replies() OWNER TO postgres;
+
+--
+-- Name: settled_parts(jsonb, text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.settled_parts(p_parts jsonb, p_reason text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_agg(case
+           when not conversation_store.tool_call_waits(part.value) then part.value
+           when part.value ->> 'state' = 'approval-requested' then part.value || jsonb_build_object(
+             'state', 'output-denied',
+             'approval', coalesce(part.value -> 'approval', '{}'::jsonb)
+                         || jsonb_build_object('approved', false, 'reason', p_reason))
+           else part.value || jsonb_build_object('state', 'output-error', 'error_text', p_reason)
+         end order by part.position)
+  from jsonb_array_elements(p_parts) with ordinality as part(value, position)
+$$;
+
+ALTER FUNCTION conversation_store.settled_parts(p_parts jsonb, p_reason text) OWNER TO postgres;
 
 --
 -- Name: share_token_hash(text); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1663,6 +2089,28 @@ $$;
 ALTER FUNCTION conversation_store.sync_conversation_tags() OWNER TO postgres;
 
 --
+-- Name: take_reply_log(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.take_reply_log(p_message public.conversation_messages) RETURNS public.conversation_messages
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_parts jsonb;
+begin
+  if not exists (select from conversation_store.reply_log l where l.message_id = p_message.id) then
+    return p_message;
+  end if;
+  v_parts := conversation_store.logged_parts(p_message);
+  delete from conversation_store.reply_log l where l.message_id = p_message.id;
+  return conversation_store.with_parts(p_message, v_parts);
+end;
+$$;
+
+ALTER FUNCTION conversation_store.take_reply_log(p_message public.conversation_messages) OWNER TO postgres;
+
+--
 -- Name: too_deep(jsonb, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1676,6 +2124,22 @@ CREATE FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer DEFAU
 $_$;
 
 ALTER FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) OWNER TO postgres;
+
+--
+-- Name: tool_call_waits(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.tool_call_waits(p_part jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(p_part ->> 'type' = 'tool-call'
+    and (p_part ->> 'state' = 'approval-requested'
+         or (p_part ->> 'state' = 'input-available' and p_part -> 'provider_executed' is distinct from 'true'::jsonb)),
+    false)
+$$;
+
+ALTER FUNCTION conversation_store.tool_call_waits(p_part jsonb) OWNER TO postgres;
 
 --
 -- Name: tool_output_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1694,6 +2158,19 @@ CREATE FUNCTION conversation_store.tool_output_text(p_part jsonb) RETURNS text
 $$;
 
 ALTER FUNCTION conversation_store.tool_output_text(p_part jsonb) OWNER TO postgres;
+
+--
+-- Name: tool_request_max_age(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.tool_request_max_age() RETURNS interval
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select interval '7 days'
+$$;
+
+ALTER FUNCTION conversation_store.tool_request_max_age() OWNER TO postgres;
 
 --
 -- Name: ui_message(public.conversation_messages, jsonb, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1945,6 +2422,28 @@ $$;
 ALTER FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) OWNER TO postgres;
 
 --
+-- Name: with_parts(public.conversation_messages, jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.with_parts(p_message public.conversation_messages, p_parts jsonb) RETURNS public.conversation_messages
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  p_message.parts := p_parts;
+  p_message.content := conversation_store.parts_content(p_parts, p_message.role);
+  p_message.tool_calls := conversation_store.parts_tool_calls(p_parts);
+  p_message.token_count := conversation_store.estimate_tokens(
+      p_message.content, p_message.name, p_message.function_call, p_message.tool_calls, p_message.tool_call_id)
+    + conversation_store.estimate_part_tokens(p_parts);
+  p_message.reasoning_token_count := conversation_store.estimate_reasoning_tokens(p_parts);
+  return p_message;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.with_parts(p_message public.conversation_messages, p_parts jsonb) OWNER TO postgres;
+
+--
 -- Name: with_reply_usage(json, public.conversation_messages, boolean); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1996,6 +2495,176 @@ CREATE FUNCTION conversation_store.writer_counts_tokens() RETURNS boolean
 $$;
 
 ALTER FUNCTION conversation_store.writer_counts_tokens() OWNER TO postgres;
+
+--
+-- Name: answer_tool_calls(uuid, text, jsonb, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.answer_tool_calls(p_conversation_id uuid, p_message_id text, p_answers jsonb, p_max_age_seconds integer DEFAULT NULL::integer) RETURNS public.conversation_messages
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message public.conversation_messages;
+  v_parts jsonb;
+  v_answer jsonb;
+  v_index integer;
+  v_stored jsonb;
+  v_applied integer := 0;
+  v_expired boolean;
+  v_approved boolean;
+  v_unanswered text;
+begin
+  if jsonb_typeof(p_answers) is distinct from 'array' or jsonb_array_length(p_answers) not between 1 and 128 then
+    raise exception 'answers must be an array of 1 to 128 tool-call parts' using errcode = '22023';
+  end if;
+  if p_max_age_seconds < 1 then
+    raise exception 'max_age_seconds must be 1 or more' using errcode = '22023';
+  end if;
+
+  perform from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
+  for no key update;
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+  select * into v_message from public.conversation_messages m
+  where m.conversation_id = p_conversation_id and m.client_message_id = p_message_id and m.role = 'assistant'
+  for update;
+  if not found then
+    raise exception 'reply not found' using errcode = 'PT404';
+  end if;
+
+  v_parts := coalesce(conversation_store.live_parts(v_message), '[]'::jsonb);
+  v_expired := now() - v_message.updated_at
+    > least(coalesce(make_interval(secs => p_max_age_seconds), conversation_store.tool_request_max_age()),
+            conversation_store.tool_request_max_age());
+
+  for v_answer in select value from jsonb_array_elements(p_answers) loop
+    if jsonb_typeof(v_answer) is distinct from 'object' or v_answer ->> 'type' is distinct from 'tool-call'
+       or jsonb_typeof(v_answer -> 'tool_call_id') is distinct from 'string' then
+      raise exception 'each answer is a tool-call part with a tool_call_id' using errcode = '22023';
+    end if;
+    select part.position - 1, part.value into v_index, v_stored
+    from jsonb_array_elements(v_parts) with ordinality as part(value, position)
+    where part.value ->> 'type' = 'tool-call' and part.value ->> 'tool_call_id' = v_answer ->> 'tool_call_id';
+    if not found then
+      raise exception 'reply % holds no tool call %', p_message_id, v_answer ->> 'tool_call_id'
+        using errcode = 'PT422', hint = 'tool_response_mismatch';
+    end if;
+
+    if v_message.status <> 'awaiting_input' or not conversation_store.tool_call_waits(v_stored) then
+      -- The browser sends back what it was streamed: an output as stored is no answer.
+      continue when v_answer ->> 'state' in ('output-available', 'output-error', 'output-denied')
+        and v_stored ->> 'state' = v_answer ->> 'state'
+        and v_stored -> 'output' is not distinct from v_answer -> 'output'
+        and v_stored -> 'error_text' is not distinct from v_answer -> 'error_text';
+      if v_stored ->> 'state' in ('approval-responded', 'output-available', 'output-error', 'output-denied') then
+        raise exception 'tool call % was answered already', v_answer ->> 'tool_call_id'
+          using errcode = 'PT409', hint = 'tool_call_answered';
+      end if;
+      raise exception 'tool call % does not wait for an answer', v_answer ->> 'tool_call_id'
+        using errcode = 'PT422', hint = 'tool_response_mismatch';
+    end if;
+
+    if v_answer -> 'tool_name' is distinct from v_stored -> 'tool_name'
+       or coalesce(v_answer -> 'input', 'null') is distinct from coalesce(v_stored -> 'input', 'null') then
+      raise exception 'the answer for tool call % names another tool or input than was requested', v_answer ->> 'tool_call_id'
+        using errcode = 'PT422', hint = 'tool_response_mismatch';
+    end if;
+    if v_stored ->> 'state' = 'approval-requested' then
+      if v_answer ->> 'state' is distinct from 'approval-responded'
+         or jsonb_typeof(v_answer -> 'approval' -> 'approved') is distinct from 'boolean'
+         or v_answer -> 'approval' -> 'id' is distinct from v_stored -> 'approval' -> 'id' then
+        raise exception 'tool call % waits for an approval: answer approval-responded with its approval id and approved', v_answer ->> 'tool_call_id'
+          using errcode = 'PT422', hint = 'tool_response_mismatch';
+      end if;
+      if jsonb_typeof(v_answer -> 'approval' -> 'reason') not in ('string', 'null') then
+        raise exception 'an approval''s reason is a string' using errcode = '22023';
+      end if;
+      v_approved := (v_answer -> 'approval' ->> 'approved')::boolean and not v_expired;
+      v_stored := v_stored || jsonb_build_object(
+        'state', 'approval-responded',
+        'approval', coalesce(v_stored -> 'approval', '{}'::jsonb) || jsonb_strip_nulls(jsonb_build_object(
+          'approved', v_approved,
+          'reason', case when (v_answer -> 'approval' ->> 'approved')::boolean and v_expired
+                         then 'the approval request expired'
+                         else v_answer -> 'approval' ->> 'reason' end)));
+    elsif v_answer ->> 'state' = 'output-available' and v_answer ? 'output' then
+      v_stored := v_stored || jsonb_build_object('state', 'output-available', 'output', v_answer -> 'output')
+        || jsonb_strip_nulls(jsonb_build_object('result_provider_metadata', v_answer -> 'result_provider_metadata'));
+    elsif v_answer ->> 'state' = 'output-error' and jsonb_typeof(v_answer -> 'error_text') = 'string' then
+      v_stored := v_stored || jsonb_build_object('state', 'output-error', 'error_text', v_answer -> 'error_text')
+        || jsonb_strip_nulls(jsonb_build_object('result_provider_metadata', v_answer -> 'result_provider_metadata'));
+    else
+      raise exception 'tool call % waits for an output: answer output-available with output, or output-error with error_text', v_answer ->> 'tool_call_id'
+        using errcode = 'PT422', hint = 'tool_response_mismatch';
+    end if;
+    v_parts := jsonb_set(v_parts, array[v_index::text], v_stored);
+    v_applied := v_applied + 1;
+  end loop;
+
+  if v_applied = 0 then
+    raise exception 'reply % waits for no answer: it was answered already, or never asked', p_message_id
+      using errcode = 'PT409', hint = 'tool_call_answered';
+  end if;
+  select part.value ->> 'tool_call_id' into v_unanswered
+  from jsonb_array_elements(v_parts) as part(value)
+  where conversation_store.tool_call_waits(part.value)
+  limit 1;
+  if found then
+    raise exception 'tool call % still waits for an answer: answer every waiting call at once', v_unanswered
+      using errcode = 'PT422', hint = 'tool_response_mismatch';
+  end if;
+
+  perform conversation_store.check_parts(v_parts, v_message.role, v_message.user_id);
+  v_message := conversation_store.with_parts(v_message, v_parts);
+  update public.conversation_messages m
+  set parts = v_message.parts, content = v_message.content, tool_calls = v_message.tool_calls,
+      token_count = v_message.token_count, reasoning_token_count = v_message.reasoning_token_count,
+      status = 'in_progress'
+  where m.id = v_message.id
+  returning * into v_message;
+  return v_message;
+end;
+$$;
+
+ALTER FUNCTION public.answer_tool_calls(p_conversation_id uuid, p_message_id text, p_answers jsonb, p_max_age_seconds integer) OWNER TO postgres;
+
+--
+-- Name: FUNCTION answer_tool_calls(p_conversation_id uuid, p_message_id text, p_answers jsonb, p_max_age_seconds integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.answer_tool_calls(p_conversation_id uuid, p_message_id text, p_answers jsonb, p_max_age_seconds integer) IS 'Input: a conversation; the id of one of its assistant replies (client_message_id, the id the
+  browser knows); the user''s answers: an array of 1 to 128 tool-call parts (the store''s
+  vocabulary, snake_case, as the browser''s message holds them), each with tool_call_id,
+  tool_name, input and a state: `approval-responded` with approval {id, approved, reason?},
+  or `output-available` with output, or `output-error` with error_text; and how old (seconds,
+  1 and up) an approval request may be, at most conversation_store.tool_request_max_age()
+  (null: that).
+Guarantees: decided under the reply''s lock, so that of two answers racing, or an answer and its
+  replay, exactly one is applied:
+  * Each answer to a waiting call (conversation_store.tool_call_waits) must match the stored
+    request: the same tool name and input, and for an approval request an approval-responded
+    answer with the same approval id; for a client-side call an output. Every waiting call of
+    the reply must be answered. Only the answer''s approval decision and reason, or its output or
+    error text (with its result_provider_metadata, where the chat function puts its stamp on a
+    result it vouches for: check_parts keeps it an object), are taken; everything else stays as
+    stored.
+  * An answer for a call that is not waiting is accepted only when it says what is stored (the
+    browser sends back the outputs it was streamed); an approval answer for such a call is a
+    replay, and refused.
+  * An approval request older than the given age is denied, whatever the answer says (reason
+    "the approval request expired").
+  * The reply (status awaiting_input) is put back in progress with the answers applied (a denied
+    call stays approval-responded with approved false: the chat function''s model run turns it
+    into output-denied and tells the model). The parts stay conversation_store.check_parts-valid.
+Errors: 22023 malformed answers or age; PT404 conversation or reply not found, not live or not
+  the caller''s; PT409 (hint tool_call_answered) the call was answered already, or the reply waits
+  for nothing; PT422 (hint tool_response_mismatch) an answer names a call the reply does not
+  hold or that is not waiting, or differs from the request (tool name, input, approval id), or a
+  waiting call is left unanswered; 23514 the answered reply breaks a table rule (sizes).
+Security definer because messages have no update grant; ownership is checked against auth.uid().';
 
 --
 -- Name: append_messages(uuid, jsonb, integer); Type: FUNCTION; Schema: public; Owner: postgres
@@ -2261,6 +2930,67 @@ COMMENT ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) IS 'In
 Guarantees: the user is on that plan from the next reservation; returns the plan assigned (null:
   none, the user is on default, or guest when anonymous).
 Errors: 42501 not the service role; PT404 no such plan; 23503 no such user.';
+
+--
+-- Name: await_tool_input(uuid, integer); Type: FUNCTION; Schema: public; Owner: postgres
+--
+
+CREATE FUNCTION public.await_tool_input(p_conversation_id uuid, p_sequence_order integer) RETURNS public.conversation_messages
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_message public.conversation_messages;
+begin
+  perform from public.conversations c
+  where c.id = p_conversation_id and conversation_store.caller_reaches(c)
+  for no key update;
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+  select * into v_message from public.conversation_messages m
+  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order
+  for update;
+  if not found then
+    raise exception 'message not found' using errcode = 'PT404';
+  end if;
+  if v_message.status <> 'in_progress' then
+    raise exception 'message % is not in progress (%)', p_sequence_order, v_message.status
+      using errcode = 'PT409', hint = 'message_final';
+  end if;
+  v_message := conversation_store.take_reply_log(v_message);
+  if v_message.parts is null or not exists (
+    select from jsonb_array_elements(v_message.parts) as part(value)
+    where conversation_store.tool_call_waits(part.value)
+  ) then
+    raise exception 'reply % waits for nothing: no tool call in it awaits an approval or an output', p_sequence_order
+      using errcode = '22023';
+  end if;
+  update public.conversation_messages m
+  set parts = v_message.parts, content = v_message.content, tool_calls = v_message.tool_calls,
+      token_count = v_message.token_count, reasoning_token_count = v_message.reasoning_token_count,
+      status = 'awaiting_input'
+  where m.id = v_message.id
+  returning * into v_message;
+  update public.conversations c set updated_at = now() where c.id = p_conversation_id;
+  return v_message;
+end;
+$$;
+
+ALTER FUNCTION public.await_tool_input(p_conversation_id uuid, p_sequence_order integer) OWNER TO postgres;
+
+--
+-- Name: FUNCTION await_tool_input(p_conversation_id uuid, p_sequence_order integer); Type: COMMENT; Schema: public; Owner: postgres
+--
+
+COMMENT ON FUNCTION public.await_tool_input(p_conversation_id uuid, p_sequence_order integer) IS 'Input: the conversation and the sequence number of a reply in progress of the caller''s.
+Guarantees: the reply, its log folded in (its parts as written), waits for the user: status
+  awaiting_input, updated_at now (when the wait began: approvals expire from there). It must
+  hold at least one waiting call (conversation_store.tool_call_waits); nothing else changes.
+  Finishing a stream this way is activity: the conversation''s updated_at moves.
+Errors: PT404 conversation or message not found, not live or not the caller''s; PT409 (hint
+  message_final) the message is not in progress; 22023 the reply waits for nothing.
+Security definer because messages have no update grant; ownership is checked against auth.uid().';
 
 --
 -- Name: delete_all_conversations(uuid); Type: FUNCTION; Schema: public; Owner: postgres
@@ -4598,6 +5328,7 @@ declare
   v_changed boolean;
   v_content text;
   v_tool_calls jsonb;
+  v_logged boolean;
 begin
   if p_content is not null and p_append_content is not null then
     raise exception 'send content or append_content, not both' using errcode = '22023';
@@ -4622,6 +5353,17 @@ begin
     raise exception 'metadata must be a JSON object' using errcode = '22023';
   end if;
 
+  -- A part operation alone on a reply in progress is logged beside it (a small row), not written
+  -- into the message; the message is returned as readers see it.
+  if p_part_index is not null and p_status is null and p_metadata is null then
+    perform conversation_store.log_part_operation(p_conversation_id, p_sequence_order, p_part_index, p_part,
+                                                  p_append_text, p_text_offset);
+    select * into v_message
+    from public.conversation_messages m
+    where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order;
+    return conversation_store.live_message(v_message);
+  end if;
+
   perform
   from public.conversations c
   where c.id = p_conversation_id
@@ -4642,13 +5384,18 @@ begin
     raise exception 'message % is final (%)', p_sequence_order, v_message.status
       using errcode = 'PT409', hint = 'message_final';
   end if;
+  -- Anything else first folds the log into the message, so that it applies to the reply as written.
+  v_logged := exists (select from conversation_store.reply_log l where l.message_id = v_message.id);
+  if v_logged then
+    v_message := conversation_store.take_reply_log(v_message);
+  end if;
   if v_message.parts is not null and coalesce(p_content, p_append_content) is not null
      or v_message.parts is not null and coalesce(p_tool_calls, p_function_call) is not null then
     raise exception 'message % was written with parts: change it with part operations', p_sequence_order
       using errcode = '22023';
   end if;
 
-  v_changed := p_content is not null or p_tool_calls is not null or p_function_call is not null
+  v_changed := v_logged or p_content is not null or p_tool_calls is not null or p_function_call is not null
     or p_metadata is not null or p_status is distinct from v_message.status and p_status is not null;
   -- The text being extended: the content, or a text or reasoning part.
   v_delta := coalesce(p_append_content, p_append_text);
@@ -4744,7 +5491,9 @@ COMMENT ON FUNCTION public.update_message(p_conversation_id uuid, p_sequence_ord
   index, or appends it when the index is the number of parts), or p_part_index with
   p_append_text and p_text_offset (a delta to the text or reasoning part at that index);
   p_metadata replaces the message''s metadata.
-Guarantees:
+Guarantees (20261207000300: a part operation alone on a reply in progress is logged beside the
+  message, conversation_store.log_part_operation, and the message returned as readers see it;
+  any other call folds the log into the message first; the rules below are unchanged):
   * Only a reply in progress changes; completed and incomplete are final, for good.
   * A delta (p_append_content, or p_append_text to a part) is appended when the stored text is
     exactly its offset long, in code points; when the stored text already ends with this delta
@@ -4879,6 +5628,47 @@ CREATE SEQUENCE conversation_store.memory_versions
     CACHE 1;
 
 ALTER TABLE conversation_store.memory_versions OWNER TO postgres;
+
+--
+-- Name: reply_log; Type: TABLE; Schema: conversation_store; Owner: postgres
+--
+
+CREATE TABLE conversation_store.reply_log (
+    message_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    part_index integer NOT NULL,
+    delta text,
+    text_offset integer,
+    part jsonb,
+    part_count integer NOT NULL,
+    content_chars integer NOT NULL,
+    parts_bytes integer NOT NULL,
+    part_type text NOT NULL,
+    text_length integer NOT NULL,
+    CONSTRAINT reply_log_delta_offset CHECK (((delta IS NULL) = (text_offset IS NULL))),
+    CONSTRAINT reply_log_one_operation CHECK (((delta IS NULL) <> (part IS NULL)))
+);
+
+ALTER TABLE conversation_store.reply_log OWNER TO postgres;
+
+--
+-- Name: TABLE reply_log; Type: COMMENT; Schema: conversation_store; Owner: postgres
+--
+
+COMMENT ON TABLE conversation_store.reply_log IS 'Part operations on replies in progress, folded into the message when it becomes final. Read and written only through the functions of 20261207000300_reply_log.sql.';
+
+--
+-- Name: reply_log_position_seq; Type: SEQUENCE; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE conversation_store.reply_log ALTER COLUMN "position" ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME conversation_store.reply_log_position_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: reply_releases; Type: TABLE; Schema: conversation_store; Owner: postgres
@@ -5046,6 +5836,13 @@ ALTER TABLE public.usage_plan_assignments OWNER TO postgres;
 COMMENT ON TABLE public.usage_plan_assignments IS 'Users on a plan other than default (or guest, for anonymous users). Service role only.';
 
 --
+-- Name: reply_log reply_log_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE ONLY conversation_store.reply_log
+    ADD CONSTRAINT reply_log_pkey PRIMARY KEY (message_id, "position");
+
+--
 -- Name: reply_releases reply_releases_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
 --
 
@@ -5172,6 +5969,12 @@ ALTER TABLE ONLY public.usage_plans
     ADD CONSTRAINT usage_plans_pkey PRIMARY KEY (name);
 
 --
+-- Name: idx_conversation_messages_awaiting_input; Type: INDEX; Schema: public; Owner: postgres
+--
+
+CREATE INDEX idx_conversation_messages_awaiting_input ON public.conversation_messages USING btree (conversation_id) WHERE (status = 'awaiting_input'::text);
+
+--
 -- Name: idx_conversation_messages_conversation_id; Type: INDEX; Schema: public; Owner: postgres
 --
 
@@ -5268,10 +6071,34 @@ CREATE INDEX idx_usage_ledger_user_created ON public.usage_ledger USING btree (u
 CREATE INDEX idx_usage_plan_assignments_plan ON public.usage_plan_assignments USING btree (plan);
 
 --
+-- Name: conversation_messages conversation_messages_drop_reply_log; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversation_messages_drop_reply_log AFTER DELETE ON public.conversation_messages FOR EACH ROW WHEN ((old.status = 'in_progress'::text)) EXECUTE FUNCTION conversation_store.drop_reply_log();
+
+--
+-- Name: conversation_messages conversation_messages_fold_reply_log; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversation_messages_fold_reply_log BEFORE UPDATE OF status ON public.conversation_messages FOR EACH ROW WHEN (((old.status = 'in_progress'::text) AND (new.status <> 'in_progress'::text))) EXECUTE FUNCTION conversation_store.fold_reply_log();
+
+--
 -- Name: conversation_messages conversation_messages_reply_outcome; Type: TRIGGER; Schema: public; Owner: postgres
 --
 
 CREATE TRIGGER conversation_messages_reply_outcome BEFORE UPDATE OF status ON public.conversation_messages FOR EACH ROW WHEN (((old.status = 'in_progress'::text) AND (new.status <> 'in_progress'::text))) EXECUTE FUNCTION conversation_store.settle_reply_outcome();
+
+--
+-- Name: conversation_messages conversation_messages_settle_inserted_waiting_reply; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversation_messages_settle_inserted_waiting_reply BEFORE INSERT ON public.conversation_messages FOR EACH ROW WHEN ((new.status = 'awaiting_input'::text)) EXECUTE FUNCTION conversation_store.settle_inserted_waiting_reply();
+
+--
+-- Name: conversation_messages conversation_messages_settle_waiting_replies; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversation_messages_settle_waiting_replies AFTER INSERT ON public.conversation_messages REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION conversation_store.settle_waiting_replies();
 
 --
 -- Name: conversation_messages conversation_messages_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
@@ -5570,14 +6397,6 @@ GRANT ALL ON FUNCTION conversation_store.answered_call_ids(p_message public.conv
 REVOKE ALL ON FUNCTION conversation_store.any_word_query(p_text text) FROM PUBLIC;
 
 --
--- Name: FUNCTION caller_is_service_role(); Type: ACL; Schema: conversation_store; Owner: postgres
---
-
-REVOKE ALL ON FUNCTION conversation_store.caller_is_service_role() FROM PUBLIC;
-GRANT ALL ON FUNCTION conversation_store.caller_is_service_role() TO authenticated;
-GRANT ALL ON FUNCTION conversation_store.caller_is_service_role() TO service_role;
-
---
 -- Name: FUNCTION tags_are_valid(p_tags text[]); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -5655,6 +6474,28 @@ GRANT UPDATE(tags) ON TABLE public.conversations TO authenticated;
 GRANT UPDATE(tags) ON TABLE public.conversations TO service_role;
 
 --
+-- Name: FUNCTION awaits_user(p_conversation public.conversations); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.awaits_user(p_conversation public.conversations) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.awaits_user(p_conversation public.conversations) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.awaits_user(p_conversation public.conversations) TO service_role;
+
+--
+-- Name: FUNCTION base_part_problem(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.base_part_problem(p_part jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION caller_is_service_role(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.caller_is_service_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.caller_is_service_role() TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.caller_is_service_role() TO service_role;
+
+--
 -- Name: FUNCTION caller_reaches(p_conversation public.conversations); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -5704,6 +6545,12 @@ GRANT ALL ON FUNCTION conversation_store.conversation_json(p_conversation public
 GRANT ALL ON FUNCTION conversation_store.conversation_json(p_conversation public.conversations) TO service_role;
 
 --
+-- Name: FUNCTION drop_reply_log(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.drop_reply_log() FROM PUBLIC;
+
+--
 -- Name: FUNCTION estimate_part_tokens(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -5726,6 +6573,12 @@ REVOKE ALL ON FUNCTION conversation_store.estimate_tokens(p_content text, p_name
 --
 
 REVOKE ALL ON FUNCTION conversation_store.file_token_estimate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fold_reply_log(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.fold_reply_log() FROM PUBLIC;
 
 --
 -- Name: FUNCTION import_id(p_user_id uuid, p_key text); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -5777,6 +6630,36 @@ GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO service_ro
 REVOKE ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.jsonb_merge_patch(p_target jsonb, p_patch jsonb) TO service_role;
+
+--
+-- Name: FUNCTION live_message(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.live_message(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.live_message(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.live_message(p_message public.conversation_messages) TO service_role;
+
+--
+-- Name: FUNCTION live_parts(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.live_parts(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.live_parts(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.live_parts(p_message public.conversation_messages) TO service_role;
+
+--
+-- Name: FUNCTION log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) TO service_role;
+
+--
+-- Name: FUNCTION logged_parts(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.logged_parts(p_message public.conversation_messages) FROM PUBLIC;
 
 --
 -- Name: FUNCTION max_batch_bytes(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -5939,6 +6822,22 @@ GRANT ALL ON FUNCTION conversation_store.rating_json(p_rating public.message_rat
 REVOKE ALL ON FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION reply_log_after(p_message_id uuid, p_after bigint); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) TO service_role;
+
+--
+-- Name: FUNCTION reply_log_position(p_message_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.reply_log_position(p_message_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.reply_log_position(p_message_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.reply_log_position(p_message_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION reply_usage(p_message_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -6005,10 +6904,28 @@ GRANT ALL ON FUNCTION conversation_store.set_generated_title(p_conversation_id u
 REVOKE ALL ON FUNCTION conversation_store.settle_abandoned_usage(p_user_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION settle_inserted_waiting_reply(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.settle_inserted_waiting_reply() FROM PUBLIC;
+
+--
 -- Name: FUNCTION settle_reply_outcome(); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.settle_reply_outcome() FROM PUBLIC;
+
+--
+-- Name: FUNCTION settle_waiting_replies(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.settle_waiting_replies() FROM PUBLIC;
+
+--
+-- Name: FUNCTION settled_parts(p_parts jsonb, p_reason text); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.settled_parts(p_parts jsonb, p_reason text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION share_token_hash(p_token text); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -6041,6 +6958,12 @@ REVOKE ALL ON FUNCTION conversation_store.storage_objects(p_parts jsonb) FROM PU
 REVOKE ALL ON FUNCTION conversation_store.sync_conversation_tags() FROM PUBLIC;
 
 --
+-- Name: FUNCTION take_reply_log(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.take_reply_log(p_message public.conversation_messages) FROM PUBLIC;
+
+--
 -- Name: FUNCTION too_deep(p_value jsonb, p_depth integer); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -6049,12 +6972,24 @@ GRANT ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer
 GRANT ALL ON FUNCTION conversation_store.too_deep(p_value jsonb, p_depth integer) TO service_role;
 
 --
+-- Name: FUNCTION tool_call_waits(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.tool_call_waits(p_part jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION tool_output_text(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
 REVOKE ALL ON FUNCTION conversation_store.tool_output_text(p_part jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.tool_output_text(p_part jsonb) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.tool_output_text(p_part jsonb) TO service_role;
+
+--
+-- Name: FUNCTION tool_request_max_age(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.tool_request_max_age() FROM PUBLIC;
 
 --
 -- Name: FUNCTION ui_message(p_message public.conversation_messages, p_results jsonb, p_include_reasoning boolean); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -6105,6 +7040,12 @@ REVOKE ALL ON FUNCTION conversation_store.usage_plan_of(p_user_id uuid) FROM PUB
 REVOKE ALL ON FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) FROM PUBLIC;
 
 --
+-- Name: FUNCTION with_parts(p_message public.conversation_messages, p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.with_parts(p_message public.conversation_messages, p_parts jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION with_reply_usage(p_json json, p_message public.conversation_messages, p_in_metadata boolean); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -6127,6 +7068,14 @@ GRANT ALL ON FUNCTION conversation_store.without_reasoning(p_message public.conv
 REVOKE ALL ON FUNCTION conversation_store.writer_counts_tokens() FROM PUBLIC;
 
 --
+-- Name: FUNCTION answer_tool_calls(p_conversation_id uuid, p_message_id text, p_answers jsonb, p_max_age_seconds integer); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.answer_tool_calls(p_conversation_id uuid, p_message_id text, p_answers jsonb, p_max_age_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.answer_tool_calls(p_conversation_id uuid, p_message_id text, p_answers jsonb, p_max_age_seconds integer) TO authenticated;
+GRANT ALL ON FUNCTION public.answer_tool_calls(p_conversation_id uuid, p_message_id text, p_answers jsonb, p_max_age_seconds integer) TO service_role;
+
+--
 -- Name: FUNCTION append_messages(p_conversation_id uuid, p_messages jsonb, p_expected_last_sequence integer); Type: ACL; Schema: public; Owner: postgres
 --
 
@@ -6140,6 +7089,14 @@ GRANT ALL ON FUNCTION public.append_messages(p_conversation_id uuid, p_messages 
 
 REVOKE ALL ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.assign_usage_plan(p_user_id uuid, p_plan text) TO service_role;
+
+--
+-- Name: FUNCTION await_tool_input(p_conversation_id uuid, p_sequence_order integer); Type: ACL; Schema: public; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION public.await_tool_input(p_conversation_id uuid, p_sequence_order integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.await_tool_input(p_conversation_id uuid, p_sequence_order integer) TO authenticated;
+GRANT ALL ON FUNCTION public.await_tool_input(p_conversation_id uuid, p_sequence_order integer) TO service_role;
 
 --
 -- Name: FUNCTION delete_all_conversations(p_user_id uuid, OUT deleted_conversations integer, OUT deleted_messages bigint, OUT done boolean); Type: ACL; Schema: public; Owner: postgres

@@ -338,6 +338,37 @@ Errors: 22023 malformed arguments, a part index out of range, a delta to a part 
 Security definer because messages have no update grant; ownership is checked against auth.uid().$contract$;
 
 -- Functions of this release: the contract above their current bodies.
+comment on function public.answer_tool_calls is $contract$Input: a conversation; the id of one of its assistant replies (client_message_id, the id the
+  browser knows); the user's answers: an array of 1 to 128 tool-call parts (the store's
+  vocabulary, snake_case, as the browser's message holds them), each with tool_call_id,
+  tool_name, input and a state: `approval-responded` with approval {id, approved, reason?},
+  or `output-available` with output, or `output-error` with error_text; and how old (seconds,
+  1 and up) an approval request may be, at most conversation_store.tool_request_max_age()
+  (null: that).
+Guarantees: decided under the reply's lock, so that of two answers racing, or an answer and its
+  replay, exactly one is applied:
+  * Each answer to a waiting call (conversation_store.tool_call_waits) must match the stored
+    request: the same tool name and input, and for an approval request an approval-responded
+    answer with the same approval id; for a client-side call an output. Every waiting call of
+    the reply must be answered. Only the answer's approval decision and reason, or its output or
+    error text (with its result_provider_metadata, where the chat function puts its stamp on a
+    result it vouches for: check_parts keeps it an object), are taken; everything else stays as
+    stored.
+  * An answer for a call that is not waiting is accepted only when it says what is stored (the
+    browser sends back the outputs it was streamed); an approval answer for such a call is a
+    replay, and refused.
+  * An approval request older than the given age is denied, whatever the answer says (reason
+    "the approval request expired").
+  * The reply (status awaiting_input) is put back in progress with the answers applied (a denied
+    call stays approval-responded with approved false: the chat function's model run turns it
+    into output-denied and tells the model). The parts stay conversation_store.check_parts-valid.
+Errors: 22023 malformed answers or age; PT404 conversation or reply not found, not live or not
+  the caller's; PT409 (hint tool_call_answered) the call was answered already, or the reply waits
+  for nothing; PT422 (hint tool_response_mismatch) an answer names a call the reply does not
+  hold or that is not waiting, or differs from the request (tool name, input, approval id), or a
+  waiting call is left unanswered; 23514 the answered reply breaks a table rule (sizes).
+Security definer because messages have no update grant; ownership is checked against auth.uid().$contract$;
+
 comment on function public.append_messages is $contract$Input: a conversation id; p_messages, a JSON array of 1..100 message objects with the fields
   role, content, name, function_call, tool_calls, tool_call_id, client_message_id, status
   ('in_progress', 'completed' default, 'incomplete'), parts and metadata (20261206000200), and
@@ -376,6 +407,15 @@ comment on function public.assign_usage_plan is $contract$Input: a user and a pl
 Guarantees: the user is on that plan from the next reservation; returns the plan assigned (null:
   none, the user is on default, or guest when anonymous).
 Errors: 42501 not the service role; PT404 no such plan; 23503 no such user.$contract$;
+
+comment on function public.await_tool_input is $contract$Input: the conversation and the sequence number of a reply in progress of the caller's.
+Guarantees: the reply, its log folded in (its parts as written), waits for the user: status
+  awaiting_input, updated_at now (when the wait began: approvals expire from there). It must
+  hold at least one waiting call (conversation_store.tool_call_waits); nothing else changes.
+  Finishing a stream this way is activity: the conversation's updated_at moves.
+Errors: PT404 conversation or message not found, not live or not the caller's; PT409 (hint
+  message_final) the message is not in progress; 22023 the reply waits for nothing.
+Security definer because messages have no update grant; ownership is checked against auth.uid().$contract$;
 
 comment on function public.export_conversations is $contract$Input: the next_cursor of the previous page ([created_at, id, after_sequence]) or null; at most
   how many messages a page holds (1..10,000); for the service role, the user to export.
@@ -597,6 +637,40 @@ Guarantees: when the caller's conversation holds a reply in progress that is rel
   writer learns it at its next write or poll. Otherwise changes nothing and returns false. Locks
   the conversation before the message, as append_messages does.
 Errors: none of its own.
+Security definer because messages have no update grant; ownership is checked against auth.uid().$contract$;
+
+comment on function public.update_message is $contract$Input: the message (conversation id and sequence number); at most one of p_content (replaces
+  the text) and p_append_content with p_content_offset (adds a delta); p_tool_calls or
+  p_function_call (replace them); p_status ('in_progress', 'completed', 'incomplete'). Part
+  operations, instead of content and calls: p_part_index with p_part (replaces the part at that
+  index, or appends it when the index is the number of parts), or p_part_index with
+  p_append_text and p_text_offset (a delta to the text or reasoning part at that index);
+  p_metadata replaces the message's metadata.
+Guarantees (20261207000300: a part operation alone on a reply in progress is logged beside the
+  message, conversation_store.log_part_operation, and the message returned as readers see it;
+  any other call folds the log into the message first; the rules below are unchanged):
+  * Only a reply in progress changes; completed and incomplete are final, for good.
+  * A delta (p_append_content, or p_append_text to a part) is appended when the stored text is
+    exactly its offset long, in code points; when the stored text already ends with this delta
+    at this offset (a retry) the reply stays as it is, its updated_at included; anything else is
+    refused and nothing changes. An empty delta at the end of the text changes only updated_at
+    (a heartbeat that keeps the reply from going stale). Setting a part to what it already is
+    changes nothing either, so a retried part operation is harmless.
+  * A part operation on a message written without parts starts from its derived parts
+    (conversation_store.message_parts), which are stored from then on. The part list must stay
+    conversation_store.check_parts-valid; content and tool_calls follow it.
+  * Stopping a reply (incomplete) before any text or call leaves it final with empty text.
+  * token_count and reasoning_token_count follow the message (the database's estimates); the
+    edge functions replace them with exact counts once the reply is final
+    (conversation_store.set_exact_token_count).
+  * Finishing a reply is activity: the conversation's updated_at moves (and so its expires_at).
+  * The conversation is locked before the message, in the order append_messages locks them.
+Errors: 22023 malformed arguments, a part index out of range, a delta to a part without text, a
+  malformed part, content or calls sent to a message written with parts, or a part operation on
+  a message with a function_call; 42501 (hint storage_path_forbidden) a file part outside the
+  owner's Storage folder; PT404 conversation or message not found, not live or not the caller's;
+  PT409 (hint message_final) the message is final; PT409 (hint content_offset_mismatch) the
+  offset does not match, DETAIL {"content_length": n}; 23514 the result breaks a table rule.
 Security definer because messages have no update grant; ownership is checked against auth.uid().$contract$;
 
 comment on function public.write_memory is $contract$Input: the key (1..100 characters, no control characters); the value (1..4000 characters), or

@@ -136,6 +136,21 @@ const dataPart = z.strictObject({
 
 const stepStartPart = z.strictObject({ type: z.literal("step-start") });
 
+/** ai@7 provider-specific content (migration 20261207000410_ai7_parts.sql). */
+const customPart = z.strictObject({
+  type: z.literal("custom"),
+  kind: text.max(256).regex(/^[^.]+\.[^.]/, { error: 'must be "<provider>.<type>"' }),
+  provider_metadata: jsonObject.optional(),
+});
+
+/** ai@7: a file the model produced while reasoning. */
+const reasoningFilePart = z.strictObject({
+  type: z.literal("reasoning-file"),
+  media_type: text.min(1).max(255),
+  url: text.regex(/^(https?|data):/, { error: "must be an http:, https: or data: URL" }),
+  provider_metadata: jsonObject.optional(),
+});
+
 export const part = z.discriminatedUnion("type", [
   textPart,
   reasoningPart,
@@ -145,6 +160,8 @@ export const part = z.discriminatedUnion("type", [
   sourcePart,
   dataPart,
   stepStartPart,
+  customPart,
+  reasoningFilePart,
 ]);
 
 export const parts = z.array(part).min(1).max(MAX_PARTS).refine(

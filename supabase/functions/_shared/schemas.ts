@@ -34,6 +34,8 @@ function flag() {
 
 export const ROLES = ["system", "user", "assistant", "function", "tool"] as const;
 export const STATUSES = ["in_progress", "completed", "incomplete"] as const;
+/** A stored message's status: also awaiting_input, which only the chat function sets (tool approvals). */
+export const STORED_STATUSES = ["in_progress", "awaiting_input", "completed", "incomplete"] as const;
 
 export const functionCall = z.strictObject({ name: text, arguments: text });
 export const toolCall = z.strictObject({
@@ -434,8 +436,8 @@ export const chatRequest = z.strictObject({
 }).refine((request) => (request.message === undefined) !== (request.messages === undefined), {
   error: "send either messages or message",
 }).transform(({ messages, message, ...request }) => ({ ...request, last: message ?? messages!.at(-1)! }))
-  .refine((request) => request.last.role === "user", {
-    error: "the last message must be the user's",
+  .refine((request) => request.last.role === "user" || request.last.role === "assistant", {
+    error: "the last message must be the user's, or the assistant's reply with tool approvals or outputs",
     path: ["messages"],
   });
 
@@ -459,7 +461,7 @@ export const message = z.object({
   tool_calls: storedToolCalls.nullable(),
   tool_call_id: z.string().nullable(),
   client_message_id: z.string().nullable(),
-  status: z.enum(STATUSES),
+  status: z.enum(STORED_STATUSES),
   token_count: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -487,6 +489,8 @@ export const conversation = z.object({
   summary_token_count: z.number().int().nullable(),
   forked_from_conversation_id: z.string().nullable(),
   forked_from_sequence: z.number().int().nullable(),
+  /** list-conversations only: the last reply waits for the user's tool approvals or outputs. */
+  awaiting_input: z.boolean().optional(),
 });
 
 /** The content parts of a user message with files, as OpenAI's chat API takes them. */

@@ -13,9 +13,10 @@
  *   callProviderMetadata (tool parts)      provider_metadata
  *   source-url, source-document            source {source_type: "url" | "document", ...}
  *   data-<name> {id, data}                 data {name: <name>, id, data}
+ *   custom {kind}, reasoning-file {mediaType, url}   same type, snake_case keys (ai@7)
  *
  * What has no place in the store is refused (400 invalid_request naming the part and the key),
- * never dropped: part types the store has no kind for (custom, reasoning-file, steering-message) and
+ * never dropped: part types the store has no kind for (steering-message) and
  * keys it has no field for (citations, providerReference, toolMetadata, inputEncoding, a dynamic-tool's
  * `dynamic: false`). One key is left out on purpose: a reasoning part's `id`, the id of the stream
  * block it came from, which the SDK sets on every streamed reasoning part and never reads again
@@ -77,6 +78,8 @@ export const KEYS: Record<string, Record<string, string>> = {
     ...PROVIDER_METADATA,
   },
   data: { id: "id", data: "data" },
+  custom: { kind: "kind", ...PROVIDER_METADATA },
+  "reasoning-file": { mediaType: "media_type", url: "url", ...PROVIDER_METADATA },
 };
 
 /** Keys that are not renamed: turned into other fields below, or (reasoning id) not kept. */

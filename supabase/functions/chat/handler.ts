@@ -5,6 +5,9 @@
  * POST chat `{ id, messages | message, trigger?, messageId? }` → a UI message stream (SSE): the
  * user's message is stored (once, by its id), a reply in progress is started, the model is called
  * on get_context's window, and the reply is written to the store while it streams to the browser.
+ * A reply whose tool calls wait for the user (approvals, browser tools) ends `awaiting_input`; when
+ * the last message sent is that reply with the user's answers, the store checks and applies them
+ * (_shared/chat/approvals.ts) and the same reply continues.
  * GET chat?conversation_id=… or GET chat/<id>/stream → 204 when the caller has no reply in progress
  * there (a conversation not stored yet and another user's alike), else the reply replayed from the
  * store and followed until it is final.
@@ -17,12 +20,15 @@ import {
   isStepCount,
   type LanguageModel,
   streamText,
+  type ToolApprovalConfiguration,
   type ToolSet,
   toUIMessageStream,
+  type UIMessage,
   type UIMessageChunk,
 } from "ai";
 import type { Caller } from "../_shared/auth.ts";
 import { withBuiltInTools } from "../_shared/chat/builtin_tools.ts";
+import { answerToolCalls, toolCallWaits, type VouchForOutput } from "../_shared/chat/approvals.ts";
 import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
 import {
   memoryForTurn,
@@ -34,13 +40,14 @@ import {
 import { failureText, type ModelFailure, modelFailure } from "../_shared/chat/model_error.ts";
 import { type EndReason, setReplyOutcome } from "../_shared/chat/outcome.ts";
 import { releaseReply, ReleaseWatch, releasingOnCancel } from "../_shared/chat/release.ts";
-import { ReplyParts } from "../_shared/chat/parts.ts";
+import { ReplyParts, stampedResult } from "../_shared/chat/parts.ts";
 import { guardedDownload, type GuardedDownloadOptions } from "../_shared/chat/download.ts";
 import { promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
 import { type Provenance, toolProvenance } from "../_shared/chat/provenance.ts";
 import { signedStorageUrls } from "../_shared/chat/storage.ts";
 import { titleAfterFirstReply, titleChunk } from "../_shared/chat/title.ts";
 import {
+  type ReplyEnd,
   replyInProgressOf,
   ReplyWriter,
   startRegeneration,
@@ -65,18 +72,26 @@ import {
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { chatRequest, chatResumeRequest } from "../_shared/schemas.ts";
-import { tools } from "./tools.ts";
+import { toolApproval, type ToolContext, tools } from "./tools.ts";
 
 export interface ChatHandlerOptions {
   /** The model, or how to get it for a request (default: from the secrets, see settings.ts). */
   model?: LanguageModel | (() => LanguageModel);
-  /** The tools the model may call (default: none). */
-  tools?: ToolSet;
+  /** The tools the model may call (default: none), or how to make them for a reply. */
+  tools?: ToolSet | ((context: ToolContext) => ToolSet);
+  /** Which tool calls wait for the user's approval (the AI SDK's `toolApproval`; default: none). */
+  toolApproval?: ToolApprovalConfiguration<ToolSet, unknown>;
   /**
    * URLs for the user's Storage files in the window, from the user's access token (default: signed
    * by Storage, see storage.ts).
    */
   storageUrls?: (accessToken: string) => ResolveStorageUrl;
+  /**
+   * Marks a browser tool's output the store accepts as one the function vouches for (a provenance
+   * stamp in its result_provider_metadata; see _shared/chat/approvals.ts). Default: the function's
+   * own provenance stamp, so an accepted output reaches the model as a tool result.
+   */
+  vouchForOutput?: VouchForOutput;
   /** Settings that win over the environment's (tests, the local server). */
   settings?: Partial<ChatSettings>;
   /** Memory and recall settings that win over CHAT_MEMORY and CHAT_RECALL (see chat/memory.ts). */
@@ -122,6 +137,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   const modelNow = () =>
     typeof options.model === "function" ? options.model() : options.model ?? modelFromSettings();
 
+  const provenanceNow = () => options.provenance ?? toolProvenance();
+
   const send = defineFunction({
     name: "chat",
     methods: ["POST"],
@@ -133,12 +150,25 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const recall = await memoryForTurn(caller, memorySettingsNow(), embedderNow());
       const contextTokens = windowBudget(settings.contextTokens, recall.memory);
       const replyId = crypto.randomUUID();
-      const reserve = limited
-        ? (conversationId: string) =>
-          reserveUsage(conversationId, replyId, modelIdOf(model), settings.maxOutputTokens)
-        : undefined;
+      const reserveFor = (messageId: string | null) =>
+        limited
+          ? (conversationId: string) =>
+            reserveUsage(conversationId, messageId, modelIdOf(model), settings.maxOutputTokens)
+          : undefined;
+      const reserve = reserveFor(replyId);
       let turn: Turn;
-      if (request.trigger === "regenerate-message") {
+      if (request.last.role === "assistant" && request.trigger === "submit-message") {
+        // The reply sent back with the user's tool approvals or outputs: the same reply continues.
+        turn = await answerToolCalls(
+          caller,
+          request.id,
+          request.last as UIMessage,
+          contextTokens,
+          settings.approvalMaxAgeSeconds,
+          options.vouchForOutput ?? ((answer) => stampedResult(answer, provenanceNow())),
+          reserveFor(null),
+        );
+      } else if (request.trigger === "regenerate-message") {
         turn = await startRegeneration(
           caller,
           request.id,
@@ -224,9 +254,12 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     },
     disconnected: AbortSignal,
   ): ReadableStream<UIMessageChunk> {
-    const provenance = options.provenance ?? toolProvenance();
-    const parts = new ReplyParts(provenance);
+    const provenance = provenanceNow();
+    const parts = new ReplyParts(turn.reply.parts, provenance);
     const meter = new UsageMeter(modelIdOf(model));
+    const appTools = typeof options.tools === "function"
+      ? options.tools({ caller, conversationId: turn.reply.conversationId })
+      : options.tools;
     const writer = new ReplyWriter(caller, turn.reply, parts, settings.flushMs);
     const stop = new AbortController();
     let reason: EndReason | undefined;
@@ -269,7 +302,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       }
     };
 
-    const tools = withBuiltInTools(options.tools, caller, turn.reply.conversationId, recall);
+    const tools = withBuiltInTools(appTools, caller, turn.reply.conversationId, recall);
 
     async function modelChunks(): Promise<AsyncIterable<UIMessageChunk>> {
       const { signedUrls, ...prompt } = await promptOf(settings.systemPrompt, turn.window, {
@@ -282,6 +315,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const result = streamText({
         model,
         tools,
+        toolApproval: options.toolApproval,
         ...prompt,
         experimental_download: guardedDownload({ ...options.download, trustedUrls: signedUrls }),
         // At most what the caller's token budget has left (reserve_usage granted it).
@@ -303,7 +337,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         messageId: turn.reply.messageId,
         messageMetadata: replyMetadata(turn.reply),
       });
-      let ended: "completed" | "incomplete" = "completed";
+      let ended: ReplyEnd = "completed";
       let finishReason: Extract<UIMessageChunk, { type: "finish" }>["finishReason"];
       // Each chunk goes to the browser once what it changed is stored (chunks that change nothing
       // wait for the ones before them), so the browser never shows what a crash would lose.
@@ -318,7 +352,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
             continue; // sent below, once the reply is final
           }
           if (chunk.type === "error" || chunk.type === "abort") ended = "incomplete";
-          if (parts.apply(chunk).length > 0) stored = writer.changed();
+          const changes = parts.apply(chunk);
+          if (changes.length > 0) stored = writer.changed(changes);
           stored.then(() => toBrowser(chunk));
         }
       } catch (error) {
@@ -327,6 +362,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         if (text) stored.then(() => toBrowser({ type: "error", errorText: text }));
       }
       if (stop.signal.aborted) ended = "incomplete";
+      // A reply whose calls wait for the user's approval or output waits for the user, not final.
+      if (ended === "completed" && parts.parts.some(toolCallWaits)) ended = "awaiting_input";
       finished = true;
       watch.end();
       clearTimeout(deadline);
@@ -336,6 +373,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           await setReplyOutcome(caller, turn.reply, reason, reason === "model_error" ? failure : undefined);
         }
         const stored = await writer.finish(ended);
+        // A write the store refused ended the reply: the browser hears why, then the end.
+        if (writer.refusal) toBrowser({ type: "error", errorText: writer.refusal.message });
         const used = meter.result(parts.parts, turn.window);
         if (reservation) await settleUsage(reservation.reservation_id, meter.modelId, used);
         const titled = await titleAfterFirstReply(caller, stored, turn.window, model);
@@ -390,4 +429,4 @@ function streamResponse(
 }
 
 /** The deployed function: the model and settings from the project's secrets, the app's tools. */
-export const chat = createChatHandler({ tools });
+export const chat = createChatHandler({ tools, toolApproval });

@@ -30,7 +30,10 @@ export function statements(request: z.output<typeof getHistoryRequest>, caller: 
     : sql`select greatest(${after + 1}, least(${before}, c.last_sequence) - ${request.limit - 1}) as low,
                  least(${before}, c.last_sequence) as high
           from conversation as c`;
-  const rows = sql`select m from range join public.conversation_messages as m
+  // A reply in progress is read with its log applied: the text written so far.
+  const rows =
+    sql`select case when m.status = 'in_progress' then conversation_store.live_message(m) else m end as m
+                    from range join public.conversation_messages as m
                       on m.conversation_id = ${request.conversation_id}
                      and m.sequence_order between range.low and range.high
                     where exists (select from conversation) ${ownedBy(caller, "m")}`;

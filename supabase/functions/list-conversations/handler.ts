@@ -3,6 +3,8 @@
  * POST the same as JSON) → 200 `{ conversations, has_more, next_cursor }`: pinned first, then most
  * recently updated first. Archived conversations are left out, unless `archived=true`, which lists
  * only them; `tag` keeps those carrying the tag (normalised as stored: case and spacing do not matter).
+ * Each conversation says whether its last reply waits for the user (`awaiting_input`: tool approvals
+ * or outputs), so an app can badge it.
  *
  * The cursor is the (pinned, updated_at, id) of the page's last row, for a keyset query on
  * idx_conversations_user_list (user_id, archived, pinned, updated_at, id). The caller's id is in the
@@ -54,7 +56,9 @@ export function statements(request: z.output<typeof listConversationsRequest>, c
                page.position = 1
                or sum(octet_length(page.conversation::text)) over (order by page.position)
                   - octet_length(page.conversation::text) < conversation_store.page_max_bytes() as included
-        from (select conversation_store.conversation_json(c) as conversation,
+        from (select (conversation_store.conversation_json(c)::jsonb
+                      || jsonb_build_object('awaiting_input', conversation_store.awaits_user(c)))::json
+                       as conversation,
                      c.pinned, to_json(c.updated_at) #>> '{}' as updated_at, c.id,
                      row_number() over (order by c.pinned desc, c.updated_at desc, c.id desc) as position
               from (select c.* from ${source}

@@ -11,7 +11,7 @@ import type { Page } from "playwright-core";
 import { newUser, pool, test } from "../functions/helpers.ts";
 import { apiOrigin, ARTIFACTS, launch, pageOrigin, watchedPage } from "./support.ts";
 import { createChatHandler } from "../../functions/chat/handler.ts";
-import { tools } from "../../functions/chat/tools.ts";
+import { toolApproval, tools } from "../../functions/chat/tools.ts";
 import { demoModel } from "../../../local/mock_model.ts";
 import { eventually } from "../functions/chat_support.ts";
 
@@ -309,27 +309,44 @@ test("the playground streams and stops replies, budgets a context, summarizes, f
   }
 });
 
+/** The playground for Alice (`token`), with `chat` behind its API, open in Chromium; `close` ends it all. */
+async function chatPlayground(chat: (request: Request) => Promise<Response>, token: string) {
+  const api = apiOrigin(chat);
+  const site = await pageOrigin({
+    apiUrl: api.url,
+    anonKey: "local-anon-key",
+    users: [{ name: "alice", token }],
+  });
+  const browser = await launch();
+  const { page, problems } = await watchedPage(browser);
+  return {
+    page,
+    problems,
+    url: site.url,
+    close: async () => {
+      await browser.close();
+      await site.close();
+      await api.close();
+    },
+  };
+}
+
 /** A PNG signature: the bytes an image upload starts with (the page shows it, the model never decodes it). */
 const ONE_PIXEL_PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 test("the playground chats through the chat function: reasoning collapsed, a tool with its states, stop, an image, a reload", async () => {
   const alice = await newUser();
-  const chat = createChatHandler({ tools, model: demoModel(15) });
-  const api = apiOrigin(chat);
-  const site = await pageOrigin({
-    apiUrl: api.url,
-    anonKey: "local-anon-key",
-    users: [{ name: "alice", token: alice.token }],
-  });
-  const browser = await launch();
-  const { page, problems } = await watchedPage(browser);
+  const { page, problems, url, close } = await chatPlayground(
+    createChatHandler({ tools, model: demoModel(15) }),
+    alice.token,
+  );
   const assistantText = (on: Page) =>
     on.$$eval(
       "#chat-messages li[data-role=assistant]",
       (items) => items.map((item) => item.textContent ?? ""),
     );
   try {
-    await page.goto(site.url);
+    await page.goto(url);
     await page.waitForSelector("#no-conversations:not([hidden])");
     await page.click("#start");
     await page.waitForSelector("#conversation:not([hidden])");
@@ -402,9 +419,74 @@ test("the playground chats through the chat function: reasoning collapsed, a too
       `${(error as Error).message}\nin the browser: ${JSON.stringify(problems, null, 2)}`,
     );
   } finally {
-    await browser.close();
-    await site.close();
-    await api.close();
+    await close();
+  }
+});
+
+test("the playground asks before a video render: Approve after a reload starts it, Deny leaves it undone", async () => {
+  const alice = await newUser();
+  const { page, problems, url, close } = await chatPlayground(
+    createChatHandler({ tools, toolApproval, model: demoModel(5) }),
+    alice.token,
+  );
+  const ready = (items: number) =>
+    page.waitForFunction(`document.getElementById("chat-status").textContent === "ready" &&
+      document.querySelectorAll("#chat-messages li").length === ${items}`);
+  const lastReply = () => page.locator("#chat-messages li[data-role=assistant]").last().textContent();
+  try {
+    await page.goto(url);
+    await page.waitForSelector("#no-conversations:not([hidden])");
+    await page.click("#start");
+    await page.waitForSelector("#conversation:not([hidden])");
+    const conversationId = await page.textContent("#conversation-id");
+
+    await page.fill("#chat-input", "Make a video of a cat");
+    await page.click("#chat-send");
+    await page.waitForSelector("#chat-messages button.approve");
+    assert.match((await lastReply()) ?? "", /start_video_render: approval-requested/);
+
+    // After a reload the request is still there, the list says the conversation waits, and Approve works.
+    await page.reload();
+    await page.waitForSelector(`#conversations li[data-id="${conversationId}"]`);
+    assert.match(
+      (await page.textContent(`#conversations li[data-id="${conversationId}"]`)) ?? "",
+      /waits for you/,
+    );
+    await page.click(`#conversations li[data-id="${conversationId}"]`);
+    await page.click("#chat-messages button.approve");
+    await page.waitForFunction(
+      `(document.querySelector("#chat-messages li[data-role=assistant]")?.textContent ?? "")
+      .includes("video render job is recorded")`,
+    );
+    await ready(2);
+    assert.match((await lastReply()) ?? "", /start_video_render: output-available/);
+    const { rows: [approved] } = await pool.query(
+      `select metadata -> 'video_render' ->> 'state' as state from public.conversations where id = $1`,
+      [conversationId],
+    );
+    assert.equal(approved.state, "queued", "the approved render is recorded in the conversation's metadata");
+
+    // Deny: the call ends output-denied and nothing is started again.
+    await page.fill("#chat-input", "Make another video, of a dog");
+    await page.click("#chat-send");
+    await page.waitForSelector("#chat-messages button.deny");
+    await page.click("#chat-messages button.deny");
+    await page.waitForFunction(`[...document.querySelectorAll("#chat-messages li[data-role=assistant]")]
+      .at(-1)?.textContent.includes("did not start it")`);
+    await ready(4);
+    assert.match((await lastReply()) ?? "", /start_video_render: output-denied/);
+    const { rows: [after] } = await pool.query(
+      `select metadata -> 'video_render' ->> 'prompt' as prompt from public.conversations where id = $1`,
+      [conversationId],
+    );
+    assert.equal(after.prompt, "Make a video of a cat", "the denied render never ran");
+
+    await page.screenshot({ path: `${ARTIFACTS}/playground-approvals.png`, fullPage: true });
+    assert.deepEqual(problems, { pageErrors: [], consoleErrors: [], failedResponses: [] });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nin the browser: ${JSON.stringify(problems, null, 2)}`);
+  } finally {
+    await close();
   }
 });
 

@@ -118,16 +118,16 @@ test("a stored message whose parts changed is refused with idempotency_conflict,
 test("a message that cannot be stored is refused before anything is written", async () => {
   const store = storeFor(await newUser());
   const { conversation } = await store.start();
-  const custom = {
+  const steering = {
     id: "a1",
     role: "assistant",
-    parts: [{ type: "custom", kind: "acme.widget" }],
-  } as UIMessage;
+    parts: [{ type: "steering-message", text: "faster" }],
+  } as unknown as UIMessage;
   await assert.rejects(
-    saveUIMessages(store, conversation.id, [question, custom]),
+    saveUIMessages(store, conversation.id, [question, steering]),
     (error: unknown) =>
       error instanceof ConversationStoreError && error.code === "invalid_request" && error.status === 400 &&
-      error.message === "part 0 (custom) cannot be stored: the store has no custom part",
+      error.message === "part 0 (steering-message) cannot be stored: the store has no steering-message part",
   );
   assert.equal((await storedRows(store, conversation.id)).length, 0);
 });

@@ -108,16 +108,39 @@ Deno.test("a streamed reasoning part's block id is left out, undefined values to
 
 Deno.test("a part the store has no kind for is refused, naming the part", () => {
   assertRefused(
-    { id: "m", role: "assistant", parts: [{ type: "text", text: "a" }, { type: "custom", kind: "x.y" }] },
-    /^part 1 \(custom\) cannot be stored: the store has no custom part$/,
+    {
+      id: "m",
+      role: "assistant",
+      parts: [{ type: "text", text: "a" }, { type: "steering-message", text: "x" }],
+    } as unknown as UIMessage,
+    /^part 1 \(steering-message\) cannot be stored: the store has no steering-message part$/,
+  );
+});
+
+Deno.test("ai@7 custom and reasoning-file parts are stored with snake_case keys; a malformed one is refused", () => {
+  const stored = toStoreMessage({
+    id: "m",
+    role: "assistant",
+    parts: [
+      { type: "custom", kind: "acme.widget", providerMetadata: { acme: { size: 2 } } },
+      { type: "reasoning-file", mediaType: "image/png", url: "data:image/png;base64,AA==" },
+    ],
+  } as UIMessage);
+  assert.deepEqual(stored.parts, [
+    { type: "custom", kind: "acme.widget", provider_metadata: { acme: { size: 2 } } },
+    { type: "reasoning-file", media_type: "image/png", url: "data:image/png;base64,AA==" },
+  ]);
+  assertRefused(
+    { id: "m", role: "assistant", parts: [{ type: "custom", kind: "no-provider" }] } as unknown as UIMessage,
+    /kind/,
   );
   assertRefused(
     {
       id: "m",
       role: "assistant",
-      parts: [{ type: "reasoning-file", mediaType: "image/png", url: "data:," }],
+      parts: [{ type: "reasoning-file", mediaType: "image/png", url: "ftp://x" }],
     },
-    /reasoning-file/,
+    /url/,
   );
 });
 

@@ -101,8 +101,8 @@ select is(
   array(select indexname::text from pg_indexes
         where schemaname = 'public' and tablename in ('conversations', 'conversation_messages')
         order by indexname),
-  array['conversation_messages_pkey', 'conversations_pkey', 'idx_conversation_messages_conversation_id',
-        'idx_conversation_messages_reply_in_progress', 'idx_conversation_messages_search',
+  array['conversation_messages_pkey', 'conversations_pkey', 'idx_conversation_messages_awaiting_input',
+        'idx_conversation_messages_conversation_id', 'idx_conversation_messages_reply_in_progress', 'idx_conversation_messages_search',
         'idx_conversation_messages_search_parts', 'idx_conversation_messages_sequence_order',
         'idx_conversations_expires_at', 'idx_conversations_forked_from',
         'idx_conversations_title_search', 'idx_conversations_user_list',

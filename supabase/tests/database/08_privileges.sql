@@ -4,33 +4,38 @@ select plan(41);
 
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'public'::regnamespace order by 1),
-  array['append_messages', 'assign_usage_plan', 'delete_all_conversations', 'delete_conversation',
-        'export_conversations', 'fork_conversation', 'get_context', 'get_memory', 'get_shared_conversation',
-        'get_usage', 'get_usage_limits', 'import_conversation', 'keep_reply_alive',
-        'purge_expired_conversations', 'rate_message', 'recall_messages', 'record_usage', 'release_reply',
-        'reply_release_state', 'reserve_usage', 'resume_reply', 'revoke_conversation_share',
-        'search_conversations', 'set_conversation_summary', 'set_model_price', 'set_reply_outcome',
-        'set_usage_plan', 'share_conversation', 'start_conversation', 'stop_released_reply',
-        'touch_updated_at', 'update_conversation_metadata', 'update_message', 'write_memory'],
+  array['answer_tool_calls', 'append_messages', 'assign_usage_plan', 'await_tool_input',
+        'delete_all_conversations', 'delete_conversation', 'export_conversations', 'fork_conversation',
+        'get_context', 'get_memory', 'get_shared_conversation', 'get_usage', 'get_usage_limits',
+        'import_conversation', 'keep_reply_alive', 'purge_expired_conversations', 'rate_message',
+        'recall_messages', 'record_usage', 'release_reply', 'reply_release_state', 'reserve_usage',
+        'resume_reply', 'revoke_conversation_share', 'search_conversations', 'set_conversation_summary',
+        'set_model_price', 'set_reply_outcome', 'set_usage_plan', 'share_conversation', 'start_conversation',
+        'stop_released_reply', 'touch_updated_at', 'update_conversation_metadata', 'update_message',
+        'write_memory'],
   'the public schema defines exactly the documented functions'
 );
 select is(
   array(select p.proname::text from pg_proc p where p.pronamespace = 'conversation_store'::regnamespace order by 1),
-  array['acting_user', 'answered_call_ids', 'any_word_query', 'caller_is_service_role', 'caller_reaches',
-        'callers_reply_in_progress', 'check_numbers', 'check_parts', 'claim_regeneration', 'context_messages',
-        'conversation_json', 'estimate_part_tokens', 'estimate_reasoning_tokens', 'estimate_tokens',
-        'file_token_estimate', 'import_id', 'inline_file_max_chars', 'is_function_call', 'is_part_list',
-        'is_tool_call_list', 'json_or_text', 'jsonb_merge_patch', 'max_batch_bytes', 'max_file_parts',
-        'memory_entry_json', 'memory_max_entries', 'memory_max_tokens', 'message_json', 'message_parts',
-        'normalize_labels', 'normalize_tags', 'normalize_title', 'openai_message', 'openai_messages',
-        'page_max_bytes', 'part_problem', 'part_search_text', 'part_search_words', 'parts_content',
-        'parts_tool_calls', 'rating_json', 'reclaim_conversation', 'reply_usage', 'result_is_error',
-        'search_words', 'semantic_candidates', 'semantic_recall_ready', 'set_exact_token_count',
-        'set_expires_at', 'set_generated_title', 'settle_abandoned_usage', 'settle_reply_outcome',
+  array['acting_user', 'answered_call_ids', 'any_word_query', 'awaits_user', 'base_part_problem',
+        'caller_is_service_role', 'caller_reaches', 'callers_reply_in_progress', 'check_numbers',
+        'check_parts', 'claim_regeneration', 'context_messages', 'conversation_json', 'drop_reply_log',
+        'estimate_part_tokens', 'estimate_reasoning_tokens', 'estimate_tokens', 'file_token_estimate',
+        'fold_reply_log', 'import_id', 'inline_file_max_chars', 'is_function_call', 'is_part_list',
+        'is_tool_call_list', 'json_or_text', 'jsonb_merge_patch', 'live_message', 'live_parts',
+        'log_part_operation', 'logged_parts', 'max_batch_bytes', 'max_file_parts', 'memory_entry_json',
+        'memory_max_entries', 'memory_max_tokens', 'message_json', 'message_parts', 'normalize_labels',
+        'normalize_tags', 'normalize_title', 'openai_message', 'openai_messages', 'page_max_bytes',
+        'part_problem', 'part_search_text', 'part_search_words', 'parts_content', 'parts_tool_calls',
+        'rating_json', 'reclaim_conversation', 'reply_log_after', 'reply_log_position', 'reply_usage',
+        'result_is_error', 'search_words', 'semantic_candidates', 'semantic_recall_ready',
+        'set_exact_token_count', 'set_expires_at', 'set_generated_title', 'settle_abandoned_usage',
+        'settle_inserted_waiting_reply', 'settle_reply_outcome', 'settle_waiting_replies', 'settled_parts',
         'share_token_hash', 'shares_per_conversation', 'stale_reply_after', 'storage_objects',
-        'sync_conversation_tags', 'tags_are_valid', 'too_deep', 'tool_output_text', 'ui_message',
-        'ui_messages', 'ui_part', 'usage_allowance', 'usage_cost', 'usage_plan_of', 'with_derived_columns',
-        'with_reply_usage', 'without_reasoning', 'writer_counts_tokens'],
+        'sync_conversation_tags', 'tags_are_valid', 'take_reply_log', 'too_deep', 'tool_call_waits',
+        'tool_output_text', 'tool_request_max_age', 'ui_message', 'ui_messages', 'ui_part', 'usage_allowance',
+        'usage_cost', 'usage_plan_of', 'with_derived_columns', 'with_parts', 'with_reply_usage',
+        'without_reasoning', 'writer_counts_tokens'],
   'the private schema holds exactly the helpers'
 );
 
@@ -60,28 +65,28 @@ select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
-  array['append_messages', 'delete_all_conversations', 'delete_conversation', 'export_conversations',
-        'fork_conversation', 'get_context', 'get_memory', 'get_shared_conversation', 'get_usage',
-        'get_usage_limits', 'import_conversation', 'keep_reply_alive', 'rate_message', 'recall_messages',
-        'record_usage', 'release_reply', 'reply_release_state', 'reserve_usage', 'resume_reply',
-        'revoke_conversation_share', 'search_conversations', 'set_conversation_summary', 'set_reply_outcome',
-        'share_conversation', 'start_conversation', 'stop_released_reply', 'update_conversation_metadata',
-        'update_message', 'write_memory'],
+  array['answer_tool_calls', 'append_messages', 'await_tool_input', 'delete_all_conversations',
+        'delete_conversation', 'export_conversations', 'fork_conversation', 'get_context', 'get_memory',
+        'get_shared_conversation', 'get_usage', 'get_usage_limits', 'import_conversation', 'keep_reply_alive',
+        'rate_message', 'recall_messages', 'record_usage', 'release_reply', 'reply_release_state',
+        'reserve_usage', 'resume_reply', 'revoke_conversation_share', 'search_conversations',
+        'set_conversation_summary', 'set_reply_outcome', 'share_conversation', 'start_conversation',
+        'stop_released_reply', 'update_conversation_metadata', 'update_message', 'write_memory'],
   'authenticated may call every API function, and neither the purge nor the trigger function'
 );
 select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace = 'conversation_store'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')
         order by 1),
-  array['acting_user', 'answered_call_ids', 'caller_is_service_role', 'claim_regeneration', 'context_messages',
-        'conversation_json', 'import_id', 'is_function_call', 'is_tool_call_list', 'json_or_text',
-        'jsonb_merge_patch', 'memory_entry_json', 'memory_max_entries', 'memory_max_tokens', 'message_json',
-        'message_parts', 'normalize_tags', 'normalize_title', 'openai_message', 'openai_messages',
-        'page_max_bytes', 'part_search_text', 'part_search_words', 'rating_json', 'reply_usage',
-        'result_is_error', 'search_words', 'semantic_recall_ready', 'set_exact_token_count',
+  array['acting_user', 'answered_call_ids', 'awaits_user', 'caller_is_service_role', 'claim_regeneration',
+        'context_messages', 'conversation_json', 'import_id', 'is_function_call', 'is_tool_call_list',
+        'json_or_text', 'jsonb_merge_patch', 'live_message', 'live_parts', 'log_part_operation',
+        'memory_entry_json', 'memory_max_entries', 'memory_max_tokens', 'message_json', 'message_parts',
+        'normalize_tags', 'normalize_title', 'openai_message', 'openai_messages', 'page_max_bytes',
+        'part_search_text', 'part_search_words', 'rating_json', 'reply_log_after', 'reply_log_position',
+        'reply_usage', 'result_is_error', 'search_words', 'semantic_recall_ready', 'set_exact_token_count',
         'set_generated_title', 'tags_are_valid', 'too_deep', 'tool_output_text', 'ui_message', 'ui_messages',
-        'ui_part', 'with_reply_usage',
-        'without_reasoning'],
+        'ui_part', 'with_reply_usage', 'without_reasoning'],
   'authenticated may use the helpers that policies, shapes and the edge functions need, and no other'
 );
 select ok(not has_function_privilege('authenticated', 'conversation_store.reclaim_conversation(uuid, integer)', 'execute'),
@@ -138,13 +143,16 @@ select is(
   array(select p.proname::text from pg_proc p
         where p.pronamespace in ('public'::regnamespace, 'conversation_store'::regnamespace) and p.prosecdef
         order by 1),
-  array['append_messages', 'claim_regeneration', 'delete_all_conversations', 'delete_conversation',
+  array['answer_tool_calls', 'append_messages', 'await_tool_input', 'claim_regeneration',
+        'delete_all_conversations', 'delete_conversation', 'drop_reply_log', 'fold_reply_log',
         'fork_conversation', 'get_shared_conversation', 'get_usage', 'get_usage_limits', 'keep_reply_alive',
-        'purge_expired_conversations', 'rate_message', 'recall_messages', 'record_usage', 'release_reply',
-        'reply_release_state', 'reserve_usage', 'resume_reply', 'revoke_conversation_share',
-        'search_conversations', 'set_conversation_summary', 'set_exact_token_count', 'set_generated_title',
-        'set_reply_outcome', 'share_conversation', 'start_conversation', 'stop_released_reply',
-        'sync_conversation_tags', 'update_message', 'write_memory'],
+        'live_message', 'live_parts', 'log_part_operation', 'logged_parts', 'purge_expired_conversations',
+        'rate_message', 'recall_messages', 'record_usage', 'release_reply', 'reply_log_after',
+        'reply_log_position', 'reply_release_state', 'reserve_usage', 'resume_reply',
+        'revoke_conversation_share', 'search_conversations', 'set_conversation_summary',
+        'set_exact_token_count', 'set_generated_title', 'set_reply_outcome', 'settle_inserted_waiting_reply',
+        'settle_waiting_replies', 'share_conversation', 'start_conversation', 'stop_released_reply',
+        'sync_conversation_tags', 'take_reply_log', 'update_message', 'write_memory'],
   'only the functions that write what clients may not, and search and recall (whose words must reach the index), are security definer'
 );
 select is(

@@ -110,3 +110,14 @@ export async function rowsAsTheyAre(client: pg.Client): Promise<() => Promise<Re
                        ${hash("conversation_messages", "m")} as messages`;
   return async () => (await client.query(text)).rows[0];
 }
+
+/** Runs `sql` (statements) in one committed transaction as the signed-in user `userId`; the rows of its last statement. */
+export async function asUser(client: pg.Client, userId: string, sql: string): Promise<pg.QueryResultRow[]> {
+  const results = await client.query(`
+    begin;
+    select set_config('role', 'authenticated', true),
+           set_config('request.jwt.claims', '{"sub": "${userId}", "role": "authenticated"}', true);
+    ${sql};
+    commit;`) as unknown as pg.QueryResult[];
+  return results.at(-2)!.rows;
+}

@@ -73,12 +73,20 @@ export async function eventually<T>(
   }
 }
 
-/** The reply of a conversation as stored (its last message), read straight from the table. */
+/**
+ * The reply of a conversation as stored (its last message), read straight from the tables: while
+ * it is in progress, with its log applied (what readers see).
+ */
 export async function storedReply(conversationId: string) {
   const { rows } = await pool.query(
-    `select sequence_order, role, content, status, client_message_id, reasoning_token_count
-     from public.conversation_messages
-     where conversation_id = $1 order by sequence_order desc limit 1`,
+    `select m.sequence_order, m.role, m.content, m.status, m.client_message_id, m.reasoning_token_count
+     from public.conversation_messages as stored
+     cross join lateral (
+       select (case when exists (select from conversation_store.reply_log as l where l.message_id = stored.id)
+                    then conversation_store.with_parts(stored, conversation_store.logged_parts(stored))
+                    else stored end).*
+     ) as m
+     where stored.conversation_id = $1 order by stored.sequence_order desc limit 1`,
     [conversationId],
   );
   return rows[0] as {

@@ -311,10 +311,10 @@ test("a part the store cannot hold is refused (400) and a file in another user's
   const conversationId = crypto.randomUUID();
   const refused = await postChat(server.url, alice, {
     id: conversationId,
-    messages: [{ id: "m1", role: "user", parts: [{ type: "custom", kind: "x" }] }],
+    messages: [{ id: "m1", role: "user", parts: [{ type: "steering-message", text: "x" }] }],
   });
   assert.equal(refused.status, 400);
-  assert.match((await refused.json()).error.message, /custom/);
+  assert.match((await refused.json()).error.message, /steering-message/);
   const forbidden = await postChat(server.url, alice, {
     id: conversationId,
     messages: [{
@@ -344,7 +344,13 @@ test("a tool of the tools module runs server-side; its call and result stream, a
     messages: [userMessage("What time is it?")],
   });
   const step1 = await toolServer.model.nextCall();
-  assert.deepEqual(step1.options.tools?.map((tool) => tool.name), ["get_time", "memory", "recall"]);
+  assert.deepEqual(step1.options.tools?.map((tool) => tool.name), [
+    "get_time",
+    "start_video_render",
+    "get_video_status",
+    "memory",
+    "recall",
+  ]);
   step1.send(...reasoningParts("Time needs the tool."), ...toolCallParts("get_time", { time_zone: "UTC" }));
   step1.end();
   const step2 = await toolServer.model.nextCall();

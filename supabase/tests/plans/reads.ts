@@ -26,7 +26,9 @@ const SEARCH_PARTS_INDEX = "idx_conversation_messages_search_parts";
 const history: Flatness = { messageIndexes: [HISTORY_INDEX], maxRows: 100 };
 // A context window of 8,000 tokens is about 200 messages: the tail is read 256 at a time.
 const context: Flatness = { messageIndexes: [HISTORY_INDEX], maxRows: 600 };
-const list: Flatness = { messageIndexes: [], maxRows: 25 };
+/** One probe per listed conversation: does its last reply wait for the user (migration 20261207000400)? */
+const AWAITING_INDEX = "idx_conversation_messages_awaiting_input";
+const list: Flatness = { messageIndexes: [AWAITING_INDEX], maxRows: 25 };
 // Search ranks at most 10,000 matching messages per call (its documented bound).
 const search: Flatness = {
   messageIndexes: [SEARCH_INDEX, SEARCH_PARTS_INDEX],

@@ -38,7 +38,11 @@ const download = {
 
 const server = chatServer({ tools, download });
 // Without memory, whose section would take most of so small a window.
-const small = chatServer({ settings: { contextTokens: 50 }, download, memory: { memory: false, recall: false } });
+const small = chatServer({
+  settings: { contextTokens: 50 },
+  download,
+  memory: { memory: false, recall: false },
+});
 // A model that reads no file by URL (as the Chat Completions API, for anything but images): every
 // file must be downloaded for it.
 const noUrls = chatServer({ download });

@@ -2,7 +2,9 @@
  * A stored reply as a UI message stream: replayed from the start, then followed by reading the
  * store every `pollMs` until the reply is final. Only the database is read, with one short
  * transaction per poll, so any instance can follow a reply another one writes, through Supabase's
- * transaction pooler (no LISTEN, no session state).
+ * transaction pooler (no LISTEN, no session state). A poll reads only the reply's log entries after
+ * the last one seen (and its status), so its cost does not grow with the reply; the reply is read
+ * whole twice: at the start and once it is final.
  *
  * A reply whose writer went silent for STALE_REPLY_SECONDS (a killed instance) ends the stream: the
  * next message takes it over and marks it incomplete, with the text it has.
@@ -10,8 +12,8 @@
 import type { UIMessageChunk } from "ai";
 import type { Caller } from "../auth.ts";
 import { ApiError } from "../errors.ts";
-import { ReplayCursor } from "./parts.ts";
-import { readReply, STALE_REPLY_SECONDS, type StoredReply } from "./reply_store.ts";
+import { applyLogEntries, ReplayCursor } from "./parts.ts";
+import { pollReply, readReply, STALE_REPLY_SECONDS, type StoredReply } from "./reply_store.ts";
 
 /**
  * The metadata every chat stream carries on its start and finish chunks; on finish, the reply's
@@ -48,17 +50,27 @@ export function followReply(
   return new ReadableStream<UIMessageChunk>({
     async start(controller) {
       let reply = first;
+      let { status, silentSeconds, logPosition } = first;
       controller.enqueue({
         type: "start",
         messageId: reply.messageId,
         messageMetadata: replyMetadata(reply),
       });
-      while (reply.status === "in_progress" && reply.silentSeconds <= STALE_REPLY_SECONDS) {
+      while (status === "in_progress" && silentSeconds <= STALE_REPLY_SECONDS) {
         for (const chunk of cursor.update(reply.parts)) controller.enqueue(chunk);
         await pause(pollMs, stop);
         if (stop.aborted) return;
         try {
-          reply = await readReply(caller, first.conversationId, first.sequence);
+          const poll = await pollReply(caller, first, logPosition);
+          if (poll.status !== "in_progress") {
+            // Final: its log is folded into the message, read whole once more.
+            reply = await readReply(caller, first.conversationId, first.sequence);
+            status = reply.status;
+          } else {
+            silentSeconds = poll.silentSeconds;
+            applyLogEntries(reply.parts, poll.entries);
+            logPosition = poll.entries.at(-1)?.position ?? logPosition;
+          }
         } catch (error) {
           // The database unreachable for a moment: the next poll tries again; anything else ends the stream.
           if (!(error instanceof ApiError && error.code === "service_unavailable")) {
@@ -68,8 +80,8 @@ export function followReply(
         }
       }
       for (const chunk of [...cursor.update(reply.parts), ...cursor.end()]) controller.enqueue(chunk);
-      const status = reply.status === "in_progress" ? "incomplete" : reply.status;
-      controller.enqueue({ type: "finish", messageMetadata: replyMetadata(reply, status) });
+      const ended = reply.status === "in_progress" ? "incomplete" : reply.status;
+      controller.enqueue({ type: "finish", messageMetadata: replyMetadata(reply, ended) });
       controller.close();
     },
     cancel: () => gone.abort(),

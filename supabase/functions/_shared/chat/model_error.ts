@@ -35,7 +35,9 @@ function refusalIn(error: unknown): DownloadRefused | undefined {
 export function modelFailure(error: unknown): ModelFailure {
   // The refusal's text names only what the user sent (the file's host), so it may reach the browser.
   const refused = refusalIn(error);
-  if (refused) return { code: "file_refused", message: refused.message, rate_limited: false, retryable: false };
+  if (refused) {
+    return { code: "file_refused", message: refused.message, rate_limited: false, retryable: false };
+  }
   const cause = lastAttempt(error);
   if (APICallError.isInstance(cause)) {
     const status = cause.statusCode;

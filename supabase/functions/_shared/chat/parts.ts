@@ -19,6 +19,26 @@ export type PartChange =
   | { kind: "set"; index: number }
   | { kind: "append"; index: number; text: string };
 
+/**
+ * One entry of a reply's log as a follower reads it (conversation_store.reply_log_after): a delta
+ * added to the text of the part at `index`, or the whole part set there (added, at the end).
+ */
+export type LogEntry =
+  | { position: number; index: number; delta: string; part: null }
+  | { position: number; index: number; delta: null; part: Part };
+
+/**
+ * Applies log entries, in order, to parts read from the store (changed in place): the parts as
+ * the store holds them after those entries. Work in the size of the entries only.
+ */
+export function applyLogEntries(parts: Part[], entries: LogEntry[]): Part[] {
+  for (const entry of entries) {
+    if (entry.part !== null) parts[entry.index] = entry.part;
+    else (parts[entry.index] as { text: string }).text += entry.delta;
+  }
+  return parts;
+}
+
 /** A part built from the SDK's chunk fields, whose JSON the store checks (check_parts). */
 const storePart = (value: Record<string, unknown>) => defined(value) as Part;
 
@@ -37,11 +57,21 @@ type ToolPart = Extract<Part, { type: "tool-call" }>;
  * model call produced (a tool run in the function, or by the provider) is stamped as such.
  */
 export class ReplyParts {
-  readonly parts: Part[] = [];
+  readonly parts: Part[];
   private readonly blocks = new Map<string, number>();
   private readonly tools = new Map<string, number>();
 
-  constructor(private readonly provenance?: Provenance) {}
+  /**
+   * `stored`: the parts of a reply being continued (after the user answered its tool calls), whose
+   * tool calls the new chunks may finish; new parts follow them. `provenance` stamps the results of
+   * tools the function runs (provenance.ts).
+   */
+  constructor(stored: Part[] = [], private readonly provenance?: Provenance) {
+    this.parts = structuredClone(stored);
+    this.parts.forEach((part, index) => {
+      if (part.type === "tool-call") this.tools.set(part.tool_call_id, index);
+    });
+  }
 
   /** Applies one chunk; returns what changed in the stored parts (nothing for most control chunks). */
   apply(chunk: UIMessageChunk): PartChange[] {
@@ -95,7 +125,12 @@ export class ReplyParts {
       case "tool-approval-request":
         return this.tool(chunk.toolCallId, undefined, {
           state: "approval-requested",
-          approval: { id: chunk.approvalId },
+          approval: defined({
+            id: chunk.approvalId,
+            requestReason: chunk.reason,
+            isAutomatic: chunk.isAutomatic,
+            descriptor: chunk.approvalDescriptor,
+          }),
         });
       case "tool-output-available":
         return this.tool(chunk.toolCallId, undefined, {
@@ -137,6 +172,17 @@ export class ReplyParts {
         }));
       case "start-step":
         return this.add({ type: "step-start" });
+      case "custom":
+        return this.add(
+          storePart({ type: "custom", kind: chunk.kind, provider_metadata: chunk.providerMetadata }),
+        );
+      case "reasoning-file":
+        return this.add(storePart({
+          type: "reasoning-file",
+          media_type: chunk.mediaType,
+          url: chunk.url,
+          provider_metadata: chunk.providerMetadata,
+        }));
       default:
         if (chunk.type.startsWith("data-")) {
           const data = chunk as { type: `data-${string}`; id?: string; data: Json; transient?: boolean };
@@ -178,21 +224,25 @@ export class ReplyParts {
       ...change,
       preliminary: change.preliminary || undefined,
     }) as ToolPart;
-    this.parts[index] = this.stamped(changed);
+    this.parts[index] = this.provenance ? stampedResult(changed, this.provenance) : changed;
     return [{ kind: "set", index }];
   }
+}
 
-  private stamped(part: ToolPart): ToolPart {
-    if (!this.provenance || (part.state !== "output-available" && part.state !== "output-error")) return part;
-    const stamp = this.provenance.stamp(part);
-    return {
-      ...part,
-      result_provider_metadata: {
-        ...part.result_provider_metadata,
-        [PROVENANCE_NAMESPACE]: { provenance: stamp },
-      },
-    };
-  }
+/**
+ * A tool part with a result, stamped as one the function vouches for (a tool it ran, or a browser
+ * tool's output the store accepted for a call that waited for it); other parts as they are.
+ */
+export function stampedResult<Tool extends ToolPart>(part: Tool, provenance: Provenance): Tool {
+  if (part.state !== "output-available" && part.state !== "output-error") return part;
+  const stamp = provenance.stamp(part);
+  return {
+    ...part,
+    result_provider_metadata: {
+      ...part.result_provider_metadata,
+      [PROVENANCE_NAMESPACE]: { provenance: stamp },
+    },
+  };
 }
 
 const TOOL_STAGE: Record<ToolState, number> = {
@@ -211,6 +261,8 @@ interface Seen {
   length: number;
   /** The tool stage sent so far. */
   stage: number;
+  /** Whether the user's approval decision was sent (a tool part's approval.approved). */
+  responded?: boolean;
   open: boolean;
 }
 
@@ -318,6 +370,19 @@ export class ReplayCursor {
           : [];
       case "data":
         return first ? [chunk({ type: `data-${part.name}`, id: part.id, data: part.data })] : [];
+      case "custom":
+        return first
+          ? [chunk({ type: "custom", kind: part.kind, providerMetadata: part.provider_metadata })]
+          : [];
+      case "reasoning-file":
+        return first
+          ? [chunk({
+            type: "reasoning-file",
+            url: part.url,
+            mediaType: part.media_type,
+            providerMetadata: part.provider_metadata,
+          })]
+          : [];
       case "tool-result": // tool rows only: never in a reply
         return [];
     }
@@ -347,11 +412,25 @@ export class ReplayCursor {
       }));
     }
     if (seen.stage < 2 && stage >= 2 && part.approval) {
-      chunks.push({
+      chunks.push(chunk({
         type: "tool-approval-request",
         approvalId: String(part.approval.id),
         toolCallId: part.tool_call_id,
-      });
+        reason: part.approval.requestReason,
+        isAutomatic: part.approval.isAutomatic,
+        approvalDescriptor: part.approval.descriptor,
+      }));
+    }
+    const approved = part.approval?.approved;
+    if (!seen.responded && stage >= 2 && part.approval && typeof approved === "boolean") {
+      // The user's answer, as the browser that answered shows it (approval-responded).
+      seen.responded = true;
+      chunks.push(chunk({
+        type: "tool-approval-response",
+        approvalId: String(part.approval.id),
+        approved,
+        reason: part.approval.reason,
+      }));
     }
     if (seen.stage < 3 && stage === 3) {
       if (part.state === "output-available") {
@@ -364,5 +443,79 @@ export class ReplayCursor {
     }
     seen.stage = Math.max(seen.stage, stage);
     return chunks;
+  }
+}
+
+/** Characters as PostgreSQL counts them (code points): the unit of a delta's offset. */
+export function codePoints(text: string): number {
+  let length = 0;
+  for (const _ of text) length++;
+  return length;
+}
+
+/** A part operation for the store: a whole part (as JSON text), or a delta at a text offset. */
+export type PartOperation =
+  | { index: number; part: string }
+  | { index: number; text: string; offset: number };
+
+/**
+ * The part operations that bring the stored reply up to the parts, from the changes ReplyParts
+ * reports: consecutive deltas to one part become one delta at the offset of the first; a set
+ * (the whole part, as it is now) replaces what was pending for that part, in its place. Each change
+ * costs work in its own size, never in the reply's.
+ */
+export class PendingOperations {
+  private operations: PartOperation[] = [];
+  /** Each text or reasoning part's length in code points, with the pending operations applied. */
+  private readonly lengths: number[] = [];
+
+  /** `stored`: the parts the store holds already (a reply taken over, or resumed). */
+  constructor(stored: Part[] = []) {
+    stored.forEach((part, index) => this.measure(part, index));
+  }
+
+  get size(): number {
+    return this.operations.length;
+  }
+
+  add(change: PartChange, parts: readonly Part[]): void {
+    const { index } = change;
+    if (change.kind === "append") {
+      const last = this.operations.at(-1);
+      if (last && "text" in last && last.index === index) last.text += change.text;
+      else this.operations.push({ index, text: change.text, offset: this.lengths[index] ?? 0 });
+      this.lengths[index] = (this.lengths[index] ?? 0) + codePoints(change.text);
+      return;
+    }
+    const part = parts[index];
+    this.measure(part, index);
+    const operation = { index, part: JSON.stringify(part) };
+    const set = this.operations.findIndex((pending) => pending.index === index && "part" in pending);
+    if (set >= 0) this.operations[set] = operation;
+    this.operations = this.operations.filter((pending, position) =>
+      pending.index !== index || position === set
+    );
+    if (set < 0) this.operations.push(operation);
+  }
+
+  /** The operations to write now; none pending afterwards. */
+  take(): PartOperation[] {
+    const taken = this.operations;
+    this.operations = [];
+    return taken;
+  }
+
+  /** Operations taken whose write did not reach the store: written again, before the newer ones. */
+  restore(operations: PartOperation[]): void {
+    this.operations = [...operations, ...this.operations];
+  }
+
+  /** Nothing taken is written again (the store refused them): nothing more is pending either. */
+  clear(): void {
+    this.operations = [];
+  }
+
+  private measure(part: Part, index: number): void {
+    if (part.type === "text" || part.type === "reasoning") this.lengths[index] = codePoints(part.text);
   }
 }

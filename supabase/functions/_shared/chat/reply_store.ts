@@ -8,20 +8,23 @@
  */
 import type { Caller } from "../auth.ts";
 import { asCaller, type Row, type Sql, sql } from "../db.ts";
-import { ApiError, isDatabaseError } from "../errors.ts";
+import { ApiError, type ErrorCode, fromDatabaseError, isDatabaseError } from "../errors.ts";
 import type { RawJson } from "../json.ts";
 import { countMessageTokens, countReasoningTokens, withTokenCounts } from "../tokens.ts";
 import type { UIMessage } from "ai";
 import type { Part } from "../parts.ts";
 import { type StoreMessageInput, toStoreMessage } from "../ui_parts.ts";
 import type { ReplyOutcome } from "./outcome.ts";
-import type { ReplyParts } from "./parts.ts";
+import { type LogEntry, type PartChange, PendingOperations } from "./parts.ts";
 import { canonicalJson } from "./provenance.ts";
 
 /** conversation_store.stale_reply_after(): a reply silent this long is taken over by the next message. */
 export const STALE_REPLY_SECONDS = 60;
 
-export type ReplyStatus = "in_progress" | "completed" | "incomplete";
+export type ReplyStatus = "in_progress" | "awaiting_input" | "completed" | "incomplete";
+
+/** How a reply's stream ends: final, or waiting for the user's tool approvals or outputs. */
+export type ReplyEnd = "completed" | "incomplete" | "awaiting_input";
 
 /** A reply as stored: its address, its id for the browser, and its parts. */
 export interface StoredReply {
@@ -34,6 +37,9 @@ export interface StoredReply {
   silentSeconds: number;
   /** How it ended (null: never a reply in progress, or from before outcomes were kept). */
   outcome: ReplyOutcome | null;
+  /** The message's row id, and the last log entry its parts include (see followReply). */
+  rowId: string;
+  logPosition: number;
 }
 
 /** What a model call needs: the window (get_context's rules) and the conversation's metadata. */
@@ -58,12 +64,16 @@ export function userMessageOf(message: { id: string; role: string; parts: unknow
 
 const parseJson = (value: unknown) => JSON.parse((value as RawJson).text);
 
-/** The reply columns every read selects, from a message aliased m. */
-const REPLY_COLUMNS = sql`m.conversation_id, m.sequence_order, m.client_message_id, m.status,
-  m.parts, m.content, m.reply_outcome,
+/**
+ * The reply columns every read selects, from a message aliased m: a reply in progress with its log
+ * applied, and the position of the last log entry read (a follower reads the entries after it).
+ */
+export const REPLY_COLUMNS = sql`m.id, m.conversation_id, m.sequence_order, m.client_message_id, m.status,
+  conversation_store.live_parts(m) as parts, m.content, m.reply_outcome,
+  case when m.status = 'in_progress' then conversation_store.reply_log_position(m.id) else 0 end as log_position,
   extract(epoch from now() - m.updated_at)::float8 as silent_seconds`;
 
-function toReply(row: Row): StoredReply {
+export function toReply(row: Row): StoredReply {
   return {
     conversationId: row.conversation_id as string,
     sequence: row.sequence_order as number,
@@ -74,6 +84,8 @@ function toReply(row: Row): StoredReply {
       (row.content ? [{ type: "text", text: row.content as string }] : []),
     silentSeconds: row.silent_seconds as number,
     outcome: row.reply_outcome as ReplyOutcome | null,
+    rowId: row.id as string,
+    logPosition: Number(row.log_position ?? 0),
   };
 }
 
@@ -111,9 +123,14 @@ function appendAndWindow(conversationId: string, messages: unknown[], contextTok
     sql`select ${REPLY_COLUMNS}
         from public.append_messages(${conversationId}, ${messages}::jsonb) as m
         where m.status = 'in_progress'`,
-    sql`select public.get_context(${conversationId}, ${contextTokens}, 1000, 'ui') as context,
-               (select c.metadata from public.conversations as c where c.id = ${conversationId}) as metadata`,
+    windowOf(conversationId, contextTokens),
   ];
+}
+
+/** The statement that reads the window for the model (get_context, format ui) and the agent state. */
+export function windowOf(conversationId: string, contextTokens: number): Sql {
+  return sql`select public.get_context(${conversationId}, ${contextTokens}, 1000, 'ui') as context,
+               (select c.metadata from public.conversations as c where c.id = ${conversationId}) as metadata`;
 }
 
 const replyInProgress = (replyId: string) => ({
@@ -176,7 +193,7 @@ function sameMessage(found: Row, user: StoreMessageInput): boolean {
     canonicalJson(found.user_metadata) === canonicalJson(user.metadata ?? null);
 }
 
-function turnOf(reply: Row, context: Row, reservation?: Row): Turn {
+export function turnOf(reply: Row, context: Row, reservation?: Row): Turn {
   return {
     reply: toReply(reply),
     window: parseJson(context.context).messages,
@@ -242,64 +259,86 @@ export async function readReply(
   return toReply(reply);
 }
 
-/** Characters as PostgreSQL counts them (code points). */
-function codePoints(text: string): number {
-  let length = 0;
-  for (const _ of text) length++;
-  return length;
+/** A reply in progress as a follower polls it: its status, and only the log entries it has not read. */
+export interface ReplyPoll {
+  status: ReplyStatus;
+  silentSeconds: number;
+  entries: LogEntry[];
+  /** The size of what the poll read from the database (the entries' JSON), for the benchmark. */
+  bytes: number;
 }
 
-const isFinalError = (error: unknown) =>
-  isDatabaseError(error) && (error.hint === "message_final" || error.hint === "content_offset_mismatch");
+/** One short read of what a reply logged after `after` (a log position), with its status. */
+export async function pollReply(caller: Caller, reply: StoredReply, after: number): Promise<ReplyPoll> {
+  const [[row]] = await asCaller(caller, [
+    sql`select m.status, extract(epoch from now() - m.updated_at)::float8 as silent_seconds,
+               (select coalesce(json_agg(json_build_object('position', l.log_position, 'index', l.part_index,
+                                                           'delta', l.delta, 'part', l.part)
+                                         order by l.log_position), '[]')
+                from conversation_store.reply_log_after(m.id, ${after}) as l) as entries
+        from public.conversation_messages as m
+        where m.conversation_id = ${reply.conversationId} and m.sequence_order = ${reply.sequence}`,
+  ]);
+  if (!row) throw new ApiError("not_found", "the reply is gone");
+  const entries = row.entries as RawJson;
+  return {
+    status: row.status as ReplyStatus,
+    silentSeconds: row.silent_seconds as number,
+    entries: JSON.parse(entries.text),
+    bytes: entries.text.length,
+  };
+}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** How long the writer tries again while the database cannot be reached, before it gives up. */
+export const UNREACHABLE_RETRY_MS = 20_000;
 
-/** A text or reasoning part that is `stored` with more text: what to append, else null. */
-function textDelta(stored: Part, part: Part): string | null {
-  if (stored.type !== part.type || (part.type !== "text" && part.type !== "reasoning")) return null;
-  const before = stored as typeof part;
-  if (!part.text.startsWith(before.text) || !sameJson({ ...before, text: "" }, { ...part, text: "" })) {
-    return null;
-  }
-  return part.text.slice(before.text.length);
+/** A round trip that did not reach the database (or timed out there): worth trying again. */
+function unreachable(error: unknown): boolean {
+  if (error instanceof ApiError) return error.code === "service_unavailable";
+  return isDatabaseError(error) && ["08", "40", "53", "57"].includes(error.code.slice(0, 2));
 }
 
-/**
- * The update_message calls that bring the stored parts `stored` to `parts`: a text delta (exactly
- * once, at its offset) where a text or reasoning part grew, the whole part where anything else
- * changed or a part is new. Parts never go away: a reply's parts only grow.
- */
-function partOperations(conversationId: string, sequence: number, stored: Part[], parts: Part[]): Sql[] {
-  const call = (index: number, part: Part | null, text: string | null, offset: number | null) =>
-    sql`select from public.update_message(${conversationId}, ${sequence}, p_part_index => ${index},
-          p_part => ${part}::jsonb, p_append_text => ${text}, p_text_offset => ${offset})`;
-  return parts.flatMap((part, index) => {
-    const before = stored[index];
-    if (before === undefined) return [call(index, part, null, null)];
-    const delta = textDelta(before, part);
-    if (delta === "") return [];
-    if (delta !== null) return [call(index, null, delta, codePoints((before as { text: string }).text))];
-    return sameJson(before, part) ? [] : [call(index, part, null, null)];
-  });
+/** Why the store refused a reply's write, as the browser and the stored reply are told. */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
 }
+
+function refusalOf(error: unknown): Refusal {
+  const apiError = error instanceof ApiError
+    ? error
+    : isDatabaseError(error)
+    ? fromDatabaseError(error)
+    : new ApiError("internal_error", "the reply could not be stored");
+  return { code: apiError.code, message: apiError.message };
+}
+
+type WriteResult = "stored" | "refused" | "unreachable";
 
 /**
  * Writes one reply as its parts grow, and says when each change is stored, so that the browser is
  * sent only what the store holds (a crash loses nothing the user saw).
  *
- * Writes go one at a time, at most one per `flushMs`, each carrying every change since the one
- * before in one round trip (not one per token): part operations of update_message, each delta at
- * the offset it was written for, so a retry after a lost answer is stored once. The first change
- * is written at once. A write the store refuses because the reply is final (the owner's Stop) or
- * was taken over aborts `stopped`, and what it carried is never reported stored; a failed round
- * trip (the database unreachable) is tried again by the next write.
+ * Each write carries only what changed since the one before (the deltas, and the parts set), as
+ * part operations that the store logs beside the reply (conversation_store.log_part_operation):
+ * the work of a write is the size of what is new, not of the reply. Writes go one at a time, at
+ * most one per `flushMs`, in one round trip each; the first change is written at once. Each delta
+ * names the offset it was written for, so a retry after a lost answer is stored once.
+ *
+ * A write the store refuses (a limit, a final reply, an owner's edit of the text) ends the reply:
+ * `stopped` aborts with the refusal, what the write carried is never reported stored, and
+ * `finish` stores the reply incomplete with what the store holds and the reason in its metadata
+ * (`{ "error": { code, message } }`). Only a database that cannot be reached is tried again, for
+ * UNREACHABLE_RETRY_MS, after which the reply is given up the same way.
  */
 export class ReplyWriter {
   readonly stopped = new AbortController();
-  private stored: Part[] = [];
-  private dirty = false;
+  /** Why the store refused the reply, once it did. */
+  refusal: Refusal | null = null;
+  private readonly pending: PendingOperations;
+  private unreachableSince: number | null = null;
   private beat = false;
   private waiters: Array<() => void> = [];
   private loop: Promise<void> | null = null;
@@ -309,10 +348,10 @@ export class ReplyWriter {
   constructor(
     private readonly caller: Caller,
     readonly reply: StoredReply,
-    readonly parts: ReplyParts,
+    private readonly parts: { readonly parts: Part[] },
     private readonly flushMs: number,
   ) {
-    this.stored = structuredClone(reply.parts);
+    this.pending = new PendingOperations(reply.parts);
     // A reply that waits on a slow model (or tool) must not look stale.
     this.heartbeat = setInterval(() => {
       this.beat = true;
@@ -320,19 +359,29 @@ export class ReplyWriter {
     }, (STALE_REPLY_SECONDS / 4) * 1000);
   }
 
-  /** Call after the parts changed; resolves once the change is stored (never, if the reply stopped). */
-  changed(): Promise<void> {
-    this.dirty = true;
+  /** Call with what changed in the parts; resolves once it is stored (never, if the reply stopped). */
+  changed(changes: PartChange[]): Promise<void> {
+    for (const change of changes) this.pending.add(change, this.parts.parts);
     const stored = new Promise<void>((resolve) => this.waiters.push(resolve));
     this.loop ??= this.run();
     return stored;
   }
 
-  /** Writes what is left with the final status; resolves with the reply as stored. */
-  async finish(status: "completed" | "incomplete"): Promise<StoredReply> {
+  /**
+   * Writes what is left with the final status (incomplete, with the reason, after a refusal);
+   * resolves with the reply as stored.
+   */
+  async finish(status: ReplyEnd): Promise<StoredReply> {
     clearInterval(this.heartbeat);
     await this.loop;
-    if (!this.stopped.signal.aborted && await this.write(status)) this.release();
+    if (!this.stopped.signal.aborted) {
+      if (await this.writeUntilAnswered(status) === "stored") this.release();
+    }
+    if (this.refusal && this.refusal.code !== "message_final") {
+      // What the refused write carried is dropped: the reply ends with what the store holds.
+      this.pending.clear();
+      await this.writeUntilAnswered("incomplete", { error: this.refusal });
+    }
     return await readReply(this.caller, this.reply.conversationId, this.reply.sequence);
   }
 
@@ -341,50 +390,82 @@ export class ReplyWriter {
   }
 
   private async run(): Promise<void> {
-    while ((this.dirty || this.beat) && !this.stopped.signal.aborted) {
+    while ((this.pending.size > 0 || this.beat) && !this.stopped.signal.aborted) {
       // The first write goes out at once (lastWrite is 0); a negative delay would warn.
       await pause(Math.max(0, this.lastWrite + this.flushMs - Date.now()));
-      this.dirty = this.beat = false;
+      this.beat = false;
       const waiting = this.waiters.splice(0);
       this.lastWrite = Date.now();
-      if (await this.write()) {
+      if (await this.write() === "stored") {
         for (const resolve of waiting) resolve();
       } else {
         this.waiters.unshift(...waiting);
-        this.dirty = !this.stopped.signal.aborted;
       }
     }
     this.loop = null;
   }
 
-  /** One round trip with every change not yet stored; whether it was stored. */
-  private async write(status?: "completed" | "incomplete"): Promise<boolean> {
-    const parts = structuredClone(this.parts.parts);
+  /** The final write, tried again while the database cannot be reached (within the bound). */
+  private async writeUntilAnswered(
+    status: ReplyEnd,
+    metadata?: Record<string, unknown>,
+  ): Promise<WriteResult> {
+    for (;;) {
+      const result = await this.write(status, metadata);
+      if (result !== "unreachable") return result; // unreachable only within UNREACHABLE_RETRY_MS
+      await pause(this.flushMs);
+    }
+  }
+
+  /** One round trip with every change not yet stored. */
+  private async write(
+    status?: ReplyEnd,
+    metadata?: Record<string, unknown>,
+  ): Promise<WriteResult> {
+    const carried = this.pending.take();
     const { conversationId, sequence } = this.reply;
-    const statements = partOperations(conversationId, sequence, this.stored, parts);
+    const statements = carried.map((operation) =>
+      "part" in operation
+        ? sql`select from conversation_store.log_part_operation(${conversationId}, ${sequence}, ${operation.index},
+                ${operation.part}::jsonb, null, null)`
+        : sql`select from conversation_store.log_part_operation(${conversationId}, ${sequence}, ${operation.index},
+                null, ${operation.text}, ${operation.offset})`
+    );
     if (status) {
       statements.push(
-        sql`select from public.update_message(${conversationId}, ${sequence}, p_status => ${status})`,
-        sql`select conversation_store.set_exact_token_count(m.id, ${countMessageTokens({ parts })},
-                                                            ${countReasoningTokens(parts)})
-        from public.conversation_messages as m
-        where m.conversation_id = ${conversationId} and m.sequence_order = ${sequence}`,
+        status === "awaiting_input"
+          ? sql`select from public.await_tool_input(${conversationId}, ${sequence})`
+          : sql`select from public.update_message(${conversationId}, ${sequence}, p_status => ${status},
+                                              p_metadata => ${metadata ?? null}::jsonb)`,
       );
+      // After a refusal the store holds less than the parts: its estimates stay.
+      if (!this.refusal) {
+        statements.push(
+          sql`select conversation_store.set_exact_token_count(m.id, ${countMessageTokens(this.parts)},
+                                                              ${countReasoningTokens(this.parts.parts)})
+          from public.conversation_messages as m
+          where m.conversation_id = ${conversationId} and m.sequence_order = ${sequence}`,
+        );
+      }
     } else if (statements.length === 0) {
       statements.push(sql`select from public.keep_reply_alive(${conversationId}, ${sequence})`);
     }
     try {
       await asCaller(this.caller, statements);
-      this.stored = parts;
-      return true;
+      this.unreachableSince = null;
+      return "stored";
     } catch (error) {
-      if (isFinalError(error)) {
-        clearInterval(this.heartbeat);
-        this.stopped.abort(error);
-        return false;
+      if (unreachable(error)) {
+        this.unreachableSince ??= Date.now();
+        if (Date.now() - this.unreachableSince < UNREACHABLE_RETRY_MS) {
+          this.pending.restore(carried);
+          return "unreachable";
+        }
       }
-      if (status) throw error; // the last write: nothing comes after it to retry it
-      return false;
+      this.refusal ??= refusalOf(error);
+      clearInterval(this.heartbeat);
+      this.stopped.abort(error);
+      return "refused";
     }
   }
 }

@@ -20,6 +20,8 @@
  *   update-message `status: "incomplete"`).
  * - CHAT_RESUME_GRACE_MS (default 5000): how long a released reply waits for a resume (a reload)
  *   before it ends as a Stop; meanwhile nothing more is read from the model.
+ * - CHAT_APPROVAL_MAX_AGE_SECONDS (default 86400, at most 604800): an approval answered later than
+ *   this after the reply asked for it counts as denied (docs/CHAT.md, "Tools that ask first").
  */
 import { createOpenAI } from "@ai-sdk/openai";
 import type { LanguageModel } from "ai";
@@ -38,6 +40,7 @@ export interface ChatSettings {
   maxDurationMs: number;
   onDisconnect: "stop" | "continue";
   resumeGraceMs: number;
+  approvalMaxAgeSeconds: number;
 }
 
 function whole(name: string, fallback: number, min: number, max: number): number {
@@ -63,6 +66,7 @@ export function chatSettings(): ChatSettings {
     maxDurationMs: whole("CHAT_MAX_DURATION_MS", 140_000, 1_000, 3_600_000),
     onDisconnect,
     resumeGraceMs: whole("CHAT_RESUME_GRACE_MS", 5_000, 0, 60_000),
+    approvalMaxAgeSeconds: whole("CHAT_APPROVAL_MAX_AGE_SECONDS", 86_400, 1, 604_800),
   };
 }
 

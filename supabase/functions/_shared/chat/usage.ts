@@ -43,12 +43,13 @@ export function modelIdOf(model: LanguageModel): string {
 }
 
 /**
- * The statement that reserves a reply in progress (by its conversation and client_message_id) of at
- * most `maxOutputTokens`, answering `reservation`: it goes in the batch that appends the reply.
+ * The statement that reserves a model call of at most `maxOutputTokens` for a reply in progress (by
+ * its conversation and client_message_id; null for a continuation of a reply whose first call has
+ * its entry already), answering `reservation`: it goes in the batch that starts the turn.
  */
 export function reserveUsage(
   conversationId: string,
-  replyId: string,
+  replyId: string | null,
   model: string,
   maxOutputTokens: number,
 ): Sql {
