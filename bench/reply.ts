@@ -42,8 +42,10 @@ if (!databaseUrl) {
 /** About five characters a chunk, words no compressor shortens much. */
 function words(count: number): string[] {
   const letters = "abcdefghijklmnopqrstuvwxyz";
-  return Array.from({ length: count }, () =>
-    Array.from({ length: 4 }, () => letters[Math.floor(Math.random() * 26)]).join("") + " ");
+  return Array.from(
+    { length: count },
+    () => Array.from({ length: 4 }, () => letters[Math.floor(Math.random() * 26)]).join("") + " ",
+  );
 }
 
 async function cpuMs(pid: number): Promise<number> {
@@ -107,7 +109,11 @@ async function oneReply(chunks: number) {
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: JSON.stringify({
       id: conversationId,
-      messages: [{ id: crypto.randomUUID(), role: "user", parts: [{ type: "text", text: `${chunks} chunks` }] }],
+      messages: [{
+        id: crypto.randomUUID(),
+        role: "user",
+        parts: [{ type: "text", text: `${chunks} chunks` }],
+      }],
     }),
   });
   let firstChunkMs = 0;
@@ -167,7 +173,9 @@ const table = [
   "| chunks | reply bytes | status | WAL | WAL per reply byte | full-page images | server CPU | CPU per chunk (ms) | follower bytes per poll (mean / max) | first chunk (ms) |",
   "|---|---|---|---|---|---|---|---|---|---|",
   ...results.map((r) =>
-    `| ${r.chunks} | ${r.reply_bytes} | ${r.status} | ${round(r.wal_bytes / 1024)} KiB | ${r.wal_per_reply_byte} | ${r.wal_fpi} | ` +
+    `| ${r.chunks} | ${r.reply_bytes} | ${r.status} | ${
+      round(r.wal_bytes / 1024)
+    } KiB | ${r.wal_per_reply_byte} | ${r.wal_fpi} | ` +
     `${r.server_cpu_ms} ms | ${r.server_cpu_ms_per_chunk} | ${r.follower_bytes_per_poll_mean} / ` +
     `${r.follower_bytes_per_poll_max} | ${r.first_chunk_ms} |`
   ),

@@ -29,7 +29,8 @@ async function asAlice(client: pg.Client, sql: string) {
 }
 
 Deno.test({
-  name: "replies of the previous release read as before after the upgrade, and one left in progress is extended and finished",
+  name:
+    "replies of the previous release read as before after the upgrade, and one left in progress is extended and finished",
   ignore: databaseUrl === "",
   async fn() {
     await withDatabaseAt(PARTS_RELEASE, async (client, url) => {
@@ -91,7 +92,10 @@ Deno.test({
         { type: "step-start" },
       ];
       assert.deepEqual(streaming.parts, parts, "readers see the old text and the new");
-      assert.deepEqual(streaming.stored, parts.slice(0, 2).with(1, { type: "text", text: "Once upon a time" }));
+      assert.deepEqual(
+        streaming.stored,
+        parts.slice(0, 2).with(1, { type: "text", text: "Once upon a time" }),
+      );
       const [finished] = await asAlice(
         client,
         `select m.parts, m.content, m.status
