@@ -15,12 +15,12 @@ select is(
         'context_messages', 'conversation_json', 'drop_reply_log', 'estimate_part_tokens',
         'estimate_reasoning_tokens', 'estimate_tokens', 'file_token_estimate', 'fold_reply_log',
         'inline_file_max_chars', 'is_function_call', 'is_part_list', 'is_tool_call_list', 'json_or_text',
-        'live_message', 'live_parts', 'log_part_operation', 'logged_parts', 'message_json', 'message_parts',
-        'openai_message', 'openai_messages', 'page_max_bytes', 'part_problem', 'part_search_text',
-        'part_search_words', 'parts_content', 'parts_tool_calls', 'reclaim_conversation', 'reply_log_after',
-        'reply_log_position', 'result_is_error', 'search_words', 'set_exact_token_count', 'set_expires_at',
-        'stale_reply_after', 'storage_objects', 'take_reply_log', 'tool_output_text', 'ui_message',
-        'ui_messages', 'ui_part', 'with_derived_columns', 'with_parts', 'without_reasoning',
+        'live_message', 'live_parts', 'lock_reply_log', 'log_part_operation', 'logged_parts', 'message_json',
+        'message_parts', 'openai_message', 'openai_messages', 'page_max_bytes', 'part_problem',
+        'part_search_text', 'part_search_words', 'parts_content', 'parts_tool_calls', 'reclaim_conversation',
+        'reply_log_after', 'reply_log_position', 'result_is_error', 'search_words', 'set_exact_token_count',
+        'set_expires_at', 'stale_reply_after', 'storage_objects', 'take_reply_log', 'tool_output_text',
+        'ui_message', 'ui_messages', 'ui_part', 'with_derived_columns', 'with_parts', 'without_reasoning',
         'writer_counts_tokens'],
   'the private schema holds exactly the helpers'
 );
