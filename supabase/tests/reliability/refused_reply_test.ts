@@ -52,82 +52,79 @@ async function nextMessageIsAnswered(user: TestUser, conversationId: string) {
   assert.equal(streamedText(await allChunks(response)), "Fine.");
 }
 
-test("a reply the store refuses to extend past 100,000 characters ends incomplete with what it has and why", async () => {
-  const alice = await newUser();
+/**
+ * A chat reply streaming `first`, once the store holds it; `refuse` then makes the store refuse what
+ * follows, the model sends `next`, and the call is aborted. Returns the browser's chunks.
+ */
+async function refusedAfter(
+  user: TestUser,
+  first: string,
+  refuse: (conversationId: string, sequence: number) => Promise<void>,
+  next: string,
+) {
   const conversationId = crypto.randomUUID();
-  const response = postChat(server.url, alice, { id: conversationId, messages: [userMessage("Go on")] });
+  const response = postChat(server.url, user, { id: conversationId, messages: [userMessage("Go on")] });
   const model = await server.model.nextCall();
-  const stored = "a".repeat(60_000);
-  model.send({ type: "text-start", id: "t" }, { type: "text-delta", id: "t", delta: stored });
-  await eventually(() => storedReply(conversationId), (r) => r.content === stored, "the first delta");
-  model.send({ type: "text-delta", id: "t", delta: "b".repeat(50_000) });
+  model.send({ type: "text-start", id: "t" }, { type: "text-delta", id: "t", delta: first });
+  const streaming = await eventually(
+    () => storedReply(conversationId),
+    (r) => r.content === first,
+    "the text",
+  );
+  await refuse(conversationId, streaming.sequence_order);
+  model.send({ type: "text-delta", id: "t", delta: next });
   await model.aborted;
-
   const chunks = await allChunks(await response);
   assertEndedWithError(chunks, conversationId);
-  assert.equal(streamedText(chunks), stored, "the browser got exactly what the store holds");
-  const reply = await storedReply(conversationId);
-  assert.deepEqual([reply.content, reply.status], [stored, "incomplete"]);
-  const { metadata, logged } = await ending(conversationId);
-  assert.equal(metadata?.error?.code, "payload_too_large", "the reason is stored with the reply");
-  assert.equal(logged, false, "nothing of it is left to write");
-  await nextMessageIsAnswered(alice, conversationId);
+  return {
+    conversationId,
+    chunks,
+    reply: await storedReply(conversationId),
+    ...await ending(conversationId),
+  };
+}
+
+/** The owner's update-message of the reply, which must succeed. */
+async function ownerUpdates(user: TestUser, conversationId: string, sequence: number, change: object) {
+  const update = await call("update-message", {
+    token: user.token,
+    body: { conversation_id: conversationId, sequence_order: sequence, ...change },
+  });
+  assert.equal(update.status, 200, JSON.stringify(update.body));
+}
+
+test("a reply the store refuses to extend past 100,000 characters ends incomplete with what it has and why", async () => {
+  const alice = await newUser();
+  const stored = "a".repeat(60_000);
+  const ended = await refusedAfter(alice, stored, () => Promise.resolve(), "b".repeat(50_000));
+  assert.equal(streamedText(ended.chunks), stored, "the browser got exactly what the store holds");
+  assert.deepEqual([ended.reply.content, ended.reply.status], [stored, "incomplete"]);
+  assert.equal(ended.metadata?.error?.code, "payload_too_large", "the reason is stored with the reply");
+  assert.equal(ended.logged, false, "nothing of it is left to write");
+  await nextMessageIsAnswered(alice, ended.conversationId);
 });
 
 test("the owner's edit of the streaming text ends the reply incomplete with the owner's text", async () => {
   const alice = await newUser();
-  const conversationId = crypto.randomUUID();
-  const response = postChat(server.url, alice, { id: conversationId, messages: [userMessage("Draft it")] });
-  const model = await server.model.nextCall();
-  model.send({ type: "text-start", id: "t" }, { type: "text-delta", id: "t", delta: "Draft" });
-  const streaming = await eventually(
-    () => storedReply(conversationId),
-    (r) => r.content === "Draft",
-    "the draft",
-  );
-  const edit = await call("update-message", {
-    token: alice.token,
-    body: {
-      conversation_id: conversationId,
-      sequence_order: streaming.sequence_order,
-      part_index: 1, // after the step's start
+  const edit = (conversationId: string, sequence: number) =>
+    // Part 1: the text, after the step's start.
+    ownerUpdates(alice, conversationId, sequence, {
+      part_index: 1,
       part: { type: "text", text: "Edited by me" },
-    },
-  });
-  assert.equal(edit.status, 200);
-  model.send({ type: "text-delta", id: "t", delta: " more" });
-  await model.aborted;
-
-  const chunks = await allChunks(await response);
-  assertEndedWithError(chunks, conversationId);
-  assert.equal(streamedText(chunks), "Draft", "the browser never got the refused text");
-  const reply = await storedReply(conversationId);
-  assert.deepEqual([reply.content, reply.status], ["Edited by me", "incomplete"]);
-  assert.equal((await ending(conversationId)).metadata?.error?.code, "content_offset_mismatch");
-  await nextMessageIsAnswered(alice, conversationId);
+    });
+  const ended = await refusedAfter(alice, "Draft", edit, " more");
+  assert.equal(streamedText(ended.chunks), "Draft", "the browser never got the refused text");
+  assert.deepEqual([ended.reply.content, ended.reply.status], ["Edited by me", "incomplete"]);
+  assert.equal(ended.metadata?.error?.code, "content_offset_mismatch");
+  await nextMessageIsAnswered(alice, ended.conversationId);
 });
 
 test("a reply stopped by its owner ends with an error and a finish, and is not written again", async () => {
   const bob = await newUser();
-  const conversationId = crypto.randomUUID();
-  const response = postChat(server.url, bob, { id: conversationId, messages: [userMessage("Stop me")] });
-  const model = await server.model.nextCall();
-  model.send({ type: "text-start", id: "t" }, { type: "text-delta", id: "t", delta: "Kept" });
-  const streaming = await eventually(
-    () => storedReply(conversationId),
-    (r) => r.content === "Kept",
-    "the text",
-  );
-  const stop = await call("update-message", {
-    token: bob.token,
-    body: { conversation_id: conversationId, sequence_order: streaming.sequence_order, status: "incomplete" },
-  });
-  assert.equal(stop.status, 200);
-  model.send({ type: "text-delta", id: "t", delta: " and more" });
-  await model.aborted;
-
-  assertEndedWithError(await allChunks(await response), conversationId);
-  const reply = await storedReply(conversationId);
-  assert.deepEqual([reply.content, reply.status], ["Kept", "incomplete"]);
-  assert.equal((await ending(conversationId)).metadata, null, "the owner's Stop is no error of the reply");
+  const stop = (conversationId: string, sequence: number) =>
+    ownerUpdates(bob, conversationId, sequence, { status: "incomplete" });
+  const ended = await refusedAfter(bob, "Kept", stop, " and more");
+  assert.deepEqual([ended.reply.content, ended.reply.status], ["Kept", "incomplete"]);
+  assert.equal(ended.metadata, null, "the owner's Stop is no error of the reply");
+  assert.equal(ended.logged, false);
 });
