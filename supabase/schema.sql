@@ -425,6 +425,23 @@ $$;
 ALTER FUNCTION conversation_store.conversation_json(p_conversation public.conversations) OWNER TO postgres;
 
 --
+-- Name: drop_reply_log(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.drop_reply_log() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform conversation_store.lock_reply_log(old.id);
+  delete from conversation_store.reply_log l where l.message_id = old.id;
+  return null;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.drop_reply_log() OWNER TO postgres;
+
+--
 -- Name: estimate_part_tokens(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -488,6 +505,30 @@ CREATE FUNCTION conversation_store.file_token_estimate() RETURNS integer
 $$;
 
 ALTER FUNCTION conversation_store.file_token_estimate() OWNER TO postgres;
+
+--
+-- Name: fold_reply_log(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.fold_reply_log() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_folded public.conversation_messages := conversation_store.take_reply_log(old);
+begin
+  if v_folded is distinct from old then
+    new.parts := v_folded.parts;
+    new.content := v_folded.content;
+    new.tool_calls := v_folded.tool_calls;
+    new.token_count := v_folded.token_count;
+    new.reasoning_token_count := v_folded.reasoning_token_count;
+  end if;
+  return new;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.fold_reply_log() OWNER TO postgres;
 
 --
 -- Name: inline_file_max_chars(); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -581,6 +622,267 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.json_or_text(p_text text) OWNER TO postgres;
+
+--
+-- Name: live_message(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.live_message(p_message public.conversation_messages) RETURNS public.conversation_messages
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_parts jsonb := conversation_store.live_parts(p_message);
+begin
+  if v_parts is not distinct from p_message.parts then
+    return p_message;
+  end if;
+  return conversation_store.with_parts(p_message, v_parts);
+end;
+$$;
+
+ALTER FUNCTION conversation_store.live_message(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: live_parts(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.live_parts(p_message public.conversation_messages) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if p_message.status <> 'in_progress' or not exists (
+       select from public.conversation_messages m
+       where m.id = p_message.id and (conversation_store.caller_is_service_role() or m.user_id = auth.uid())) then
+    return p_message.parts;
+  end if;
+  return conversation_store.logged_parts(p_message);
+end;
+$$;
+
+ALTER FUNCTION conversation_store.live_parts(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: lock_reply_log(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.lock_reply_log(p_message_id uuid) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  select pg_advisory_xact_lock(32, hashtext(p_message_id::text))
+$$;
+
+ALTER FUNCTION conversation_store.lock_reply_log(p_message_id uuid) OWNER TO postgres;
+
+--
+-- Name: log_part_operation(uuid, integer, integer, jsonb, text, integer); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  c_max_content_chars constant integer := 100000;
+  c_max_parts_bytes constant integer := 524288;
+  v_id uuid;
+  v_status text;
+  v_function_call boolean;
+  v_quiet boolean;
+  v_last conversation_store.reply_log;
+  v_part conversation_store.reply_log;
+  v_message public.conversation_messages;
+  v_parts jsonb;
+  v_part_count integer;
+  v_length integer;
+  v_delta_chars integer;
+  v_entry conversation_store.reply_log;
+  v_locked boolean := false;
+begin
+  perform
+  from public.conversations c
+  where c.id = p_conversation_id
+    and conversation_store.caller_reaches(c);
+  if not found then
+    raise exception 'conversation not found' using errcode = 'PT404';
+  end if;
+  select m.id into v_id
+  from public.conversation_messages m
+  where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order;
+  if not found then
+    raise exception 'message not found' using errcode = 'PT404';
+  end if;
+
+  -- Checked first without a lock, so that a replay or a refusal writes nothing at all; what is to be
+  -- written is checked again under the log's lock when the log moved in between (a second writer).
+  loop
+    v_parts := null;
+    select m.status, m.function_call is not null, m.updated_at < now() - interval '5 seconds'
+      into v_status, v_function_call, v_quiet
+    from public.conversation_messages m
+    where m.id = v_id;
+    if not found then
+      raise exception 'message not found' using errcode = 'PT404';
+    end if;
+    if v_status <> 'in_progress' then
+      raise exception 'message % is final (%)', p_sequence_order, v_status
+        using errcode = 'PT409', hint = 'message_final';
+    end if;
+    if v_function_call then
+      raise exception 'message % has a function_call, which parts do not describe', p_sequence_order
+        using errcode = '22023';
+    end if;
+
+    v_last := null;
+    v_part := null;
+    select * into v_last from conversation_store.reply_log l
+    where l.message_id = v_id order by l.position desc limit 1;
+    if v_last.part_index is not distinct from p_part_index then
+      v_part := v_last;
+    else
+      select * into v_part from conversation_store.reply_log l
+      where l.message_id = v_id and l.part_index = p_part_index order by l.position desc limit 1;
+    end if;
+    if v_last.message_id is null or p_part is not null or v_part.message_id is null then
+      select * into v_message from public.conversation_messages m where m.id = v_id;
+      v_parts := coalesce(conversation_store.logged_parts(v_message), conversation_store.message_parts(v_message));
+      v_part_count := jsonb_array_length(v_parts);
+    else
+      v_part_count := v_last.part_count;
+    end if;
+    if p_part_index not between 0 and v_part_count - (case when p_part is null then 1 else 0 end) then
+      raise exception 'part_index % is out of range: the message has % parts', p_part_index, v_part_count
+        using errcode = '22023';
+    end if;
+
+    if p_part is not null then
+      if v_parts -> p_part_index = p_part then
+        return; -- a retried part: the reply stays exactly as it was
+      end if;
+      v_parts := case when p_part_index = v_part_count then v_parts || jsonb_build_array(p_part)
+                      else jsonb_set(v_parts, array[p_part_index::text], p_part) end;
+      perform conversation_store.check_parts(v_parts, v_message.role, v_message.user_id);
+      v_entry := row(v_id, null, p_part_index, null, null, p_part, jsonb_array_length(v_parts),
+                     coalesce(char_length(conversation_store.parts_content(v_parts, v_message.role)), 0),
+                     octet_length(v_parts::text), p_part ->> 'type', coalesce(char_length(p_part ->> 'text'), 0));
+    else
+      if v_part.message_id is null then
+        -- The part's first delta since the reply began.
+        v_part.part_type := v_parts -> p_part_index ->> 'type';
+        v_part.text_length := coalesce(char_length(v_parts -> p_part_index ->> 'text'), 0);
+      end if;
+      if v_last.message_id is null then
+        v_last.content_chars := coalesce(char_length(conversation_store.parts_content(v_parts, v_message.role)), 0);
+        v_last.parts_bytes := octet_length(v_parts::text);
+      end if;
+      if v_part.part_type not in ('text', 'reasoning') then
+        raise exception 'part % is not a text or reasoning part', p_part_index using errcode = '22023';
+      end if;
+      v_length := v_part.text_length;
+      v_delta_chars := char_length(p_append_text);
+      if v_length <> p_text_offset then
+        if v_length = p_text_offset + v_delta_chars and v_delta_chars > 0 then
+          if v_parts is null and not (v_part.text_offset = p_text_offset and v_part.delta = p_append_text) then
+            select * into v_message from public.conversation_messages m where m.id = v_id;
+            v_parts := conversation_store.logged_parts(v_message);
+          end if;
+          if v_parts is null or right(v_parts -> p_part_index ->> 'text', v_delta_chars) = p_append_text then
+            return; -- a retried delta: the reply stays exactly as it was, its updated_at included
+          end if;
+        end if;
+        raise exception 'content_offset % does not match the stored text, which is % characters long', p_text_offset, v_length
+          using errcode = 'PT409', hint = 'content_offset_mismatch',
+                detail = jsonb_build_object('content_length', v_length)::text;
+      end if;
+      if v_delta_chars = 0 then
+        v_quiet := true; -- the heartbeat of a writer with nothing new: only updated_at moves
+        v_entry := null;
+      else
+        if v_part.part_type = 'text' and v_last.content_chars + v_delta_chars > c_max_content_chars then
+          raise exception 'the reply would be longer than % characters', c_max_content_chars
+            using errcode = '23514', constraint = 'conversation_messages_content_max_size',
+                  table = 'conversation_messages', schema = 'public';
+        end if;
+        -- Text grows its JSON by its escaped form: the JSON string of the delta without its quotes.
+        v_last.parts_bytes := v_last.parts_bytes + octet_length(to_jsonb(p_append_text)::text) - 2;
+        if v_last.parts_bytes > c_max_parts_bytes then
+          raise exception 'the reply''s parts would be larger than % bytes', c_max_parts_bytes
+            using errcode = '23514', constraint = 'conversation_messages_parts_max_size',
+                  table = 'conversation_messages', schema = 'public';
+        end if;
+        v_entry := row(v_id, null, p_part_index, p_append_text, p_text_offset, null, v_part_count,
+                       v_last.content_chars + case when v_part.part_type = 'text' then v_delta_chars else 0 end,
+                       v_last.parts_bytes, v_part.part_type, v_length + v_delta_chars);
+      end if;
+    end if;
+
+    exit when v_locked;
+    if v_quiet then
+      -- The writer is alive: the row's touch trigger sets updated_at. Before the log's lock, in the
+      -- order every writer of a message takes its locks (the row, then the log).
+      update public.conversation_messages m set status = m.status where m.id = v_id and m.status = 'in_progress';
+    end if;
+    -- No row lock otherwise (one would cost WAL on every delta): the log's lock serializes this with
+    -- every other writer of the reply's log.
+    perform conversation_store.lock_reply_log(v_id);
+    v_locked := true;
+    exit when exists (select from public.conversation_messages m where m.id = v_id and m.status = 'in_progress')
+      and coalesce((select max(l.position) from conversation_store.reply_log l where l.message_id = v_id), 0)
+          = coalesce(v_last.position, 0);
+  end loop;
+
+  if v_entry.message_id is not null then
+    insert into conversation_store.reply_log (message_id, part_index, delta, text_offset, part, part_count,
+                                              content_chars, parts_bytes, part_type, text_length)
+    values (v_entry.message_id, v_entry.part_index, v_entry.delta, v_entry.text_offset, v_entry.part,
+            v_entry.part_count, v_entry.content_chars, v_entry.parts_bytes, v_entry.part_type, v_entry.text_length);
+  end if;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) OWNER TO postgres;
+
+--
+-- Name: logged_parts(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.logged_parts(p_message public.conversation_messages) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with log as (
+    select l.position, l.part_index, l.delta, l.part
+    from conversation_store.reply_log l
+    where l.message_id = p_message.id
+  ),
+  last_set as (
+    select l.part_index, max(l.position) as position from log l where l.part is not null group by l.part_index
+  ),
+  changed as (
+    select l.part_index,
+           (select s.part from log s where s.part_index = l.part_index and s.position = ls.position) as part,
+           string_agg(l.delta, '' order by l.position)
+             filter (where l.delta is not null and l.position > coalesce(ls.position, 0)) as text
+    from log l left join last_set ls on ls.part_index = l.part_index
+    group by l.part_index, ls.position
+  ),
+  base as (
+    select b.value, (b.position - 1)::integer as part_index
+    from jsonb_array_elements(conversation_store.message_parts(p_message)) with ordinality as b(value, position)
+  )
+  select case when not exists (select from log) then p_message.parts else (
+    select coalesce(jsonb_agg(
+             case when c.text is null then coalesce(c.part, b.value)
+                  else jsonb_set(coalesce(c.part, b.value), '{text}',
+                                 to_jsonb(coalesce(coalesce(c.part, b.value) ->> 'text', '') || c.text)) end
+             order by part_index), '[]'::jsonb)
+    from base b full join changed c using (part_index)
+  ) end
+$$;
+
+ALTER FUNCTION conversation_store.logged_parts(p_message public.conversation_messages) OWNER TO postgres;
 
 --
 -- Name: message_json(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -951,6 +1253,38 @@ $$;
 ALTER FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) OWNER TO postgres;
 
 --
+-- Name: reply_log_after(uuid, bigint); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) RETURNS TABLE(log_position bigint, part_index integer, delta text, part jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select l.position, l.part_index, l.delta, l.part
+  from conversation_store.reply_log l
+  where l.message_id = p_message_id and l.position > p_after
+    and exists (select from public.conversation_messages m
+                where m.id = p_message_id
+                  and (conversation_store.caller_is_service_role() or m.user_id = auth.uid()))
+  order by l.position
+$$;
+
+ALTER FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) OWNER TO postgres;
+
+--
+-- Name: reply_log_position(uuid); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.reply_log_position(p_message_id uuid) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(max(l.position), 0) from conversation_store.reply_log l where l.message_id = p_message_id
+$$;
+
+ALTER FUNCTION conversation_store.reply_log_position(p_message_id uuid) OWNER TO postgres;
+
+--
 -- Name: result_is_error(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
 --
 
@@ -1044,6 +1378,29 @@ CREATE FUNCTION conversation_store.storage_objects(p_parts jsonb) RETURNS TABLE(
 $$;
 
 ALTER FUNCTION conversation_store.storage_objects(p_parts jsonb) OWNER TO postgres;
+
+--
+-- Name: take_reply_log(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.take_reply_log(p_message public.conversation_messages) RETURNS public.conversation_messages
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_parts jsonb;
+begin
+  perform conversation_store.lock_reply_log(p_message.id);
+  if not exists (select from conversation_store.reply_log l where l.message_id = p_message.id) then
+    return p_message;
+  end if;
+  v_parts := conversation_store.logged_parts(p_message);
+  delete from conversation_store.reply_log l where l.message_id = p_message.id;
+  return conversation_store.with_parts(p_message, v_parts);
+end;
+$$;
+
+ALTER FUNCTION conversation_store.take_reply_log(p_message public.conversation_messages) OWNER TO postgres;
 
 --
 -- Name: tool_output_text(jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -1217,6 +1574,28 @@ end;
 $$;
 
 ALTER FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) OWNER TO postgres;
+
+--
+-- Name: with_parts(public.conversation_messages, jsonb); Type: FUNCTION; Schema: conversation_store; Owner: postgres
+--
+
+CREATE FUNCTION conversation_store.with_parts(p_message public.conversation_messages, p_parts jsonb) RETURNS public.conversation_messages
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  p_message.parts := p_parts;
+  p_message.content := conversation_store.parts_content(p_parts, p_message.role);
+  p_message.tool_calls := conversation_store.parts_tool_calls(p_parts);
+  p_message.token_count := conversation_store.estimate_tokens(
+      p_message.content, p_message.name, p_message.function_call, p_message.tool_calls, p_message.tool_call_id)
+    + conversation_store.estimate_part_tokens(p_parts);
+  p_message.reasoning_token_count := conversation_store.estimate_reasoning_tokens(p_parts);
+  return p_message;
+end;
+$$;
+
+ALTER FUNCTION conversation_store.with_parts(p_message public.conversation_messages, p_parts jsonb) OWNER TO postgres;
 
 --
 -- Name: without_reasoning(public.conversation_messages); Type: FUNCTION; Schema: conversation_store; Owner: postgres
@@ -2263,6 +2642,7 @@ declare
   v_changed boolean;
   v_content text;
   v_tool_calls jsonb;
+  v_logged boolean;
 begin
   if p_content is not null and p_append_content is not null then
     raise exception 'send content or append_content, not both' using errcode = '22023';
@@ -2287,6 +2667,17 @@ begin
     raise exception 'metadata must be a JSON object' using errcode = '22023';
   end if;
 
+  -- A part operation alone on a reply in progress is logged beside it (a small row), not written
+  -- into the message; the message is returned as readers see it.
+  if p_part_index is not null and p_status is null and p_metadata is null then
+    perform conversation_store.log_part_operation(p_conversation_id, p_sequence_order, p_part_index, p_part,
+                                                  p_append_text, p_text_offset);
+    select * into v_message
+    from public.conversation_messages m
+    where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order;
+    return conversation_store.live_message(v_message);
+  end if;
+
   perform
   from public.conversations c
   where c.id = p_conversation_id
@@ -2307,13 +2698,20 @@ begin
     raise exception 'message % is final (%)', p_sequence_order, v_message.status
       using errcode = 'PT409', hint = 'message_final';
   end if;
+  -- Anything else first folds the log into the message, so that it applies to the reply as written
+  -- (under the log's lock, taken after the row locks as every writer of the log takes it).
+  perform conversation_store.lock_reply_log(v_message.id);
+  v_logged := exists (select from conversation_store.reply_log l where l.message_id = v_message.id);
+  if v_logged then
+    v_message := conversation_store.take_reply_log(v_message);
+  end if;
   if v_message.parts is not null and coalesce(p_content, p_append_content) is not null
      or v_message.parts is not null and coalesce(p_tool_calls, p_function_call) is not null then
     raise exception 'message % was written with parts: change it with part operations', p_sequence_order
       using errcode = '22023';
   end if;
 
-  v_changed := p_content is not null or p_tool_calls is not null or p_function_call is not null
+  v_changed := v_logged or p_content is not null or p_tool_calls is not null or p_function_call is not null
     or p_metadata is not null or p_status is distinct from v_message.status and p_status is not null;
   -- The text being extended: the content, or a text or reasoning part.
   v_delta := coalesce(p_append_content, p_append_text);
@@ -2399,6 +2797,47 @@ $$;
 ALTER FUNCTION public.update_message(p_conversation_id uuid, p_sequence_order integer, p_content text, p_append_content text, p_content_offset integer, p_tool_calls jsonb, p_function_call jsonb, p_status text, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer, p_metadata jsonb) OWNER TO postgres;
 
 --
+-- Name: reply_log; Type: TABLE; Schema: conversation_store; Owner: postgres
+--
+
+CREATE TABLE conversation_store.reply_log (
+    message_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    part_index integer NOT NULL,
+    delta text,
+    text_offset integer,
+    part jsonb,
+    part_count integer NOT NULL,
+    content_chars integer NOT NULL,
+    parts_bytes integer NOT NULL,
+    part_type text NOT NULL,
+    text_length integer NOT NULL,
+    CONSTRAINT reply_log_delta_offset CHECK (((delta IS NULL) = (text_offset IS NULL))),
+    CONSTRAINT reply_log_one_operation CHECK (((delta IS NULL) <> (part IS NULL)))
+);
+
+ALTER TABLE conversation_store.reply_log OWNER TO postgres;
+
+--
+-- Name: TABLE reply_log; Type: COMMENT; Schema: conversation_store; Owner: postgres
+--
+
+COMMENT ON TABLE conversation_store.reply_log IS 'Part operations on replies in progress, folded into the message when it becomes final. Read and written only through the functions of 20261207000300_reply_log.sql.';
+
+--
+-- Name: reply_log_position_seq; Type: SEQUENCE; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE conversation_store.reply_log ALTER COLUMN "position" ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME conversation_store.reply_log_position_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: storage_objects_to_remove; Type: TABLE; Schema: conversation_store; Owner: postgres
 --
 
@@ -2416,6 +2855,13 @@ ALTER TABLE conversation_store.storage_objects_to_remove OWNER TO postgres;
 --
 
 COMMENT ON TABLE conversation_store.storage_objects_to_remove IS 'Storage objects referenced by deleted messages, for a job to remove through the Storage API (oldest queued_at first).';
+
+--
+-- Name: reply_log reply_log_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
+--
+
+ALTER TABLE ONLY conversation_store.reply_log
+    ADD CONSTRAINT reply_log_pkey PRIMARY KEY (message_id, "position");
 
 --
 -- Name: storage_objects_to_remove storage_objects_to_remove_pkey; Type: CONSTRAINT; Schema: conversation_store; Owner: postgres
@@ -2506,6 +2952,18 @@ CREATE INDEX idx_conversations_user_id ON public.conversations USING btree (user
 --
 
 CREATE INDEX idx_conversations_video_id ON public.conversations USING btree (video_id, updated_at DESC, id DESC) WHERE (video_id IS NOT NULL);
+
+--
+-- Name: conversation_messages conversation_messages_drop_reply_log; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversation_messages_drop_reply_log AFTER DELETE ON public.conversation_messages FOR EACH ROW WHEN ((old.status = 'in_progress'::text)) EXECUTE FUNCTION conversation_store.drop_reply_log();
+
+--
+-- Name: conversation_messages conversation_messages_fold_reply_log; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER conversation_messages_fold_reply_log BEFORE UPDATE OF status ON public.conversation_messages FOR EACH ROW WHEN (((old.status = 'in_progress'::text) AND (new.status <> 'in_progress'::text))) EXECUTE FUNCTION conversation_store.fold_reply_log();
 
 --
 -- Name: conversation_messages conversation_messages_touch_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
@@ -2710,6 +3168,12 @@ GRANT ALL ON FUNCTION conversation_store.conversation_json(p_conversation public
 GRANT ALL ON FUNCTION conversation_store.conversation_json(p_conversation public.conversations) TO service_role;
 
 --
+-- Name: FUNCTION drop_reply_log(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.drop_reply_log() FROM PUBLIC;
+
+--
 -- Name: FUNCTION estimate_part_tokens(p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2732,6 +3196,12 @@ REVOKE ALL ON FUNCTION conversation_store.estimate_tokens(p_content text, p_name
 --
 
 REVOKE ALL ON FUNCTION conversation_store.file_token_estimate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fold_reply_log(); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.fold_reply_log() FROM PUBLIC;
 
 --
 -- Name: FUNCTION inline_file_max_chars(); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2768,6 +3238,42 @@ GRANT ALL ON FUNCTION conversation_store.is_tool_call_list(p_value jsonb) TO ser
 REVOKE ALL ON FUNCTION conversation_store.json_or_text(p_text text) FROM PUBLIC;
 GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO authenticated;
 GRANT ALL ON FUNCTION conversation_store.json_or_text(p_text text) TO service_role;
+
+--
+-- Name: FUNCTION live_message(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.live_message(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.live_message(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.live_message(p_message public.conversation_messages) TO service_role;
+
+--
+-- Name: FUNCTION live_parts(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.live_parts(p_message public.conversation_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.live_parts(p_message public.conversation_messages) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.live_parts(p_message public.conversation_messages) TO service_role;
+
+--
+-- Name: FUNCTION lock_reply_log(p_message_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.lock_reply_log(p_message_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.log_part_operation(p_conversation_id uuid, p_sequence_order integer, p_part_index integer, p_part jsonb, p_append_text text, p_text_offset integer) TO service_role;
+
+--
+-- Name: FUNCTION logged_parts(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.logged_parts(p_message public.conversation_messages) FROM PUBLIC;
 
 --
 -- Name: FUNCTION message_json(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
@@ -2850,6 +3356,22 @@ REVOKE ALL ON FUNCTION conversation_store.parts_tool_calls(p_parts jsonb) FROM P
 REVOKE ALL ON FUNCTION conversation_store.reclaim_conversation(p_conversation_id uuid, p_max_messages integer, OUT reclaimed_messages integer, OUT finished boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION reply_log_after(p_message_id uuid, p_after bigint); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.reply_log_after(p_message_id uuid, p_after bigint) TO service_role;
+
+--
+-- Name: FUNCTION reply_log_position(p_message_id uuid); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.reply_log_position(p_message_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION conversation_store.reply_log_position(p_message_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION conversation_store.reply_log_position(p_message_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION result_is_error(p_result jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2892,6 +3414,12 @@ REVOKE ALL ON FUNCTION conversation_store.stale_reply_after() FROM PUBLIC;
 REVOKE ALL ON FUNCTION conversation_store.storage_objects(p_parts jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION take_reply_log(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.take_reply_log(p_message public.conversation_messages) FROM PUBLIC;
+
+--
 -- Name: FUNCTION tool_output_text(p_part jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
 --
 
@@ -2928,6 +3456,12 @@ GRANT ALL ON FUNCTION conversation_store.ui_part(p_part jsonb) TO service_role;
 --
 
 REVOKE ALL ON FUNCTION conversation_store.with_derived_columns(p_message public.conversation_messages) FROM PUBLIC;
+
+--
+-- Name: FUNCTION with_parts(p_message public.conversation_messages, p_parts jsonb); Type: ACL; Schema: conversation_store; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION conversation_store.with_parts(p_message public.conversation_messages, p_parts jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION without_reasoning(p_message public.conversation_messages); Type: ACL; Schema: conversation_store; Owner: postgres
