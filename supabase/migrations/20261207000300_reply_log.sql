@@ -10,7 +10,9 @@
 -- Readers of a reply in progress see it with its log applied (conversation_store.live_parts,
 -- live_message); a follower reads only the entries after the last one it saw
 -- (conversation_store.reply_log_after). Each entry carries the reply's totals after it, so a delta
--- is checked against the message's limits without reading the reply.
+-- is checked against the message's limits without reading the reply. Writers of one reply's log
+-- are serialized by an advisory lock (conversation_store.lock_reply_log), which writes no WAL, where
+-- a row lock on every delta would.
 
 create table conversation_store.reply_log (
   -- No foreign key: its check would lock the message row on every delta, in the WAL. A trigger on
