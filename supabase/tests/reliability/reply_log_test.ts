@@ -67,23 +67,25 @@ test("writers racing at one offset store exactly one delta, and the others are t
 test("writers racing past the size limit never store more than 100,000 characters", async () => {
   const alice = await newUser();
   const { conversationId, sequence } = await streamingReply(alice);
-  let offset = 0;
-  const chunk = "x".repeat(30_000);
-  const answers = [];
-  // Sequential deltas, each raced by a duplicate (a retry) and by an impostor at the same offset.
-  for (let i = 0; i < 4; i++) {
-    const round = await Promise.all([
-      operation(alice, conversationId, sequence, { part_index: 0, append_text: chunk, text_offset: offset }),
-      operation(alice, conversationId, sequence, { part_index: 0, append_text: chunk, text_offset: offset }),
-      operation(alice, conversationId, sequence, { part_index: 0, append_text: "y", text_offset: offset }),
-    ]);
-    answers.push(...round);
-    if (round[0].status === 200) offset += chunk.length;
+  const [xs, ys] = ["x".repeat(30_000), "y".repeat(30_000)];
+  let refused = false;
+  // Rounds of deltas at the stored length, each raced by a duplicate (a retry) and an impostor.
+  for (let round = 0; round < 8 && !refused; round++) {
+    const offset = (await textOf(alice, conversationId)).length;
+    const answers = await Promise.all(
+      [xs, xs, ys].map((text) =>
+        operation(alice, conversationId, sequence, { part_index: 0, append_text: text, text_offset: offset })
+      ),
+    );
+    for (const answer of answers) {
+      assert.ok([200, 409, 413].includes(answer.status), JSON.stringify(answer.body));
+    }
+    refused = answers.some((answer) => answer.body.error?.code === "payload_too_large");
   }
+  assert.ok(refused, "the limit was reached");
   const text = await textOf(alice, conversationId);
-  assert.ok(text.length <= 100_000, `${text.length} characters`);
-  assert.ok(answers.some((answer) => answer.body.error?.code === "payload_too_large"), "the limit was hit");
-  assert.match(text, /^(x{30000})*y?(x{30000})*$/, "only whole deltas, each once");
+  assert.equal(text.length, 90_000, "three whole deltas: a fourth would pass the limit");
+  assert.match(text, /^(x{30000}|y{30000})*$/, "only whole deltas, each once");
 });
 
 test("another user's forged ids reach no reply, and deep or unknown parts are refused", async () => {
