@@ -1279,7 +1279,12 @@ CREATE FUNCTION conversation_store.reply_log_position(p_message_id uuid) RETURNS
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select coalesce(max(l.position), 0) from conversation_store.reply_log l where l.message_id = p_message_id
+  select coalesce(max(l.position), 0)
+  from conversation_store.reply_log l
+  where l.message_id = p_message_id
+    and exists (select from public.conversation_messages m
+                where m.id = p_message_id
+                  and (conversation_store.caller_is_service_role() or m.user_id = auth.uid()))
 $$;
 
 ALTER FUNCTION conversation_store.reply_log_position(p_message_id uuid) OWNER TO postgres;

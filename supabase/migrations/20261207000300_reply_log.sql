@@ -181,9 +181,9 @@ $$;
 revoke all on function conversation_store.reply_log_after(uuid, bigint) from public, anon, authenticated, service_role;
 grant execute on function conversation_store.reply_log_after(uuid, bigint) to authenticated, service_role;
 
--- Input: a message id. Guarantees: the position of its last log entry, 0 when it has none (what a
---   follower that read the reply in the same statement has seen). Security definer because the log
---   has no grants; it reveals nothing but a number.
+-- Input: a message id. Guarantees: the position of its last log entry, 0 when it has none or is
+--   not the caller's (what a follower that read the reply in the same statement has seen).
+--   Security definer because the log has no grants.
 create function conversation_store.reply_log_position(p_message_id uuid)
 returns bigint
 language sql
@@ -191,7 +191,12 @@ stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(max(l.position), 0) from conversation_store.reply_log l where l.message_id = p_message_id
+  select coalesce(max(l.position), 0)
+  from conversation_store.reply_log l
+  where l.message_id = p_message_id
+    and exists (select from public.conversation_messages m
+                where m.id = p_message_id
+                  and (conversation_store.caller_is_service_role() or m.user_id = auth.uid()))
 $$;
 
 revoke all on function conversation_store.reply_log_position(uuid) from public, anon, authenticated, service_role;
