@@ -5,24 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type { UIMessageChunk } from "ai";
-import { chatServer, chunksOf, rest, streamedText, until } from "./chat_support.ts";
-import { call, newUser, startConversation, test, type TestUser } from "./helpers.ts";
+import { chatServer, chunksOf, replyInProgress, rest, streamedText, until } from "./chat_support.ts";
+import { call, newUser, test } from "./helpers.ts";
 
 const server = chatServer();
 addEventListener("unload", () => server.close());
-
-async function replyInProgress(user: TestUser) {
-  const conversationId = await startConversation(user, { messages: [{ role: "user", content: "Hi" }] });
-  const started = await call("append-message", {
-    token: user.token,
-    body: {
-      conversation_id: conversationId,
-      message: { role: "assistant", content: null, status: "in_progress" },
-    },
-  });
-  assert.equal(started.status, 201, JSON.stringify(started.body));
-  return { conversationId, sequence: started.body.messages[0].sequence_order as number };
-}
 
 /** Reads the resumed stream until `text` has arrived. */
 async function followUntil(chunks: AsyncGenerator<UIMessageChunk>, seen: UIMessageChunk[], text: string) {

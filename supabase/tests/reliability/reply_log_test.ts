@@ -5,20 +5,12 @@
  * one consistent text within the limits, and its log never outlives it.
  */
 import assert from "node:assert/strict";
-import { call, newUser, pool, startConversation, test, type TestUser } from "../functions/helpers.ts";
+import { call, newUser, pool, test, type TestUser } from "../functions/helpers.ts";
+import { replyInProgress } from "../functions/chat_support.ts";
 
 /** A reply in progress with one empty text part, in a new conversation of `user`. */
 async function streamingReply(user: TestUser) {
-  const conversationId = await startConversation(user, { messages: [{ role: "user", content: "Go" }] });
-  const started = await call("append-message", {
-    token: user.token,
-    body: {
-      conversation_id: conversationId,
-      message: { role: "assistant", content: null, status: "in_progress" },
-    },
-  });
-  assert.equal(started.status, 201, JSON.stringify(started.body));
-  const sequence = started.body.messages[0].sequence_order as number;
+  const { conversationId, sequence } = await replyInProgress(user);
   const part = await operation(user, conversationId, sequence, {
     part_index: 0,
     part: { type: "text", text: "" },
