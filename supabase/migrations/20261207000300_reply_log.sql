@@ -10,7 +10,9 @@
 -- Readers of a reply in progress see it with its log applied (conversation_store.live_parts,
 -- live_message); a follower reads only the entries after the last one it saw
 -- (conversation_store.reply_log_after). Each entry carries the reply's totals after it, so a delta
--- is checked against the message's limits without reading the reply.
+-- is checked against the message's limits without reading the reply. Writers of one reply's log
+-- are serialized by an advisory lock (conversation_store.lock_reply_log), which writes no WAL, where
+-- a row lock on every delta would.
 
 create table conversation_store.reply_log (
   -- No foreign key: its check would lock the message row on every delta, in the WAL. A trigger on
@@ -179,9 +181,9 @@ $$;
 revoke all on function conversation_store.reply_log_after(uuid, bigint) from public, anon, authenticated, service_role;
 grant execute on function conversation_store.reply_log_after(uuid, bigint) to authenticated, service_role;
 
--- Input: a message id. Guarantees: the position of its last log entry, 0 when it has none (what a
---   follower that read the reply in the same statement has seen). Security definer because the log
---   has no grants; it reveals nothing but a number.
+-- Input: a message id. Guarantees: the position of its last log entry, 0 when it has none or is
+--   not the caller's (what a follower that read the reply in the same statement has seen).
+--   Security definer because the log has no grants.
 create function conversation_store.reply_log_position(p_message_id uuid)
 returns bigint
 language sql
@@ -189,11 +191,30 @@ stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(max(l.position), 0) from conversation_store.reply_log l where l.message_id = p_message_id
+  select coalesce(max(l.position), 0)
+  from conversation_store.reply_log l
+  where l.message_id = p_message_id
+    and exists (select from public.conversation_messages m
+                where m.id = p_message_id
+                  and (conversation_store.caller_is_service_role() or m.user_id = auth.uid()))
 $$;
 
 revoke all on function conversation_store.reply_log_position(uuid) from public, anon, authenticated, service_role;
 grant execute on function conversation_store.reply_log_position(uuid) to authenticated, service_role;
+
+-- Input: a message id. Guarantees: the transaction holds the lock of the message's log until it
+--   ends: writers of the log (conversation_store.log_part_operation) and the functions that fold or
+--   drop it take it, always after any row lock they take, so it never closes a cycle of waits. An
+--   advisory lock (class 32, issue 32's number), which costs no WAL, unlike a row lock.
+create function conversation_store.lock_reply_log(p_message_id uuid)
+returns void
+language sql
+set search_path = ''
+as $$
+  select pg_advisory_xact_lock(32, hashtext(p_message_id::text))
+$$;
+
+revoke all on function conversation_store.lock_reply_log(uuid) from public, anon, authenticated, service_role;
 
 -- Input: a reply in progress, locked by the caller. Guarantees: its log is deleted and the row
 --   returned with the log applied (conversation_store.with_parts), for the caller to store in the
@@ -207,6 +228,7 @@ as $$
 declare
   v_parts jsonb;
 begin
+  perform conversation_store.lock_reply_log(p_message.id);
   if not exists (select from conversation_store.reply_log l where l.message_id = p_message.id) then
     return p_message;
   end if;
@@ -256,6 +278,7 @@ security definer
 set search_path = ''
 as $$
 begin
+  perform conversation_store.lock_reply_log(old.id);
   delete from conversation_store.reply_log l where l.message_id = old.id;
   return null;
 end;
@@ -280,11 +303,11 @@ create trigger conversation_messages_drop_reply_log
 --     (conversation_messages_content_max_size), parts at most 524,288 bytes of JSON
 --     (conversation_messages_parts_max_size), and a part set keeps conversation_store.check_parts
 --     valid. A delta costs work in its own size only (the totals come from the last entry).
---   * The message row's updated_at moves at most once in 5 seconds (an empty delta at the end of
---     the text moves it always: the heartbeat), far within conversation_store.stale_reply_after();
---     the row is not rewritten.
---   * The conversation is locked (for no key update), which serializes this with every other
---     writer of the message; the message row itself is not locked.
+--   * The message row's updated_at moves at most once in 5 seconds (an empty delta moves it always:
+--     the heartbeat), far within conversation_store.stale_reply_after(); the row is not rewritten.
+--   * The reply's log lock (conversation_store.lock_reply_log) serializes this with every other
+--     writer of the log; no row is locked unless updated_at moves, so a delta writes no lock to the
+--     WAL.
 -- Errors: as update_message's for part operations; 23514 with the constraint named above when a
 --   limit would be passed.
 -- Security definer because the log has no grants; ownership is checked against auth.uid().
@@ -315,124 +338,146 @@ declare
   v_part_count integer;
   v_length integer;
   v_delta_chars integer;
+  v_entry conversation_store.reply_log;
+  v_locked boolean := false;
 begin
   perform
   from public.conversations c
   where c.id = p_conversation_id
-    and conversation_store.caller_reaches(c)
-  for no key update;
+    and conversation_store.caller_reaches(c);
   if not found then
     raise exception 'conversation not found' using errcode = 'PT404';
   end if;
-
-  -- Only small columns: the parts are read when a part is set or first extended, not per delta.
-  -- No row lock on the message: every writer of a message (update_message, append_messages'
-  -- takeover, the deletes) locks its conversation first, as above, so the lock above serializes
-  -- them, and a lock would cost WAL on every delta.
-  select m.id, m.status, m.function_call is not null, m.updated_at < now() - interval '5 seconds'
-    into v_id, v_status, v_function_call, v_quiet
+  select m.id into v_id
   from public.conversation_messages m
   where m.conversation_id = p_conversation_id and m.sequence_order = p_sequence_order;
   if not found then
     raise exception 'message not found' using errcode = 'PT404';
   end if;
-  if v_status <> 'in_progress' then
-    raise exception 'message % is final (%)', p_sequence_order, v_status
-      using errcode = 'PT409', hint = 'message_final';
-  end if;
-  if v_function_call then
-    raise exception 'message % has a function_call, which parts do not describe', p_sequence_order
-      using errcode = '22023';
-  end if;
 
-  select * into v_last from conversation_store.reply_log l
-  where l.message_id = v_id order by l.position desc limit 1;
-  if v_last.part_index is not distinct from p_part_index then
-    v_part := v_last;
-  else
-    select * into v_part from conversation_store.reply_log l
-    where l.message_id = v_id and l.part_index = p_part_index order by l.position desc limit 1;
-  end if;
-  if v_last.message_id is null or p_part is not null or v_part.message_id is null then
-    select * into v_message from public.conversation_messages m where m.id = v_id;
-    v_parts := conversation_store.logged_parts(v_message);
-    v_parts := coalesce(v_parts, conversation_store.message_parts(v_message));
-    v_part_count := jsonb_array_length(v_parts);
-  else
-    v_part_count := v_last.part_count;
-  end if;
-  if p_part_index not between 0 and v_part_count - (case when p_part is null then 1 else 0 end) then
-    raise exception 'part_index % is out of range: the message has % parts', p_part_index, v_part_count
-      using errcode = '22023';
-  end if;
+  -- Checked first without a lock, so that a replay or a refusal writes nothing at all; what is to be
+  -- written is checked again under the log's lock when the log moved in between (a second writer).
+  loop
+    v_parts := null;
+    select m.status, m.function_call is not null, m.updated_at < now() - interval '5 seconds'
+      into v_status, v_function_call, v_quiet
+    from public.conversation_messages m
+    where m.id = v_id;
+    if not found then
+      raise exception 'message not found' using errcode = 'PT404';
+    end if;
+    if v_status <> 'in_progress' then
+      raise exception 'message % is final (%)', p_sequence_order, v_status
+        using errcode = 'PT409', hint = 'message_final';
+    end if;
+    if v_function_call then
+      raise exception 'message % has a function_call, which parts do not describe', p_sequence_order
+        using errcode = '22023';
+    end if;
 
-  if p_part is not null then
-    if v_parts -> p_part_index = p_part then
-      return; -- a retried part: the reply stays exactly as it was
-    end if;
-    v_parts := case when p_part_index = v_part_count then v_parts || jsonb_build_array(p_part)
-                    else jsonb_set(v_parts, array[p_part_index::text], p_part) end;
-    perform conversation_store.check_parts(v_parts, v_message.role, v_message.user_id);
-    insert into conversation_store.reply_log (message_id, part_index, part, part_count, content_chars,
-                                              parts_bytes, part_type, text_length)
-    values (v_id, p_part_index, p_part, jsonb_array_length(v_parts),
-            coalesce(char_length(conversation_store.parts_content(v_parts, v_message.role)), 0),
-            octet_length(v_parts::text), p_part ->> 'type', coalesce(char_length(p_part ->> 'text'), 0));
-  else
-    if v_part.message_id is null then
-      -- The part's first delta since the reply began (or since the log was folded).
-      v_part.part_type := v_parts -> p_part_index ->> 'type';
-      v_part.text_length := coalesce(char_length(v_parts -> p_part_index ->> 'text'), 0);
-    end if;
-    if v_last.message_id is null then
-      v_last.content_chars := coalesce(char_length(conversation_store.parts_content(v_parts, v_message.role)), 0);
-      v_last.parts_bytes := octet_length(v_parts::text);
-    end if;
-    if v_part.part_type not in ('text', 'reasoning') then
-      raise exception 'part % is not a text or reasoning part', p_part_index using errcode = '22023';
-    end if;
-    v_length := v_part.text_length;
-    v_delta_chars := char_length(p_append_text);
-    if v_length <> p_text_offset then
-      if v_length = p_text_offset + v_delta_chars and v_delta_chars > 0 then
-        if v_parts is null and not (v_part.text_offset = p_text_offset and v_part.delta = p_append_text) then
-          select * into v_message from public.conversation_messages m where m.id = v_id;
-          v_parts := conversation_store.logged_parts(v_message);
-        end if;
-        if v_parts is null or right(v_parts -> p_part_index ->> 'text', v_delta_chars) = p_append_text then
-          return; -- a retried delta: the reply stays exactly as it was, its updated_at included
-        end if;
-      end if;
-      raise exception 'content_offset % does not match the stored text, which is % characters long', p_text_offset, v_length
-        using errcode = 'PT409', hint = 'content_offset_mismatch',
-              detail = jsonb_build_object('content_length', v_length)::text;
-    end if;
-    if v_delta_chars = 0 then
-      v_quiet := true; -- the heartbeat of a writer with nothing new
+    v_last := null;
+    v_part := null;
+    select * into v_last from conversation_store.reply_log l
+    where l.message_id = v_id order by l.position desc limit 1;
+    if v_last.part_index is not distinct from p_part_index then
+      v_part := v_last;
     else
-      if v_part.part_type = 'text' and v_last.content_chars + v_delta_chars > c_max_content_chars then
-        raise exception 'the reply would be longer than % characters', c_max_content_chars
-          using errcode = '23514', constraint = 'conversation_messages_content_max_size',
-                table = 'conversation_messages', schema = 'public';
-      end if;
-      -- Text grows its JSON by its escaped form: the JSON string of the delta without its quotes.
-      v_last.parts_bytes := v_last.parts_bytes + octet_length(to_jsonb(p_append_text)::text) - 2;
-      if v_last.parts_bytes > c_max_parts_bytes then
-        raise exception 'the reply''s parts would be larger than % bytes', c_max_parts_bytes
-          using errcode = '23514', constraint = 'conversation_messages_parts_max_size',
-                table = 'conversation_messages', schema = 'public';
-      end if;
-      insert into conversation_store.reply_log (message_id, part_index, delta, text_offset, part_count,
-                                                content_chars, parts_bytes, part_type, text_length)
-      values (v_id, p_part_index, p_append_text, p_text_offset, v_part_count,
-              v_last.content_chars + case when v_part.part_type = 'text' then v_delta_chars else 0 end,
-              v_last.parts_bytes, v_part.part_type, v_length + v_delta_chars);
+      select * into v_part from conversation_store.reply_log l
+      where l.message_id = v_id and l.part_index = p_part_index order by l.position desc limit 1;
     end if;
-  end if;
+    if v_last.message_id is null or p_part is not null or v_part.message_id is null then
+      select * into v_message from public.conversation_messages m where m.id = v_id;
+      v_parts := coalesce(conversation_store.logged_parts(v_message), conversation_store.message_parts(v_message));
+      v_part_count := jsonb_array_length(v_parts);
+    else
+      v_part_count := v_last.part_count;
+    end if;
+    if p_part_index not between 0 and v_part_count - (case when p_part is null then 1 else 0 end) then
+      raise exception 'part_index % is out of range: the message has % parts', p_part_index, v_part_count
+        using errcode = '22023';
+    end if;
 
-  if v_quiet then
-    -- The row's touch trigger sets updated_at: the writer is alive.
-    update public.conversation_messages m set status = m.status where m.id = v_id;
+    if p_part is not null then
+      if v_parts -> p_part_index = p_part then
+        return; -- a retried part: the reply stays exactly as it was
+      end if;
+      v_parts := case when p_part_index = v_part_count then v_parts || jsonb_build_array(p_part)
+                      else jsonb_set(v_parts, array[p_part_index::text], p_part) end;
+      perform conversation_store.check_parts(v_parts, v_message.role, v_message.user_id);
+      v_entry := row(v_id, null, p_part_index, null, null, p_part, jsonb_array_length(v_parts),
+                     coalesce(char_length(conversation_store.parts_content(v_parts, v_message.role)), 0),
+                     octet_length(v_parts::text), p_part ->> 'type', coalesce(char_length(p_part ->> 'text'), 0));
+    else
+      if v_part.message_id is null then
+        -- The part's first delta since the reply began.
+        v_part.part_type := v_parts -> p_part_index ->> 'type';
+        v_part.text_length := coalesce(char_length(v_parts -> p_part_index ->> 'text'), 0);
+      end if;
+      if v_last.message_id is null then
+        v_last.content_chars := coalesce(char_length(conversation_store.parts_content(v_parts, v_message.role)), 0);
+        v_last.parts_bytes := octet_length(v_parts::text);
+      end if;
+      if v_part.part_type not in ('text', 'reasoning') then
+        raise exception 'part % is not a text or reasoning part', p_part_index using errcode = '22023';
+      end if;
+      v_length := v_part.text_length;
+      v_delta_chars := char_length(p_append_text);
+      if v_length <> p_text_offset then
+        if v_length = p_text_offset + v_delta_chars and v_delta_chars > 0 then
+          if v_parts is null and not (v_part.text_offset = p_text_offset and v_part.delta = p_append_text) then
+            select * into v_message from public.conversation_messages m where m.id = v_id;
+            v_parts := conversation_store.logged_parts(v_message);
+          end if;
+          if v_parts is null or right(v_parts -> p_part_index ->> 'text', v_delta_chars) = p_append_text then
+            return; -- a retried delta: the reply stays exactly as it was, its updated_at included
+          end if;
+        end if;
+        raise exception 'content_offset % does not match the stored text, which is % characters long', p_text_offset, v_length
+          using errcode = 'PT409', hint = 'content_offset_mismatch',
+                detail = jsonb_build_object('content_length', v_length)::text;
+      end if;
+      if v_delta_chars = 0 then
+        v_quiet := true; -- the heartbeat of a writer with nothing new: only updated_at moves
+        v_entry := null;
+      else
+        if v_part.part_type = 'text' and v_last.content_chars + v_delta_chars > c_max_content_chars then
+          raise exception 'the reply would be longer than % characters', c_max_content_chars
+            using errcode = '23514', constraint = 'conversation_messages_content_max_size',
+                  table = 'conversation_messages', schema = 'public';
+        end if;
+        -- Text grows its JSON by its escaped form: the JSON string of the delta without its quotes.
+        v_last.parts_bytes := v_last.parts_bytes + octet_length(to_jsonb(p_append_text)::text) - 2;
+        if v_last.parts_bytes > c_max_parts_bytes then
+          raise exception 'the reply''s parts would be larger than % bytes', c_max_parts_bytes
+            using errcode = '23514', constraint = 'conversation_messages_parts_max_size',
+                  table = 'conversation_messages', schema = 'public';
+        end if;
+        v_entry := row(v_id, null, p_part_index, p_append_text, p_text_offset, null, v_part_count,
+                       v_last.content_chars + case when v_part.part_type = 'text' then v_delta_chars else 0 end,
+                       v_last.parts_bytes, v_part.part_type, v_length + v_delta_chars);
+      end if;
+    end if;
+
+    exit when v_locked;
+    if v_quiet then
+      -- The writer is alive: the row's touch trigger sets updated_at. Before the log's lock, in the
+      -- order every writer of a message takes its locks (the row, then the log).
+      update public.conversation_messages m set status = m.status where m.id = v_id and m.status = 'in_progress';
+    end if;
+    -- No row lock otherwise (one would cost WAL on every delta): the log's lock serializes this with
+    -- every other writer of the reply's log.
+    perform conversation_store.lock_reply_log(v_id);
+    v_locked := true;
+    exit when exists (select from public.conversation_messages m where m.id = v_id and m.status = 'in_progress')
+      and coalesce((select max(l.position) from conversation_store.reply_log l where l.message_id = v_id), 0)
+          = coalesce(v_last.position, 0);
+  end loop;
+
+  if v_entry.message_id is not null then
+    insert into conversation_store.reply_log (message_id, part_index, delta, text_offset, part, part_count,
+                                              content_chars, parts_bytes, part_type, text_length)
+    values (v_entry.message_id, v_entry.part_index, v_entry.delta, v_entry.text_offset, v_entry.part,
+            v_entry.part_count, v_entry.content_chars, v_entry.parts_bytes, v_entry.part_type, v_entry.text_length);
   end if;
 end;
 $$;
@@ -559,7 +604,9 @@ begin
     raise exception 'message % is final (%)', p_sequence_order, v_message.status
       using errcode = 'PT409', hint = 'message_final';
   end if;
-  -- Anything else first folds the log into the message, so that it applies to the reply as written.
+  -- Anything else first folds the log into the message, so that it applies to the reply as written
+  -- (under the log's lock, taken after the row locks as every writer of the log takes it).
+  perform conversation_store.lock_reply_log(v_message.id);
   v_logged := exists (select from conversation_store.reply_log l where l.message_id = v_message.id);
   if v_logged then
     v_message := conversation_store.take_reply_log(v_message);

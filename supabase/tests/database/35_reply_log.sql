@@ -1,7 +1,7 @@
 -- The reply log: part operations on a reply in progress are small rows beside the message, read
 -- with it while it streams and folded into it once it is final, with every rule of update_message.
 begin;
-select plan(23);
+select plan(24);
 
 insert into auth.users (id) values
   ('00000000-0000-4000-8000-0000000000a1'),  -- Alice
@@ -110,6 +110,11 @@ select is(
   (select count(*) from conversation_store.reply_log_after('e0000000-0000-4000-8000-0000000000a2', 0)),
   0::bigint,
   'nor read its log'
+);
+select is(
+  conversation_store.reply_log_position('e0000000-0000-4000-8000-0000000000a2'),
+  0::bigint,
+  'nor learn how far it is'
 );
 select is(
   tests.error_of($$select * from conversation_store.reply_log$$),

@@ -4,7 +4,7 @@
  */
 import { type ChatHandlerOptions, createChatHandler } from "../../functions/chat/handler.ts";
 import { ScriptedModel } from "../../../local/mock_model.ts";
-import { call, localApi, pool, type TestUser } from "./helpers.ts";
+import { call, localApi, pool, startConversation, type TestUser } from "./helpers.ts";
 
 export { allChunks, chunksOf, rest, streamedText, until, userMessage } from "./ui_stream.ts";
 
@@ -97,4 +97,18 @@ export async function storedReply(conversationId: string) {
     client_message_id: string;
     reasoning_token_count: number;
   };
+}
+
+/** A new conversation of `user` with one user message and an empty reply in progress after it. */
+export async function replyInProgress(user: TestUser): Promise<{ conversationId: string; sequence: number }> {
+  const conversationId = await startConversation(user, { messages: [{ role: "user", content: "Go" }] });
+  const started = await call("append-message", {
+    token: user.token,
+    body: {
+      conversation_id: conversationId,
+      message: { role: "assistant", content: null, status: "in_progress" },
+    },
+  });
+  if (started.status !== 201) throw new Error(`append-message answered ${started.status}`);
+  return { conversationId, sequence: started.body.messages[0].sequence_order as number };
 }

@@ -4,7 +4,8 @@
  * transaction per poll, so any instance can follow a reply another one writes, through Supabase's
  * transaction pooler (no LISTEN, no session state). A poll reads only the reply's log entries after
  * the last one seen (and its status), so its cost does not grow with the reply; the reply is read
- * whole twice: at the start and once it is final.
+ * whole twice: at the start and once it is final. A reply written by content deltas
+ * (update-message's append_content, which rewrite the message) has no log: it is read whole.
  *
  * A reply whose writer went silent for STALE_REPLY_SECONDS (a killed instance) ends the stream: the
  * next message takes it over and marks it incomplete, with the text it has.
@@ -62,10 +63,10 @@ export function followReply(
         if (stop.aborted) return;
         try {
           const poll = await pollReply(caller, first, logPosition);
-          if (poll.status !== "in_progress") {
-            // Final: its log is folded into the message, read whole once more.
+          if (poll.status !== "in_progress" || poll.unlogged) {
+            // Final (its log is folded into the message), or written without a log: read whole.
             reply = await readReply(caller, first.conversationId, first.sequence);
-            status = reply.status;
+            ({ status, silentSeconds, logPosition } = reply);
           } else {
             silentSeconds = poll.silentSeconds;
             applyLogEntries(reply.parts, poll.entries);

@@ -264,6 +264,11 @@ export interface ReplyPoll {
   status: ReplyStatus;
   silentSeconds: number;
   entries: LogEntry[];
+  /**
+   * The reply has no log and no parts: written by content deltas (update-message's append_content),
+   * which rewrite the message itself, or not begun. Its log tells nothing: read it whole.
+   */
+  unlogged: boolean;
   /** The size of what the poll read from the database (the entries' JSON), for the benchmark. */
   bytes: number;
 }
@@ -272,6 +277,7 @@ export interface ReplyPoll {
 export async function pollReply(caller: Caller, reply: StoredReply, after: number): Promise<ReplyPoll> {
   const [[row]] = await asCaller(caller, [
     sql`select m.status, extract(epoch from now() - m.updated_at)::float8 as silent_seconds,
+               m.parts is null and conversation_store.reply_log_position(m.id) = 0 as unlogged,
                (select coalesce(json_agg(json_build_object('position', l.log_position, 'index', l.part_index,
                                                            'delta', l.delta, 'part', l.part)
                                          order by l.log_position), '[]')
@@ -285,6 +291,7 @@ export async function pollReply(caller: Caller, reply: StoredReply, after: numbe
     status: row.status as ReplyStatus,
     silentSeconds: row.silent_seconds as number,
     entries: JSON.parse(entries.text),
+    unlogged: row.unlogged as boolean,
     bytes: entries.text.length,
   };
 }
