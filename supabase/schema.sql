@@ -6130,7 +6130,7 @@ CREATE TRIGGER conversation_messages_fold_reply_log BEFORE UPDATE OF status ON p
 -- Name: conversation_messages conversation_messages_reply_outcome; Type: TRIGGER; Schema: public; Owner: postgres
 --
 
-CREATE TRIGGER conversation_messages_reply_outcome BEFORE UPDATE OF status ON public.conversation_messages FOR EACH ROW WHEN (((old.status = 'in_progress'::text) AND (new.status <> 'in_progress'::text))) EXECUTE FUNCTION conversation_store.settle_reply_outcome();
+CREATE TRIGGER conversation_messages_reply_outcome BEFORE UPDATE OF status ON public.conversation_messages FOR EACH ROW WHEN (((old.status = ANY (ARRAY['in_progress'::text, 'awaiting_input'::text])) AND (new.status = ANY (ARRAY['completed'::text, 'incomplete'::text])))) EXECUTE FUNCTION conversation_store.settle_reply_outcome();
 
 --
 -- Name: conversation_messages conversation_messages_settle_inserted_waiting_reply; Type: TRIGGER; Schema: public; Owner: postgres

@@ -25,6 +25,15 @@ alter table public.conversation_messages
 comment on column public.conversation_messages.status is
   'in_progress while a reply streams; awaiting_input while it waits for tool approvals or outputs from the user; completed or incomplete once final. Final messages never change.';
 
+-- How a reply ended (20261207000100_reply_outcome.sql) is settled when it becomes final, not when
+-- it starts to wait: waiting is neither, and a waiting reply ends completed or incomplete later.
+drop trigger conversation_messages_reply_outcome on public.conversation_messages;
+create trigger conversation_messages_reply_outcome
+  before update of status on public.conversation_messages
+  for each row
+  when (old.status in ('in_progress', 'awaiting_input') and new.status in ('completed', 'incomplete'))
+  execute function conversation_store.settle_reply_outcome();
+
 -- Which conversations wait for their user (list-conversations): a handful of rows.
 create index idx_conversation_messages_awaiting_input
   on public.conversation_messages (conversation_id)

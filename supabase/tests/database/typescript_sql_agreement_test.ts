@@ -61,12 +61,16 @@ const KIND_OF_SAMPLE: Record<string, string> = {
   "source-url": "source-url",
   "source-document": "source-document",
   "data-progress": "data",
+  custom: "custom",
+  "reasoning-file": "reasoning-file",
 };
 
 function samplePart(type: string): Record<string, unknown> {
   const part: Record<string, unknown> = { type };
   for (const uiKey of Object.keys(KEYS[KIND_OF_SAMPLE[type]])) part[uiKey] = { value: `${type}.${uiKey}` };
-  if (type === "file") part.url = "https://example.com/a.png";
+  if (type === "file" || type === "reasoning-file") part.url = "https://example.com/a.png";
+  if (type === "reasoning-file") part.mediaType = "image/png";
+  if (type === "custom") part.kind = "acme.note";
   if (type === "dynamic-tool") part.toolName = "lookup";
   return part;
 }

@@ -14,7 +14,8 @@ const alice = "00000000-0000-4000-8000-0000000000a1";
 const FINISHED = "c0000000-0000-4000-8000-000000000001";
 const STREAMING = "c0000000-0000-4000-8000-000000000002";
 
-const ROWS = `select jsonb_agg(to_jsonb(m) order by m.conversation_id, m.sequence_order) as rows
+const ROWS =
+  `select jsonb_agg(to_jsonb(m) - 'reply_outcome' order by m.conversation_id, m.sequence_order) as rows
               from public.conversation_messages m`;
 
 const REQUEST = {

@@ -13,8 +13,9 @@ const FINISHED = "c0000000-0000-4000-8000-000000000001";
 const STREAMING = "c0000000-0000-4000-8000-000000000002";
 const CONTENT_ONLY = "c0000000-0000-4000-8000-000000000003";
 
-/** Every message row, whole, as JSON: what "reads exactly as before" compares. */
-const ROWS = `select jsonb_agg(to_jsonb(m) order by m.conversation_id, m.sequence_order) as rows
+/** Every message row as JSON, without the column this release adds (reply_outcome): what "reads exactly as before" compares. */
+const ROWS =
+  `select jsonb_agg(to_jsonb(m) - 'reply_outcome' order by m.conversation_id, m.sequence_order) as rows
               from public.conversation_messages m`;
 
 /** Runs `sql` in one transaction as Alice. */
@@ -58,7 +59,7 @@ Deno.test({
       assert.deepEqual(after, before, "every reply row is as the previous release left it");
       const [live] = await asAlice(
         client,
-        `select jsonb_agg(to_jsonb(conversation_store.live_message(m)) order by m.conversation_id) as rows
+        `select jsonb_agg(to_jsonb(conversation_store.live_message(m)) - 'reply_outcome' order by m.conversation_id) as rows
          from public.conversation_messages m where m.sequence_order = 2`,
       );
       assert.deepEqual(

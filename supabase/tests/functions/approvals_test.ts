@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import type { UIMessage } from "ai";
 import { finishPart, textParts, toolCallParts } from "../../../local/mock_model.ts";
 import { toolApproval as appToolApproval, tools as appTools } from "../../functions/chat/tools.ts";
-import { allChunks, chatServer, postChat, storedReply, streamedText, userMessage } from "./chat_support.ts";
+import {
+  allChunks,
+  chatServer,
+  postChat,
+  replyState,
+  storedReply,
+  streamedText,
+  userMessage,
+} from "./chat_support.ts";
 import { askingApproval, askingTools } from "./asking_tools.ts";
 import { call, newUser, pool, test, type TestUser } from "./helpers.ts";
 
@@ -88,7 +96,7 @@ async function waitingReply(
   step.end();
   const chunks = await allChunks(await response);
   const finish = chunks.at(-1);
-  assert.deepEqual(finish?.type === "finish" && finish.messageMetadata, {
+  assert.deepEqual(finish?.type === "finish" && replyState(finish.messageMetadata), {
     conversation_id: conversationId,
     status: "awaiting_input",
   });

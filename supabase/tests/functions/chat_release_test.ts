@@ -15,18 +15,13 @@ import {
   chunksOf,
   eventually,
   postChat,
+  replyState,
   storedReply,
   streamedText,
   until,
   userMessage,
 } from "./chat_support.ts";
 import { call, freePort, localApi, newUser, pool, test, type TestUser } from "./helpers.ts";
-
-/** A reply's state in its metadata: everything but the model and usage that issue 28 adds. */
-function stateOf(metadata: unknown): Record<string, unknown> {
-  const { model: _model, usage: _usage, ...state } = (metadata ?? {}) as Record<string, unknown>;
-  return state;
-}
 
 const server = chatServer();
 const otherInstance = chatServer();
@@ -110,13 +105,15 @@ test("a closed request that a page resumes within the grace period goes on to it
   const chunks = await allChunks(resumed);
   assert.equal(streamedText(chunks), "So far and the rest.", "the stored text replayed once, then the rest");
   const finish = chunks.at(-1)!;
-  assert.deepEqual(finish.type === "finish" && stateOf(finish.messageMetadata), {
+  assert.deepEqual(finish.type === "finish" && replyState(finish.messageMetadata), {
     conversation_id: conversationId,
     status: "completed",
   });
   const reply = await storedReply(conversationId);
   assert.deepEqual([reply.content, reply.status], ["So far and the rest.", "completed"]);
-  assert.deepEqual(stateOf((await lastUiMessage(alice, conversationId)).metadata), { status: "completed" });
+  assert.deepEqual(replyState((await lastUiMessage(alice, conversationId)).metadata), {
+    status: "completed",
+  });
 });
 
 test("a closed request that no page resumes ends as a Stop after the grace period: the model call is aborted and nothing it sent after the close is stored", async () => {
@@ -133,7 +130,7 @@ test("a closed request that no page resumes ends as a Stop after the grace perio
     "the reply to end",
   );
   assert.deepEqual([reply.content, reply.status], ["So far", "incomplete"]);
-  assert.deepEqual(stateOf((await lastUiMessage(alice, conversationId)).metadata), {
+  assert.deepEqual(replyState((await lastUiMessage(alice, conversationId)).metadata), {
     status: "incomplete",
     reason: "stopped",
   });
@@ -230,12 +227,12 @@ test("a reply that runs past CHAT_MAX_DURATION_MS ends incomplete with the reaso
   await model.aborted;
   const chunks = await allChunks(await response);
   const finish = chunks.at(-1)!;
-  assert.deepEqual(finish.type === "finish" && stateOf(finish.messageMetadata), {
+  assert.deepEqual(finish.type === "finish" && replyState(finish.messageMetadata), {
     conversation_id: conversationId,
     status: "incomplete",
     reason: "time_limit",
   });
-  assert.deepEqual(stateOf((await lastUiMessage(alice, conversationId)).metadata), {
+  assert.deepEqual(replyState((await lastUiMessage(alice, conversationId)).metadata), {
     status: "incomplete",
     reason: "time_limit",
   });
@@ -300,13 +297,13 @@ for (
         assert.ok(!everything.includes(secret), `the stream names ${secret}: ${everything}`);
       }
       const finish = chunks.at(-1)!;
-      assert.deepEqual(finish.type === "finish" && stateOf(finish.messageMetadata), {
+      assert.deepEqual(finish.type === "finish" && replyState(finish.messageMetadata), {
         conversation_id: conversationId,
         status: "incomplete",
         reason: "model_error",
         error: expected,
       });
-      assert.deepEqual(stateOf((await lastUiMessage(alice, conversationId)).metadata), {
+      assert.deepEqual(replyState((await lastUiMessage(alice, conversationId)).metadata), {
         status: "incomplete",
         reason: "model_error",
         error: expected,

@@ -112,3 +112,9 @@ export async function replyInProgress(user: TestUser): Promise<{ conversationId:
   if (started.status !== 201) throw new Error(`append-message answered ${started.status}`);
   return { conversationId, sequence: started.body.messages[0].sequence_order as number };
 }
+
+/** A reply's state in its metadata: all but the model and usage it also carries (docs/CHAT.md). */
+export function replyState(metadata: unknown): Record<string, unknown> {
+  const { model: _model, usage: _usage, ...state } = (metadata ?? {}) as Record<string, unknown>;
+  return state;
+}

@@ -11,6 +11,7 @@ import {
   chatServer,
   eventually,
   postChat,
+  replyState,
   storedReply,
   streamedText,
   userMessage,
@@ -35,9 +36,11 @@ async function ending(conversationId: string) {
 function assertEndedWithError(chunks: UIMessageChunk[], conversationId: string) {
   const [error, finish] = chunks.slice(-2);
   assert.equal(error.type, "error");
-  assert.deepEqual(finish.type === "finish" && finish.messageMetadata, {
+  // A refusal ends the reply as a Stop does; the store's reason is in the stored metadata's error.
+  assert.deepEqual(finish.type === "finish" && replyState(finish.messageMetadata), {
     conversation_id: conversationId,
     status: "incomplete",
+    reason: "stopped",
   });
 }
 
