@@ -63,6 +63,7 @@ import {
   currentLimits,
   modelIdOf,
   rateLimitHeaders,
+  recordCallUsage,
   type Reservation,
   reservationOf,
   reserveUsage,
@@ -378,7 +379,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         const used = meter.result(parts.parts, turn.window);
         if (reservation) await settleUsage(reservation.reservation_id, meter.modelId, used);
         const titled = await titleAfterFirstReply(caller, stored, turn.window, model);
-        if (titled) toBrowser(titleChunk(titled.title));
+        if (titled) {
+          toBrowser(titleChunk(titled.title));
+          if (limited) await recordCallUsage(caller, stored.conversationId, meter.modelId, titled.usage);
+        }
         toBrowser({
           type: "finish",
           finishReason,

@@ -81,6 +81,12 @@ test("the first reply names the conversation and streams the title before the re
       "only after the first reply",
     );
     assert.equal(chat.titleCalls.length, 1, "one title call per conversation");
+    const { rows: ledger } = await pool.query(
+      `select output_tokens, input_tokens from public.usage_ledger
+       where user_id = $1 and message_id is null and status = 'settled'`,
+      [alice.id],
+    );
+    assert.deepEqual(ledger, [{ output_tokens: 4, input_tokens: 30 }], "the title call is in the ledger");
   } finally {
     await chat.close();
   }

@@ -10,7 +10,7 @@
  *   settle chat's replies, so cannot report less than the provider did).
  * - rateLimitHeaders: the IETF RateLimit / RateLimit-Policy fields of what is left.
  */
-import type { LanguageModel, TextStreamPart, ToolSet, UIMessage } from "ai";
+import type { LanguageModel, LanguageModelUsage, TextStreamPart, ToolSet, UIMessage } from "ai";
 import { type Caller, SECRET_KEY_CALLER } from "../auth.ts";
 import { asCaller, type Sql, sql } from "../db.ts";
 import type { RawJson } from "../json.ts";
@@ -147,6 +147,33 @@ export async function settleUsage(
       level: "error",
       event: "usage_not_recorded",
       reservation_id: reservationId,
+      sqlstate: (error as { code?: string })?.code,
+    }));
+  }
+}
+
+/**
+ * A model call of its own after the reply (a new chat's title), in the ledger like any other: one
+ * entry reserved as the caller, settled with the call's reported usage. Over a limit (the reply used
+ * the last request), or when the store is unreachable, the call is not recorded; that is logged.
+ */
+export async function recordCallUsage(
+  caller: Caller,
+  conversationId: string,
+  modelId: string,
+  usage: LanguageModelUsage,
+): Promise<void> {
+  const counts = usageOf(usage);
+  try {
+    const [[row]] = await asCaller(caller, [
+      reserveUsage(conversationId, null, modelId, Math.max(1, counts.outputTokens ?? 1)),
+    ]);
+    await settleUsage(reservationOf(row).reservation_id, modelId, { usage: counts, estimated: false });
+  } catch (error) {
+    console.error(JSON.stringify({
+      level: "warn",
+      event: "usage_not_recorded",
+      call: "title",
       sqlstate: (error as { code?: string })?.code,
     }));
   }
