@@ -15,7 +15,7 @@ import { Chat, StoreChatTransport } from "../client/chat.ts";
 import { mountMemoryPanel } from "./memory.ts";
 import { allowanceText } from "./usage.ts";
 import { $, action, element, messageParts, showError, type ShownTool } from "./ui.ts";
-import { approvalButtons, sendWhenAnswered } from "./approvals.ts";
+import { approvalActions, sendWhenAnswered } from "./approvals.ts";
 
 interface PlaygroundConfig {
   apiUrl: string;
@@ -169,17 +169,14 @@ let chat: Chat | null = null;
 let chatTransport: StoreChatTransport | null = null;
 
 /** The console's Approve and Deny under a tool call that asks first. */
-const approvalActions = (tool: ShownTool): Node | null =>
-  tool.state === "approval-requested" && tool.approval && chat
-    ? approvalButtons(chat, tool.approval.id, showError)
-    : null;
+const toolActions = approvalActions(() => chat, showError);
 
 function renderChat(): void {
   if (!chat) return;
   $("chat-messages").replaceChildren(...chat.messages.map((message) => {
     const item = element("li", {}, element("span", { className: "role" }, message.role));
     item.dataset.role = message.role;
-    item.append(...messageParts(message, approvalActions));
+    item.append(...messageParts(message, toolActions));
     return item;
   }));
   const busy = chat.status === "submitted" || chat.status === "streaming";

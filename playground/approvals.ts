@@ -6,6 +6,7 @@
  */
 import { lastAssistantMessageIsCompleteWithApprovalResponses } from "ai";
 import type { Chat } from "../client/chat.ts";
+import type { ShownTool } from "./ui.ts";
 
 /** The Chat's sendAutomaticallyWhen: the reply goes back once its approvals are all answered. */
 export const sendWhenAnswered = lastAssistantMessageIsCompleteWithApprovalResponses;
@@ -34,4 +35,14 @@ export function approvalButtons(
     buttons.append(button);
   }
   return buttons;
+}
+
+/** messageParts' tool actions for a page's chat: Approve and Deny under a call that asks first. */
+export function approvalActions(chatNow: () => Chat | null, onError: (error: unknown) => void) {
+  return (tool: ShownTool): Node | null => {
+    const chat = chatNow();
+    return tool.state === "approval-requested" && tool.approval && chat
+      ? approvalButtons(chat, tool.approval.id, onError)
+      : null;
+  };
 }

@@ -9,6 +9,7 @@
 import type { UIMessage } from "ai";
 import { Chat, StoreChatTransport } from "../client/chat.ts";
 import { $, action, element, messageParts, showError } from "./ui.ts";
+import { approvalActions, sendWhenAnswered } from "./approvals.ts";
 
 interface Config {
   apiUrl: string;
@@ -120,10 +121,13 @@ function sidebarItem(conversation: Conversation): HTMLLIElement {
 
 // ---------------------------------------------------------------- one conversation
 
+/** Approve and Deny under a tool call that asks first (the video render of the demo model). */
+const toolActions = approvalActions(() => chat, showError);
+
 function renderMessages(): void {
   if (!chat) return;
   $("messages").replaceChildren(...chat.messages.map((message) => {
-    const item = element("li", {}, ...messageParts(message));
+    const item = element("li", {}, ...messageParts(message, toolActions));
     item.dataset.role = message.role;
     const known = rated.get(message.id);
     if (message.role === "assistant" && known) item.append(thumbs(message, known));
@@ -192,6 +196,7 @@ async function openConversation(id: string | null): Promise<void> {
     id: conversationId,
     messages,
     transport: new StoreChatTransport({ api: `${config.apiUrl}/functions/v1/chat`, token: () => token }),
+    sendAutomaticallyWhen: sendWhenAnswered,
     onChange: renderMessages,
     onError: showError,
     onData: (part) => {

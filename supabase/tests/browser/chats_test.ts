@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { bundleChats } from "../../../local/playground.ts";
 import { demoModel } from "../../../local/mock_model.ts";
 import { createChatHandler } from "../../functions/chat/handler.ts";
-import { tools } from "../../functions/chat/tools.ts";
+import { toolApproval, tools } from "../../functions/chat/tools.ts";
 import { newUser, pool, test } from "../functions/helpers.ts";
 import { apiOrigin, ARTIFACTS, launch, pageOrigin, watchedPage } from "./support.ts";
 
@@ -80,6 +80,40 @@ test("a user chats, rates, pins, renames and shares a chat, and a signed-out bro
     assert.deepEqual(problems.pageErrors, []);
     assert.deepEqual(readerProblems.pageErrors, []);
     assert.deepEqual(readerProblems.failedResponses, ["404 /functions/v1/get-shared-conversation"]);
+  } finally {
+    await browser.close();
+    await site.close();
+    await api.close();
+  }
+});
+
+test("the chat page asks before the demo model's video render, and Approve runs it once in the same reply", async () => {
+  const alice = await newUser();
+  const api = apiOrigin(createChatHandler({ tools, toolApproval, model: demoModel(5) }));
+  const site = await pageOrigin(
+    { apiUrl: api.url, anonKey: "local-anon-key", users: [{ name: "alice", token: alice.token }] },
+    { page: "chats.html", script: bundleChats(), scriptName: "chats.js" },
+  );
+  const browser = await launch();
+  const { page, problems } = await watchedPage(browser);
+  try {
+    await page.goto(site.url);
+    await page.fill("#input", "Please make a video of a cat surfing");
+    await page.click("#send");
+    await page.click('#messages li[data-role="assistant"] button.approve');
+    await page.waitForFunction(
+      `document.querySelector('#messages li[data-role="assistant"]')?.textContent?.includes("recorded in this conversation's metadata")`,
+    );
+    const { rows } = await pool.query(
+      `select c.metadata -> 'video_render' ->> 'state' as state,
+              (select count(*)::int from public.conversation_messages m
+               where m.conversation_id = c.id and m.role = 'assistant') as replies
+       from public.conversations c where c.user_id = $1`,
+      [alice.id],
+    );
+    assert.deepEqual(rows, [{ state: "queued", replies: 1 }], "the render ran once, in the same reply");
+    assert.deepEqual(problems.pageErrors, []);
+    assert.deepEqual(problems.consoleErrors, []);
   } finally {
     await browser.close();
     await site.close();
