@@ -1,5 +1,7 @@
 /**
- * `deno task bench:memory [--quick]`: what memory and recall cost.
+ * `deno task bench:memory [--quick] [--messages=N] [--users=N] [--vector-messages=N]`: what memory and
+ * recall cost. The defaults are 100,000 messages of 10 users for full text and 20,000 for the embedded
+ * database; `--messages=1000000 --vector-messages=200000` is the large run in bench/results/memory.md.
  *
  * 1. Recall by full text on PostgreSQL 15: MESSAGES messages of USERS users (the bench corpus), then
  *    public.recall_messages as one of them, for a question with a rare word, one with the word every
@@ -11,8 +13,9 @@
  *    500 tokens), the model answering at once: what the Memory section (one more read, the
  *    section counted, the tools offered) adds.
  *
- * A throwaway PostgreSQL 15 (pg_virtualenv) unless DATABASE_URL is set. Sizes are modest on purpose:
- * the machine this runs on is shared. Writes bench/results/memory.{json,md}.
+ * A throwaway PostgreSQL 15 (pg_virtualenv) unless DATABASE_URL is set. The default sizes are modest on
+ * purpose: the machine this runs on is shared. Seeding is set-based SQL (one insert per table), so a
+ * million messages take minutes, not hours. Writes bench/results/memory.{json,md}.
  */
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
@@ -29,9 +32,19 @@ import { finishPart, textParts } from "../local/mock_model.ts";
 import { corpus } from "./corpus.ts";
 
 const quick = Deno.args.includes("--quick");
-const USERS = 10;
-const MESSAGES = quick ? 20_000 : 100_000;
-const VECTOR_MESSAGES = quick ? 5_000 : 20_000;
+
+/** `--name=N` from the command line (underscores allowed: 1_000_000), or `fallback`. */
+function sizeFlag(name: string, fallback: number): number {
+  const flag = Deno.args.find((arg) => arg.startsWith(`--${name}=`));
+  if (!flag) return fallback;
+  const value = Number(flag.slice(name.length + 3).replaceAll("_", ""));
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} takes a positive whole number`);
+  return value;
+}
+
+const USERS = sizeFlag("users", 10);
+const MESSAGES = sizeFlag("messages", quick ? 20_000 : 100_000);
+const VECTOR_MESSAGES = sizeFlag("vector-messages", quick ? 5_000 : 20_000);
 const DIMENSIONS = 64;
 const PER_CONVERSATION = 50;
 const RUNS = quick ? 10 : 40;
@@ -55,7 +68,7 @@ async function seed(client: pg.Client, users: number, messages: number): Promise
   await client.query(`insert into auth.users (id) select unnest($1::uuid[]) on conflict do nothing`, [
     Array.from({ length: users }, (_, k) => userId(k)),
   ]);
-  const conversations = messages / PER_CONVERSATION;
+  const conversations = Math.ceil(messages / PER_CONVERSATION);
   await client.query(
     `insert into public.conversations (id, user_id, last_sequence)
      select gen_random_uuid(), u.id, $2 from unnest($1::uuid[]) u(id), generate_series(1, $3)`,
@@ -112,6 +125,7 @@ await client.connect();
 let started = performance.now();
 await seed(client, USERS, MESSAGES / USERS);
 const seedSeconds = Math.round((performance.now() - started) / 100) / 10;
+console.log(`seeded ${MESSAGES} messages on PostgreSQL in ${seedSeconds} s`);
 const fullText: Record<string, unknown> = {};
 for (const [name, question] of Object.entries(QUESTIONS)) {
   fullText[name] = await timeRecall(client, question, null, RUNS);
@@ -219,6 +233,7 @@ await embedded.query(
    from public.conversation_messages m`,
 );
 const vectorSeedSeconds = Math.round((performance.now() - started) / 100) / 10;
+console.log(`seeded ${VECTOR_MESSAGES} messages and embeddings on PGlite in ${vectorSeedSeconds} s`);
 const queryEmbedding = Array.from({ length: DIMENSIONS }, (_, d) => Math.sin(0.5 + d));
 const hybrid = await timeRecall(embedded, QUESTIONS.ordinary_words, queryEmbedding, Math.max(5, RUNS / 4));
 const wordsOnEmbedded = await timeRecall(embedded, QUESTIONS.ordinary_words, null, Math.max(5, RUNS / 4));
@@ -251,7 +266,7 @@ Run at ${results.run_at} on ${results.machine}; figures are round trips from a c
 
 ## Recall by full text, PostgreSQL 15: ${MESSAGES.toLocaleString("en")} messages of ${USERS} users (${
     (MESSAGES / USERS).toLocaleString("en")
-  } for the user asking)
+  } for the user asking), seeded in ${seedSeconds} s
 
 | question | p50 (ms) | p95 (ms) | passages | mode |
 | --- | --- | --- | --- | --- |
@@ -263,7 +278,7 @@ ${
 
 ## Recall by words and meaning, PGlite with pgvector: ${
     VECTOR_MESSAGES.toLocaleString("en")
-  } messages, ${DIMENSIONS} dimensions, HNSW
+  } messages, ${DIMENSIONS} dimensions, HNSW, seeded in ${vectorSeedSeconds} s (messages, then embeddings into the index)
 
 | query | p50 (ms) | p95 (ms) | passages | mode |
 | --- | --- | --- | --- | --- |

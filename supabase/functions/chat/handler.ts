@@ -69,6 +69,7 @@ import {
   reserveUsage,
   settleUsage,
   UsageMeter,
+  withAllowance,
 } from "../_shared/chat/usage.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
@@ -157,6 +158,10 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
             reserveUsage(conversationId, messageId, modelIdOf(model), settings.maxOutputTokens)
           : undefined;
       const reserve = reserveFor(replyId);
+      // Over a limit, the 429 carries the allowance like every other chat response.
+      const overLimit = async (error: unknown): Promise<never> => {
+        throw limited ? await withAllowance(caller, error) : error;
+      };
       let turn: Turn;
       if (request.last.role === "assistant" && request.trigger === "submit-message") {
         // The reply sent back with the user's tool approvals or outputs: the same reply continues.
@@ -168,7 +173,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           settings.approvalMaxAgeSeconds,
           options.vouchForOutput ?? ((answer) => stampedResult(answer, provenanceNow())),
           reserveFor(null),
-        );
+        ).catch(overLimit);
       } else if (request.trigger === "regenerate-message") {
         turn = await startRegeneration(
           caller,
@@ -177,7 +182,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           replyId,
           contextTokens,
           reserve,
-        );
+        ).catch(overLimit);
       } else {
         const start = await startTurn(
           caller,
@@ -186,7 +191,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           replyId,
           contextTokens,
           reserve,
-        );
+        ).catch(overLimit);
         if (start.kind === "answered") return follow(caller, start.reply, settings, httpRequest.signal);
         turn = start.turn;
       }

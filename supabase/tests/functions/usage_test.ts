@@ -1,7 +1,7 @@
 /**
  * Usage and limits over HTTP: chat records each reply's model and reported usage (summed over
  * steps), get-history and get-usage return it, a plan's limits answer 429 with Retry-After and
- * store nothing, a token budget caps the reply, every chat response carries RateLimit fields, and
+ * store nothing, a token budget caps the reply, every chat response (a 429 too) carries RateLimit fields, and
  * only the service role manages plans.
  */
 import assert from "node:assert/strict";
@@ -144,6 +144,29 @@ test("every chat response carries the RateLimit fields of what is left", async (
   await resumed.body?.cancel();
 });
 
+test("a 429 carries the RateLimit fields too: the limit it hit has nothing left until its reset", async () => {
+  const alice = await newUser();
+  await onPlan(alice, { requests_per_hour: 1, requests_per_day: null, tokens_per_day: 100000 });
+  const conversationId = crypto.randomUUID();
+  await turn(alice, conversationId);
+
+  const refused = await postChat(server.url, alice, { id: conversationId, messages: [userMessage("Again")] });
+  assert.equal(refused.status, 429);
+  assert.equal((await refused.json()).error.code, "rate_limited");
+  assert.equal(
+    refused.headers.get("ratelimit-policy"),
+    `"requests_per_hour";q=1;w=3600, "tokens_per_day";q=100000;w=86400;qu="tokens"`,
+  );
+  const fields = refused.headers.get("ratelimit")!.match(
+    /^"requests_per_hour";r=0;t=(\d+), "tokens_per_day";r=(\d+);t=\d+$/,
+  );
+  assert.ok(fields, `RateLimit: ${refused.headers.get("ratelimit")}`);
+  const [reset, tokensLeft] = [Number(fields[1]), Number(fields[2])];
+  // Read after the refusal, the reset is at most the Retry-After the refusal computed.
+  assert.ok(reset >= 1 && reset <= Number(refused.headers.get("retry-after")), `t=${reset}`);
+  assert.equal(tokensLeft, 100000 - 20, "the refused request reserved nothing; the reply used 20 tokens");
+});
+
 test("a token budget caps the reply's maxOutputTokens at what is left, and then answers quota_exceeded", async () => {
   const alice = await newUser();
   await onPlan(alice, { tokens_per_day: 60 });
@@ -160,6 +183,7 @@ test("a token budget caps the reply's maxOutputTokens at what is left, and then 
   });
   assert.equal(refused.status, 429);
   assert.equal((await refused.json()).error.code, "quota_exceeded");
+  assert.match(refused.headers.get("ratelimit")!, /"tokens_per_day";r=0;t=\d+/);
 });
 
 test("an anonymous user is on the guest plan", async () => {

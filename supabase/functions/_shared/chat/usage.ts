@@ -9,10 +9,12 @@
  * - settleUsage: records the usage against the reservation, as the service role (a user cannot
  *   settle chat's replies, so cannot report less than the provider did).
  * - rateLimitHeaders: the IETF RateLimit / RateLimit-Policy fields of what is left.
+ * - withAllowance: a 429 (over a limit) with those fields beside its Retry-After.
  */
 import type { LanguageModel, LanguageModelUsage, TextStreamPart, ToolSet, UIMessage } from "ai";
 import { type Caller, SECRET_KEY_CALLER } from "../auth.ts";
 import { asCaller, type Sql, sql } from "../db.ts";
+import { ApiError, fromDatabaseError, isDatabaseError } from "../errors.ts";
 import type { RawJson } from "../json.ts";
 import type { Part } from "../parts.ts";
 import { countMessageTokens, countReasoningTokens, countText } from "../tokens.ts";
@@ -199,4 +201,21 @@ export function rateLimitHeaders(limits: UsageLimit[]): Record<string, string> {
       `"${limit.policy}";r=${Math.max(0, Math.floor(limit.remaining))};t=${limit.reset_seconds}`
     ).join(", "),
   };
+}
+
+/**
+ * `error` as the response will carry it: over a limit (429, rate_limited or quota_exceeded), with
+ * the caller's allowance as it is after the refusal (the refused request counted nothing) in the
+ * RateLimit fields, so that a 429 tells as much as every other chat response. Read in a
+ * transaction of its own, after the one that failed; when that read fails too, the 429 keeps its
+ * Retry-After alone. Any other error is returned as it is.
+ */
+export async function withAllowance(caller: Caller, error: unknown): Promise<unknown> {
+  const apiError = isDatabaseError(error) ? fromDatabaseError(error) : error;
+  if (!(apiError instanceof ApiError) || apiError.status !== 429) return error;
+  const limits = await currentLimits(caller).catch(() => []);
+  return new ApiError(apiError.code, apiError.message, apiError.details, {
+    ...apiError.headers,
+    ...rateLimitHeaders(limits),
+  });
 }
