@@ -14,7 +14,7 @@ import {
 import { Chat, StoreChatTransport } from "../client/chat.ts";
 import { mountMemoryPanel } from "./memory.ts";
 import { allowanceText } from "./usage.ts";
-import { $, action, element, messageParts, showError, type ShownTool } from "./ui.ts";
+import { $, action, element, messageParts, showError } from "./ui.ts";
 import { approvalActions, sendWhenAnswered } from "./approvals.ts";
 
 interface PlaygroundConfig {
