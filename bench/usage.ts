@@ -29,7 +29,7 @@ const { MockLanguageModelV4 } = await import("ai/test");
 const { finishPart, textParts } = await import("../local/mock_model.ts");
 const { createChatHandler } = await import("../supabase/functions/chat/handler.ts");
 const { asCaller, pool, sql } = await import("../supabase/functions/_shared/db.ts");
-const { reserveUsage } = await import("../supabase/functions/_shared/chat/usage.ts");
+const { reserveUsage } = await import("../supabase/functions/chat/usage.ts");
 const { localApi } = await import("../local/api.ts");
 
 const instantModel = () =>

@@ -9,7 +9,7 @@ import {
   PendingOperations,
   ReplayCursor,
   ReplyParts,
-} from "../../functions/_shared/chat/parts.ts";
+} from "../../functions/chat/reply_parts.ts";
 import type { Part } from "../../functions/_shared/parts.ts";
 
 /** Applies chunks to fresh parts and queues every change, as the chat handler does. */

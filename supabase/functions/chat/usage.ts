@@ -11,12 +11,12 @@
  * - rateLimitHeaders: the IETF RateLimit / RateLimit-Policy fields of what is left.
  */
 import type { LanguageModel, LanguageModelUsage, TextStreamPart, ToolSet, UIMessage } from "ai";
-import { type Caller, SECRET_KEY_CALLER } from "../auth.ts";
-import { asCaller, type Sql, sql } from "../db.ts";
-import type { RawJson } from "../json.ts";
-import type { Part } from "../parts.ts";
-import { countMessageTokens, countReasoningTokens, countText } from "../tokens.ts";
-import { addUsage, type ReplyUsage, usageOf } from "../usage_counts.ts";
+import { type Caller, SECRET_KEY_CALLER } from "../_shared/auth.ts";
+import { asCaller, type Sql, sql } from "../_shared/db.ts";
+import type { RawJson } from "../_shared/json.ts";
+import type { Part } from "../_shared/parts.ts";
+import { countMessageTokens, countReasoningTokens, countText } from "../_shared/tokens.ts";
+import { addUsage, type ReplyUsage, usageOf } from "../_shared/usage_counts.ts";
 
 export type { ReplyUsage };
 
