@@ -125,7 +125,6 @@ Deno.env.set("SUPABASE_URL", localProjectUrl());
 Deno.env.set("REQUEST_LOG", "off");
 const { localApi } = await import("../local/api.ts");
 const { createChatHandler } = await import("../supabase/functions/chat/handler.ts");
-// Imported once DATABASE_URL is set: the functions' modules make their pool on import.
 const { memoryEntryTokens } = await import("../supabase/functions/_shared/memory.ts");
 const model = new MockLanguageModelV4({
   doStream: () =>

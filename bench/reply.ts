@@ -55,7 +55,7 @@ async function cpuMs(pid: number): Promise<number> {
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-// The follower's reads go through the functions' own pool, configured from the environment on import.
+// The follower's reads go through the functions' own pool, made from the environment on first use.
 Deno.env.set("DATABASE_URL", databaseUrl);
 const { pollReply } = await import("../supabase/functions/chat/stored_reply.ts");
 

@@ -12,7 +12,8 @@
  */
 import type { UIMessage } from "ai";
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { ApiError } from "../_shared/errors.ts";
 import type { RawJson } from "../_shared/json.ts";
 import type { Part, ToolCallPart } from "../_shared/parts.ts";

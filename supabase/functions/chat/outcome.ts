@@ -4,7 +4,8 @@
  * told it. get-history format=ui and the stream's `finish` carry it in the message's metadata.
  */
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import type { ModelFailure } from "./model_error.ts";
 
 export type EndReason = "stopped" | "model_error" | "time_limit" | "taken_over";

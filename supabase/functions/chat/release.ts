@@ -14,7 +14,8 @@
  * through a transaction pooler.
  */
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import type { StoredReply } from "./stored_reply.ts";
 
 /** Records a reply released: its request closed before the reply ended. Never throws. */

@@ -3,7 +3,8 @@
  * when each change is stored (exactly-once deltas; a final reply never changes again).
  */
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { ApiError, type ErrorCode, fromDatabaseError, isDatabaseError } from "../_shared/errors.ts";
 import { countMessageTokens, countReasoningTokens } from "../_shared/tokens.ts";
 import type { Part } from "../_shared/parts.ts";

@@ -3,7 +3,8 @@
  * reply in progress, one read of a reply, and a follower's poll of what a reply logged since.
  */
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, type Row, sql } from "../_shared/db.ts";
+import { asCaller, type Row } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { ApiError } from "../_shared/errors.ts";
 import type { RawJson } from "../_shared/json.ts";
 import type { Part } from "../_shared/parts.ts";

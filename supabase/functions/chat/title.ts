@@ -12,7 +12,8 @@
 import { generateText, type LanguageModel, type LanguageModelUsage, type UIMessage } from "ai";
 import type { Caller } from "../_shared/auth.ts";
 import { setting } from "../_shared/config.ts";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { TITLE_MAX_CHARS } from "../_shared/schemas.ts";
 import type { StoredReply } from "./stored_reply.ts";
 

@@ -7,7 +7,8 @@
  * progress per conversation, a message sent twice is stored once.
  */
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, type Row, type Sql, sql } from "../_shared/db.ts";
+import { asCaller, type Row } from "../_shared/db.ts";
+import { type Sql, sql } from "../_shared/sql.ts";
 import { ApiError } from "../_shared/errors.ts";
 import type { RawJson } from "../_shared/json.ts";
 import { countMessageTokens, withTokenCounts } from "../_shared/tokens.ts";

@@ -12,7 +12,8 @@
  */
 import type { LanguageModel, LanguageModelUsage, TextStreamPart, ToolSet, UIMessage } from "ai";
 import { type Caller, SECRET_KEY_CALLER } from "../_shared/auth.ts";
-import { asCaller, type Sql, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { type Sql, sql } from "../_shared/sql.ts";
 import type { RawJson } from "../_shared/json.ts";
 import type { Part } from "../_shared/parts.ts";
 import { countMessageTokens, countReasoningTokens, countText } from "../_shared/tokens.ts";

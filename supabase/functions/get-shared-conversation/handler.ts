@@ -10,7 +10,8 @@
  * project's secret key, since the reader has no token of their own; only files of the shared
  * messages are signed. A file that cannot be signed keeps no url. Responses are not cached.
  */
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { defineFunction, json } from "../_shared/http.ts";
 import { getSharedConversationRequest } from "../_shared/schemas.ts";
 import { secretKey, type SignStorageUrl, storageSigner } from "../_shared/storage.ts";

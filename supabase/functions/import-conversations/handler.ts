@@ -11,7 +11,8 @@
  * written.
  */
 import { z } from "zod";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { decodeCursor, encodeCursor } from "../_shared/cursors.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
