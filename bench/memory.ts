@@ -24,7 +24,7 @@ import { simulateReadableStream } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { migrate, projectRoot } from "../tools/db_migrate.ts";
 import { runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../local/tokens.ts";
+import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../local/jwt.ts";
 import { finishPart, textParts } from "../local/mock_model.ts";
 import { corpus } from "./corpus.ts";
 

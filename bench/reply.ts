@@ -16,7 +16,7 @@
 import pg from "pg";
 import { projectRoot } from "../tools/db_migrate.ts";
 import { runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../local/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../local/jwt.ts";
 import { openAiCompatibleServer } from "../local/openai_compatible_server.ts";
 import type { StoredReply } from "../supabase/functions/chat/stored_reply.ts";
 import type { Caller } from "../supabase/functions/_shared/auth.ts";

@@ -9,7 +9,7 @@
  */
 import { migrate } from "../tools/db_migrate.ts";
 import { runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../local/tokens.ts";
+import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../local/jwt.ts";
 
 const ROUNDS = 150;
 const databaseUrl = Deno.env.get("DATABASE_URL") ?? throwawayDatabaseUrl();

@@ -22,7 +22,7 @@ import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { migrate } from "../tools/db_migrate.ts";
-import { LOCAL_JWT_SECRET, localProjectUrl, localSecretKey, mintToken, tokenForUser } from "./tokens.ts";
+import { LOCAL_JWT_SECRET, localProjectUrl, localSecretKey, mintToken, tokenForUser } from "./jwt.ts";
 import { playgroundRoute } from "./playground.ts";
 import { localApi } from "./api.ts";
 import { demoModel } from "./mock_model.ts";

@@ -16,7 +16,7 @@ import { asCaller } from "../_shared/db.ts";
 import { sql } from "../_shared/sql.ts";
 import { ApiError } from "../_shared/errors.ts";
 import type { RawJson } from "../_shared/json.ts";
-import type { Part, ToolCallPart } from "../_shared/parts.ts";
+import type { Part, ToolCallPart } from "../_shared/part_vocabulary.ts";
 import { toStoreMessage } from "../_shared/ui_parts.ts";
 import { REPLY_COLUMNS } from "./stored_reply.ts";
 import { type Turn, turnOf, type TurnStatement, windowOf } from "./turn.ts";

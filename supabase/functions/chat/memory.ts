@@ -15,7 +15,7 @@ import type { Caller } from "../_shared/auth.ts";
 import { ConfigurationError, setting } from "../_shared/config.ts";
 import type { Embedder } from "../_shared/embeddings.ts";
 import { type Memory, readMemory } from "../_shared/memory.ts";
-import { countText } from "../_shared/tokens.ts";
+import { countText } from "../_shared/token_counts.ts";
 import { dataBlock } from "./prompt.ts";
 
 export interface MemorySettings {

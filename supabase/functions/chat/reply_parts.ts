@@ -7,7 +7,7 @@
  * the chunks a browser that has seen none, or some, of the reply still needs.
  */
 import type { ProviderMetadata, UIMessageChunk } from "ai";
-import type { Part, TOOL_STATES } from "../_shared/parts.ts";
+import type { Part, TOOL_STATES } from "../_shared/part_vocabulary.ts";
 import { type Provenance, PROVENANCE_NAMESPACE } from "./provenance.ts";
 
 type ToolState = typeof TOOL_STATES[number];

@@ -6,8 +6,8 @@ import type { Caller } from "../_shared/auth.ts";
 import { asCaller } from "../_shared/db.ts";
 import { sql } from "../_shared/sql.ts";
 import { ApiError, type ErrorCode, fromDatabaseError, isDatabaseError } from "../_shared/errors.ts";
-import { countMessageTokens, countReasoningTokens } from "../_shared/tokens.ts";
-import type { Part } from "../_shared/parts.ts";
+import { countMessageTokens, countReasoningTokens } from "../_shared/token_counts.ts";
+import type { Part } from "../_shared/part_vocabulary.ts";
 import { type PartChange, PendingOperations } from "./reply_parts.ts";
 import { readReply, type ReplyEnd, STALE_REPLY_SECONDS, type StoredReply } from "./stored_reply.ts";
 

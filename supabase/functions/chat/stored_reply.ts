@@ -7,7 +7,7 @@ import { asCaller, type Row } from "../_shared/db.ts";
 import { sql } from "../_shared/sql.ts";
 import { ApiError } from "../_shared/errors.ts";
 import type { RawJson } from "../_shared/json.ts";
-import type { Part } from "../_shared/parts.ts";
+import type { Part } from "../_shared/part_vocabulary.ts";
 import type { ReplyOutcome } from "./outcome.ts";
 import type { LogEntry } from "./reply_parts.ts";
 

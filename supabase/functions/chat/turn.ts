@@ -11,7 +11,7 @@ import { asCaller, type Row } from "../_shared/db.ts";
 import { type Sql, sql } from "../_shared/sql.ts";
 import { ApiError } from "../_shared/errors.ts";
 import type { RawJson } from "../_shared/json.ts";
-import { countMessageTokens, withTokenCounts } from "../_shared/tokens.ts";
+import { countMessageTokens, withTokenCounts } from "../_shared/token_counts.ts";
 import type { UIMessage } from "ai";
 import { type StoreMessageInput, toStoreMessage } from "../_shared/ui_parts.ts";
 import { canonicalJson } from "./provenance.ts";

@@ -15,8 +15,8 @@ import { type Caller, SECRET_KEY_CALLER } from "../_shared/auth.ts";
 import { asCaller } from "../_shared/db.ts";
 import { type Sql, sql } from "../_shared/sql.ts";
 import type { RawJson } from "../_shared/json.ts";
-import type { Part } from "../_shared/parts.ts";
-import { countMessageTokens, countReasoningTokens, countText } from "../_shared/tokens.ts";
+import type { Part } from "../_shared/part_vocabulary.ts";
+import { countMessageTokens, countReasoningTokens, countText } from "../_shared/token_counts.ts";
 import { addUsage, type ReplyUsage, usageOf } from "../_shared/usage_counts.ts";
 
 export type { ReplyUsage };

@@ -16,7 +16,7 @@ import { conversationJson, LIVE, ownedBy } from "../_shared/sql_fragments.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { updateConversationRequest } from "../_shared/schemas.ts";
-import { countMessageTokens } from "../_shared/tokens.ts";
+import { countMessageTokens } from "../_shared/token_counts.ts";
 
 export const updateConversation = defineFunction({
   name: "update-conversation",

@@ -12,7 +12,7 @@ import { asCaller, type Row } from "../_shared/db.ts";
 import { sql } from "../_shared/sql.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { updateMessageRequest } from "../_shared/schemas.ts";
-import { type CountedParts, countMessageTokens, countReasoningTokens } from "../_shared/tokens.ts";
+import { type CountedParts, countMessageTokens, countReasoningTokens } from "../_shared/token_counts.ts";
 
 export const updateMessage = defineFunction({
   name: "update-message",

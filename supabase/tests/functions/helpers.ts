@@ -5,7 +5,7 @@
  * the secret API key below.
  */
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { LOCAL_JWT_SECRET, mintToken } from "../../../local/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../../../local/jwt.ts";
 import { configuredPool } from "../../functions/_shared/db_pool.ts";
 
 export const databaseUrl = Deno.env.get("DATABASE_URL") ?? "";

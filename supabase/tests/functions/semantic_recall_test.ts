@@ -12,7 +12,7 @@ import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { finishPart, ScriptedModel, textParts } from "../../../local/mock_model.ts";
-import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../../../local/tokens.ts";
+import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../../../local/jwt.ts";
 import { migrate } from "../../../tools/db_migrate.ts";
 import type { Embedder } from "../../functions/_shared/embeddings.ts";
 
