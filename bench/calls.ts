@@ -9,7 +9,7 @@
  */
 import type { z } from "zod";
 import type { Caller } from "../supabase/functions/_shared/auth.ts";
-import { requestText, type Sql } from "../supabase/functions/_shared/db.ts";
+import { requestText, type Sql } from "../supabase/functions/_shared/sql.ts";
 import * as schemas from "../supabase/functions/_shared/schemas.ts";
 import { statements as appendMessage } from "../supabase/functions/append-message/handler.ts";
 import { statements as deleteAllConversations } from "../supabase/functions/delete-all-conversations/handler.ts";

@@ -11,7 +11,7 @@
  */
 import { projectRoot } from "../tools/db_migrate.ts";
 import { runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../local/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../local/jwt.ts";
 import { startServer } from "./server.ts";
 
 const quick = Deno.args.includes("--quick");

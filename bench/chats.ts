@@ -17,7 +17,7 @@ import pg from "pg";
 import { projectRoot } from "../tools/db_migrate.ts";
 import { migrate } from "../tools/db_migrate.ts";
 import { runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../local/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../local/jwt.ts";
 import { encodeCursor } from "../supabase/functions/_shared/cursors.ts";
 import type { Call } from "./calls.ts";
 

@@ -8,7 +8,7 @@
  * assistant message), and 5 of the 1,000 second phrases hold RARE_WORD (so it is in 0.5 % of them).
  * Words are drawn with a skew towards the front of the vocabulary, as in real text.
  */
-import { countText } from "../supabase/functions/_shared/tokens.ts";
+import { countText } from "../supabase/functions/_shared/token_counts.ts";
 
 export const COMMON_WORD = "project";
 export const RARE_WORD = "zeppelin";

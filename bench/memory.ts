@@ -27,7 +27,7 @@ import { simulateReadableStream } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { migrate, projectRoot } from "../tools/db_migrate.ts";
 import { runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../local/tokens.ts";
+import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../local/jwt.ts";
 import { finishPart, textParts } from "../local/mock_model.ts";
 import { corpus } from "./corpus.ts";
 
@@ -139,7 +139,6 @@ Deno.env.set("SUPABASE_URL", localProjectUrl());
 Deno.env.set("REQUEST_LOG", "off");
 const { localApi } = await import("../local/api.ts");
 const { createChatHandler } = await import("../supabase/functions/chat/handler.ts");
-// Imported once DATABASE_URL is set: the functions' modules make their pool on import.
 const { memoryEntryTokens } = await import("../supabase/functions/_shared/memory.ts");
 const model = new MockLanguageModelV4({
   doStream: () =>

@@ -13,7 +13,7 @@
  */
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
-import { requestText } from "../supabase/functions/_shared/db.ts";
+import { requestText } from "../supabase/functions/_shared/sql.ts";
 import { type Call, callStatements } from "./calls.ts";
 
 export interface PlanNode {

@@ -8,7 +8,7 @@
  * - WAL bytes per reply byte: pg_current_wal_lsn() before the request and after its last chunk;
  * - the server's CPU time (user + system, /proc/<pid>/stat) per chunk and per reply;
  * - the bytes a follower reads per poll: a follower polls the reply every POLL_MS while it streams,
- *   with the reads of a resumed stream (reply_store.ts pollReply: what the log holds after the last
+ *   with the reads of a resumed stream (stored_reply.ts pollReply: what the log holds after the last
  *   entry it saw), and the mean and largest size of what each poll returned;
  * - the time from the request to the first text chunk.
  * Results go to bench/results/reply.{json,md}.
@@ -16,9 +16,9 @@
 import pg from "pg";
 import { projectRoot } from "../tools/db_migrate.ts";
 import { runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../local/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../local/jwt.ts";
 import { openAiCompatibleServer } from "../local/openai_compatible_server.ts";
-import type { StoredReply } from "../supabase/functions/_shared/chat/reply_store.ts";
+import type { StoredReply } from "../supabase/functions/chat/stored_reply.ts";
 import type { Caller } from "../supabase/functions/_shared/auth.ts";
 import { startServer } from "./server.ts";
 
@@ -55,9 +55,9 @@ async function cpuMs(pid: number): Promise<number> {
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-// The follower's reads go through the functions' own pool, configured from the environment on import.
+// The follower's reads go through the functions' own pool, made from the environment on first use.
 Deno.env.set("DATABASE_URL", databaseUrl);
-const { pollReply } = await import("../supabase/functions/_shared/chat/reply_store.ts");
+const { pollReply } = await import("../supabase/functions/chat/stored_reply.ts");
 
 const model = openAiCompatibleServer((body) => {
   const asked = String(body.messages.at(-1)?.content ?? "");

@@ -12,12 +12,12 @@
  */
 import { migrate, projectRoot } from "../tools/db_migrate.ts";
 import { libpqEnv, runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../local/tokens.ts";
-import { countMessageTokens } from "../supabase/functions/_shared/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../local/jwt.ts";
+import { countMessageTokens } from "../supabase/functions/_shared/token_counts.ts";
 import { type Call, callHttp, pgbenchScript, type ScriptOptions, SENTINEL } from "./calls.ts";
 import { COMMON_WORD } from "./corpus.ts";
 import { type HttpRequest, runLoad } from "./http_load.ts";
-import { partsMessage } from "./parts.ts";
+import { partsMessage } from "./parts_message.ts";
 import { type Measurement, runPgbench } from "./pgbench.ts";
 import { conversationId, layout, seed, type Shape, userId, withClient } from "./seed.ts";
 import { startServer } from "./server.ts";
@@ -42,7 +42,7 @@ const { huge, firstBig, firstOrdinary, ownerOf, pgbenchOwnerOf } = layout(SHAPE)
 /** A user of their own, whose messages never hold the word every other user's messages hold. */
 const SEARCHER = SHAPE.users + 1;
 const SEARCHER_CONVERSATION = SHAPE.conversations + 1;
-/** The searcher's second conversation: 100 parts-heavy messages (bench/parts.ts). */
+/** The searcher's second conversation: 100 parts-heavy messages (bench/parts_message.ts). */
 const PARTS_CONVERSATION = SHAPE.conversations + 2;
 
 const MESSAGE = { role: "user", content: "A benchmark message of ordinary length." };

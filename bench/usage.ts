@@ -9,7 +9,7 @@
  */
 import { migrate } from "../tools/db_migrate.ts";
 import { runInThrowawayCluster, throwawayDatabaseUrl } from "../tools/throwaway_db.ts";
-import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../local/tokens.ts";
+import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../local/jwt.ts";
 
 const ROUNDS = 150;
 const databaseUrl = Deno.env.get("DATABASE_URL") ?? throwawayDatabaseUrl();
@@ -23,13 +23,16 @@ Deno.env.set("REQUEST_LOG", "off");
 Deno.env.set("SUPABASE_JWT_SECRET", LOCAL_JWT_SECRET);
 Deno.env.set("SUPABASE_URL", localProjectUrl());
 
-// The functions make their pool on import: only now that DATABASE_URL is set.
 const { simulateReadableStream } = await import("ai");
 const { MockLanguageModelV4 } = await import("ai/test");
 const { finishPart, textParts } = await import("../local/mock_model.ts");
 const { createChatHandler } = await import("../supabase/functions/chat/handler.ts");
-const { asCaller, pool, sql } = await import("../supabase/functions/_shared/db.ts");
-const { reserveUsage } = await import("../supabase/functions/_shared/chat/usage.ts");
+const { asCaller } = await import("../supabase/functions/_shared/db.ts");
+const { closePool, configuredPool } = await import("../supabase/functions/_shared/db_pool.ts");
+const { sql } = await import("../supabase/functions/_shared/sql.ts");
+// The functions' own pool, made now that DATABASE_URL is set.
+const pool = configuredPool();
+const { reserveUsage } = await import("../supabase/functions/chat/usage.ts");
 const { localApi } = await import("../local/api.ts");
 
 const instantModel = () =>
@@ -172,5 +175,5 @@ ${row("turn append + reserve_usage, 5,000 entries today", "append_on_heavy")}
 `,
 );
 console.log(JSON.stringify(results, null, 2));
-await pool.end();
+await closePool();
 Deno.exit(0);

@@ -128,7 +128,7 @@ export function createConversationStore(supabase: SupabaseClient, options: Store
     if (!error) return schema.parse(data);
     const response: Response | undefined = (error as { context?: Response }).context;
     if (response instanceof Response) {
-      const answer = api.errorResponse.safeParse(await response.json().catch(() => null));
+      const answer = api.errorBody.safeParse(await response.json().catch(() => null));
       if (answer.success) {
         const { code, message, details } = answer.data.error;
         throw new ConversationStoreError(code, message, response.status, details);

@@ -5,8 +5,8 @@
  * Local only: no Supabase Auth runs here to create users, so a request that a function accepted
  * (its token verified, its input valid) registers the user in auth.users first, at most
  * MAX_LOCAL_USERS of them per run. On Supabase, Auth owns auth.users.
- * Import this module only after DATABASE_URL (or SUPABASE_DB_URL) is set: the functions create their
- * pool on import.
+ * The functions' pool is created on first use (_shared/db_pool.ts): set DATABASE_URL (or
+ * SUPABASE_DB_URL) before the first request, not necessarily before the import.
  */
 import { appendMessage } from "../supabase/functions/append-message/handler.ts";
 import { chat } from "../supabase/functions/chat/handler.ts";
@@ -31,7 +31,7 @@ import { updateMemory } from "../supabase/functions/update-memory/handler.ts";
 import { updateMessage } from "../supabase/functions/update-message/handler.ts";
 import { updateUsageLimits } from "../supabase/functions/update-usage-limits/handler.ts";
 import type { Caller } from "../supabase/functions/_shared/auth.ts";
-import { configuredPool, pool, unavailable } from "../supabase/functions/_shared/db.ts";
+import { configuredPool, unavailable } from "../supabase/functions/_shared/db_pool.ts";
 import { ApiError, isDatabaseError } from "../supabase/functions/_shared/errors.ts";
 import { CORS_HEADERS, errorResponse, whenAccepted } from "../supabase/functions/_shared/http.ts";
 
@@ -65,8 +65,6 @@ const WITH_SUB_PATHS = new Set(["chat"]);
 
 /** Beyond this many users in one run, new users are not registered (starting a conversation answers 404). */
 export const MAX_LOCAL_USERS = 1_000;
-
-export { pool };
 
 export type Route = (request: Request, url: URL) => Promise<Response | null> | Response | null;
 

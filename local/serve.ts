@@ -22,8 +22,13 @@ import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { migrate } from "../tools/db_migrate.ts";
-import { LOCAL_JWT_SECRET, localProjectUrl, localSecretKey, mintToken, tokenForUser } from "./tokens.ts";
+import { LOCAL_JWT_SECRET, localProjectUrl, localSecretKey, mintToken, tokenForUser } from "./jwt.ts";
 import { playgroundRoute } from "./playground.ts";
+import { localApi } from "./api.ts";
+import { demoModel } from "./mock_model.ts";
+import { createChatHandler } from "../supabase/functions/chat/handler.ts";
+import { toolApproval, tools } from "../supabase/functions/chat/tools.ts";
+import { closePool } from "../supabase/functions/_shared/db_pool.ts";
 
 const apiPort = Number(Deno.env.get("PORT") ?? 54321);
 const databasePort = Number(Deno.env.get("DB_PORT") ?? 54322);
@@ -76,10 +81,9 @@ Deno.env.set("SUPABASE_JWT_SECRET", jwtSecret);
 Deno.env.set("SUPABASE_SECRET_KEYS", JSON.stringify({ local: secretKey }));
 // User tokens must name the local project's Auth as their issuer, as `supabase start`'s tokens do.
 Deno.env.set("SUPABASE_URL", localProjectUrl());
+// The functions read these when they first need them (the pool on the first request), so setting
+// them now, after the database is ready, is in time.
 if (embedded) Deno.env.set("DB_POOL_MAX", "1");
-const { localApi, pool } = await import("./api.ts");
-const { createChatHandler } = await import("../supabase/functions/chat/handler.ts");
-const { tools, toolApproval } = await import("../supabase/functions/chat/tools.ts");
 // Without a model in the environment, chat answers with a clearly labelled canned demo (local only:
 // the deployed function answers 503 model_not_configured instead).
 const demoChat = !(Deno.env.get("CHAT_MODEL") && Deno.env.get("OPENAI_API_KEY"));
@@ -87,7 +91,7 @@ const chat = demoChat
   ? createChatHandler({
     tools,
     toolApproval,
-    model: (await import("./mock_model.ts")).demoModel(Number(Deno.env.get("LOCAL_DEMO_CHUNK_MS") ?? 40)),
+    model: demoModel(Number(Deno.env.get("LOCAL_DEMO_CHUNK_MS") ?? 40)),
   })
   : undefined;
 const demoUsers = [await tokenForUser("alice", jwtSecret), await tokenForUser("bob", jwtSecret)];
@@ -153,7 +157,7 @@ async function stop(): Promise<void> {
   stopping = true;
   console.log("Stopping…");
   await server.shutdown();
-  await pool.end();
+  await closePool();
   if (embedded) {
     await embedded.socket.stop();
     await embedded.db.close();

@@ -5,7 +5,7 @@
  * Give it the SUPABASE_URL and SUPABASE_JWT_SECRET the server runs with, if any: tokens name the
  * project's Auth as their issuer and are signed with its secret.
  */
-import { localSecretKey, mintToken, tokenForUser } from "./tokens.ts";
+import { localSecretKey, mintToken, tokenForUser } from "./jwt.ts";
 
 const [name] = Deno.args;
 if (!name) {

@@ -1,6 +1,6 @@
 /** The scale benchmark's databases: each seeded in the one throwaway cluster, then served. */
 import { migrate } from "../../tools/db_migrate.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../../local/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../../local/jwt.ts";
 import { libpqEnv } from "../../tools/throwaway_db.ts";
 import { layout, seed, type SeedOptions, type Shape, userId, withClient } from "../seed.ts";
 import { startServer } from "../server.ts";

@@ -11,8 +11,8 @@
  *
  * It takes about 20 minutes and most of the machine; it is not part of the tests.
  */
-import { parts as partsSchema, roleProblem } from "../../supabase/functions/_shared/parts.ts";
-import { partsMessage } from "../parts.ts";
+import { parts as partsSchema, roleProblem } from "../../supabase/functions/_shared/part_vocabulary.ts";
+import { partsMessage } from "../parts_message.ts";
 import { type Call } from "../calls.ts";
 import { LARGE, scaled, withClient } from "../seed.ts";
 import {

@@ -6,7 +6,8 @@
  * drain leaves its jobs to come back after their backoff.
  */
 import type { Caller } from "./auth.ts";
-import { asCaller, sql } from "./db.ts";
+import { asCaller } from "./db.ts";
+import { sql } from "./sql.ts";
 import type { Embedder } from "./embeddings.ts";
 
 /** Whether the database has the queue (the vector extension was available when it was migrated). */

@@ -99,7 +99,7 @@ export function defineFunction<Schema extends z.ZodType>(
         const reply = await definition.handle(parsed.data, caller, request);
         response = reply instanceof Response
           ? withHeaders(reply, headers)
-          : json(reply.status, reply.body, headers);
+          : jsonResponse(reply.status, reply.body, headers);
       } catch (error) {
         response = errorResponse(error, definition.name, requestId, headers);
       }
@@ -115,7 +115,7 @@ export function defineFunction<Schema extends z.ZodType>(
   };
 }
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(toJson(body), {
     status,
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
@@ -150,7 +150,7 @@ export function errorResponse(
     }));
   }
   const body = { error: { code: apiError.code, message: apiError.message, details: apiError.details } };
-  return json(apiError.status, body, { ...headers, ...apiError.headers });
+  return jsonResponse(apiError.status, body, { ...headers, ...apiError.headers });
 }
 
 function logRequest(line: Record<string, unknown>): void {

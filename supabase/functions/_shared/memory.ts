@@ -5,10 +5,11 @@
  */
 import type { z } from "zod";
 import type { Caller } from "./auth.ts";
-import { asCaller, type Sql, sql } from "./db.ts";
+import { asCaller } from "./db.ts";
+import { type Sql, sql } from "./sql.ts";
 import type { RawJson } from "./json.ts";
 import type { getMemoryResponse, memoryEntry } from "./schemas.ts";
-import { countText, MESSAGE_OVERHEAD_TOKENS } from "./tokens.ts";
+import { countText, MESSAGE_OVERHEAD_TOKENS } from "./token_counts.ts";
 
 export type MemoryEntry = z.output<typeof memoryEntry>;
 export type Memory = z.output<typeof getMemoryResponse>;

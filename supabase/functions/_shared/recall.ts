@@ -6,7 +6,8 @@
  */
 import type { z } from "zod";
 import type { Caller } from "./auth.ts";
-import { asCaller, type Sql, sql } from "./db.ts";
+import { asCaller } from "./db.ts";
+import { type Sql, sql } from "./sql.ts";
 import type { RawJson } from "./json.ts";
 import type { recallResponse } from "./schemas.ts";
 

@@ -8,7 +8,7 @@
  * so the edge functions and supabase.rpc() accept exactly the same messages.
  */
 import { z } from "zod";
-import { jsonObject, MAX_JSON_DEPTH, MAX_PARTS, part, parts, roleProblem, text } from "./parts.ts";
+import { jsonObject, MAX_JSON_DEPTH, MAX_PARTS, part, parts, roleProblem, text } from "./part_vocabulary.ts";
 
 export const MAX_BATCH = 100;
 export { MAX_JSON_DEPTH };
@@ -737,7 +737,8 @@ export const importConversationsResponse = z.object({
   next_cursor: z.string().nullable(),
   done: z.boolean(),
 });
-export const errorResponse = z.object({
+/** The body of every error answer (http.ts errorResponse). */
+export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
 

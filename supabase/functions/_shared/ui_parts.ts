@@ -29,7 +29,7 @@
 import type { UIMessage } from "ai";
 import type { z } from "zod";
 import { ApiError } from "./errors.ts";
-import type { Part } from "./parts.ts";
+import type { Part } from "./part_vocabulary.ts";
 import { messageInput } from "./schemas.ts";
 
 /** How format=ui names a file kept in Storage: `storage://<bucket>/<path>`. */

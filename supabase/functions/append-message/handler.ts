@@ -5,10 +5,12 @@
  */
 import type { z } from "zod";
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, messagesJson, type Sql, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { type Sql, sql } from "../_shared/sql.ts";
+import { messagesJson } from "../_shared/sql_fragments.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { appendMessageRequest } from "../_shared/schemas.ts";
-import { withTokenCounts } from "../_shared/tokens.ts";
+import { withTokenCounts } from "../_shared/token_counts.ts";
 
 /** The statements of one request (also run by the benchmark). */
 export function statements(request: z.output<typeof appendMessageRequest>, _caller: Caller): Sql[] {

@@ -7,13 +7,13 @@
  * on get_context's window, and the reply is written to the store while it streams to the browser.
  * A reply whose tool calls wait for the user (approvals, browser tools) ends `awaiting_input`; when
  * the last message sent is that reply with the user's answers, the store checks and applies them
- * (_shared/chat/approvals.ts) and the same reply continues.
+ * (approvals.ts) and the same reply continues.
  * GET chat?conversation_id=… or GET chat/<id>/stream → 204 when the caller has no reply in progress
  * there (a conversation not stored yet and another user's alike), else the reply replayed from the
  * store and followed until it is final.
  *
  * A request streaming a reply that closes early releases the reply: it ends as a Stop unless a page
- * resumes it within the grace period (a reload), see _shared/chat/release.ts.
+ * resumes it within the grace period (a reload), see release.ts.
  */
 import {
   createUIMessageStreamResponse,
@@ -27,36 +27,29 @@ import {
   type UIMessageChunk,
 } from "ai";
 import type { Caller } from "../_shared/auth.ts";
-import { withBuiltInTools } from "../_shared/chat/builtin_tools.ts";
-import { answerToolCalls, toolCallWaits, type VouchForOutput } from "../_shared/chat/approvals.ts";
-import { followReply, replyMetadata } from "../_shared/chat/follow.ts";
+import { withBuiltInTools } from "./builtin_tools.ts";
+import { answerToolCalls, toolCallWaits, type VouchForOutput } from "./approvals.ts";
+import { followReply, replyMetadata } from "./follow.ts";
 import {
   memoryForTurn,
   type MemorySettings,
   memorySettings,
   type TurnRecall,
   windowBudget,
-} from "../_shared/chat/memory.ts";
-import { failureText, type ModelFailure, modelFailure } from "../_shared/chat/model_error.ts";
-import { type EndReason, setReplyOutcome } from "../_shared/chat/outcome.ts";
-import { releaseReply, ReleaseWatch, releasingOnCancel } from "../_shared/chat/release.ts";
-import { ReplyParts, stampedResult } from "../_shared/chat/parts.ts";
-import { guardedDownload, type GuardedDownloadOptions } from "../_shared/chat/download.ts";
-import { promptOf, type ResolveStorageUrl } from "../_shared/chat/prompt.ts";
-import { type Provenance, toolProvenance } from "../_shared/chat/provenance.ts";
-import { signedStorageUrls } from "../_shared/chat/storage.ts";
-import { titleAfterFirstReply, titleChunk } from "../_shared/chat/title.ts";
-import {
-  type ReplyEnd,
-  replyInProgressOf,
-  ReplyWriter,
-  startRegeneration,
-  startTurn,
-  type StoredReply,
-  type Turn,
-  userMessageOf,
-} from "../_shared/chat/reply_store.ts";
-import { type ChatSettings, chatSettings, modelFromSettings } from "../_shared/chat/settings.ts";
+} from "./memory.ts";
+import { failureText, type ModelFailure, modelFailure } from "./model_error.ts";
+import { type EndReason, setReplyOutcome } from "./outcome.ts";
+import { releaseReply, ReleaseWatch, releasingOnCancel } from "./release.ts";
+import { ReplyParts, stampedResult } from "./reply_parts.ts";
+import { guardedDownload, type GuardedDownloadOptions } from "./download.ts";
+import { promptOf, type ResolveStorageUrl } from "./prompt.ts";
+import { type Provenance, toolProvenance } from "./provenance.ts";
+import { signedStorageUrls } from "./storage.ts";
+import { titleAfterFirstReply, titleChunk } from "./title.ts";
+import { ReplyWriter } from "./reply_writer.ts";
+import { type ReplyEnd, replyInProgressOf, type StoredReply } from "./stored_reply.ts";
+import { startRegeneration, startTurn, type Turn, userMessageOf } from "./turn.ts";
+import { type ChatSettings, chatSettings, modelFromSettings } from "./settings.ts";
 import { drainEmbeddings } from "../_shared/embedding_queue.ts";
 import { type Embedder, embedderFromSettings } from "../_shared/embeddings.ts";
 import {
@@ -70,7 +63,7 @@ import {
   settleUsage,
   UsageMeter,
   withAllowance,
-} from "../_shared/chat/usage.ts";
+} from "./usage.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { chatRequest, chatResumeRequest } from "../_shared/schemas.ts";
@@ -90,7 +83,7 @@ export interface ChatHandlerOptions {
   storageUrls?: (accessToken: string) => ResolveStorageUrl;
   /**
    * Marks a browser tool's output the store accepts as one the function vouches for (a provenance
-   * stamp in its result_provider_metadata; see _shared/chat/approvals.ts). Default: the function's
+   * stamp in its result_provider_metadata; see approvals.ts). Default: the function's
    * own provenance stamp, so an accepted output reaches the model as a tool result.
    */
   vouchForOutput?: VouchForOutput;

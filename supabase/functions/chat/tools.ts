@@ -18,7 +18,8 @@
 import { tool, type ToolApprovalConfiguration, type ToolSet } from "ai";
 import { z } from "zod";
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 
 /** What a tool may act on: the user the reply is for (their rights, not more) and the conversation. */
 export interface ToolContext {

@@ -9,7 +9,9 @@
  */
 import type { z } from "zod";
 import { type Caller, refuseUserIdFromUsers } from "../_shared/auth.ts";
-import { asCaller, removedStorageObjects, type Sql, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { type Sql, sql } from "../_shared/sql.ts";
+import { removedStorageObjects } from "../_shared/sql_fragments.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import type { RawJson } from "../_shared/json.ts";

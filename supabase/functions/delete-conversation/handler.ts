@@ -10,7 +10,9 @@
  */
 import type { z } from "zod";
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, removedStorageObjects, type Sql, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { type Sql, sql } from "../_shared/sql.ts";
+import { removedStorageObjects } from "../_shared/sql_fragments.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { deleteConversationRequest } from "../_shared/schemas.ts";
 

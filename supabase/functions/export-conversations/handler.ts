@@ -8,7 +8,8 @@
  */
 import { z } from "zod";
 import { refuseUserIdFromUsers } from "../_shared/auth.ts";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { decodeCursor, encodeCursor } from "../_shared/cursors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { EXPORT_FORMAT, EXPORT_VERSION, exportConversationsRequest } from "../_shared/schemas.ts";

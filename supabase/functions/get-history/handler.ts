@@ -16,7 +16,9 @@
  */
 import type { z } from "zod";
 import type { Caller } from "../_shared/auth.ts";
-import { asCaller, direction, LIVE, ownedBy, type Sql, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { direction, type Sql, sql } from "../_shared/sql.ts";
+import { LIVE, ownedBy } from "../_shared/sql_fragments.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { getHistoryRequest } from "../_shared/schemas.ts";

@@ -10,8 +10,9 @@
  * project's secret key, since the reader has no token of their own; only files of the shared
  * messages are signed. A file that cannot be signed keeps no url. Responses are not cached.
  */
-import { asCaller, sql } from "../_shared/db.ts";
-import { defineFunction, json } from "../_shared/http.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
+import { defineFunction, jsonResponse } from "../_shared/http.ts";
 import { getSharedConversationRequest } from "../_shared/schemas.ts";
 import { secretKey, type SignStorageUrl, storageSigner } from "../_shared/storage.ts";
 import type { RawJson } from "../_shared/json.ts";
@@ -59,7 +60,7 @@ export function sharedConversationHandler(
       ]);
       const page = JSON.parse((row.page as RawJson).text) as { messages: UiMessage[] };
       await signFiles(page.messages, sign());
-      return json(200, page, { "cache-control": "no-store", "referrer-policy": "no-referrer" });
+      return jsonResponse(200, page, { "cache-control": "no-store", "referrer-policy": "no-referrer" });
     },
   });
 }

@@ -4,7 +4,8 @@
  * or without one the totals per UTC day and model of the last `days` days (default 30).
  */
 import { refuseUserIdFromUsers } from "../_shared/auth.ts";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { getUsageRequest } from "../_shared/schemas.ts";
 

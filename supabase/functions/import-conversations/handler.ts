@@ -11,12 +11,13 @@
  * written.
  */
 import { z } from "zod";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { decodeCursor, encodeCursor } from "../_shared/cursors.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { EXPORT_FORMAT, exportPage, importConversationsRequest, messageInput } from "../_shared/schemas.ts";
-import { withTokenCounts } from "../_shared/tokens.ts";
+import { withTokenCounts } from "../_shared/token_counts.ts";
 import { chatgptEntries, chatgptExport } from "./chatgpt.ts";
 import type { ImportEntry } from "./entries.ts";
 import { storeExportEntries } from "./store_export.ts";

@@ -17,7 +17,9 @@
  */
 import type { z } from "zod";
 import { type Caller, refuseUserIdFromUsers } from "../_shared/auth.ts";
-import { asCaller, join, LIVE, ownedBy, Sql, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { join, Sql, sql } from "../_shared/sql.ts";
+import { LIVE, ownedBy } from "../_shared/sql_fragments.ts";
 import { decodeCursor, encodeCursor, listCursor } from "../_shared/cursors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { listConversationsRequest } from "../_shared/schemas.ts";

@@ -4,7 +4,8 @@
  * any earlier one; `rating: null` removes it (`{ rating: null }`). public.rate_message holds the
  * rules (migration 20261207000720_message_ratings.sql).
  */
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { rateMessageRequest } from "../_shared/schemas.ts";
 

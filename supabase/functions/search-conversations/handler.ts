@@ -7,7 +7,8 @@
  */
 import type { z } from "zod";
 import { type Caller, refuseUserIdFromUsers } from "../_shared/auth.ts";
-import { asCaller, type Sql, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { type Sql, sql } from "../_shared/sql.ts";
 import { decodeCursor, encodeCursor, searchCursor } from "../_shared/cursors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { searchConversationsRequest } from "../_shared/schemas.ts";

@@ -6,7 +6,8 @@
  * now on. The rules are public.share_conversation's and public.revoke_conversation_share's
  * (migration 20261207000730_share_links.sql).
  */
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { revokeShareRequest, shareConversationRequest } from "../_shared/schemas.ts";

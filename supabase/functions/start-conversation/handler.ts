@@ -4,11 +4,13 @@
  */
 import type { z } from "zod";
 import { type Caller, refuseUserIdFromUsers } from "../_shared/auth.ts";
-import { asCaller, conversationJson, messagesJson, type Sql, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { type Sql, sql } from "../_shared/sql.ts";
+import { conversationJson, messagesJson } from "../_shared/sql_fragments.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { startConversationRequest } from "../_shared/schemas.ts";
-import { withTokenCounts } from "../_shared/tokens.ts";
+import { withTokenCounts } from "../_shared/token_counts.ts";
 
 /** A request, with the conversation's id chosen when the client did not choose one. */
 export type StartInput = z.output<typeof startConversationRequest> & { id: string };

@@ -10,11 +10,13 @@
  * (migration 20261207000700_conversation_labels.sql). A title set here is the user's: chat's
  * generated titles never replace it.
  */
-import { asCaller, conversationJson, join, LIVE, ownedBy, type Sql, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { join, type Sql, sql } from "../_shared/sql.ts";
+import { conversationJson, LIVE, ownedBy } from "../_shared/sql_fragments.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { updateConversationRequest } from "../_shared/schemas.ts";
-import { countMessageTokens } from "../_shared/tokens.ts";
+import { countMessageTokens } from "../_shared/token_counts.ts";
 
 export const updateConversation = defineFunction({
   name: "update-conversation",

@@ -8,10 +8,11 @@
  * its text as an upper-bound estimate while it streams; once it is final, this function counts it
  * exactly and stores that count in a second round trip (the text can no longer change).
  */
-import { asCaller, type Row, sql } from "../_shared/db.ts";
+import { asCaller, type Row } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { updateMessageRequest } from "../_shared/schemas.ts";
-import { type CountedParts, countMessageTokens, countReasoningTokens } from "../_shared/tokens.ts";
+import { type CountedParts, countMessageTokens, countReasoningTokens } from "../_shared/token_counts.ts";
 
 export const updateMessage = defineFunction({
   name: "update-message",

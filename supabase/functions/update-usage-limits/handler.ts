@@ -6,7 +6,8 @@
  * → 200 `{ plan }`, `{ user_id, plan }` or `{ price }`. Each takes effect at the next reservation.
  */
 import { ApiError } from "../_shared/errors.ts";
-import { asCaller, sql } from "../_shared/db.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import { defineFunction } from "../_shared/http.ts";
 import { updateUsageLimitsRequest } from "../_shared/schemas.ts";
 

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { bareImports, install, MANIFEST } from "../../../tools/install.ts";
 import { projectRoot, supabaseCli } from "../../../tools/db_migrate.ts";
 import { databaseUrl, withNewDatabase } from "../database/upgrade_support.ts";
-import { LOCAL_JWT_SECRET, mintToken } from "../../../local/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../../../local/jwt.ts";
 import { type FunctionProcess, serveAlone } from "../deploy/module_graph.ts";
 
 const fixture = new URL("./fixture_app/", import.meta.url).pathname;

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type ModelMessage, type UIMessage, validateUIMessages } from "ai";
 import { loadUIMessages, saveUIMessages, toModelPromptFromUI } from "../../../client/ai_sdk.ts";
-import { TOOL_STATES } from "../../functions/_shared/parts.ts";
+import { TOOL_STATES } from "../../functions/_shared/part_vocabulary.ts";
 import { newUser, test } from "../functions/helpers.ts";
 import { storeFor } from "./fixtures.ts";
 

@@ -8,9 +8,13 @@
 import assert from "node:assert/strict";
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
-import { FILE_TOKEN_ESTIMATE, INLINE_FILE_MAX_CHARS, MAX_PARTS } from "../../functions/_shared/parts.ts";
+import {
+  FILE_TOKEN_ESTIMATE,
+  INLINE_FILE_MAX_CHARS,
+  MAX_PARTS,
+} from "../../functions/_shared/part_vocabulary.ts";
 import { MAX_BATCH } from "../../functions/_shared/schemas.ts";
-import { STALE_REPLY_SECONDS } from "../../functions/_shared/chat/reply_store.ts";
+import { STALE_REPLY_SECONDS } from "../../functions/chat/stored_reply.ts";
 import { DENIED_TOOL_OUTPUT, toolOutputText } from "../../functions/_shared/tool_output.ts";
 import { KEYS, toStorePart } from "../../functions/_shared/ui_parts.ts";
 

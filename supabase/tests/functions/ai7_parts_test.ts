@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { UIMessageChunk } from "ai";
-import { ReplayCursor, ReplyParts } from "../../functions/_shared/chat/parts.ts";
+import { ReplayCursor, ReplyParts } from "../../functions/chat/reply_parts.ts";
 import { call, newUser, startConversation, test } from "./helpers.ts";
 
 const CUSTOM_UI = { type: "custom", kind: "acme.widget", providerMetadata: { acme: { size: 2 } } };

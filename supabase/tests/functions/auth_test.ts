@@ -1,7 +1,7 @@
 /** Tokens: both kinds of Supabase signing keys are accepted; everything else is a 401 with no data. */
 import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
-import { LOCAL_JWT_SECRET } from "../../../local/tokens.ts";
+import { LOCAL_JWT_SECRET } from "../../../local/jwt.ts";
 import { call, es256Token, newUser, serviceRoleToken, startConversation, test } from "./helpers.ts";
 
 const secret = new TextEncoder().encode(LOCAL_JWT_SECRET);

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import type { LanguageModelV4CallOptions } from "@ai-sdk/provider";
 import { finishPart, textParts, toolCallParts } from "../../../local/mock_model.ts";
-import { memorySection } from "../../functions/_shared/chat/memory.ts";
-import { countText } from "../../functions/_shared/tokens.ts";
+import { memorySection } from "../../functions/chat/memory.ts";
+import { countText } from "../../functions/_shared/token_counts.ts";
 import { allChunks, chatServer, history, postChat, userMessage } from "./chat_support.ts";
 import { call, newUser, startConversation, test, type TestUser } from "./helpers.ts";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { simulateReadableStream } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { createChatHandler } from "../../functions/chat/handler.ts";
-import { cleanTitle } from "../../functions/_shared/chat/title.ts";
+import { cleanTitle } from "../../functions/chat/title.ts";
 import { finishPart, textParts } from "../../../local/mock_model.ts";
 import { allChunks, postChat, userMessage } from "./chat_support.ts";
 import { call, localApi, newUser, pool, startConversation, test } from "./helpers.ts";

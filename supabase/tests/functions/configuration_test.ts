@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { parseJwks } from "../../functions/_shared/auth.ts";
 import { ConfigurationError } from "../../functions/_shared/config.ts";
-import { connectionFailure, connectionSettings } from "../../functions/_shared/db.ts";
+import { connectionFailure } from "../../functions/_shared/db_pool.ts";
+import { connectionSettings } from "../../functions/_shared/db_settings.ts";
 import { es256Token, JWKS, newUser, spawnServer, test } from "./helpers.ts";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";

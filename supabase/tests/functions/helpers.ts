@@ -5,7 +5,8 @@
  * the secret API key below.
  */
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { LOCAL_JWT_SECRET, mintToken } from "../../../local/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../../../local/jwt.ts";
+import { configuredPool } from "../../functions/_shared/db_pool.ts";
 
 export const databaseUrl = Deno.env.get("DATABASE_URL") ?? "";
 export const skip = databaseUrl === "";
@@ -35,8 +36,10 @@ Deno.env.set("SUPABASE_PUBLISHABLE_KEYS", JSON.stringify({ default: PUBLISHABLE_
 Deno.env.set("DB_POOL_MAX", "20");
 Deno.env.set("REQUEST_LOG", "off");
 
-const { localApi, pool } = await import("../../../local/api.ts");
-export { localApi, pool };
+const { localApi } = await import("../../../local/api.ts");
+/** The functions' own pool (created on first use, so after the environment above is set). */
+export const pool = configuredPool();
+export { localApi };
 
 const apiServer = skip
   ? undefined

@@ -37,7 +37,7 @@ test("errors carry CORS headers and the one error shape", async () => {
     const reply = await call(name, { method: "POST", body: {} });
     assert.equal(reply.status, 401, name);
     assert.equal(reply.headers.get("access-control-allow-origin"), "*");
-    assert.equal(api.errorResponse.parse(reply.body).error.code, "unauthorized");
+    assert.equal(api.errorBody.parse(reply.body).error.code, "unauthorized");
   }
 });
 

@@ -1,6 +1,6 @@
 /** get-memory, update-memory and recall over HTTP, on the real database. */
 import assert from "node:assert/strict";
-import { countText } from "../../functions/_shared/tokens.ts";
+import { countText } from "../../functions/_shared/token_counts.ts";
 import * as api from "../../functions/_shared/schemas.ts";
 import { call, newUser, pool, serviceRoleToken, startConversation, test, type TestUser } from "./helpers.ts";
 

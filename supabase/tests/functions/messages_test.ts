@@ -101,7 +101,7 @@ test("append-message refuses requests that break the message rules", async () =>
   for (const [body, status] of cases) {
     const reply = await call("append-message", { token: alice.token, body });
     assert.equal(reply.status, status, JSON.stringify(body).slice(0, 120));
-    api.errorResponse.parse(reply.body);
+    api.errorBody.parse(reply.body);
   }
   const history = await call("get-history", { token: alice.token, query: { conversation_id: id } });
   assert.equal(history.body.messages.length, 0);

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { convertToModelMessages, type UIMessage, validateUIMessages } from "ai";
 import * as api from "../../functions/_shared/schemas.ts";
-import { FILE_TOKEN_ESTIMATE } from "../../functions/_shared/parts.ts";
-import { countMessageTokens } from "../../functions/_shared/tokens.ts";
+import { FILE_TOKEN_ESTIMATE } from "../../functions/_shared/part_vocabulary.ts";
+import { countMessageTokens } from "../../functions/_shared/token_counts.ts";
 import { call, newUser, pool, startConversation, test, type TestUser } from "./helpers.ts";
 
 const PDF = "data:application/pdf;base64,JVBERi0xLjQK";
@@ -389,7 +389,7 @@ test("a bad format or include_reasoning is refused with 400 and the usual error 
   ];
   for (const reply of await Promise.all(refusals)) {
     assert.equal(reply.status, 400, JSON.stringify(reply.body));
-    assert.ok(api.errorResponse.safeParse(reply.body).success);
+    assert.ok(api.errorBody.safeParse(reply.body).success);
     assert.equal(reply.body.error.code, "invalid_request");
   }
 });

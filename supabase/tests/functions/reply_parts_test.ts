@@ -9,8 +9,8 @@ import {
   PendingOperations,
   ReplayCursor,
   ReplyParts,
-} from "../../functions/_shared/chat/parts.ts";
-import type { Part } from "../../functions/_shared/parts.ts";
+} from "../../functions/chat/reply_parts.ts";
+import type { Part } from "../../functions/_shared/part_vocabulary.ts";
 
 /** Applies chunks to fresh parts and queues every change, as the chat handler does. */
 function stream(chunks: UIMessageChunk[], pending = new PendingOperations()) {

@@ -12,7 +12,7 @@ import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { finishPart, ScriptedModel, textParts } from "../../../local/mock_model.ts";
-import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../../../local/tokens.ts";
+import { LOCAL_JWT_SECRET, localProjectUrl, mintToken } from "../../../local/jwt.ts";
 import { migrate } from "../../../tools/db_migrate.ts";
 import type { Embedder } from "../../functions/_shared/embeddings.ts";
 
@@ -56,7 +56,7 @@ const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnecti
 await socket.start();
 const databaseUrl = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
 await migrate(databaseUrl);
-// The functions' pool reads DATABASE_URL and DB_POOL_MAX once, on import. The environment is the
+// The functions' pool reads DATABASE_URL and DB_POOL_MAX once, when it is made. The environment is the
 // whole test process's: they are put back at once, so that the test files after this one reach the
 // database they were given, not this PGlite.
 const given = { DATABASE_URL: Deno.env.get("DATABASE_URL"), DB_POOL_MAX: Deno.env.get("DB_POOL_MAX") };
@@ -65,7 +65,10 @@ Deno.env.set("DB_POOL_MAX", "1");
 Deno.env.set("SUPABASE_JWT_SECRET", LOCAL_JWT_SECRET);
 Deno.env.set("SUPABASE_URL", localProjectUrl());
 Deno.env.set("REQUEST_LOG", "off");
-const { localApi, pool } = await import("../../../local/api.ts");
+const { localApi } = await import("../../../local/api.ts");
+const { closePool, configuredPool } = await import("../../functions/_shared/db_pool.ts");
+// Made now, while the environment names this PGlite.
+const pool = configuredPool();
 const { createChatHandler } = await import("../../functions/chat/handler.ts");
 const { createRecallHandler } = await import("../../functions/recall/handler.ts");
 for (const [name, value] of Object.entries(given)) {
@@ -83,7 +86,7 @@ const api = localApi({
 });
 
 addEventListener("unload", async () => {
-  await pool.end();
+  await closePool();
   await socket.stop();
   await db.close();
 });

@@ -1,7 +1,7 @@
 /** The cache of verified tokens is bounded in bytes and trusts an entry for minutes, not until `exp`. */
 import assert from "node:assert/strict";
 import { authenticate, type Caller, TokenCache, verifiedTokens } from "../../functions/_shared/auth.ts";
-import { mintToken } from "../../../local/tokens.ts";
+import { mintToken } from "../../../local/jwt.ts";
 import { test } from "./helpers.ts";
 
 const caller: Caller = { role: "service_role", userId: null, claims: { role: "service_role" } };

@@ -1,7 +1,7 @@
 /** A user's token must be one this project's Supabase Auth issued; service-role JWTs keep their own shape. */
 import assert from "node:assert/strict";
 import { SignJWT } from "jose";
-import { LOCAL_JWT_SECRET, mintToken } from "../../../local/tokens.ts";
+import { LOCAL_JWT_SECRET, mintToken } from "../../../local/jwt.ts";
 import { call, es256Token, newUser, startConversation, test } from "./helpers.ts";
 
 const issuer = () => `${Deno.env.get("SUPABASE_URL")}/auth/v1`;

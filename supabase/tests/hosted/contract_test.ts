@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
-import { mintToken } from "../../../local/tokens.ts";
+import { mintToken } from "../../../local/jwt.ts";
 import { deployAlone, functionNames, type FunctionProcess } from "../deploy/module_graph.ts";
 import { type HostedStack, hostedStack, newHostedUser, signingKey } from "./stack.ts";
 

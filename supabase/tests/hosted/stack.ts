@@ -17,7 +17,7 @@
 import pg from "pg";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { migrate, projectRoot } from "../../../tools/db_migrate.ts";
-import { mintToken } from "../../../local/tokens.ts";
+import { mintToken } from "../../../local/jwt.ts";
 
 /** What the tests need to know about the stack; handed to them as JSON in HOSTED_STACK. */
 export interface HostedStack {

@@ -4,7 +4,7 @@
  * alone, and a certificate that fails verification is a logged 503, never silently accepted.
  */
 import assert from "node:assert/strict";
-import { mintToken } from "../../../local/tokens.ts";
+import { mintToken } from "../../../local/jwt.ts";
 import { deployAlone } from "../deploy/module_graph.ts";
 import { hostedStack, signingKey } from "./stack.ts";
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { SignJWT } from "jose";
 import { finishPart, textParts } from "../../../local/mock_model.ts";
-import { LOCAL_JWT_SECRET } from "../../../local/tokens.ts";
+import { LOCAL_JWT_SECRET } from "../../../local/jwt.ts";
 import { allChunks, chatServer, history, streamedText, userMessage } from "../functions/chat_support.ts";
 import { newUser, serviceRoleToken, test } from "../functions/helpers.ts";
 

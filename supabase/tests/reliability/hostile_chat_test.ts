@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { finishPart, textParts, toolCallParts } from "../../../local/mock_model.ts";
-import { dataBlock } from "../../functions/_shared/chat/prompt.ts";
+import { dataBlock } from "../../functions/chat/prompt.ts";
 import { tools } from "../../functions/chat/tools.ts";
-import { DEFAULT_SYSTEM_PROMPT } from "../../functions/_shared/chat/settings.ts";
+import { DEFAULT_SYSTEM_PROMPT } from "../../functions/chat/settings.ts";
 import { allChunks, chatServer, history, postChat, userMessage } from "../functions/chat_support.ts";
 import { call, newUser, pool, startConversation, test, type TestUser } from "../functions/helpers.ts";
 

@@ -659,7 +659,7 @@ test("every request of the hostile corpus gets its documented 4xx and changes no
     const response = await fetch(url, { method: hostile.method ?? "POST", headers, body });
     const text = await response.text();
     assert.equal(response.status, hostile.status, `${hostile.name}: ${text.slice(0, 300)}`);
-    const error = api.errorResponse.safeParse(JSON.parse(text));
+    const error = api.errorBody.safeParse(JSON.parse(text));
     assert.ok(error.success, `${hostile.name}: error shape`);
     if (hostile.code) assert.equal(error.data.error.code, hostile.code, hostile.name);
   }
@@ -821,7 +821,7 @@ test("any search query answers 200 or 400, never anything else, and changes noth
         [200, 400].includes(reply.status),
         `${JSON.stringify(q)}: ${reply.status} ${JSON.stringify(reply.body)}`,
       );
-      const shape = reply.status === 200 ? api.searchConversationsResponse : api.errorResponse;
+      const shape = reply.status === 200 ? api.searchConversationsResponse : api.errorBody;
       assert.ok(shape.safeParse(reply.body).success, `${JSON.stringify(q)}: the documented shape`);
     }
   }

@@ -5,7 +5,7 @@
  * 4xx with its code, never a 500, and nothing is stored.
  */
 import assert from "node:assert/strict";
-import { guardedDownload, isPublicAddress } from "../../functions/_shared/chat/download.ts";
+import { guardedDownload, isPublicAddress } from "../../functions/chat/download.ts";
 import { fromDatabaseError } from "../../functions/_shared/errors.ts";
 import { MAX_BODY_BYTES } from "../../functions/_shared/http.ts";
 import { call, newUser, startConversation, test, type TestUser } from "../functions/helpers.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { SignJWT } from "jose";
-import { LOCAL_JWT_SECRET } from "../../../local/tokens.ts";
+import { LOCAL_JWT_SECRET } from "../../../local/jwt.ts";
 import {
   call,
   newUser,

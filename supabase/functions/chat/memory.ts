@@ -11,11 +11,11 @@
  * The entries are shown as one JSON object (key → value) in a <conversation_data> block (prompt.ts):
  * values are data the user or the model wrote, never instructions.
  */
-import type { Caller } from "../auth.ts";
-import { ConfigurationError, setting } from "../config.ts";
-import type { Embedder } from "../embeddings.ts";
-import { type Memory, readMemory } from "../memory.ts";
-import { countText } from "../tokens.ts";
+import type { Caller } from "../_shared/auth.ts";
+import { ConfigurationError, setting } from "../_shared/config.ts";
+import type { Embedder } from "../_shared/embeddings.ts";
+import { type Memory, readMemory } from "../_shared/memory.ts";
+import { countText } from "../_shared/token_counts.ts";
 import { dataBlock } from "./prompt.ts";
 
 export interface MemorySettings {

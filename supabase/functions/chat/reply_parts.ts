@@ -2,12 +2,12 @@
  * A reply as the store keeps it (the message-parts vocabulary, snake_case), built from the AI SDK's
  * UI message chunks as they stream, and the chunks that replay it.
  *
- * Both directions are pure: the writer (reply_store.ts) applies each chunk the model produces and
+ * Both directions are pure: the writer (reply_writer.ts) applies each chunk the model produces and
  * writes the changes it reports; a resumed stream (follow.ts) turns what it reads from the store into
  * the chunks a browser that has seen none, or some, of the reply still needs.
  */
 import type { ProviderMetadata, UIMessageChunk } from "ai";
-import type { Part, TOOL_STATES } from "../parts.ts";
+import type { Part, TOOL_STATES } from "../_shared/part_vocabulary.ts";
 import { type Provenance, PROVENANCE_NAMESPACE } from "./provenance.ts";
 
 type ToolState = typeof TOOL_STATES[number];

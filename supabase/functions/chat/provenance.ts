@@ -16,7 +16,7 @@
  * trusted only within that process. Rotating the key turns older results into data, which is safe.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { namedKeys, setting } from "../config.ts";
+import { namedKeys, setting } from "../_shared/config.ts";
 
 /** Where the stamp lives in a tool part's result_provider_metadata (a key no provider reads). */
 export const PROVENANCE_NAMESPACE = "conversation_store";

@@ -5,7 +5,7 @@
  *
  * The signed URL lives STORAGE_URL_SECONDS, long enough for one model call.
  */
-import { publishableKey, storageSigner } from "../storage.ts";
+import { publishableKey, storageSigner } from "../_shared/storage.ts";
 import type { ResolveStorageUrl } from "./prompt.ts";
 
 const STORAGE_URL_SECONDS = 600;

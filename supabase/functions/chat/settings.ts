@@ -25,8 +25,8 @@
  */
 import { createOpenAI } from "@ai-sdk/openai";
 import type { LanguageModel } from "ai";
-import { ConfigurationError, setting } from "../config.ts";
-import { ApiError } from "../errors.ts";
+import { ConfigurationError, setting } from "../_shared/config.ts";
+import { ApiError } from "../_shared/errors.ts";
 
 export const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant.";
 

@@ -21,7 +21,7 @@ import {
   type ToolSet,
   type UIMessage,
 } from "ai";
-import { storageLocation } from "../ui_parts.ts";
+import { storageLocation } from "../_shared/ui_parts.ts";
 import { type Provenance, PROVENANCE_NAMESPACE } from "./provenance.ts";
 
 /** A file kept in Supabase Storage as a URL the model's provider can fetch. */

@@ -11,13 +11,15 @@
  * store holds after that reaches the model: the window read from the store, the reply as answered.
  */
 import type { UIMessage } from "ai";
-import type { Caller } from "../auth.ts";
-import { asCaller, sql } from "../db.ts";
-import { ApiError } from "../errors.ts";
-import type { RawJson } from "../json.ts";
-import type { Part, ToolCallPart } from "../parts.ts";
-import { toStoreMessage } from "../ui_parts.ts";
-import { REPLY_COLUMNS, type Turn, turnOf, type TurnStatement, windowOf } from "./reply_store.ts";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
+import { ApiError } from "../_shared/errors.ts";
+import type { RawJson } from "../_shared/json.ts";
+import type { Part, ToolCallPart } from "../_shared/part_vocabulary.ts";
+import { toStoreMessage } from "../_shared/ui_parts.ts";
+import { REPLY_COLUMNS } from "./stored_reply.ts";
+import { type Turn, turnOf, type TurnStatement, windowOf } from "./turn.ts";
 
 /** The states of a tool part in the browser's reply that answer (or repeat) a call. */
 const ANSWER_STATES: ReadonlySet<string> = new Set([

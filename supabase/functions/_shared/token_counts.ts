@@ -15,7 +15,7 @@
  * runs (prose, code, URLs) is counted exactly, and every text in linear time.
  */
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
-import { FILE_TOKEN_ESTIMATE, type Part } from "./parts.ts";
+import { FILE_TOKEN_ESTIMATE, type Part } from "./part_vocabulary.ts";
 
 /** Tokens of the framing around each chat message (role and separators). */
 export const MESSAGE_OVERHEAD_TOKENS = 3;

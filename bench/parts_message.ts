@@ -3,7 +3,7 @@
  * the provider's encrypted content to send back, a tool call with its output, text, an image by
  * URL and a data part. About 1 KB of parts JSON; the benchmark appends it and reads pages of it.
  */
-import type { Part } from "../supabase/functions/_shared/parts.ts";
+import type { Part } from "../supabase/functions/_shared/part_vocabulary.ts";
 
 export function partsMessage(
   n: number,

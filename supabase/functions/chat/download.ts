@@ -18,7 +18,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { Experimental_DownloadFunction as DownloadFunction } from "ai";
-import { ApiError } from "../errors.ts";
+import { ApiError } from "../_shared/errors.ts";
 
 /** Resolves a host name to its addresses (node:dns by default; tests inject their own). */
 export type Resolve = (host: string) => Promise<string[]>;

@@ -13,12 +13,12 @@
  */
 import { tool, type ToolSet } from "ai";
 import { z } from "zod";
-import type { Caller } from "../auth.ts";
-import { queryEmbedding } from "../embedding_queue.ts";
-import { ApiError, fromDatabaseError, isDatabaseError } from "../errors.ts";
-import { readMemory, writeMemory } from "../memory.ts";
-import { recall } from "../recall.ts";
-import { memoryKey, memoryValue } from "../schemas.ts";
+import type { Caller } from "../_shared/auth.ts";
+import { queryEmbedding } from "../_shared/embedding_queue.ts";
+import { ApiError, fromDatabaseError, isDatabaseError } from "../_shared/errors.ts";
+import { readMemory, writeMemory } from "../_shared/memory.ts";
+import { recall } from "../_shared/recall.ts";
+import { memoryKey, memoryValue } from "../_shared/schemas.ts";
 import type { TurnMemory, TurnRecall } from "./memory.ts";
 
 /** How many passages the recall tool gives the model. */

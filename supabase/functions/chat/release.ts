@@ -13,9 +13,10 @@
  * One statement per round trip, no session state and no LISTEN: it works across instances and
  * through a transaction pooler.
  */
-import type { Caller } from "../auth.ts";
-import { asCaller, sql } from "../db.ts";
-import type { StoredReply } from "./reply_store.ts";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
+import type { StoredReply } from "./stored_reply.ts";
 
 /** Records a reply released: its request closed before the reply ended. Never throws. */
 export async function releaseReply(caller: Caller, reply: StoredReply): Promise<void> {

@@ -10,11 +10,12 @@
  * whatever counts the chat's usage to count it too.
  */
 import { generateText, type LanguageModel, type LanguageModelUsage, type UIMessage } from "ai";
-import type { Caller } from "../auth.ts";
-import { setting } from "../config.ts";
-import { asCaller, sql } from "../db.ts";
-import { TITLE_MAX_CHARS } from "../schemas.ts";
-import type { StoredReply } from "./reply_store.ts";
+import type { Caller } from "../_shared/auth.ts";
+import { setting } from "../_shared/config.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
+import { TITLE_MAX_CHARS } from "../_shared/schemas.ts";
+import type { StoredReply } from "./stored_reply.ts";
 
 /** How the model is asked. Short: a title is a few words. */
 export const TITLE_INSTRUCTIONS = "Write a title of at most six words for this chat. " +

@@ -12,13 +12,14 @@
  * - withAllowance: a 429 (over a limit) with those fields beside its Retry-After.
  */
 import type { LanguageModel, LanguageModelUsage, TextStreamPart, ToolSet, UIMessage } from "ai";
-import { type Caller, SECRET_KEY_CALLER } from "../auth.ts";
-import { asCaller, type Sql, sql } from "../db.ts";
-import { ApiError, fromDatabaseError, isDatabaseError } from "../errors.ts";
-import type { RawJson } from "../json.ts";
-import type { Part } from "../parts.ts";
-import { countMessageTokens, countReasoningTokens, countText } from "../tokens.ts";
-import { addUsage, type ReplyUsage, usageOf } from "../usage_counts.ts";
+import { type Caller, SECRET_KEY_CALLER } from "../_shared/auth.ts";
+import { asCaller } from "../_shared/db.ts";
+import { type Sql, sql } from "../_shared/sql.ts";
+import { ApiError, fromDatabaseError, isDatabaseError } from "../_shared/errors.ts";
+import type { RawJson } from "../_shared/json.ts";
+import type { Part } from "../_shared/part_vocabulary.ts";
+import { countMessageTokens, countReasoningTokens, countText } from "../_shared/token_counts.ts";
+import { addUsage, type ReplyUsage, usageOf } from "../_shared/usage_counts.ts";
 
 export type { ReplyUsage };
 

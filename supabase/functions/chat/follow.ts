@@ -11,10 +11,10 @@
  * next message takes it over and marks it incomplete, with the text it has.
  */
 import type { UIMessageChunk } from "ai";
-import type { Caller } from "../auth.ts";
-import { ApiError } from "../errors.ts";
-import { applyLogEntries, ReplayCursor } from "./parts.ts";
-import { pollReply, readReply, STALE_REPLY_SECONDS, type StoredReply } from "./reply_store.ts";
+import type { Caller } from "../_shared/auth.ts";
+import { ApiError } from "../_shared/errors.ts";
+import { applyLogEntries, ReplayCursor } from "./reply_parts.ts";
+import { pollReply, readReply, STALE_REPLY_SECONDS, type StoredReply } from "./stored_reply.ts";
 
 /**
  * The metadata every chat stream carries on its start and finish chunks; on finish, the reply's

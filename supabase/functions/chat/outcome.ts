@@ -3,8 +3,9 @@
  * reason an incomplete reply stopped and, for a failed model call, the error as the browser was
  * told it. get-history format=ui and the stream's `finish` carry it in the message's metadata.
  */
-import type { Caller } from "../auth.ts";
-import { asCaller, sql } from "../db.ts";
+import type { Caller } from "../_shared/auth.ts";
+import { asCaller } from "../_shared/db.ts";
+import { sql } from "../_shared/sql.ts";
 import type { ModelFailure } from "./model_error.ts";
 
 export type EndReason = "stopped" | "model_error" | "time_limit" | "taken_over";
