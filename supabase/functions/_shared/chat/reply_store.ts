@@ -387,20 +387,6 @@ export class ReplyWriter {
     this.listeners.push(listener);
   }
 
-  /** Call with what changed in the parts; resolves once it is stored (never, if the reply stopped). */
-  changed(changes: PartChange[]): Promise<void> {
-    const ticket = this.note(changes);
-    if (ticket <= this.storedTicket) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const listener = (stored: number) => {
-        if (stored < ticket) return;
-        this.listeners.splice(this.listeners.indexOf(listener), 1);
-        resolve();
-      };
-      this.listeners.push(listener);
-    });
-  }
-
   /**
    * Writes what is left with the final status (incomplete, with the reason, after a refusal);
    * resolves with the reply as stored.
@@ -423,7 +409,7 @@ export class ReplyWriter {
   private release(ticket = this.ticket): void {
     if (ticket <= this.storedTicket) return;
     this.storedTicket = ticket;
-    for (const listener of [...this.listeners]) listener(ticket);
+    for (const listener of this.listeners) listener(ticket);
   }
 
   private async run(): Promise<void> {
