@@ -12,7 +12,13 @@ export interface LocalServer {
 export async function startServer(databaseUrl: string): Promise<LocalServer> {
   const port = 54400 + Math.floor(Math.random() * 500);
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${projectRoot}/local/serve.ts`],
+    // BENCH_SERVER_FLAGS: extra deno flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    args: [
+      "run",
+      "-A",
+      ...(Deno.env.get("BENCH_SERVER_FLAGS")?.split(" ").filter(Boolean) ?? []),
+      `${projectRoot}/local/serve.ts`,
+    ],
     env: {
       DATABASE_URL: databaseUrl,
       PORT: String(port),

@@ -5691,7 +5691,10 @@ CREATE TABLE conversation_store.reply_log (
     text_length integer NOT NULL,
     CONSTRAINT reply_log_delta_offset CHECK (((delta IS NULL) = (text_offset IS NULL))),
     CONSTRAINT reply_log_one_operation CHECK (((delta IS NULL) <> (part IS NULL)))
-);
+)
+WITH (autovacuum_vacuum_insert_threshold='-1');
+ALTER TABLE ONLY conversation_store.reply_log ALTER COLUMN delta SET STATISTICS 0;
+ALTER TABLE ONLY conversation_store.reply_log ALTER COLUMN part SET STATISTICS 0;
 
 ALTER TABLE conversation_store.reply_log OWNER TO postgres;
 

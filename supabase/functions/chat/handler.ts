@@ -40,6 +40,7 @@ import {
 import { failureText, type ModelFailure, modelFailure } from "./model_error.ts";
 import { type EndReason, setReplyOutcome } from "./outcome.ts";
 import { releaseReply, ReleaseWatch, releasingOnCancel } from "./release.ts";
+import { StoredOutbox } from "./outbox.ts";
 import { ReplyParts, stampedResult } from "./reply_parts.ts";
 import { guardedDownload, type GuardedDownloadOptions } from "./download.ts";
 import { promptOf, type ResolveStorageUrl } from "./prompt.ts";
@@ -339,26 +340,26 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       let ended: ReplyEnd = "completed";
       let finishReason: Extract<UIMessageChunk, { type: "finish" }>["finishReason"];
       // Each chunk goes to the browser once what it changed is stored (chunks that change nothing
-      // wait for the ones before them), so the browser never shows what a crash would lose.
-      let stored: Promise<void> = Promise.resolve();
+      // wait for the ones before them), so the browser never shows what a crash would lose; the
+      // deltas one write stores go as one (outbox.ts).
+      const outbox = new StoredOutbox(toBrowser);
+      writer.onStored((ticket) => outbox.release(ticket));
       try {
         for await (const chunk of await modelChunks()) {
           // A released reply reads nothing more from the model until a page resumes it.
-          await watch.ready();
+          if (watch.holding) await watch.ready();
           if (stop.signal.aborted) break;
           if (chunk.type === "finish") {
             finishReason = chunk.finishReason;
             continue; // sent below, once the reply is final
           }
           if (chunk.type === "error" || chunk.type === "abort") ended = "incomplete";
-          const changes = parts.apply(chunk);
-          if (changes.length > 0) stored = writer.changed(changes);
-          stored.then(() => toBrowser(chunk));
+          outbox.push(chunk, writer.note(parts.apply(chunk)));
         }
       } catch (error) {
         ended = "incomplete";
         const text = stop.signal.aborted ? undefined : failed(error);
-        if (text) stored.then(() => toBrowser({ type: "error", errorText: text }));
+        if (text) outbox.push({ type: "error", errorText: text }, writer.note([]));
       }
       if (stop.signal.aborted) ended = "incomplete";
       // A reply whose calls wait for the user's approval or output waits for the user, not final.

@@ -67,6 +67,11 @@ export class ReleaseWatch {
     void this.watch();
   }
 
+  /** Whether the reading of the model is held now (`ready()` waits). */
+  get holding(): boolean {
+    return this.held;
+  }
+
   /** Resolves when the writer may read the model again (at once unless the reply is held). */
   ready(): Promise<void> {
     return this.held ? new Promise((resolve) => this.waiting.push(resolve)) : Promise.resolve();

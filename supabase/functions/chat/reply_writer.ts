@@ -62,7 +62,10 @@ export class ReplyWriter {
   private readonly pending: PendingOperations;
   private unreachableSince: number | null = null;
   private beat = false;
-  private waiters: Array<() => void> = [];
+  /** The last ticket given (one per `note`), and the last one whose changes are stored. */
+  private ticket = 0;
+  private storedTicket = 0;
+  private readonly listeners: Array<(ticket: number) => void> = [];
   private loop: Promise<void> | null = null;
   private lastWrite = 0;
   private readonly heartbeat: ReturnType<typeof setInterval>;
@@ -81,12 +84,22 @@ export class ReplyWriter {
     }, (STALE_REPLY_SECONDS / 4) * 1000);
   }
 
-  /** Call with what changed in the parts; resolves once it is stored (never, if the reply stopped). */
-  changed(changes: PartChange[]): Promise<void> {
+  /**
+   * Call with what changed in the parts (none: a ticket for what is pending already); returns the
+   * ticket that `onStored` reports once those changes, and every earlier one, are stored (never, if
+   * the reply stopped). No promise per call: a reply of many small chunks costs one listener call
+   * per write, not one promise per chunk.
+   */
+  note(changes: readonly PartChange[]): number {
+    if (changes.length === 0) return this.ticket;
     for (const change of changes) this.pending.add(change, this.parts.parts);
-    const stored = new Promise<void>((resolve) => this.waiters.push(resolve));
     this.loop ??= this.run();
-    return stored;
+    return ++this.ticket;
+  }
+
+  /** `listener` is called with the last stored ticket after each write that stored something new. */
+  onStored(listener: (ticket: number) => void): void {
+    this.listeners.push(listener);
   }
 
   /**
@@ -107,8 +120,11 @@ export class ReplyWriter {
     return await readReply(this.caller, this.reply.conversationId, this.reply.sequence);
   }
 
-  private release(): void {
-    for (const resolve of this.waiters.splice(0)) resolve();
+  /** Every ticket up to `ticket` is stored: the listeners hear it. */
+  private release(ticket = this.ticket): void {
+    if (ticket <= this.storedTicket) return;
+    this.storedTicket = ticket;
+    for (const listener of this.listeners) listener(ticket);
   }
 
   private async run(): Promise<void> {
@@ -116,13 +132,9 @@ export class ReplyWriter {
       // The first write goes out at once (lastWrite is 0); a negative delay would warn.
       await pause(Math.max(0, this.lastWrite + this.flushMs - Date.now()));
       this.beat = false;
-      const waiting = this.waiters.splice(0);
+      const covered = this.ticket; // the write carries every change noted so far
       this.lastWrite = Date.now();
-      if (await this.write() === "stored") {
-        for (const resolve of waiting) resolve();
-      } else {
-        this.waiters.unshift(...waiting);
-      }
+      if (await this.write() === "stored") this.release(covered);
     }
     this.loop = null;
   }
