@@ -96,6 +96,8 @@ export function replyState(metadata: unknown): string | null {
     ? "failed, retry"
     : reason === "time_limit"
     ? "cut at the time limit"
+    : reason === "refused"
+    ? "ended: the store refused more of it"
     : "stopped";
 }
 

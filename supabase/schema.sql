@@ -109,7 +109,7 @@ CREATE TABLE public.conversation_messages (
     CONSTRAINT conversation_messages_parts_max_size CHECK ((octet_length((parts)::text) <= 524288)),
     CONSTRAINT conversation_messages_reasoning_token_count_range CHECK (((reasoning_token_count >= 0) AND (reasoning_token_count <= 1000000))),
     CONSTRAINT conversation_messages_reply_outcome_max_size CHECK (((reply_outcome IS NULL) OR (pg_column_size(reply_outcome) <= 2048))),
-    CONSTRAINT conversation_messages_reply_outcome_shape CHECK (((reply_outcome IS NULL) OR ((jsonb_typeof(reply_outcome) = 'object'::text) AND ((NOT (reply_outcome ? 'reason'::text)) OR ((reply_outcome ->> 'reason'::text) = ANY (ARRAY['stopped'::text, 'model_error'::text, 'time_limit'::text, 'taken_over'::text]))) AND ((NOT (reply_outcome ? 'error'::text)) OR (jsonb_typeof((reply_outcome -> 'error'::text)) = 'object'::text)) AND (((reply_outcome ->> 'reason'::text) IS NULL) OR (status <> 'completed'::text))))),
+    CONSTRAINT conversation_messages_reply_outcome_shape CHECK (((reply_outcome IS NULL) OR ((jsonb_typeof(reply_outcome) = 'object'::text) AND ((NOT (reply_outcome ? 'reason'::text)) OR ((reply_outcome ->> 'reason'::text) = ANY (ARRAY['stopped'::text, 'model_error'::text, 'time_limit'::text, 'taken_over'::text, 'refused'::text]))) AND ((NOT (reply_outcome ? 'error'::text)) OR (jsonb_typeof((reply_outcome -> 'error'::text)) = 'object'::text)) AND (((reply_outcome ->> 'reason'::text) IS NULL) OR (status <> 'completed'::text))))),
     CONSTRAINT conversation_messages_role_known CHECK ((role = ANY (ARRAY['system'::text, 'user'::text, 'assistant'::text, 'function'::text, 'tool'::text]))),
     CONSTRAINT conversation_messages_sequence_order_positive CHECK ((sequence_order >= 1)),
     CONSTRAINT conversation_messages_status_known CHECK ((status = ANY (ARRAY['in_progress'::text, 'awaiting_input'::text, 'completed'::text, 'incomplete'::text]))),
@@ -4983,8 +4983,8 @@ declare
   v_message_id uuid;
   v_status text;
 begin
-  if p_reason is null or p_reason not in ('stopped', 'model_error', 'time_limit', 'taken_over') then
-    raise exception 'reason must be stopped, model_error, time_limit or taken_over' using errcode = '22023';
+  if p_reason is null or p_reason not in ('stopped', 'model_error', 'time_limit', 'taken_over', 'refused') then
+    raise exception 'reason must be stopped, model_error, time_limit, taken_over or refused' using errcode = '22023';
   end if;
   if p_error is not null and (
     jsonb_typeof(p_error) <> 'object'

@@ -10,6 +10,8 @@
 --       model_error   the model call failed; then also "error" (below)
 --       time_limit    CHAT_MAX_DURATION_MS ran out
 --       taken_over    its writer went silent (a crash, a killed worker) and the next message took it over
+--       refused       the store refused a write of it (a size limit, the owner's edit of its text); then
+--                     also "error": {code, message}, the store's error code
 --   "error": {code, message, provider_status?, rate_limited, retryable}
 --       the safe description of a failure that the browser was sent: never a URL, host, key or stack.
 -- While a reply is in progress its writer may record the reason it is about to end with
@@ -22,7 +24,7 @@ alter table public.conversation_messages
     reply_outcome is null or (
       jsonb_typeof(reply_outcome) = 'object'
       and (not reply_outcome ? 'reason'
-           or reply_outcome ->> 'reason' in ('stopped', 'model_error', 'time_limit', 'taken_over'))
+           or reply_outcome ->> 'reason' in ('stopped', 'model_error', 'time_limit', 'taken_over', 'refused'))
       and (not reply_outcome ? 'error' or jsonb_typeof(reply_outcome -> 'error') = 'object')
       and (reply_outcome ->> 'reason' is null or status <> 'completed')
     )
@@ -68,7 +70,8 @@ create trigger conversation_messages_reply_outcome
   execute function conversation_store.settle_reply_outcome();
 
 -- Input: a reply of the caller's (conversation and sequence_order); the reason it is about to end
---   with (stopped, model_error, time_limit, taken_over); for model_error, the error as the browser
+--   with (stopped, model_error, time_limit, taken_over, refused: the store refused a write of it);
+--   for model_error (and refused), the error as the browser
 --   was told it: an object {code, message, provider_status?, rate_limited?, retryable?} (strings,
 --   a number, booleans), the code up to 64 characters, the message up to 500.
 -- Guarantees: while the reply is in progress, records the reason (and error) that the trigger
@@ -92,8 +95,8 @@ declare
   v_message_id uuid;
   v_status text;
 begin
-  if p_reason is null or p_reason not in ('stopped', 'model_error', 'time_limit', 'taken_over') then
-    raise exception 'reason must be stopped, model_error, time_limit or taken_over' using errcode = '22023';
+  if p_reason is null or p_reason not in ('stopped', 'model_error', 'time_limit', 'taken_over', 'refused') then
+    raise exception 'reason must be stopped, model_error, time_limit, taken_over or refused' using errcode = '22023';
   end if;
   if p_error is not null and (
     jsonb_typeof(p_error) <> 'object'

@@ -270,7 +270,11 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       stop.abort();
       watch.end();
     };
-    writer.stopped.signal.addEventListener("abort", () => stopNow());
+    // A write the store refused ends the reply as `refused`; the owner's Stop (the reply final) as `stopped`.
+    writer.stopped.signal.addEventListener(
+      "abort",
+      () => stopNow(writer.refusal && writer.refusal.code !== "message_final" ? "refused" : undefined),
+    );
     const deadline = setTimeout(() => stopNow("time_limit"), settings.maxDurationMs);
     const watch = new ReleaseWatch(
       caller,
@@ -370,7 +374,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       disconnected.removeEventListener("abort", onDisconnect);
       try {
         if (ended === "incomplete" && reason) {
-          await setReplyOutcome(caller, turn.reply, reason, reason === "model_error" ? failure : undefined);
+          const error = reason === "model_error" ? failure : reason === "refused" ? writer.refusal : null;
+          await setReplyOutcome(caller, turn.reply, reason, error ?? undefined);
         }
         const stored = await writer.finish(ended);
         // A write the store refused ended the reply: the browser hears why, then the end.

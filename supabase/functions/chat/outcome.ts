@@ -8,12 +8,15 @@ import { asCaller } from "../_shared/db.ts";
 import { sql } from "../_shared/sql.ts";
 import type { ModelFailure } from "./model_error.ts";
 
-export type EndReason = "stopped" | "model_error" | "time_limit" | "taken_over";
+export type EndReason = "stopped" | "model_error" | "time_limit" | "taken_over" | "refused";
+
+/** What an incomplete reply says went wrong: a failed model call, or the store's refusal. */
+export type EndError = ModelFailure | { code: string; message: string };
 
 /** A reply's `reply_outcome` column: {} completed, the reason (and error) when incomplete. */
 export interface ReplyOutcome {
   reason?: EndReason;
-  error?: ModelFailure;
+  error?: EndError;
 }
 
 /**
@@ -24,7 +27,7 @@ export async function setReplyOutcome(
   caller: Caller,
   reply: { conversationId: string; sequence: number },
   reason: EndReason,
-  error?: ModelFailure,
+  error?: EndError,
 ): Promise<void> {
   await asCaller(caller, [
     sql`select public.set_reply_outcome(${reply.conversationId}, ${reply.sequence}, ${reason},

@@ -33,15 +33,15 @@ async function ending(conversationId: string) {
 }
 
 /** The last two chunks the browser got: the error, then the finish with the reply's status. */
-function assertEndedWithError(chunks: UIMessageChunk[], conversationId: string) {
+function assertEndedWithError(chunks: UIMessageChunk[], conversationId: string, reason: string) {
   const [error, finish] = chunks.slice(-2);
   assert.equal(error.type, "error");
-  // A refusal ends the reply as a Stop does; the store's reason is in the stored metadata's error.
-  assert.deepEqual(finish.type === "finish" && replyState(finish.messageMetadata), {
-    conversation_id: conversationId,
-    status: "incomplete",
-    reason: "stopped",
-  });
+  const state = finish.type === "finish" ? replyState(finish.messageMetadata) : {};
+  assert.deepEqual(
+    [state.conversation_id, state.status, state.reason],
+    [conversationId, "incomplete", reason],
+    JSON.stringify(state),
+  );
 }
 
 /** The next message of the conversation is answered at once: no reply is left in progress. */
@@ -64,6 +64,7 @@ async function refusedAfter(
   first: string,
   refuse: (conversationId: string, sequence: number) => Promise<void>,
   next: string,
+  reason = "refused",
 ) {
   const conversationId = crypto.randomUUID();
   const response = postChat(server.url, user, { id: conversationId, messages: [userMessage("Go on")] });
@@ -78,7 +79,7 @@ async function refusedAfter(
   model.send({ type: "text-delta", id: "t", delta: next });
   await model.aborted;
   const chunks = await allChunks(await response);
-  assertEndedWithError(chunks, conversationId);
+  assertEndedWithError(chunks, conversationId, reason);
   return {
     conversationId,
     chunks,
@@ -126,7 +127,7 @@ test("a reply stopped by its owner ends with an error and a finish, and is not w
   const bob = await newUser();
   const stop = (conversationId: string, sequence: number) =>
     ownerUpdates(bob, conversationId, sequence, { status: "incomplete" });
-  const ended = await refusedAfter(bob, "Kept", stop, " and more");
+  const ended = await refusedAfter(bob, "Kept", stop, " and more", "stopped");
   assert.deepEqual([ended.reply.content, ended.reply.status], ["Kept", "incomplete"]);
   assert.equal(ended.metadata, null, "the owner's Stop is no error of the reply");
   assert.equal(ended.logged, false);
