@@ -5,7 +5,7 @@
  * ratings, share links, export and import.
  */
 import assert from "node:assert/strict";
-import { databaseUrl, migrateWith, PARTS_RELEASE, withDatabaseAt } from "./upgrade_support.ts";
+import { asUser, databaseUrl, migrateWith, PARTS_RELEASE, withDatabaseAt } from "./upgrade_support.ts";
 
 const ALICE = "00000000-0000-4000-8000-0000000000a1";
 const CONVERSATION = "c0000000-0000-4000-8000-000000000001";
@@ -20,15 +20,6 @@ const SNAPSHOT = `
                                 '|' order by m.id)) from public.conversation_messages m) as messages,
          (select count(*)::int from public.conversation_messages) as message_count`;
 
-/** `statements` as Alice, in one transaction. */
-function asAlice(statements: string): string {
-  return `begin;
-    select set_config('role', 'authenticated', true),
-           set_config('request.jwt.claims', '{"sub": "${ALICE}", "role": "authenticated"}', true);
-    ${statements};
-    commit;`;
-}
-
 Deno.test({
   name:
     "a database filled by the parts release keeps every row, and old conversations take labels, ratings, links and exports",
@@ -36,7 +27,10 @@ Deno.test({
   async fn() {
     await withDatabaseAt(PARTS_RELEASE, async (client, url) => {
       await client.query(`insert into auth.users (id) values ($1)`, [ALICE]);
-      await client.query(asAlice(`
+      await asUser(
+        client,
+        ALICE,
+        `
         select public.start_conversation(p_id => '${CONVERSATION}', p_metadata => '{"step": "script"}');
         select public.start_conversation(p_id => 'c0000000-0000-4000-8000-000000000002', p_retention_seconds => 86400);
         select public.append_messages('${CONVERSATION}', '[
@@ -44,7 +38,8 @@ Deno.test({
           {"role": "user", "content": "Plan a zeppelin tour", "client_message_id": "u1"},
           {"role": "assistant", "parts": [{"type": "reasoning", "text": "Airships"}, {"type": "text", "text": "Fly from Friedrichshafen."}],
            "metadata": {"model": "old-model"}}]');
-        select public.append_messages('c0000000-0000-4000-8000-000000000002', '[{"role": "user", "content": "second"}]')`));
+        select public.append_messages('c0000000-0000-4000-8000-000000000002', '[{"role": "user", "content": "second"}]')`,
+      );
       const { rows: [before] } = await client.query(SNAPSHOT);
       assert.equal(before.message_count, 4);
 
@@ -61,11 +56,15 @@ Deno.test({
       );
 
       // The new things, on the old rows, as a user calls them.
-      await client.query(asAlice(`
+      await asUser(
+        client,
+        ALICE,
+        `
         update public.conversations set title = 'Zeppelin tour', pinned = true, tags = array['Travel']
         where id = '${CONVERSATION}';
         select public.rate_message('${CONVERSATION}', 3, 'up', 'helpful');
-        select public.share_conversation('${CONVERSATION}')`));
+        select public.share_conversation('${CONVERSATION}')`,
+      );
       await client.query(`begin`);
       await client.query(`select set_config('role', 'authenticated', true),
                                  set_config('request.jwt.claims', '{"sub": "${ALICE}", "role": "authenticated"}', true)`);

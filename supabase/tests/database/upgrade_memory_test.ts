@@ -4,17 +4,17 @@
  * memory starts empty and works for the old users, and erasing and deleting keep working on old rows.
  */
 import assert from "node:assert/strict";
-import { databaseUrl, migrateWith, PARTS_RELEASE, rowsAsTheyAre, withDatabaseAt } from "./upgrade_support.ts";
+import {
+  asUser,
+  databaseUrl,
+  migrateWith,
+  PARTS_RELEASE,
+  rowsAsTheyAre,
+  withDatabaseAt,
+} from "./upgrade_support.ts";
 
 const ALICE = "00000000-0000-4000-8000-0000000000a1";
 const BOB = "00000000-0000-4000-8000-0000000000b1";
-
-const asUser = (userId: string, statements: string) => `
-  begin;
-  select set_config('role', 'authenticated', true),
-         set_config('request.jwt.claims', '{"sub": "${userId}", "role": "authenticated"}', true);
-  ${statements}
-  commit;`;
 
 Deno.test({
   name:
@@ -23,7 +23,8 @@ Deno.test({
   async fn() {
     await withDatabaseAt(PARTS_RELEASE, async (client, url) => {
       await client.query(`insert into auth.users (id) values ($1), ($2)`, [ALICE, BOB]);
-      await client.query(asUser(
+      await asUser(
+        client,
         ALICE,
         `select public.start_conversation(p_id => 'c0000000-0000-4000-8000-000000000001');
          select public.append_messages('c0000000-0000-4000-8000-000000000001', '[
@@ -31,12 +32,13 @@ Deno.test({
            {"role": "assistant", "parts": [{"type": "reasoning", "text": "A pet tortoise."}, {"type": "text", "text": "Gustave is a fine name for a tortoise."}]}]');
          select public.start_conversation(p_id => 'c0000000-0000-4000-8000-000000000002');
          select public.append_messages('c0000000-0000-4000-8000-000000000002', '[{"role": "user", "content": "Another topic."}]');`,
-      ));
-      await client.query(asUser(
+      );
+      await asUser(
+        client,
         BOB,
         `select public.start_conversation(p_id => 'c0000000-0000-4000-8000-0000000000b1');
          select public.append_messages('c0000000-0000-4000-8000-0000000000b1', '[{"role": "user", "content": "My tortoise is Bernard."}]');`,
-      ));
+      );
       const rows = await rowsAsTheyAre(client);
       const before = await rows();
       const { rows: [{ count }] } = await client.query(

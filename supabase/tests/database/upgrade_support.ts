@@ -117,7 +117,7 @@ export async function asUser(client: pg.Client, userId: string, sql: string): Pr
     begin;
     select set_config('role', 'authenticated', true),
            set_config('request.jwt.claims', '{"sub": "${userId}", "role": "authenticated"}', true);
-    ${sql};
+    ${sql.trim().replace(/;$/, "")};
     commit;`) as unknown as pg.QueryResult[];
   return results.at(-2)!.rows;
 }

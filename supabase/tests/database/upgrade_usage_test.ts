@@ -5,22 +5,16 @@
  * erase-all still erases everything.
  */
 import assert from "node:assert/strict";
-// @ts-types="npm:@types/pg@8.23.1"
-import type pg from "pg";
-import { databaseUrl, migrateWith, PARTS_RELEASE, rowsAsTheyAre, withDatabaseAt } from "./upgrade_support.ts";
+import {
+  asUser,
+  databaseUrl,
+  migrateWith,
+  PARTS_RELEASE,
+  rowsAsTheyAre,
+  withDatabaseAt,
+} from "./upgrade_support.ts";
 
 const ALICE = "00000000-0000-4000-8000-0000000000a1";
-const AS_ALICE = `select set_config('role', 'authenticated', true),
-  set_config('request.jwt.claims', '{"sub": "${ALICE}", "role": "authenticated"}', true);`;
-
-/** `text` (one statement) in a transaction as Alice; its rows. */
-async function asAlice(client: pg.Client, text: string) {
-  await client.query("begin");
-  await client.query(AS_ALICE);
-  const { rows } = await client.query(text);
-  await client.query("commit");
-  return rows;
-}
 
 /** Every message in every history format, as text. */
 const EVERYTHING = `
@@ -36,9 +30,10 @@ Deno.test({
   async fn() {
     await withDatabaseAt(PARTS_RELEASE, async (client, url) => {
       await client.query(`insert into auth.users (id) values ($1)`, [ALICE]);
-      await client.query(`
-        begin;
-        ${AS_ALICE}
+      await asUser(
+        client,
+        ALICE,
+        `
         select public.start_conversation(p_id => 'c0000000-0000-4000-8000-000000000001');
         select public.append_messages('c0000000-0000-4000-8000-000000000001', '[
           {"role": "user", "parts": [{"type": "text", "text": "Hello"}], "client_message_id": "u1"},
@@ -46,8 +41,8 @@ Deno.test({
         select public.update_message('c0000000-0000-4000-8000-000000000001', 2, p_part_index => 0,
                                      p_append_text => ' there', p_text_offset => 2);
         select public.update_message('c0000000-0000-4000-8000-000000000001', 2, p_status => 'completed');
-        select public.fork_conversation('c0000000-0000-4000-8000-000000000001', 1, 'c0000000-0000-4000-8000-000000000002');
-        commit;`);
+        select public.fork_conversation('c0000000-0000-4000-8000-000000000001', 1, 'c0000000-0000-4000-8000-000000000002')`,
+      );
       const rows = await rowsAsTheyAre(client);
       const { rows: [before] } = await client.query(EVERYTHING);
       const rowsBefore = await rows();
@@ -59,8 +54,9 @@ Deno.test({
       assert.deepEqual(after, before, "every message in every format is unchanged");
       assert.deepEqual(await rows(), rowsBefore, "every row is intact");
 
-      const [used] = await asAlice(
+      const [used] = await asUser(
         client,
+        ALICE,
         `select public.get_usage_limits() ->> 'plan' as plan,
                 public.record_usage(
                   (public.reserve_usage(100, p_message_id => (select m.id from public.conversation_messages m
@@ -72,8 +68,9 @@ Deno.test({
         { plan: "default", total: "7" },
         "an old user is on default and is accounted for",
       );
-      const [reply] = await asAlice(
+      const [reply] = await asUser(
         client,
+        ALICE,
         `select conversation_store.with_reply_usage(conversation_store.message_json(m), m, false) -> 'usage' as usage
          from public.conversation_messages m where m.client_message_id = 'r1'`,
       );
@@ -83,8 +80,12 @@ Deno.test({
         "an old reply carries its usage",
       );
 
-      const [erased] = await asAlice(client, `select d.done from public.delete_all_conversations() as d`);
-      const [left] = await asAlice(client, `select count(*)::int as entries from public.usage_ledger`);
+      const [erased] = await asUser(
+        client,
+        ALICE,
+        `select d.done from public.delete_all_conversations() as d`,
+      );
+      const [left] = await asUser(client, ALICE, `select count(*)::int as entries from public.usage_ledger`);
       assert.deepEqual({ ...erased, ...left }, { done: true, entries: 0 }, "erase-all erases the ledger too");
     });
   },
