@@ -6,20 +6,11 @@
  * builds its own section; app.ts only mounts it and tells it when the user changes.
  */
 import type { ConversationStore, MemoryResponse } from "../client/conversation_store.ts";
+import { element } from "./ui.ts";
 
 export interface MemoryPanel {
   /** Reads the memory again (after signing in as another user, or after a chat turn). */
   refresh(): Promise<void>;
-}
-
-function node<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  properties: Partial<HTMLElementTagNameMap[K]> = {},
-  ...children: Array<Node | string>
-): HTMLElementTagNameMap[K] {
-  const created = Object.assign(document.createElement(tag), properties);
-  created.append(...children);
-  return created;
 }
 
 export function mountMemoryPanel(
@@ -27,13 +18,17 @@ export function mountMemoryPanel(
   store: () => ConversationStore,
   run: (work: () => Promise<void>) => () => Promise<void>,
 ): MemoryPanel {
-  const list = node("ul", { id: "memory-entries" });
-  const empty = node("p", { className: "muted", id: "memory-empty", textContent: "Nothing remembered yet." });
-  const usage = node("p", { className: "muted", id: "memory-usage" });
-  const key = node("input", { id: "memory-key", placeholder: "key, e.g. diet" });
-  const value = node("input", { id: "memory-value", placeholder: "value (empty: forget)" });
-  const save = node("button", { id: "memory-save", textContent: "Remember" });
-  const refreshButton = node("button", {
+  const list = element("ul", { id: "memory-entries" });
+  const empty = element("p", {
+    className: "muted",
+    id: "memory-empty",
+    textContent: "Nothing remembered yet.",
+  });
+  const usage = element("p", { className: "muted", id: "memory-usage" });
+  const key = element("input", { id: "memory-key", placeholder: "key, e.g. diet" });
+  const value = element("input", { id: "memory-value", placeholder: "value (empty: forget)" });
+  const save = element("button", { id: "memory-save", textContent: "Remember" });
+  const refreshButton = element("button", {
     className: "secondary",
     id: "memory-refresh",
     textContent: "Refresh",
@@ -46,12 +41,12 @@ export function mountMemoryPanel(
     if (store() !== signedIn) return; // the user changed while the answer was on its way
     shown = memory;
     list.replaceChildren(...memory.entries.map((entry) => {
-      const item = node(
+      const item = element(
         "li",
         {},
-        node("strong", { textContent: entry.key }),
+        element("strong", { textContent: entry.key }),
         `: ${entry.value ?? ""} `,
-        node("span", {
+        element("span", {
           className: "muted",
           textContent: `v${entry.version} · ${entry.token_count} tok${
             entry.conversation_id ? ` · from ${entry.conversation_id.slice(0, 8)}` : ""
@@ -80,14 +75,14 @@ export function mountMemoryPanel(
   });
   refreshButton.onclick = run(refresh);
 
-  parent.append(node(
+  parent.append(element(
     "section",
     { id: "memory-panel" },
-    node("h2", { textContent: "Memory" }),
+    element("h2", { textContent: "Memory" }),
     usage,
     list,
     empty,
-    node("div", { className: "row" }, key, value),
+    element("div", { className: "row" }, key, value),
     save,
     refreshButton,
   ));
