@@ -1,16 +1,21 @@
 /**
- * `deno task bench:reply [--quick | --chunks=N,…]`: what one streamed reply costs as it grows (issue 32).
+ * `deno task bench:reply [--quick | --chunks=N,… | --words=natural]`: what one streamed reply costs as it grows (issue 32).
  *
  * The local server (local/serve.ts, in a child process) streams replies of 250, 1,000, 4,000 and
  * 16,000 chunks of about five characters from an OpenAI-compatible test server
  * (local/openai_compatible_server.ts, one chunk every CHUNK_MS), one reply at a time, into a
  * throwaway PostgreSQL 15 (or DATABASE_URL). Per length it reports:
- * - WAL bytes per reply byte: pg_current_wal_lsn() before the request and after its last chunk;
+ * - WAL bytes per reply byte: pg_current_wal_lsn() before the request and after its last chunk, plus
+ *   the WAL of the maintenance the reply leaves behind (the vacuum of the rows it deleted or
+ *   replaced, and the search indexes' pending entries moved into place), run right after it; in
+ *   the throwaway cluster autovacuum is off, so that no reply is charged with another's vacuum;
  * - the server's CPU time (user + system, /proc/<pid>/stat) per chunk and per reply;
  * - the bytes a follower reads per poll: a follower polls the reply every POLL_MS while it streams,
  *   with the reads of a resumed stream (stored_reply.ts pollReply: what the log holds after the last
  *   entry it saw), and the mean and largest size of what each poll returned;
- * - the time from the request to the first text chunk, and how many text deltas the browser was sent.
+ * - the time from the request to the first text chunk, and how many text deltas the browser was sent;
+ * - the floor under the CPU figure: the CPU a process spends only reading the same answer from the
+ *   same model server with `fetch` (bench/model_stream_floor.ts), each chunk waking it as it comes.
  * Results go to bench/results/reply.{json,md}.
  */
 import pg from "pg";
@@ -33,21 +38,36 @@ const databaseUrl = Deno.env.get("DATABASE_URL") ?? throwawayDatabaseUrl();
 if (!databaseUrl) {
   // No timed checkpoint during the run: the full-page images after one would be counted against
   // whichever reply was streaming then (they are reported apart, as wal_fpi, when they happen).
+  // No autovacuum: each reply's own maintenance is run after it and counted against it.
   Deno.exit(
     await runInThrowawayCluster(import.meta.url, Deno.args, {
       maxConnections: 50,
-      settings: { checkpoint_timeout: "1h", max_wal_size: "4GB" },
+      settings: { checkpoint_timeout: "1h", max_wal_size: "4GB", autovacuum: "off" },
     }),
   );
 }
 
-/** About five characters a chunk, words no compressor shortens much. */
+const randomWord = () =>
+  Array.from({ length: 4 }, () => "abcdefghijklmnopqrstuvwxyz"[Math.floor(Math.random() * 26)]).join("");
+
+/**
+ * `--words=natural`: words as text repeats them, drawn from a vocabulary of 2,000 with Zipf's
+ * frequencies (the n-th most common drawn with probability 1/(n·H), H the 2,000th harmonic
+ * number), instead of all different; the search indexes' share of the WAL depends on it (results
+ * are not written).
+ */
+const natural = Deno.args.includes("--words=natural");
+const VOCABULARY = Array.from({ length: 2_000 }, randomWord);
+let zipfTotal = 0;
+const ZIPF_CUMULATIVE = VOCABULARY.map((_, rank) => zipfTotal += 1 / (rank + 1));
+const naturalWord = () => {
+  const draw = Math.random() * zipfTotal;
+  return VOCABULARY[ZIPF_CUMULATIVE.findIndex((bound) => draw < bound)];
+};
+
+/** About five characters a chunk: by default, words no compressor shortens much, all different. */
 function words(count: number): string[] {
-  const letters = "abcdefghijklmnopqrstuvwxyz";
-  return Array.from(
-    { length: count },
-    () => Array.from({ length: 4 }, () => letters[Math.floor(Math.random() * 26)]).join("") + " ",
-  );
+  return Array.from({ length: count }, () => (natural ? naturalWord() : randomWord()) + " ");
 }
 
 async function cpuMs(pid: number): Promise<number> {
@@ -97,6 +117,15 @@ function follow(caller: Caller, conversationId: string, done: Promise<unknown>) 
   return { sizes, polling };
 }
 
+/** The CPU of only reading a `chunks`-chunk answer with fetch, in a process of its own. */
+async function fetchFloorMs(chunks: number): Promise<number> {
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${projectRoot}/bench/model_stream_floor.ts`, model.baseUrl, String(chunks)],
+    stderr: "inherit",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(stdout)).cpu_ms;
+}
+
 async function oneReply(chunks: number) {
   const userId = crypto.randomUUID();
   const token = await mintToken({ role: "authenticated", userId, secret: LOCAL_JWT_SECRET });
@@ -144,8 +173,15 @@ async function oneReply(chunks: number) {
   resolveDone();
   await follower.polling;
   const cpu = (await cpuMs(server.pid)) - cpuBefore;
+  const streamWal = await walBytes(lsn);
+  // What the reply left for vacuum: the log rows it deleted; the message row it replaced and the
+  // pending entries of the GIN search indexes (a vacuum moves them into the index).
+  await db.query("vacuum conversation_store.reply_log");
+  const logVacuumWal = (await walBytes(lsn)) - streamWal;
+  await db.query("vacuum public.conversation_messages, public.conversations");
   const wal = await walBytes(lsn);
   const fpi = (await walFpi()) - fpiBefore;
+  const floor = await fetchFloorMs(chunks);
   const sizes = follower.sizes;
   return {
     chunks,
@@ -153,10 +189,16 @@ async function oneReply(chunks: number) {
     reply_bytes: text,
     browser_deltas: deltas,
     wal_bytes: wal,
+    wal_stream_bytes: streamWal,
+    wal_maintenance_bytes: wal - streamWal,
+    wal_log_vacuum_bytes: logVacuumWal,
     wal_per_reply_byte: round(wal / text, 2),
+    wal_stream_per_reply_byte: round(streamWal / text, 2),
     wal_fpi: fpi,
     server_cpu_ms: cpu,
     server_cpu_ms_per_chunk: round(cpu / chunks, 3),
+    fetch_floor_cpu_ms: floor,
+    fetch_floor_cpu_ms_per_chunk: round(floor / chunks, 3),
     follower_polls: sizes.length,
     follower_bytes_per_poll_mean: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(sizes.length, 1)),
     follower_bytes_per_poll_max: Math.max(0, ...sizes),
@@ -180,15 +222,18 @@ await server.stop();
 await db.end();
 await model.close();
 
-if (only) Deno.exit(0);
+if (only || natural) Deno.exit(0);
 const table = [
-  "| chunks | reply bytes | deltas sent | status | WAL | WAL per reply byte | full-page images | server CPU | CPU per chunk (ms) | follower bytes per poll (mean / max) | first chunk (ms) |",
-  "|---|---|---|---|---|---|---|---|---|---|---|",
+  "| chunks | reply bytes | deltas sent | status | WAL (streaming + log vacuum + messages' vacuum) | WAL per reply byte (streaming) | full-page images | server CPU | CPU per chunk (ms) | fetch floor: CPU (per chunk) | follower bytes per poll (mean / max) | first chunk (ms) |",
+  "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ...results.map((r) =>
     `| ${r.chunks} | ${r.reply_bytes} | ${r.browser_deltas} | ${r.status} | ${
       round(r.wal_bytes / 1024)
-    } KiB | ${r.wal_per_reply_byte} | ${r.wal_fpi} | ` +
-    `${r.server_cpu_ms} ms | ${r.server_cpu_ms_per_chunk} | ${r.follower_bytes_per_poll_mean} / ` +
+    } KiB (${round(r.wal_stream_bytes / 1024)} + ${round(r.wal_log_vacuum_bytes / 1024)} + ${
+      round((r.wal_maintenance_bytes - r.wal_log_vacuum_bytes) / 1024)
+    }) | ${r.wal_per_reply_byte} (${r.wal_stream_per_reply_byte}) | ${r.wal_fpi} | ` +
+    `${r.server_cpu_ms} ms | ${r.server_cpu_ms_per_chunk} | ` +
+    `${r.fetch_floor_cpu_ms} ms (${r.fetch_floor_cpu_ms_per_chunk}) | ${r.follower_bytes_per_poll_mean} / ` +
     `${r.follower_bytes_per_poll_max} | ${r.first_chunk_ms} |`
   ),
 ].join("\n");
@@ -201,8 +246,11 @@ await Deno.writeTextFile(
   `${projectRoot}/bench/results/reply.md`,
   `# reply benchmark (${when})\n\nOne reply at a time through the local server (one process) on PostgreSQL 15, ` +
     `from an OpenAI-compatible test server streaming one ~5-character chunk every ${CHUNK_MS} ms; ` +
-    `CHAT_FLUSH_MS 50; a follower polling every ${POLL_MS} ms. Taken on a shared 2-core machine ` +
-    `(other helpers' tests and benchmarks ran beside it, load average 2 to 6): CPU figures vary by ` +
-    `a third from run to run and are indicative; WAL, deltas and follower figures are exact counts.\n\n${table}\n`,
+    `CHAT_FLUSH_MS 50; a follower polling every ${POLL_MS} ms. WAL: from the request to the last chunk ` +
+    `(streaming), then the vacuum of the reply log and of the messages (their GIN search indexes' ` +
+    `pending entries), run right after the reply with autovacuum off; the first figure per reply byte ` +
+    `counts all three, the one in brackets the streaming alone (the issue's measure). The fetch floor ` +
+    `is a process that only reads the same answer with fetch. Taken on a 2-core VM: CPU figures vary ` +
+    `by a third from run to run; WAL, deltas and follower figures are exact counts.\n\n${table}\n`,
 );
 console.log(table);
