@@ -180,6 +180,7 @@ async function oneReply(chunks: number) {
   const logVacuumWal = (await walBytes(lsn)) - streamWal;
   await db.query("vacuum public.conversation_messages, public.conversations");
   const wal = await walBytes(lsn);
+  const messagesVacuumWal = wal - streamWal - logVacuumWal;
   const fpi = (await walFpi()) - fpiBefore;
   const floor = await fetchFloorMs(chunks);
   const sizes = follower.sizes;
@@ -190,8 +191,8 @@ async function oneReply(chunks: number) {
     browser_deltas: deltas,
     wal_bytes: wal,
     wal_stream_bytes: streamWal,
-    wal_maintenance_bytes: wal - streamWal,
     wal_log_vacuum_bytes: logVacuumWal,
+    wal_messages_vacuum_bytes: messagesVacuumWal,
     wal_per_reply_byte: round(wal / text, 2),
     wal_stream_per_reply_byte: round(streamWal / text, 2),
     wal_fpi: fpi,
@@ -230,7 +231,7 @@ const table = [
     `| ${r.chunks} | ${r.reply_bytes} | ${r.browser_deltas} | ${r.status} | ${
       round(r.wal_bytes / 1024)
     } KiB (${round(r.wal_stream_bytes / 1024)} + ${round(r.wal_log_vacuum_bytes / 1024)} + ${
-      round((r.wal_maintenance_bytes - r.wal_log_vacuum_bytes) / 1024)
+      round(r.wal_messages_vacuum_bytes / 1024)
     }) | ${r.wal_per_reply_byte} (${r.wal_stream_per_reply_byte}) | ${r.wal_fpi} | ` +
     `${r.server_cpu_ms} ms | ${r.server_cpu_ms_per_chunk} | ` +
     `${r.fetch_floor_cpu_ms} ms (${r.fetch_floor_cpu_ms_per_chunk}) | ${r.follower_bytes_per_poll_mean} / ` +
